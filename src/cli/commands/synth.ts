@@ -1,0 +1,23 @@
+import type { CommandModule } from 'yargs';
+import { relative } from 'node:path';
+import { synth } from '../../synth/pipeline.js';
+import type { GlobalOptions } from '../main.js';
+
+interface SynthArgs extends GlobalOptions {
+  out?: string;
+}
+
+export const synthCommand: CommandModule<GlobalOptions, SynthArgs> = {
+  command: 'synth',
+  describe: 'Render apps/ × environments/ into dist/<env>/<service>/ (and the Argo CD objects), validate everything, and swap the result in atomically',
+  builder: (y) =>
+    y.option('out', { type: 'string', describe: 'Output folder', defaultDescription: '<project>/dist' }).example('$0 synth', 'render the project in the current folder').example('$0 synth --project examples/webfarm', 'render another project'),
+  handler: async (args) => {
+    const result = await synth({ projectDir: args.project, outDir: args.out });
+    const out = relative(process.cwd(), result.outDir) || '.';
+    process.stdout.write(
+      `gitops-synth: rendered ${result.services} service folder${result.services === 1 ? '' : 's'} for ${result.environments.join(', ')}: ${result.objects} objects in ${result.files} files, validated, written to ${out}\n`,
+    );
+    if (result.preserved.length) process.stdout.write(`gitops-synth: kept ${result.preserved.length} Image Updater file${result.preserved.length === 1 ? '' : 's'} (${result.preserved.join(', ')})\n`);
+  },
+};

@@ -1,0 +1,12 @@
+import type { CommandModule } from 'yargs';
+import { validate } from '../../synth/pipeline.js';
+import type { GlobalOptions } from '../main.js';
+
+export const validateCommand: CommandModule<GlobalOptions, GlobalOptions> = {
+  command: 'validate',
+  describe: 'Check the specs and everything synth would write (schemas, kubectl kustomize) without writing anything',
+  handler: async (args) => {
+    const result = await validate({ projectDir: args.project });
+    process.stdout.write(`gitops-synth: valid: ${result.services} service folders, ${result.objects} objects\n`);
+  },
+};

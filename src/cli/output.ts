@@ -1,0 +1,33 @@
+import { SpecError, ValidationError } from '../spec/errors.js';
+
+/**
+ * How every command reports a failure: spec problems and validation failures
+ * one per line with file, line and field; anything else as an internal error.
+ * Returns the process exit code.
+ */
+export function reportError(err: unknown, stderr: NodeJS.WritableStream = process.stderr): number {
+  if (err instanceof SpecError) {
+    stderr.write(`gitops-synth: ${err.problems.length} problem${err.problems.length === 1 ? '' : 's'} in the specs; nothing was written.\n`);
+    for (const line of err.message.split('\n')) stderr.write(`  ${line}\n`);
+    return 1;
+  }
+  if (err instanceof ValidationError) {
+    stderr.write(`gitops-synth: the rendered output failed validation; nothing was written.\n`);
+    for (const line of err.failures) stderr.write(`  ${line}\n`);
+    return 1;
+  }
+  if (err instanceof UsageError) {
+    stderr.write(`gitops-synth: ${err.message}\n`);
+    return 1;
+  }
+  stderr.write(`gitops-synth: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  return 2;
+}
+
+/** A command-line argument that is wrong; the message says what was expected. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}

@@ -1,0 +1,44 @@
+import type { ResolvedService } from '../resolve/model.js';
+
+export const MANAGED_BY = 'gitops-synth';
+export const SYNC_WAVE = 'argocd.argoproj.io/sync-wave';
+export const SYNC_OPTIONS = 'argocd.argoproj.io/sync-options';
+/** Claims hold data: Argo CD must never prune or delete them, whatever happens to the service. */
+export const PROTECT_DATA = 'Prune=false,Delete=false';
+
+/** Sync waves inside one service: config and claims, then the workload, then what routes to it. */
+export const WAVE = { prerequisites: '-1', workload: '0', routing: '1' } as const;
+
+/**
+ * Pod selector labels. Built only from name and instance, never from construct
+ * paths or versions: selectors are immutable once applied.
+ */
+export function selectorLabels(svc: ResolvedService): Record<string, string> {
+  return { 'app.kubernetes.io/instance': instanceName(svc), 'app.kubernetes.io/name': svc.name };
+}
+
+export function instanceName(svc: ResolvedService): string {
+  return `${svc.name}-${svc.environment.name}`;
+}
+
+/** The recommended labels every object of the service carries. */
+export function commonLabels(svc: ResolvedService): Record<string, string> {
+  const labels: Record<string, string> = {
+    ...selectorLabels(svc),
+    'app.kubernetes.io/managed-by': MANAGED_BY,
+    'app.kubernetes.io/part-of': svc.environment.partOf,
+  };
+  if (svc.component) labels['app.kubernetes.io/component'] = svc.component;
+  // Label values are limited to 63 characters; a longer tag simply is not mirrored.
+  if (svc.image.tag.length <= 63) labels['app.kubernetes.io/version'] = svc.image.tag;
+  return labels;
+}
+
+export function metadata(svc: ResolvedService, name: string, wave: string, annotations: Record<string, string> = {}) {
+  return {
+    name,
+    namespace: svc.environment.namespace,
+    labels: commonLabels(svc),
+    annotations: { [SYNC_WAVE]: wave, ...annotations },
+  };
+}

@@ -1,0 +1,455 @@
+import { createHash } from 'node:crypto';
+import { ProblemList } from '../spec/errors.js';
+import type { LoadedEnvironment, LoadedProject, LoadedService } from '../spec/load.js';
+import type { ProbeSpec, ServiceFields } from '../spec/service-schema.js';
+import { deepMerge } from './merge.js';
+import type {
+  ResolvedDependency,
+  ResolvedEnvironment,
+  ResolvedFile,
+  ResolvedPort,
+  ResolvedProbe,
+  ResolvedService,
+  ResolvedVolume,
+} from './model.js';
+import { quantityValue } from './quantity.js';
+import { dependentVariables, interpolate, isOnlyReferences, type ReferenceContext } from './references.js';
+
+export const DEFAULT_ALLOW_TAGS = {
+  'newest-build': 'regexp:^[0-9a-f]{7}$',
+  semver: 'regexp:^v?[0-9]+\\.[0-9]+\\.[0-9]+$',
+} as const;
+export const DEFAULT_WAIT_IMAGE = 'busybox:1.37.0';
+const WAIT_TIMEOUT_SECONDS = 300;
+const CREDENTIAL_NAME = /PASSWORD|PASSWD|SECRET|TOKEN|_KEY$|^KEY$|CREDENTIAL/i;
+const URL_WITH_PASSWORD = /^[a-z][a-z0-9+.-]*:\/\/[^/:@\s]*:([^/@\s]+)@/i;
+/** Longest suffix any object derived from a service name gets (`-headless`). */
+const LABEL_MAX = 63;
+
+export interface ResolvedProject {
+  readonly environments: readonly ResolvedEnvironment[];
+  /** Per environment name, the enabled services sorted by name. */
+  readonly services: ReadonlyMap<string, readonly ResolvedService[]>;
+}
+
+/**
+ * Resolves every service for every environment. Collects the problems of all
+ * environments before throwing, so one run shows them all.
+ */
+export function resolveProject(project: LoadedProject): ResolvedProject {
+  const problems = new ProblemList();
+  const environments = project.environments.map((e) => resolveEnvironment(e, project.settings.spec.project ?? 'app'));
+  const services = new Map<string, ResolvedService[]>();
+  for (const env of environments) services.set(env.name, resolveServices(project, env, problems));
+  problems.throwIfAny();
+  return { environments, services };
+}
+
+export function resolveEnvironment(e: LoadedEnvironment, partOf: string): ResolvedEnvironment {
+  const s = e.spec;
+  const policy = s.imagePolicy;
+  return {
+    name: e.name,
+    namespace: s.namespace,
+    domain: s.domain,
+    cluster: /^https?:\/\//.test(s.cluster) ? { server: s.cluster } : { name: s.cluster },
+    storageClass: s.storageClass,
+    ingressClassName: s.ingress.className,
+    clusterIssuer: s.ingress.tls?.clusterIssuer,
+    imagePolicy: {
+      strategy: policy.strategy,
+      constraint: policy.strategy === 'semver' ? policy.constraint : undefined,
+      allowTags: policy.allowTags ?? DEFAULT_ALLOW_TAGS[policy.strategy],
+    },
+    waitImage: s.waitImage ?? DEFAULT_WAIT_IMAGE,
+    defaults: { replicas: s.defaults?.replicas, resources: s.defaults?.resources },
+    partOf,
+    source: e.source,
+  };
+}
+
+/** A service's fields for one environment, with a way to point at where each came from. */
+interface Merged {
+  readonly svc: LoadedService;
+  readonly fields: ServiceFields;
+  /** Report a problem at `path` of the merged spec, in the file where that value was written. */
+  problem(path: (string | number)[], message: string, atKey?: boolean): void;
+}
+
+function resolveServices(project: LoadedProject, env: ResolvedEnvironment, problems: ProblemList): ResolvedService[] {
+  const merged = new Map<string, Merged>();
+  for (const svc of project.services) {
+    const override = svc.spec.environments?.[env.name];
+    if (override?.enabled === false) continue;
+    const { name: _n, environments: _e, ...base } = svc.spec;
+    const { enabled: _en, ...overrideFields } = override ?? {};
+    const fields = deepMerge(base as ServiceFields, overrideFields);
+    merged.set(svc.name, {
+      svc,
+      fields,
+      problem(path, message, atKey = false) {
+        const envPath = ['environments', env.name, ...path];
+        const at = svc.source.has(envPath) ? envPath : path;
+        const p = svc.source.problem(at, message, atKey);
+        problems.add({ ...p, message: at === path && override ? `${p.message} (environment ${env.name})` : p.message });
+      },
+    });
+  }
+
+  // Ports first: references and dependencies need every service's ports.
+  const ports = new Map<string, ResolvedPort[]>();
+  for (const m of merged.values()) ports.set(m.svc.name, resolvePorts(m));
+
+  const refContext = (m: Merged): ReferenceContext => ({
+    envName: env.name,
+    namespace: env.namespace,
+    domain: env.domain,
+    serviceHost(name) {
+      if (!merged.has(name)) {
+        const known = project.services.some((s) => s.name === name);
+        return { error: known ? `service "${name}" is disabled in environment ${env.name}` : `unknown service "${name}" in \${service:${name}}; expected one of: ${[...merged.keys()].join(', ')}` };
+      }
+      if (!ports.get(name)!.length) return { error: `service "${name}" has no ports, so it has no Service and no DNS name` };
+      void m;
+      return { host: serviceHost(name, env) };
+    },
+  });
+
+  const out: ResolvedService[] = [];
+  for (const m of merged.values()) {
+    const r = resolveService(m, env, ports, merged, refContext(m));
+    if (r) out.push(r);
+  }
+  checkDependencyCycles(merged, env);
+  checkHosts(out, merged);
+  return out;
+
+  function checkDependencyCycles(all: Map<string, Merged>, e: ResolvedEnvironment): void {
+    const state = new Map<string, 'visiting' | 'done'>();
+    const stack: string[] = [];
+    const visit = (name: string): void => {
+      if (state.get(name) === 'done') return;
+      if (state.get(name) === 'visiting') {
+        const cycle = [...stack.slice(stack.indexOf(name)), name];
+        const first = all.get(cycle[0]!)!;
+        const idx = (first.fields.dependsOn ?? []).indexOf(cycle[1]!);
+        first.problem(['dependsOn', idx], `dependency cycle in environment ${e.name}: ${cycle.join(' -> ')}; remove one of these dependsOn entries`);
+        return;
+      }
+      state.set(name, 'visiting');
+      stack.push(name);
+      for (const dep of all.get(name)?.fields.dependsOn ?? []) if (all.has(dep)) visit(dep);
+      stack.pop();
+      state.set(name, 'done');
+    };
+    for (const name of [...all.keys()].sort()) if (state.get(name) !== 'done') visit(name);
+  }
+
+  function checkHosts(resolved: ResolvedService[], all: Map<string, Merged>): void {
+    const seen = new Map<string, string>();
+    for (const r of resolved) {
+      if (!r.expose) continue;
+      const other = seen.get(r.expose.host);
+      if (other) all.get(r.name)!.problem(['expose'], `host ${r.expose.host} is already claimed by service "${other}" in environment ${r.environment.name}; each host belongs to one service (its Ingress and TLS certificate): choose another subdomain`);
+      else seen.set(r.expose.host, r.name);
+    }
+  }
+}
+
+export function serviceHost(name: string, env: { namespace: string }): string {
+  return `${name}.${env.namespace}.svc.cluster.local`;
+}
+
+function resolvePorts(m: Merged): ResolvedPort[] {
+  const f = m.fields;
+  if (f.port !== undefined && f.ports !== undefined) {
+    m.problem(['port'], 'port and ports exclude each other: use `port: N` for one HTTP port or `ports:` for a list');
+    return [];
+  }
+  if (f.port !== undefined) return [{ name: 'http', port: f.port, protocol: 'TCP' }];
+  const list = f.ports ?? [];
+  const out: ResolvedPort[] = [];
+  list.forEach((p, i) => {
+    const name = p.name ?? (list.length === 1 ? 'http' : undefined);
+    if (!name) {
+      m.problem(['ports', i], 'expected a name for each port when a service has several ports');
+      return;
+    }
+    const protocol = p.protocol ?? 'TCP';
+    const clash = out.find((o) => o.name === name || (o.port === p.port && o.protocol === protocol));
+    if (clash) {
+      m.problem(['ports', i], clash.name === name ? `port name "${name}" is used twice; expected unique port names` : `port ${p.port}/${protocol} is declared twice (also as "${clash.name}"); expected each port once`);
+      return;
+    }
+    out.push({ name, port: p.port, protocol });
+  });
+  return out;
+}
+
+function resolveService(
+  m: Merged,
+  env: ResolvedEnvironment,
+  allPorts: Map<string, ResolvedPort[]>,
+  all: Map<string, Merged>,
+  refs: ReferenceContext,
+): ResolvedService | undefined {
+  const f = m.fields;
+  const name = m.svc.name;
+  const ports = allPorts.get(name)!;
+  let ok = true;
+  const fail = (path: (string | number)[], message: string, atKey = false): void => {
+    ok = false;
+    m.problem(path, message, atKey);
+  };
+
+  // Image.
+  const repository = f.image?.repository;
+  const tag = f.image?.tag;
+  if (!f.image) fail(['image'], 'is required (expected {repository, tag})');
+  else {
+    if (!repository) fail(['image', 'repository'], 'is required (expected an image repository such as ghcr.io/acme/api)');
+    if (!tag) fail(['image', 'tag'], 'is required (expected the pinned or initial tag, e.g. 1.4.2 or a short commit sha)');
+  }
+  const autoUpdate = f.image?.autoUpdate ?? false;
+  if (tag === 'latest' && env.imagePolicy.strategy === 'semver') {
+    fail(['image', 'tag'], `"latest" is not allowed in environment ${env.name}, whose image policy is semver: pin a release such as 1.4.2`);
+  } else if (tag && autoUpdate && !tagAllowed(tag, env.imagePolicy.allowTags)) {
+    fail(['image', 'tag'], `"${tag}" does not match the allowTags of environment ${env.name} (${env.imagePolicy.allowTags}); with autoUpdate the initial tag must be one the policy could pick`);
+  }
+
+  const portByRef = (ref: number | string | undefined, path: (string | number)[], what: string): number | undefined => {
+    if (ref === undefined) {
+      if (!ports.length) {
+        fail(path, `${what} needs a port, and the service declares none: add port: or ports:`);
+        return undefined;
+      }
+      return ports[0]!.port;
+    }
+    const found = ports.find((p) => p.name === ref || p.port === ref);
+    if (!found) {
+      fail(path, `${what} refers to port ${JSON.stringify(ref)}, which the service does not declare; expected one of: ${ports.map((p) => `${p.name} (${p.port})`).join(', ') || 'none'}`);
+      return undefined;
+    }
+    return found.port;
+  };
+
+  // Ingress.
+  let expose: ResolvedService['expose'];
+  if (f.expose) {
+    const host = f.expose.subdomain ? `${f.expose.subdomain}.${env.domain}` : env.domain;
+    const port = portByRef(f.expose.port, ['expose', 'port'], 'expose');
+    if (host.length > 253) fail(['expose', 'subdomain'], `host ${host} is longer than 253 characters`);
+    if (port !== undefined) expose = { host, path: f.expose.path ?? '/', port, tlsSecretName: env.clusterIssuer ? `${host.replace(/\./g, '-')}-tls`.slice(0, 253) : undefined };
+  }
+
+  // Secret and plain variables.
+  const secretEnv = Object.entries(f.secretEnv ?? {})
+    .sort(([a], [b]) => cmp(a, b))
+    .map(([k, v]) => ({ name: k, secret: v.secret, key: v.key }));
+  const env_: { name: string; value: string }[] = [];
+  const defined = new Set(secretEnv.map((s) => s.name));
+  for (const [k, raw] of Object.entries(f.env ?? {}).sort(([a], [b]) => cmp(a, b))) {
+    const text = String(raw);
+    if (defined.has(k) && f.secretEnv?.[k]) {
+      fail(['env', k], `${k} is set both in env and in secretEnv; keep it in secretEnv only`, true);
+      continue;
+    }
+    if (CREDENTIAL_NAME.test(k) && text !== '' && !isOnlyReferences(text)) {
+      fail(['env', k], `${k} looks like a credential but has a literal value; secret values never go in a spec: reference a Secret with secretEnv: {${k}: {secret: <name>, key: <key>}}`);
+      continue;
+    }
+    const url = URL_WITH_PASSWORD.exec(text);
+    if (url && !isOnlyReferences(url[1]!)) {
+      fail(['env', k], `${k} holds a URL with a literal password; put the password in secretEnv and write it as $(VAR) in the URL`);
+      continue;
+    }
+    const { value, errors } = interpolate(text, refs);
+    errors.forEach((e) => fail(['env', k], e));
+    const undefinedVars = dependentVariables(value).filter((v) => !defined.has(v) && !env_.some((e) => e.name === v));
+    if (undefinedVars.length) {
+      fail(['env', k], `$(${undefinedVars[0]}) refers to a variable that is not defined before it; define it in secretEnv (or in env, sorted before ${k})`);
+    }
+    env_.push({ name: k, value });
+  }
+
+  // Files.
+  const files: ResolvedFile[] = [];
+  const keys = new Set<string>();
+  for (const [path, content] of Object.entries(f.files ?? {}).sort(([a], [b]) => cmp(a, b))) {
+    const { value, errors } = interpolate(content, refs);
+    errors.forEach((e) => fail(['files', path], e));
+    if (path.endsWith('/')) fail(['files', path], 'expected a file path, not a folder (it ends with "/")', true);
+    let key = path.replace(/^\/+/, '').replace(/[^-._a-zA-Z0-9]/g, '_');
+    while (keys.has(key)) key = `_${key}`;
+    keys.add(key);
+    files.push({ path, key, content: value });
+  }
+  const filesHash = files.length ? createHash('sha256').update(JSON.stringify(files)).digest('hex').slice(0, 16) : undefined;
+
+  // Scaling.
+  const workload = f.workload ?? 'deployment';
+  let replicas: number | undefined = f.replicas ?? (f.autoscaling ? undefined : (env.defaults.replicas ?? 1));
+  const autoscaling = f.autoscaling;
+  if (autoscaling) {
+    if (f.replicas !== undefined) fail(['replicas'], 'replicas and autoscaling exclude each other (the autoscaler owns the replica count): remove replicas, or set replicas: null under environments.<env>');
+    if (autoscaling.minReplicas > autoscaling.maxReplicas) fail(['autoscaling', 'minReplicas'], `minReplicas (${autoscaling.minReplicas}) is greater than maxReplicas (${autoscaling.maxReplicas})`);
+    if (autoscaling.targetCPUUtilization === undefined && autoscaling.targetMemoryUtilization === undefined) fail(['autoscaling'], 'expected targetCPUUtilization or targetMemoryUtilization (or both)');
+    replicas = undefined;
+  }
+
+  // Resources: the environment's defaults, overridden key by key.
+  const defaults = env.defaults.resources ?? {};
+  const requests = { ...(defaults.requests ?? {}), ...(f.resources?.requests ?? {}) } as Record<string, string>;
+  const limits = { ...(defaults.limits ?? {}), ...(f.resources?.limits ?? {}) } as Record<string, string>;
+  for (const k of Object.keys(limits)) {
+    if (requests[k] !== undefined && quantityValue(requests[k]!) > quantityValue(limits[k]!)) {
+      fail(['resources', 'requests', k], `request ${requests[k]} is greater than the limit ${limits[k]}; expected requests <= limits`);
+    }
+  }
+  if (autoscaling?.targetCPUUtilization !== undefined && requests.cpu === undefined) fail(['autoscaling', 'targetCPUUtilization'], 'needs resources.requests.cpu (utilization is relative to the request)');
+  if (autoscaling?.targetMemoryUtilization !== undefined && requests.memory === undefined) fail(['autoscaling', 'targetMemoryUtilization'], 'needs resources.requests.memory (utilization is relative to the request)');
+
+  // Probes.
+  const probe = (which: 'readiness' | 'liveness' | 'startup'): ResolvedProbe | undefined => {
+    const p: ProbeSpec | undefined = f.probes?.[which];
+    if (!p) return undefined;
+    const timing = { initialDelaySeconds: p.initialDelaySeconds, periodSeconds: p.periodSeconds, timeoutSeconds: p.timeoutSeconds, failureThreshold: p.failureThreshold };
+    if (p.http !== undefined) {
+      const port = portByRef(p.port, ['probes', which, 'port'], `probes.${which}`);
+      return port === undefined ? undefined : { http: { path: p.http, port }, ...timing };
+    }
+    if (p.tcp !== undefined) {
+      const port = portByRef(p.tcp, ['probes', which, 'tcp'], `probes.${which}`);
+      return port === undefined ? undefined : { tcp: { port }, ...timing };
+    }
+    return { exec: p.exec!, ...timing };
+  };
+  const probes = { readiness: probe('readiness'), liveness: probe('liveness'), startup: probe('startup') };
+
+  // Volumes.
+  const volumes: ResolvedVolume[] = [];
+  const ownsReplicated = (replicas ?? 0) > 1 || (autoscaling?.maxReplicas ?? 0) > 1;
+  (f.volumes ?? []).forEach((v, i) => {
+    const at = ['volumes', i];
+    if (volumes.some((o) => o.name === v.name)) return fail([...at, 'name'], `volume "${v.name}" is declared twice`);
+    if (volumes.some((o) => o.mountPath === v.mountPath) || files.some((x) => x.path === v.mountPath)) return fail([...at, 'mountPath'], `${v.mountPath} is mounted twice`);
+    if (v.from !== undefined) {
+      if (v.size !== undefined || v.accessMode !== undefined) return fail([...at, 'from'], 'a volume with from: mounts the other service\'s claim; size and accessMode belong to the owner');
+      if (v.from === name) return fail([...at, 'from'], 'a service cannot mount its own volume with from:; drop from:');
+      const owner = all.get(v.from);
+      if (!owner) {
+        const exists = [...all.keys()];
+        return fail([...at, 'from'], `unknown service "${v.from}"${exists.length ? `; expected one of: ${exists.join(', ')}` : ''}`);
+      }
+      const target = owner.fields.volumes?.find((o) => o.name === v.name && o.from === undefined);
+      if (!target) return fail([...at, 'from'], `service "${v.from}" owns no volume named "${v.name}"`);
+      if ((owner.fields.workload ?? 'deployment') === 'statefulset') return fail([...at, 'from'], `service "${v.from}" is a StatefulSet, whose volumes are per replica and cannot be shared`);
+      const mode = target.accessMode ?? 'ReadWriteOnce';
+      if (mode === 'ReadWriteOnce' || mode === 'ReadWriteOncePod') return fail([...at, 'from'], `volume "${v.name}" of "${v.from}" is ${mode}, so only one node can mount it; the owner must declare accessMode: ReadWriteMany to share it`);
+      volumes.push({ name: v.name, mountPath: v.mountPath, readOnly: v.readOnly ?? mode === 'ReadOnlyMany', claimName: `${v.from}-${v.name}`, fromService: v.from });
+      return;
+    }
+    if (v.size === undefined) return fail([...at, 'size'], 'is required for a volume this service owns (expected e.g. 10Gi); to mount another service\'s volume, set from:');
+    const accessMode = v.accessMode ?? 'ReadWriteOnce';
+    if (workload === 'deployment' && ownsReplicated && (accessMode === 'ReadWriteOnce' || accessMode === 'ReadWriteOncePod')) {
+      return fail([...at, 'accessMode'], `${accessMode} lets only one node mount the volume, but the service runs several replicas: use ReadWriteMany, or workload: statefulset for a volume per replica`);
+    }
+    volumes.push({
+      name: v.name,
+      mountPath: v.mountPath,
+      readOnly: v.readOnly ?? false,
+      claimName: workload === 'statefulset' ? v.name : `${name}-${v.name}`,
+      owned: { size: v.size, accessMode, storageClass: env.storageClass },
+    });
+  });
+
+  // Dependencies.
+  const dependsOn: ResolvedDependency[] = [];
+  (f.dependsOn ?? []).forEach((dep, i) => {
+    if (dep === name) return fail(['dependsOn', i], 'a service cannot depend on itself');
+    if (!all.has(dep)) return fail(['dependsOn', i], `unknown service "${dep}" in environment ${env.name}; expected one of: ${[...all.keys()].filter((n) => n !== name).join(', ')}`);
+    const depPorts = allPorts.get(dep)!;
+    if (!depPorts.length) return fail(['dependsOn', i], `service "${dep}" has no ports, so there is nothing to wait for`);
+    if (dependsOn.some((d) => d.service === dep)) return fail(['dependsOn', i], `"${dep}" is listed twice`);
+    dependsOn.push({ service: dep, host: serviceHost(dep, env), port: depPorts[0]!.port });
+  });
+
+  // Metrics.
+  let metrics: ResolvedService['metrics'];
+  if (f.metrics && f.metrics.enabled !== false) {
+    const port = portByRef(f.metrics.port, ['metrics', 'port'], 'metrics');
+    if (port !== undefined) metrics = { port, portName: ports.find((p) => p.port === port)!.name, path: f.metrics.path ?? '/metrics', interval: f.metrics.interval ?? '30s' };
+  }
+
+  // Derived names must stay within Kubernetes limits.
+  const derived: [string, number][] = [[name, LABEL_MAX]];
+  if (f.migrations) derived.push([`${name}-migrate`, LABEL_MAX]);
+  if (files.length) derived.push([`${name}-files`, LABEL_MAX]);
+  if (workload === 'statefulset') {
+    derived.push([`${name}-headless`, LABEL_MAX]);
+    // Pods get the label controller-revision-hash=<name>-<10 chars>, which must fit in 63.
+    derived.push([`${name}-0123456789`, LABEL_MAX]);
+    for (const v of volumes.filter((x) => x.owned)) derived.push([`${v.claimName}-${name}-999`, LABEL_MAX]);
+  } else {
+    for (const v of volumes.filter((x) => x.owned)) derived.push([v.claimName, LABEL_MAX]);
+  }
+  for (const d of dependsOn) derived.push([`wait-for-${d.service}`, LABEL_MAX]);
+  for (const [n, max] of derived) {
+    if (n.length > max) {
+      fail(['name'], `the name "${name}" is too long: the derived name "${n}" has ${n.length} characters, more than Kubernetes allows (${max}); shorten the service name`);
+      break;
+    }
+  }
+
+  const sc = f.securityContext ?? {};
+  if (sc.runAsUser === 0 && sc.runAsNonRoot === true) fail(['securityContext', 'runAsUser'], 'runAsUser 0 (root) contradicts runAsNonRoot: true; pick a non-zero UID or set runAsNonRoot: false');
+
+  if (!ok || !repository || !tag) return undefined;
+  return {
+    name,
+    environment: env,
+    component: f.component,
+    description: f.description,
+    image: { repository, tag, autoUpdate },
+    workload,
+    command: f.command,
+    args: f.args,
+    ports,
+    expose,
+    env: env_,
+    secretEnv,
+    volumes,
+    files,
+    filesHash,
+    replicas,
+    autoscaling,
+    resources: { requests: sortKeys(requests), limits: sortKeys(limits) },
+    probes,
+    migrations: f.migrations,
+    dependsOn,
+    securityContext: {
+      runAsNonRoot: sc.runAsNonRoot ?? (sc.runAsUser === 0 ? false : true),
+      runAsUser: sc.runAsUser,
+      runAsGroup: sc.runAsGroup,
+      fsGroup: sc.fsGroup,
+      readOnlyRootFilesystem: sc.readOnlyRootFilesystem ?? false,
+    },
+    metrics,
+    waitTimeoutSeconds: WAIT_TIMEOUT_SECONDS,
+    source: m.svc.source,
+  };
+}
+
+
+function tagAllowed(tag: string, allowTags: string): boolean {
+  if (allowTags === 'any') return true;
+  return new RegExp(allowTags.slice('regexp:'.length)).test(tag);
+}
+
+function sortKeys(o: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, String(v)]).sort(([a], [b]) => cmp(a, b)));
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,73 @@
+import { z } from 'zod';
+import { dnsLabel, dnsSubdomain, nonNegativeInt, resources } from './fields.js';
+import semver from 'semver';
+
+/** `regexp:<re>` or `any`, as Argo CD Image Updater's allowTags takes it. */
+export const allowTags = z
+  .string()
+  .refine((v) => v === 'any' || v.startsWith('regexp:'), { message: 'expected "any" or "regexp:<regular expression>"' })
+  .refine((v) => !v.startsWith('regexp:') || compiles(v.slice('regexp:'.length)), { message: 'expected a valid regular expression after "regexp:"' });
+
+function compiles(re: string): boolean {
+  try {
+    new RegExp(re);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export const imagePolicySchema = z.discriminatedUnion(
+  'strategy',
+  [
+    z.strictObject({
+      /** Newest image by build time; for stage, with short-sha tags. */
+      strategy: z.literal('newest-build'),
+      /** @default "regexp:^[0-9a-f]{7}$" */
+      allowTags: allowTags.optional(),
+    }),
+    z.strictObject({
+      /** Highest semantic version; for prod, with release tags. */
+      strategy: z.literal('semver'),
+      /** Semver range the version must satisfy, e.g. `^1.2`. @default any version */
+      constraint: z
+        .string()
+        .refine((v) => semver.validRange(v) !== null, { message: 'expected a semver range such as ^1.2 or >=1.0.0 <2.0.0' })
+        .optional(),
+      /** @default "regexp:^v?[0-9]+\\.[0-9]+\\.[0-9]+$" */
+      allowTags: allowTags.optional(),
+    }),
+  ],
+  { error: 'expected strategy newest-build or semver' },
+);
+export type ImagePolicy = z.infer<typeof imagePolicySchema>;
+
+export const environmentFileSchema = z.strictObject({
+  /** @default the file name without `.yaml` */
+  name: dnsLabel.optional(),
+  /** Namespace every service of this environment is deployed to. */
+  namespace: dnsLabel,
+  /** Public domain; services are exposed at `<subdomain>.<domain>`. */
+  domain: dnsSubdomain,
+  /** Argo CD destination: a server URL (https://...) or a cluster name. */
+  cluster: z.string().min(1, 'expected a cluster server URL or cluster name'),
+  /** Storage class of claims. @default the cluster's default storage class */
+  storageClass: dnsSubdomain.optional(),
+  ingress: z.strictObject({
+    /** IngressClass of every Ingress. */
+    className: dnsSubdomain,
+    tls: z.strictObject({ clusterIssuer: dnsSubdomain }).optional(),
+  }),
+  defaults: z
+    .strictObject({
+      /** @default 1 */
+      replicas: nonNegativeInt.optional(),
+      /** Requests and limits of containers whose spec sets none. */
+      resources: resources.optional(),
+    })
+    .optional(),
+  imagePolicy: imagePolicySchema,
+  /** Image of the init container that waits for `dependsOn` services. @default busybox:1.37.0 */
+  waitImage: z.string().regex(/^[^\s:@]+(:[A-Za-z0-9_.-]+)?(@sha256:[a-f0-9]{64})?$/, 'expected an image reference such as busybox:1.37.0').optional(),
+});
+export type EnvironmentFile = z.infer<typeof environmentFileSchema>;

@@ -1,0 +1,134 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { ProblemList, type SpecProblem } from './errors.js';
+import { environmentFileSchema, type EnvironmentFile } from './environment-schema.js';
+import { serviceFileSchema, type ServiceFile } from './service-schema.js';
+import { SETTINGS_FILE, settingsFileSchema, type SettingsFile } from './settings-schema.js';
+import { SourceFile } from './source.js';
+import { dnsLabel } from './fields.js';
+import { validateWith } from './zod-problems.js';
+
+export interface LoadedService {
+  readonly name: string;
+  readonly source: SourceFile;
+  readonly spec: ServiceFile;
+}
+
+export interface LoadedEnvironment {
+  readonly name: string;
+  readonly source: SourceFile;
+  readonly spec: EnvironmentFile;
+}
+
+export interface LoadedSettings {
+  /** Absent when the project has no settings file. */
+  readonly source?: SourceFile;
+  readonly spec: SettingsFile;
+}
+
+/** Every spec of a project, parsed and checked one file at a time. */
+export interface LoadedProject {
+  readonly root: string;
+  readonly settings: LoadedSettings;
+  /** Sorted by name. */
+  readonly environments: readonly LoadedEnvironment[];
+  /** Sorted by name. */
+  readonly services: readonly LoadedService[];
+}
+
+export const APPS_DIR = 'apps';
+export const ENVIRONMENTS_DIR = 'environments';
+
+/**
+ * Reads `apps/*.yaml`, `environments/*.yaml` and the settings file under
+ * `root`. Throws a SpecError listing every problem of every file; checks that
+ * need several services at once (references, cycles, hosts) are in `resolve/`.
+ */
+export function loadProject(root: string, overrides: ReadonlyMap<string, string> = new Map()): LoadedProject {
+  const problems = new ProblemList();
+  const read = (abs: string): SourceFile | undefined => {
+    const { source, problems: syntax } = SourceFile.parse(abs, root, overrides.get(abs));
+    syntax.forEach((p) => problems.add(p));
+    return syntax.length ? undefined : source;
+  };
+
+  const envDir = join(root, ENVIRONMENTS_DIR);
+  const appsDir = join(root, APPS_DIR);
+  if (!existsSync(envDir)) problems.add({ file: ENVIRONMENTS_DIR, field: '', message: 'folder is missing: expected environments/<env>.yaml for each environment' });
+  if (!existsSync(appsDir)) problems.add({ file: APPS_DIR, field: '', message: 'folder is missing: expected apps/<service>.yaml for each service' });
+  problems.throwIfAny();
+
+  const settingsPath = join(envDir, SETTINGS_FILE);
+  let settings: LoadedSettings = { spec: {} };
+  if (existsSync(settingsPath) || overrides.has(settingsPath)) {
+    const source = read(settingsPath);
+    if (source) {
+      const { value, problems: p } = validateWith(settingsFileSchema, source, source.data());
+      p.forEach((x) => problems.add(x));
+      if (value) settings = { source, spec: value };
+    }
+  }
+
+  const environments: LoadedEnvironment[] = [];
+  for (const file of yamlFiles(envDir, problems, ENVIRONMENTS_DIR)) {
+    if (file === SETTINGS_FILE) continue;
+    const source = read(join(envDir, file));
+    if (!source) continue;
+    const { value, problems: p } = validateWith(environmentFileSchema, source, source.data());
+    p.forEach((x) => problems.add(x));
+    if (!value) continue;
+    const name = value.name ?? basename(file, '.yaml');
+    if (!value.name) checkFileName(name, source, problems);
+    const dup = environments.find((e) => e.name === name);
+    if (dup) problems.add(source.problem(['name'], `duplicate environment name "${name}": also defined in ${dup.source.file}`));
+    else environments.push({ name, source, spec: value });
+  }
+
+  const services: LoadedService[] = [];
+  for (const file of yamlFiles(appsDir, problems, APPS_DIR)) {
+    const source = read(join(appsDir, file));
+    if (!source) continue;
+    const { value, problems: p } = validateWith(serviceFileSchema, source, source.data());
+    p.forEach((x) => problems.add(x));
+    if (!value) continue;
+    const name = value.name ?? basename(file, '.yaml');
+    if (!value.name) checkFileName(name, source, problems);
+    const dup = services.find((s) => s.name === name);
+    if (dup) problems.add(source.problem(['name'], `duplicate service name "${name}": also defined in ${dup.source.file}`));
+    else services.push({ name, source, spec: value });
+  }
+
+  const envNames = environments.map((e) => e.name);
+  if (existsSync(envDir) && environments.length === 0 && problems.length === 0) {
+    problems.add({ file: ENVIRONMENTS_DIR, field: '', message: 'no environment defined: expected at least one environments/<env>.yaml' });
+  }
+  for (const svc of services) {
+    for (const env of Object.keys(svc.spec.environments ?? {})) {
+      if (!envNames.includes(env)) {
+        problems.add(svc.source.problem(['environments', env], `unknown environment "${env}"; expected one of: ${envNames.join(', ')}`, true));
+      }
+    }
+  }
+  problems.throwIfAny();
+
+  const byName = <T extends { name: string }>(a: T, b: T) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+  return { root, settings, environments: environments.sort(byName), services: services.sort(byName) };
+}
+
+/** `.yaml` files of a folder in a stable order; other YAML spellings are reported, not skipped silently. */
+function yamlFiles(dir: string, problems: ProblemList, label: string): string[] {
+  if (!existsSync(dir)) return [];
+  const names = readdirSync(dir).sort();
+  for (const n of names) {
+    if (n.endsWith('.yml')) problems.add({ file: `${label}/${n}`, field: '', message: 'expected the extension .yaml (files ending in .yml are not read)' });
+  }
+  return names.filter((n) => n.endsWith('.yaml') && !n.startsWith('.'));
+}
+
+function checkFileName(name: string, source: SourceFile, problems: ProblemList): void {
+  const r = dnsLabel.safeParse(name);
+  if (!r.success) {
+    const p: SpecProblem = { ...source.locate([]), field: 'name', message: `the file name "${name}" is used as the name and must be a DNS-1123 label (lower-case letters, digits and "-"); rename the file or set name:` };
+    problems.add(p);
+  }
+}

@@ -1,0 +1,165 @@
+import { z } from 'zod';
+import {
+  absolutePath,
+  dnsLabel,
+  dnsSubdomain,
+  envVarName,
+  nonNegativeInt,
+  port,
+  portName,
+  portRef,
+  positiveInt,
+  resources,
+  storageQuantity,
+  stringList,
+} from './fields.js';
+
+/**
+ * The service spec, `apps/<name>.yaml`. Every key is optional here because
+ * the same fields can be overridden per environment; what must be present
+ * after the environment override is merged (image, image.tag, ...) is checked
+ * in `resolve/`.
+ */
+
+const IMAGE_REPOSITORY = /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-]{1,2}[a-z0-9]+)*)*$/;
+const IMAGE_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+
+export const imageSpec = z.strictObject({
+  /** Registry and repository without tag, e.g. `ghcr.io/acme/api`. */
+  repository: z.string().regex(IMAGE_REPOSITORY, 'expected an image repository without tag, e.g. ghcr.io/acme/api').optional(),
+  /** The pinned (or initial) tag. */
+  tag: z.union([z.string(), z.number()]).transform(String).refine((v) => IMAGE_TAG.test(v), { message: 'expected an image tag: letters, digits, "_", "." and "-", at most 128 characters' }).optional(),
+  /** Let the environment's image policy move the tag. @default false */
+  autoUpdate: z.boolean({ error: 'expected true or false' }).optional(),
+});
+
+export const portSpec = z.strictObject({
+  name: portName.optional(),
+  port,
+  protocol: z.enum(['TCP', 'UDP', 'SCTP'], { error: 'expected TCP, UDP or SCTP' }).optional(),
+});
+
+export const exposeSpec = z.strictObject({
+  /** Host prefix before the environment domain; none means the apex domain. */
+  subdomain: dnsLabel.optional(),
+  /** @default "/" */
+  path: z.string().regex(/^\/[A-Za-z0-9\-._~/%]*$/, 'expected a URL path starting with "/"').optional(),
+  /** @default the service's first port */
+  port: portRef.optional(),
+});
+
+const probeTiming = {
+  initialDelaySeconds: nonNegativeInt.optional(),
+  periodSeconds: positiveInt.optional(),
+  timeoutSeconds: positiveInt.optional(),
+  failureThreshold: positiveInt.optional(),
+};
+
+export const probeSpec = z
+  .strictObject({
+    http: z.string().regex(/^\//, 'expected an HTTP path starting with "/"').optional(),
+    tcp: portRef.optional(),
+    exec: z.array(z.string(), { error: 'expected a command as a list of strings' }).min(1, 'expected a non-empty command').optional(),
+    /** Port for `http`. @default the service's first port */
+    port: portRef.optional(),
+    ...probeTiming,
+  })
+  .refine((p) => [p.http, p.tcp, p.exec].filter((v) => v !== undefined).length === 1, {
+    message: 'expected exactly one of http, tcp or exec',
+  })
+  .refine((p) => p.port === undefined || p.http !== undefined, { message: 'port goes with http; for tcp write `tcp: <port>`', path: ['port'] });
+
+export const volumeSpec = z.strictObject({
+  name: dnsLabel,
+  mountPath: absolutePath,
+  /** Size of a volume this service owns; not allowed with `from`. */
+  size: storageQuantity.optional(),
+  /** @default ReadWriteOnce */
+  accessMode: z.enum(['ReadWriteOnce', 'ReadWriteMany', 'ReadOnlyMany', 'ReadWriteOncePod'], { error: 'expected ReadWriteOnce, ReadWriteMany, ReadOnlyMany or ReadWriteOncePod' }).optional(),
+  /** Mount the claim of the same name owned by another service. */
+  from: dnsLabel.optional(),
+  /** @default false */
+  readOnly: z.boolean({ error: 'expected true or false' }).optional(),
+});
+
+export const autoscalingSpec = z.strictObject({
+  minReplicas: positiveInt,
+  maxReplicas: positiveInt,
+  targetCPUUtilization: z.number().int().min(1).max(1000, 'expected a percentage from 1 to 1000').optional(),
+  targetMemoryUtilization: z.number().int().min(1).max(1000, 'expected a percentage from 1 to 1000').optional(),
+});
+
+export const securityContextSpec = z.strictObject({
+  runAsUser: nonNegativeInt.optional(),
+  runAsGroup: nonNegativeInt.optional(),
+  fsGroup: nonNegativeInt.optional(),
+  runAsNonRoot: z.boolean({ error: 'expected true or false' }).optional(),
+  readOnlyRootFilesystem: z.boolean({ error: 'expected true or false' }).optional(),
+});
+
+export const secretRefSpec = z.strictObject({
+  secret: dnsSubdomain,
+  key: z.string().regex(/^[-._a-zA-Z0-9]+$/, 'expected a secret key: letters, digits, "-", "_" and "."'),
+});
+
+export const metricsSpec = z.strictObject({
+  /** @default the service's first port */
+  port: portRef.optional(),
+  /** @default "/metrics" */
+  path: z.string().regex(/^\//, 'expected an HTTP path starting with "/"').optional(),
+  /** @default true */
+  enabled: z.boolean({ error: 'expected true or false' }).optional(),
+  /** @default "30s" */
+  interval: z.string().regex(/^[0-9]+(ms|s|m|h)$/, 'expected a duration such as 30s or 1m').optional(),
+});
+
+/** Keys that may appear both at the top level and under `environments.<env>`. */
+export const serviceFieldShape = {
+  component: z.string().max(63).regex(/^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/, 'expected a label value: letters, digits, "-", "_" and "."').optional(),
+  description: z.string().optional(),
+  image: imageSpec.optional(),
+  /** @default deployment */
+  workload: z.enum(['deployment', 'statefulset'], { error: 'expected deployment or statefulset' }).optional(),
+  command: stringList.optional(),
+  args: stringList.optional(),
+  port: port.optional(),
+  ports: z.array(portSpec, { error: 'expected a list of {name, port, protocol}' }).optional(),
+  expose: exposeSpec.optional(),
+  env: z.record(envVarName, z.union([z.string(), z.number(), z.boolean()], { error: 'expected a plain value (string, number or boolean); secrets go in secretEnv' })).optional(),
+  secretEnv: z.record(envVarName, secretRefSpec).optional(),
+  volumes: z.array(volumeSpec, { error: 'expected a list of volumes' }).optional(),
+  files: z.record(absolutePath, z.string({ error: 'expected the file content as a string' })).optional(),
+  replicas: nonNegativeInt.optional(),
+  autoscaling: autoscalingSpec.optional(),
+  resources: resources.optional(),
+  probes: z.strictObject({ readiness: probeSpec.optional(), liveness: probeSpec.optional(), startup: probeSpec.optional() }).optional(),
+  migrations: z.strictObject({ command: stringList.min(1, 'expected a non-empty command'), args: stringList.optional() }).optional(),
+  dependsOn: z.array(dnsLabel, { error: 'expected a list of service names' }).optional(),
+  securityContext: securityContextSpec.optional(),
+  metrics: metricsSpec.optional(),
+};
+
+/** An environment override: any service field, `null` to remove an inherited one, and `enabled`. */
+const overrideShape = Object.fromEntries(Object.entries(serviceFieldShape).map(([k, v]) => [k, v.unwrap().nullable().optional()])) as {
+  [K in keyof typeof serviceFieldShape]: z.ZodOptional<z.ZodNullable<ReturnType<(typeof serviceFieldShape)[K]['unwrap']>>>;
+};
+
+export const serviceOverrideSchema = z.strictObject({
+  /** @default true */
+  enabled: z.boolean({ error: 'expected true or false' }).optional(),
+  ...overrideShape,
+});
+
+export const serviceFileSchema = z.strictObject({
+  /** @default the file name without `.yaml` */
+  name: dnsLabel.optional(),
+  ...serviceFieldShape,
+  environments: z.record(z.string(), serviceOverrideSchema).optional(),
+});
+
+export type ServiceFile = z.infer<typeof serviceFileSchema>;
+export type ServiceOverride = z.infer<typeof serviceOverrideSchema>;
+export type ServiceFields = Omit<ServiceFile, 'name' | 'environments'>;
+export type ProbeSpec = z.infer<typeof probeSpec>;
+export type VolumeSpec = z.infer<typeof volumeSpec>;
+export type PortSpec = z.infer<typeof portSpec>;

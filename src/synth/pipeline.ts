@@ -1,0 +1,141 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { ValidationError } from '../spec/errors.js';
+import { loadProject, type LoadedProject } from '../spec/load.js';
+import { resolveProject, type ResolvedProject } from '../resolve/resolve.js';
+import { KUBERNETES_KINDS, SchemaValidator, type ModelLoader } from '../validate/schemas.js';
+import { kustomizeBuildAll } from '../validate/kustomize.js';
+import { writeTreeAtomically, type WriteResult } from '../write/atomic-tree.js';
+import { renderServiceFolder, synthesizeService, type RenderedObject } from './render-service.js';
+import { RenderedTree } from './tree.js';
+
+/** What a renderer sees: the loaded specs and their per-environment resolution. */
+export interface RenderContext {
+  readonly project: LoadedProject;
+  readonly resolved: ResolvedProject;
+}
+
+/** A part of the output: its files, and the objects in them that must pass schema validation. */
+export interface RenderOutput {
+  readonly tree: RenderedTree;
+  /** Objects to validate, with the file each is in (relative to the output root). */
+  readonly objects: readonly { readonly file: string; readonly object: RenderedObject['object'] }[];
+  /** Folders to build with `kubectl kustomize`, with the number of objects each must yield. */
+  readonly kustomizeFolders?: readonly { readonly folder: string; readonly objects: number }[];
+  /** Extra schemas the objects need, by `apiVersion/kind`. */
+  readonly schemas?: Record<string, ModelLoader>;
+}
+
+export type Renderer = (ctx: RenderContext) => RenderOutput;
+
+/** `dist/<env>/<service>/`: the Kubernetes objects of every enabled service in every environment. */
+export const renderServices: Renderer = ({ resolved }) => {
+  const tree = new RenderedTree();
+  const objects: { file: string; object: RenderedObject['object'] }[] = [];
+  const kustomizeFolders: { folder: string; objects: number }[] = [];
+  for (const env of resolved.environments) {
+    for (const svc of resolved.services.get(env.name) ?? []) {
+      const rendered = synthesizeService(svc);
+      const folderTree = renderServiceFolder(svc, rendered);
+      tree.merge(folderTree);
+      const folder = `${env.name}/${svc.name}`;
+      for (const r of rendered) objects.push({ file: `${folder}/${r.file}`, object: r.object });
+      kustomizeFolders.push({ folder, objects: rendered.length });
+    }
+  }
+  return { tree, objects, kustomizeFolders };
+};
+
+/** The renderers of a synth run, in order. Later issues add theirs here. */
+export const DEFAULT_RENDERERS: readonly Renderer[] = [renderServices];
+
+export interface RenderResult {
+  readonly context: RenderContext;
+  readonly tree: RenderedTree;
+  readonly kustomizeFolders: readonly { readonly folder: string; readonly objects: number }[];
+  readonly objectCount: number;
+}
+
+/**
+ * Load → resolve → build → synthesize → schema-validate, all in memory.
+ * Throws SpecError for bad specs and ValidationError for invalid objects.
+ */
+export async function renderProject(projectDir: string, renderers: readonly Renderer[] = DEFAULT_RENDERERS): Promise<RenderResult> {
+  const project = loadProject(resolve(projectDir));
+  const resolved = resolveProject(project);
+  const context = { project, resolved };
+  const tree = new RenderedTree();
+  const validator = new SchemaValidator(KUBERNETES_KINDS);
+  const outputs = renderers.map((r) => r(context));
+  const failures: string[] = [];
+  let objectCount = 0;
+  for (const out of outputs) {
+    tree.merge(out.tree);
+    const v = out.schemas ? new SchemaValidator(KUBERNETES_KINDS, out.schemas) : validator;
+    await v.prepare(out.objects.map((o) => `${o.object.apiVersion}/${o.object.kind}`));
+    for (const { file, object } of out.objects) {
+      objectCount++;
+      for (const p of v.validate(object)) failures.push(`${file}: ${object.kind} ${object.metadata.name}: ${p}`);
+    }
+  }
+  if (failures.length) throw new ValidationError(failures);
+  return { context, tree, kustomizeFolders: outputs.flatMap((o) => o.kustomizeFolders ?? []), objectCount };
+}
+
+export interface SynthOptions {
+  /** The project folder holding apps/ and environments/. */
+  readonly projectDir: string;
+  /** @default <projectDir>/dist */
+  readonly outDir?: string;
+  /** Build every service folder with kubectl kustomize before swapping the output in. @default true */
+  readonly kustomize?: boolean;
+  readonly renderers?: readonly Renderer[];
+}
+
+export interface SynthResult extends WriteResult {
+  readonly outDir: string;
+  readonly services: number;
+  readonly objects: number;
+  readonly environments: readonly string[];
+}
+
+/** Renders, validates and atomically writes the whole output tree. */
+export async function synth(options: SynthOptions): Promise<SynthResult> {
+  const rendered = await renderProject(options.projectDir, options.renderers);
+  const outDir = resolve(options.outDir ?? join(options.projectDir, 'dist'));
+  const written = writeTreeAtomically(outDir, rendered.tree, {
+    keepTopLevel: ['bootstrap'],
+    beforeSwap: (staging) => {
+      if (options.kustomize === false) return;
+      const failures = kustomizeBuildAll(staging, rendered.kustomizeFolders);
+      if (failures.length) throw new ValidationError(failures);
+    },
+  });
+  return {
+    ...written,
+    outDir,
+    services: rendered.kustomizeFolders.length,
+    objects: rendered.objectCount,
+    environments: rendered.context.resolved.environments.map((e) => e.name),
+  };
+}
+
+/** Everything synth checks, writing nothing to the project: the tree is built in a temporary folder. */
+export async function validate(options: Omit<SynthOptions, 'outDir'>): Promise<{ services: number; objects: number }> {
+  const rendered = await renderProject(options.projectDir, options.renderers);
+  if (options.kustomize !== false) {
+    const scratch = mkdtempSync(join(tmpdir(), 'gitops-synth-validate-'));
+    try {
+      writeTreeAtomically(join(scratch, 'dist'), rendered.tree, {
+        beforeSwap: (staging) => {
+          const failures = kustomizeBuildAll(staging, rendered.kustomizeFolders);
+          if (failures.length) throw new ValidationError(failures);
+        },
+      });
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  }
+  return { services: rendered.kustomizeFolders.length, objects: rendered.objectCount };
+}
