@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import semver from 'semver';
 import { ProblemList } from '../spec/errors.js';
 import type { LoadedEnvironment, LoadedProject, LoadedService } from '../spec/load.js';
 import type { ProbeSpec, ServiceFields } from '../spec/service-schema.js';
@@ -12,13 +13,11 @@ import type {
   ResolvedService,
   ResolvedVolume,
 } from './model.js';
+import { imageTagFormats, tagAllowed, type ImageTagFormats } from './image-tags.js';
 import { quantityValue } from './quantity.js';
+import { SETTINGS_FILE } from '../spec/settings-schema.js';
 import { dependentVariables, interpolate, isOnlyReferences, type ReferenceContext } from './references.js';
 
-export const DEFAULT_ALLOW_TAGS = {
-  'newest-build': 'regexp:^[0-9a-f]{7}$',
-  semver: 'regexp:^v?[0-9]+\\.[0-9]+\\.[0-9]+$',
-} as const;
 export const DEFAULT_WAIT_IMAGE = 'busybox:1.37.0';
 const WAIT_TIMEOUT_SECONDS = 300;
 const CREDENTIAL_NAME = /PASSWORD|PASSWD|SECRET|TOKEN|_KEY$|^KEY$|CREDENTIAL/i;
@@ -38,14 +37,33 @@ export interface ResolvedProject {
  */
 export function resolveProject(project: LoadedProject): ResolvedProject {
   const problems = new ProblemList();
-  const environments = project.environments.map((e) => resolveEnvironment(e, project.settings.spec.project ?? 'app'));
+  const tags = imageTagFormats(project.settings.spec);
+  const environments = project.environments.map((e) => resolveEnvironment(e, project.settings.spec.project ?? 'app', tags));
+  for (const env of environments) checkAllowTags(env, tags, problems);
   const services = new Map<string, ResolvedService[]>();
   for (const env of environments) services.set(env.name, resolveServices(project, env, problems));
   problems.throwIfAny();
   return { environments, services };
 }
 
-export function resolveEnvironment(e: LoadedEnvironment, partOf: string): ResolvedEnvironment {
+/**
+ * An environment's allowTags must accept the tags the pipeline produces for its
+ * strategy (or Image Updater would never move it), and a semver policy must
+ * reject an all-digit short sha (which parses as a huge version).
+ */
+function checkAllowTags(env: ResolvedEnvironment, tags: ImageTagFormats, problems: ProblemList): void {
+  const at = ['imagePolicy', 'allowTags'];
+  const { allowTags, strategy } = env.imagePolicy;
+  const sample = strategy === 'semver' ? tags.release.example : tags.build.example;
+  if (!tagAllowed(sample, allowTags)) {
+    problems.add(env.source.problem(at, `${allowTags} rejects "${sample}", the ${strategy === 'semver' ? 'release' : 'build'} tag format the image pipeline produces (imageTags in ${SETTINGS_FILE}); expected a filter that accepts it, or leave allowTags out to derive it`));
+  }
+  if (strategy === 'semver' && tagAllowed('1234567', allowTags)) {
+    problems.add(env.source.problem(at, `${allowTags} accepts an all-digit short commit sha such as "1234567", which a semver policy reads as version 1234567.0.0 and would deploy; expected a strict filter such as ${tags.release.allowTags}`));
+  }
+}
+
+export function resolveEnvironment(e: LoadedEnvironment, partOf: string, tags: ImageTagFormats): ResolvedEnvironment {
   const s = e.spec;
   const policy = s.imagePolicy;
   return {
@@ -59,7 +77,7 @@ export function resolveEnvironment(e: LoadedEnvironment, partOf: string): Resolv
     imagePolicy: {
       strategy: policy.strategy,
       constraint: policy.strategy === 'semver' ? policy.constraint : undefined,
-      allowTags: policy.allowTags ?? DEFAULT_ALLOW_TAGS[policy.strategy],
+      allowTags: policy.allowTags ?? (policy.strategy === 'semver' ? tags.release.allowTags : tags.build.allowTags),
     },
     waitImage: s.waitImage ?? DEFAULT_WAIT_IMAGE,
     defaults: { replicas: s.defaults?.replicas, resources: s.defaults?.resources },
@@ -215,6 +233,8 @@ function resolveService(
     fail(['image', 'tag'], `"latest" is not allowed in environment ${env.name}, whose image policy is semver: pin a release such as 1.4.2`);
   } else if (tag && autoUpdate && !tagAllowed(tag, env.imagePolicy.allowTags)) {
     fail(['image', 'tag'], `"${tag}" does not match the allowTags of environment ${env.name} (${env.imagePolicy.allowTags}); with autoUpdate the initial tag must be one the policy could pick`);
+  } else if (tag && autoUpdate && env.imagePolicy.constraint && !semver.satisfies(tag.replace(/^v/, ''), env.imagePolicy.constraint)) {
+    fail(['image', 'tag'], `"${tag}" does not satisfy the semver constraint ${env.imagePolicy.constraint} of environment ${env.name}; with autoUpdate the initial tag must be one the policy could pick`);
   }
 
   const portByRef = (ref: number | string | undefined, path: (string | number)[], what: string): number | undefined => {
@@ -440,11 +460,6 @@ function resolveService(
   };
 }
 
-
-function tagAllowed(tag: string, allowTags: string): boolean {
-  if (allowTags === 'any') return true;
-  return new RegExp(allowTags.slice('regexp:'.length)).test(tag);
-}
 
 function sortKeys(o: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, String(v)]).sort(([a], [b]) => cmp(a, b)));
