@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import type { ResolvedService, ResolvedVolume } from '../resolve/model.js';
-import { commonLabels, metadata, PROTECT_DATA, SYNC_OPTIONS, WAVE } from './labels.js';
+import { metadata, PROTECT_DATA, stableLabels, SYNC_OPTIONS, WAVE } from './labels.js';
 
 export interface ClaimsProps {
   /** A Deployment service; a StatefulSet's claims are its volumeClaimTemplates. */
@@ -41,7 +41,8 @@ export function claimTemplates(svc: ResolvedService): k8s.KubePersistentVolumeCl
   const owned = svc.volumes.filter((v) => v.owned);
   if (!owned.length) return undefined;
   return owned.map((v) => ({
-    metadata: { name: v.claimName, labels: commonLabels(svc), annotations: { [SYNC_OPTIONS]: PROTECT_DATA } },
+    // volumeClaimTemplates are immutable: only labels that never change (no version) go here.
+    metadata: { name: v.claimName, labels: stableLabels(svc), annotations: { [SYNC_OPTIONS]: PROTECT_DATA } },
     spec: claimSpec(v),
   }));
 }

@@ -21,14 +21,24 @@ export function instanceName(svc: ResolvedService): string {
   return `${svc.name}-${svc.environment.name}`;
 }
 
-/** The recommended labels every object of the service carries. */
-export function commonLabels(svc: ResolvedService): Record<string, string> {
+/** The recommended labels that never change for a service (no version): for immutable places. */
+export function stableLabels(svc: ResolvedService): Record<string, string> {
   const labels: Record<string, string> = {
     ...selectorLabels(svc),
     'app.kubernetes.io/managed-by': MANAGED_BY,
     'app.kubernetes.io/part-of': svc.environment.partOf,
   };
   if (svc.component) labels['app.kubernetes.io/component'] = svc.component;
+  return labels;
+}
+
+/**
+ * The recommended labels every object of the service carries. The version is
+ * the rendered tag; for auto-updated services the kustomization rewrites it
+ * from the image that actually runs.
+ */
+export function commonLabels(svc: ResolvedService): Record<string, string> {
+  const labels = stableLabels(svc);
   // Label values are limited to 63 characters; a longer tag simply is not mirrored.
   if (svc.image.tag.length <= 63) labels['app.kubernetes.io/version'] = svc.image.tag;
   return labels;

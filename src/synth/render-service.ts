@@ -1,4 +1,5 @@
 import { App, Chart } from 'cdk8s';
+import { instanceName } from '../constructs/labels.js';
 import { ServiceStack } from '../constructs/service-stack.js';
 import type { ResolvedService } from '../resolve/model.js';
 import { toJson, toYaml } from './serialize.js';
@@ -56,6 +57,7 @@ export function renderServiceFolder(svc: ResolvedService, objects: readonly Rend
         // Argo CD treats the folder as Kustomize, so Image Updater can override this tag
         // through .argocd-source-<app>.yaml without touching the rendered files.
         images: [{ name: svc.image.repository, newTag: svc.image.tag }],
+        replacements: versionLabelReplacements(svc, objects),
       },
       header,
     ),
@@ -69,4 +71,34 @@ export function renderServiceFolder(svc: ResolvedService, objects: readonly Rend
   };
   tree.add(`${folder}/app.json`, toJson(params));
   return tree;
+}
+
+const VERSION_LABEL = 'metadata.labels.[app.kubernetes.io/version]';
+
+/**
+ * For a service whose tag Image Updater moves, the version label must follow
+ * the image that actually runs, not the tag rendered here. Kustomize applies
+ * `images:` (and Argo CD the .argocd-source override) before `replacements:`,
+ * so copying the tag out of the running image keeps the label honest.
+ */
+function versionLabelReplacements(svc: ResolvedService, objects: readonly RenderedObject[]): unknown[] | undefined {
+  // With a registry port in the repository, "repo:port/x:tag" has no single ':' to split on.
+  if (!svc.image.autoUpdate || svc.image.repository.includes(':')) return undefined;
+  const workload = objects.find((o) => (o.object.kind === 'Deployment' || o.object.kind === 'StatefulSet') && o.object.metadata.name === svc.name);
+  if (!workload) return undefined;
+  const podTemplates = objects.filter((o) => ['Deployment', 'StatefulSet', 'Job'].includes(o.object.kind));
+  return [
+    {
+      source: {
+        kind: workload.object.kind,
+        name: svc.name,
+        fieldPath: `spec.template.spec.containers.[name=${svc.name}].image`,
+        options: { delimiter: ':', index: 1 },
+      },
+      targets: [
+        { select: { labelSelector: `app.kubernetes.io/instance=${instanceName(svc)}` }, fieldPaths: [VERSION_LABEL] },
+        ...podTemplates.map((o) => ({ select: { kind: o.object.kind, name: o.object.metadata.name }, fieldPaths: [`spec.template.${VERSION_LABEL}`] })),
+      ],
+    },
+  ];
 }
