@@ -7,12 +7,33 @@ import type { SourceFile } from '../spec/source.js';
  * Constructs build from this and nothing else, so they never see raw specs.
  */
 
+/** Name of the pod volume that carries a service's `files:`; reserved, so no spec volume may use it. */
+export const FILES_VOLUME = 'synth-files';
+
 export interface ResolvedImagePolicy {
   readonly strategy: 'newest-build' | 'semver';
   /** Semver range, only for `semver`. */
   readonly constraint?: string;
   /** `regexp:<re>` or `any`, never empty. */
   readonly allowTags: string;
+}
+
+/** Argo CD's automated sync of an Application: on or off (a manual sync is the release gate), and how. */
+export interface ResolvedSyncPolicy {
+  readonly automated: boolean;
+  /** Delete objects that are no longer rendered (automated syncs). */
+  readonly prune: boolean;
+  /** Undo changes made in the cluster by hand (automated syncs). */
+  readonly selfHeal: boolean;
+}
+
+/** A sync window of the environment's AppProject. */
+export interface ResolvedSyncWindow {
+  readonly kind: 'allow' | 'deny';
+  readonly schedule: string;
+  readonly duration: string;
+  readonly timeZone?: string;
+  readonly manualSync: boolean;
 }
 
 export interface ResolvedEnvironment {
@@ -25,7 +46,11 @@ export interface ResolvedEnvironment {
   readonly ingressClassName: string;
   readonly clusterIssuer?: string;
   readonly imagePolicy: ResolvedImagePolicy;
+  /** Sync policy of the environment's Applications (services may override it) and its AppProject's sync windows. */
+  readonly sync: ResolvedSyncPolicy & { readonly windows: readonly ResolvedSyncWindow[] };
   readonly waitImage: string;
+  /** Prometheus Operator integration: ServiceMonitors on or off, and the labels they carry. */
+  readonly monitoring: { readonly serviceMonitors: boolean; readonly labels: Readonly<Record<string, string>> };
   /** Replica count and container resources of services whose spec sets none. */
   readonly defaults: { readonly replicas?: number; readonly resources?: Resources };
   /** `app.kubernetes.io/part-of` of every object. */
@@ -83,6 +108,8 @@ export interface ResolvedService {
   readonly component?: string;
   readonly description?: string;
   readonly image: { readonly repository: string; readonly tag: string; readonly autoUpdate: boolean };
+  /** The environment's sync policy with the service's override applied. */
+  readonly sync: ResolvedSyncPolicy;
   readonly workload: 'deployment' | 'statefulset';
   readonly command?: readonly string[];
   readonly args?: readonly string[];
@@ -101,6 +128,12 @@ export interface ResolvedService {
   readonly resources: { readonly requests: QuantityMap; readonly limits: QuantityMap };
   readonly probes: { readonly readiness?: ResolvedProbe; readonly liveness?: ResolvedProbe; readonly startup?: ResolvedProbe };
   readonly migrations?: { readonly command: readonly string[]; readonly args?: readonly string[] };
+  /**
+   * Scaled to zero (`suspended: true`): replicas is 0, and autoscaling and
+   * migrations are left out, so no HPA, PodDisruptionBudget or migration Job.
+   * @default false
+   */
+  readonly suspended?: boolean;
   readonly dependsOn: readonly ResolvedDependency[];
   readonly securityContext: {
     readonly runAsNonRoot: boolean;

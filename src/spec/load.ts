@@ -54,8 +54,8 @@ export function loadProject(root: string, overrides: ReadonlyMap<string, string>
 
   const envDir = join(root, ENVIRONMENTS_DIR);
   const appsDir = join(root, APPS_DIR);
-  if (!existsSync(envDir)) problems.add({ file: ENVIRONMENTS_DIR, field: '', message: 'folder is missing: expected environments/<env>.yaml for each environment' });
-  if (!existsSync(appsDir)) problems.add({ file: APPS_DIR, field: '', message: 'folder is missing: expected apps/<service>.yaml for each service' });
+  if (!existsSync(envDir)) problems.add({ file: ENVIRONMENTS_DIR, field: '', message: 'the folder is missing; expected environments/<env>.yaml for each environment' });
+  if (!existsSync(appsDir)) problems.add({ file: APPS_DIR, field: '', message: 'the folder is missing; expected apps/<service>.yaml for each service' });
   problems.throwIfAny();
 
   const settingsPath = join(envDir, SETTINGS_FILE);
@@ -70,8 +70,8 @@ export function loadProject(root: string, overrides: ReadonlyMap<string, string>
   }
 
   const environments: LoadedEnvironment[] = [];
-  for (const file of yamlFiles(envDir, problems, ENVIRONMENTS_DIR)) {
-    if (file === SETTINGS_FILE) continue;
+  const environmentFiles = yamlFiles(envDir, problems, ENVIRONMENTS_DIR).filter((f) => f !== SETTINGS_FILE);
+  for (const file of environmentFiles) {
     const source = read(join(envDir, file));
     if (!source) continue;
     const { value, problems: p } = validateWith(environmentFileSchema, source, source.data());
@@ -80,7 +80,7 @@ export function loadProject(root: string, overrides: ReadonlyMap<string, string>
     const name = value.name ?? basename(file, '.yaml');
     if (!value.name) checkFileName(name, source, problems);
     const dup = environments.find((e) => e.name === name);
-    if (dup) problems.add(source.problem(['name'], `duplicate environment name "${name}": also defined in ${dup.source.file}`));
+    if (dup) problems.add(duplicateName('environment', name, source, dup.source));
     else environments.push({ name, source, spec: value });
   }
 
@@ -94,17 +94,19 @@ export function loadProject(root: string, overrides: ReadonlyMap<string, string>
     const name = value.name ?? basename(file, '.yaml');
     if (!value.name) checkFileName(name, source, problems);
     const dup = services.find((s) => s.name === name);
-    if (dup) problems.add(source.problem(['name'], `duplicate service name "${name}": also defined in ${dup.source.file}`));
+    if (dup) problems.add(duplicateName('service', name, source, dup.source));
     else services.push({ name, source, spec: value });
   }
 
   const envNames = environments.map((e) => e.name);
+  // An environment whose file failed to load still exists: naming it in a service is not a second mistake.
+  const envFileNames = environmentFiles.map((f) => basename(f, '.yaml'));
   if (existsSync(envDir) && environments.length === 0 && problems.length === 0) {
-    problems.add({ file: ENVIRONMENTS_DIR, field: '', message: 'no environment defined: expected at least one environments/<env>.yaml' });
+    problems.add({ file: ENVIRONMENTS_DIR, field: '', message: 'no environment is defined; expected at least one environments/<env>.yaml' });
   }
   for (const svc of services) {
     for (const env of Object.keys(svc.spec.environments ?? {})) {
-      if (!envNames.includes(env)) {
+      if (!envNames.includes(env) && !envFileNames.includes(env)) {
         problems.add(svc.source.problem(['environments', env], `unknown environment "${env}"; expected one of: ${envNames.join(', ')}`, true));
       }
     }
@@ -120,15 +122,24 @@ function yamlFiles(dir: string, problems: ProblemList, label: string): string[] 
   if (!existsSync(dir)) return [];
   const names = readdirSync(dir).sort();
   for (const n of names) {
-    if (n.endsWith('.yml')) problems.add({ file: `${label}/${n}`, field: '', message: 'expected the extension .yaml (files ending in .yml are not read)' });
+    if (n.endsWith('.yml')) problems.add({ file: `${label}/${n}`, field: '', message: `files ending in .yml are not read; expected the extension .yaml (rename it to ${n.slice(0, -'.yml'.length)}.yaml)` });
   }
   return names.filter((n) => n.endsWith('.yaml') && !n.startsWith('.'));
+}
+
+/**
+ * Two files claim one name. Points at the file that spells the name out with
+ * `name:` (the likelier mistake); otherwise at the later file.
+ */
+function duplicateName(kind: string, name: string, later: SourceFile, earlier: SourceFile): SpecProblem {
+  const [at, other] = !later.has(['name']) && earlier.has(['name']) ? [earlier, later] : [later, earlier];
+  return at.problem(['name'], `duplicate ${kind} name "${name}": also used by ${other.file}; expected each ${kind} name once`);
 }
 
 function checkFileName(name: string, source: SourceFile, problems: ProblemList): void {
   const r = dnsLabel.safeParse(name);
   if (!r.success) {
-    const p: SpecProblem = { ...source.locate([]), field: 'name', message: `the file name "${name}" is used as the name and must be a DNS-1123 label (lower-case letters, digits and "-"); rename the file or set name:` };
+    const p: SpecProblem = { ...source.locate([]), field: 'name', message: `the file name "${name}" is used as the name, and it is not a DNS-1123 label; expected lower-case letters, digits and "-" (rename the file or set name:)` };
     problems.add(p);
   }
 }

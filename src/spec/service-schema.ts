@@ -13,6 +13,7 @@ import {
   storageQuantity,
   stringList,
 } from './fields.js';
+import { serviceSyncSchema } from './sync-schema.js';
 
 /**
  * The service spec, `apps/<name>.yaml`. Every key is optional here because
@@ -67,7 +68,7 @@ export const probeSpec = z
   .refine((p) => [p.http, p.tcp, p.exec].filter((v) => v !== undefined).length === 1, {
     message: 'expected exactly one of http, tcp or exec',
   })
-  .refine((p) => p.port === undefined || p.http !== undefined, { message: 'port goes with http; for tcp write `tcp: <port>`', path: ['port'] });
+  .refine((p) => p.port === undefined || p.http !== undefined, { message: 'port goes with http only; expected `tcp: <port>` for a TCP probe', path: ['port'] });
 
 export const volumeSpec = z.strictObject({
   name: dnsLabel,
@@ -97,10 +98,13 @@ export const securityContextSpec = z.strictObject({
   readOnlyRootFilesystem: z.boolean({ error: 'expected true or false' }).optional(),
 });
 
-export const secretRefSpec = z.strictObject({
-  secret: dnsSubdomain,
-  key: z.string().regex(/^[-._a-zA-Z0-9]+$/, 'expected a secret key: letters, digits, "-", "_" and "."'),
-});
+export const secretRefSpec = z.strictObject(
+  {
+    secret: dnsSubdomain,
+    key: z.string().regex(/^[-._a-zA-Z0-9]+$/, 'expected a secret key: letters, digits, "-", "_" and "."'),
+  },
+  { error: 'expected a Secret reference {secret: <name>, key: <key>}; the value itself never goes in a spec' },
+);
 
 export const metricsSpec = z.strictObject({
   /** @default the service's first port */
@@ -137,10 +141,50 @@ export const serviceFieldShape = {
   dependsOn: z.array(dnsLabel, { error: 'expected a list of service names' }).optional(),
   securityContext: securityContextSpec.optional(),
   metrics: metricsSpec.optional(),
+  /** Override of the environment's Argo CD sync policy for this service, e.g. `{automated: false}`. @default the environment's */
+  sync: serviceSyncSchema.optional(),
+  /**
+   * Scaled to zero: replicas 0 and no autoscaler, disruption budget or
+   * migration Job, while volumes, config and image stay. Written by
+   * `gitops-synth app suspend`, removed by `app resume`. @default false
+   */
+  suspended: z.boolean({ error: 'expected true or false' }).optional(),
 };
 
-/** An environment override: any service field, `null` to remove an inherited one, and `enabled`. */
-const overrideShape = Object.fromEntries(Object.entries(serviceFieldShape).map(([k, v]) => [k, v.unwrap().nullable().optional()])) as {
+/** Every service field, checked in full: the base of a spec, and the base with an environment's override merged over it. */
+export const serviceFieldsSchema = z.strictObject(serviceFieldShape);
+
+type SchemaDef = { type: string; innerType?: z.ZodType; shape?: Record<string, z.ZodType>; keyType?: z.ZodType; valueType?: z.ZodType };
+
+/**
+ * The form a field takes under `environments.<env>`. Mappings are deep-merged
+ * over the base, so they may be partial and any key may be `null` (removing
+ * the inherited one); lists and scalars replace the base and are checked as
+ * written. Whether the merged result is complete (a probe with exactly one
+ * kind, autoscaling with both bounds) is checked in resolve/ against
+ * `serviceFieldsSchema`.
+ */
+function overridable(schema: z.ZodType): z.ZodType {
+  const def = (schema as unknown as { _zod: { def: SchemaDef } })._zod.def;
+  switch (def.type) {
+    case 'optional':
+      return overridable(def.innerType!).optional();
+    case 'object':
+      return z.strictObject(Object.fromEntries(Object.entries(def.shape!).map(([k, v]) => [k, overridable(v).nullable().optional()])));
+    case 'record':
+      return z.record(def.keyType as z.ZodString, overridable(def.valueType!).nullable());
+    default:
+      return schema;
+  }
+}
+
+/**
+ * An environment override: any service field, `null` to remove an inherited
+ * one, and `enabled`. Typed like the base for readers of single fields; nested
+ * mappings may in fact be partial or hold `null`, so only `deepMerge` combines
+ * them with the base.
+ */
+const overrideShape = Object.fromEntries(Object.entries(serviceFieldShape).map(([k, v]) => [k, overridable(v.unwrap()).nullable().optional()])) as unknown as {
   [K in keyof typeof serviceFieldShape]: z.ZodOptional<z.ZodNullable<ReturnType<(typeof serviceFieldShape)[K]['unwrap']>>>;
 };
 

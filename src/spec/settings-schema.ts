@@ -27,6 +27,12 @@ export const settingsFileSchema = z.strictObject({
       branch: z.string().regex(/^[A-Za-z0-9._/-]+$/, 'expected a branch name').optional(),
       /** Folder of the rendered tree inside the repository. @default "dist" */
       path: z.string().regex(/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/, 'expected a relative folder such as dist or clusters/shop').optional(),
+      /**
+       * Secret in the Argo CD namespace with the credentials Image Updater pushes
+       * its write-back commits with (username/password, or sshPrivateKey); never a value.
+       * @default "devops-repo-creds"
+       */
+      writeSecret: dnsSubdomain.optional(),
     })
     .optional(),
 

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
-import { isMap, isPair, isScalar, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Alias, type Document, type Node, type YAMLError } from 'yaml';
 import type { SpecLocation, SpecProblem } from './errors.js';
 import { fieldPath } from './errors.js';
 
@@ -26,10 +26,25 @@ export class SourceFile {
     const lines = new LineCounter();
     const doc = parseDocument(src, { lineCounter: lines, uniqueKeys: true, prettyErrors: false, strict: true });
     const problems: SpecProblem[] = doc.errors.map((e) => {
-      const pos = lines.linePos(e.pos[0]);
-      return { file, line: pos.line, column: pos.col, field: '', message: `YAML syntax error: ${firstLine(e.message)}` };
+      const { at, message } = syntaxError(e, src);
+      const pos = lines.linePos(at);
+      return { file, line: pos.line, column: pos.col, field: '', message: `YAML syntax error: ${message}` };
     });
-    return { source: new SourceFile(file, doc, lines), problems };
+    const source = new SourceFile(file, doc, lines);
+    if (problems.length === 0) {
+      // Aliases are resolved only when converting: an unknown or runaway alias is a problem too, not a crash.
+      try {
+        source.data();
+      } catch (err) {
+        const alias = unresolvedAlias(doc);
+        const pos = lines.linePos(alias?.range?.[0] ?? 0);
+        const message = alias
+          ? `the alias *${alias.source} has no anchor &${alias.source} above it; expected an alias of an anchor defined earlier in the file`
+          : `${err instanceof Error ? firstLine(err.message) : String(err)}; expected fewer aliases`;
+        problems.push({ file, line: pos.line, column: pos.col, field: '', message: `YAML syntax error: ${message}` });
+      }
+    }
+    return { source, problems };
   }
 
   /** The plain data of the document (empty object for an empty file). */
@@ -51,13 +66,16 @@ export class SourceFile {
   locate(path: readonly (string | number)[], atKey = false): SpecLocation {
     for (let depth = path.length; depth >= 0; depth--) {
       const sub = path.slice(0, depth);
-      const node = atKey && depth === path.length && depth > 0 ? this.keyNode(sub) : (this.doc.getIn(sub, true) as Node | undefined) ?? (depth === 0 ? (this.doc.contents as Node | null) : undefined);
+      let node = atKey && depth === path.length && depth > 0 ? this.keyNode(sub) : (this.doc.getIn(sub, true) as Node | undefined) ?? (depth === 0 ? (this.doc.contents as Node | null) : undefined);
+      // A block mapping or list starts at its first entry, a line below its key: point at the key instead.
+      if (node && depth > 0 && (isMap(node) || isSeq(node)) && !node.flow) node = this.keyNode(sub) ?? node;
       if (node && node.range) {
         const pos = this.lines.linePos(node.range[0]);
         return { file: this.file, line: pos.line, column: pos.col };
       }
     }
-    return { file: this.file };
+    // An empty file: its first line is the only place to point at.
+    return { file: this.file, line: 1, column: 1 };
   }
 
   /** A problem located at `path`. */
@@ -74,6 +92,68 @@ export class SourceFile {
     }
     return undefined;
   }
+}
+
+/**
+ * A YAML parse error in the user's terms, located where the mistake was
+ * made: an unclosed bracket or quote is reported where it was opened, not
+ * where the parser gave up.
+ */
+function syntaxError(e: YAMLError, src: string): { at: number; message: string } {
+  const at = e.pos[0];
+  const text = firstLine(e.message);
+  switch (e.code) {
+    case 'DUPLICATE_KEY': {
+      const key = /^[^:\n]*/.exec(src.slice(at))![0].trim();
+      return { at, message: `the key ${key} is written twice in one mapping; expected each key once` };
+    }
+    case 'TAB_AS_INDENT':
+      return { at, message: 'a tab is used for indentation; expected spaces' };
+    case 'BLOCK_AS_IMPLICIT_KEY':
+      return { at, message: 'this value holds ": " or ends with ":", which starts a nested mapping; expected the value in quotes' };
+    case 'MULTIPLE_DOCS':
+      return { at, message: 'the file holds more than one YAML document (---); expected one document per file' };
+    default:
+      break;
+  }
+  if (text.startsWith('All mapping items must start at the same column')) {
+    return { at, message: 'this key is not aligned with the keys above it; expected every key of a mapping at the same column' };
+  }
+  const flow = /^Flow (sequence|map)/.exec(text);
+  if (flow) {
+    const [open, close] = flow[1] === 'sequence' ? ['[', ']'] : ['{', '}'];
+    const opened = unclosedBefore(src, at, open, close);
+    if (opened !== undefined) return { at: opened, message: `this ${open} is not closed; expected a closing ${close} (a flow collection that goes on over several lines must be indented more than its key)` };
+  }
+  const quote = /^Missing closing (["'])quote/.exec(text);
+  if (quote) {
+    const opened = src.lastIndexOf(quote[1]!, at);
+    if (opened >= 0) return { at: opened, message: `this quoted string is not closed; expected a closing ${quote[1]}` };
+  }
+  return { at, message: text };
+}
+
+/** Offset of the last `open` before `end` that no `close` matches. */
+function unclosedBefore(src: string, end: number, open: string, close: string): number | undefined {
+  let depth = 0;
+  for (let i = Math.min(end, src.length) - 1; i >= 0; i--) {
+    if (src[i] === close) depth++;
+    else if (src[i] === open) {
+      if (depth === 0) return i;
+      depth--;
+    }
+  }
+  return undefined;
+}
+
+function unresolvedAlias(doc: Document.Parsed): Alias | undefined {
+  let found: Alias | undefined;
+  visit(doc, {
+    Alias(_key, node) {
+      if (!found && !node.resolve(doc)) found = node;
+    },
+  });
+  return found;
 }
 
 function firstLine(s: string): string {

@@ -8,49 +8,84 @@ import type { SourceFile } from './source.js';
  * say what was expected and what was found.
  */
 export function validateWith<T>(schema: z.ZodType<T>, source: SourceFile, data: unknown, basePath: (string | number)[] = []): { value?: T; problems: SpecProblem[] } {
-  const result = schema.safeParse(data, { reportInput: true });
-  if (result.success) return { value: result.data, problems: [] };
-  const problems: SpecProblem[] = [];
-  for (const issue of result.error.issues) problems.push(...toProblems(schema, source, issue, basePath));
-  return { problems };
+  const { value, issues } = checkSchema(schema, data);
+  return { value, problems: issues.map((i) => source.problem([...basePath, ...i.path], i.message, i.atKey)) };
 }
 
-function toProblems(schema: z.ZodType, source: SourceFile, issue: z.core.$ZodIssue, basePath: (string | number)[]): SpecProblem[] {
-  const path = [...basePath, ...(issue.path as (string | number)[])];
+/** A readable schema problem at a field path, to be located by the caller. */
+export interface FieldIssue {
+  readonly path: (string | number)[];
+  readonly message: string;
+  /** Point at the key rather than its value (unknown keys). */
+  readonly atKey: boolean;
+}
+
+/** Checks `data` against `schema`; for data merged from several places, whose caller knows where each field was written. */
+export function checkSchema<T>(schema: z.ZodType<T>, data: unknown): { value?: T; issues: FieldIssue[] } {
+  const result = schema.safeParse(data, { reportInput: true });
+  if (result.success) return { value: result.data, issues: [] };
+  return { issues: result.error.issues.flatMap((issue) => toIssues(schema, issue)) };
+}
+
+function toIssues(schema: z.ZodType, issue: z.core.$ZodIssue): FieldIssue[] {
+  const path = issue.path as (string | number)[];
+  const problem = (at: (string | number)[], message: string, atKey = false): FieldIssue => ({ path: at, message, atKey });
+  // A value written where a secret reference belongs may be the secret itself: never echo it.
+  const withInput = (message: string, input: unknown): string => withFound(message, path.includes('secretEnv') && typeof input === 'string' ? 'a string' : describe(input));
   switch (issue.code) {
     case 'unrecognized_keys': {
-      const allowed = allowedKeys(schema, issue.path as (string | number)[]);
+      const allowed = allowedKeys(schema, path);
       return issue.keys.map((key) => {
         const suggestion = closest(key, allowed);
         const hint = suggestion ? ` (did you mean "${suggestion}"?)` : '';
         const list = allowed.length ? `; expected one of: ${allowed.join(', ')}` : '';
-        return source.problem([...path, key], `unknown key "${key}"${hint}${list}`, true);
+        return problem([...path, key], `unknown key "${key}"${hint}${list}`, true);
       });
     }
     case 'invalid_type': {
       const input = (issue as { input?: unknown }).input;
-      if (input === undefined) return [source.problem(path, `is required (expected ${issue.expected})`)];
-      const custom = issue.message && !issue.message.startsWith('Invalid input') ? issue.message : `expected ${issue.expected}`;
-      return [source.problem(path, `${custom}, got ${describe(input)}`)];
+      const expected = TYPE_NAMES[issue.expected] ?? issue.expected;
+      if (input === undefined) return [problem(path, `is required; expected ${expected}`)];
+      const custom = issue.message && !issue.message.startsWith('Invalid input') ? issue.message : `expected ${expected}`;
+      return [problem(path, withInput(custom, input))];
     }
     case 'invalid_key':
-      return [source.problem(path, issue.issues.map((i) => i.message).join('; ') || 'invalid key', true)];
+      return [problem(path, issue.issues.map((i) => i.message).join('; ') || 'invalid key', true)];
     case 'invalid_union': {
-      const msg = issue.message && !issue.message.startsWith('Invalid input') ? issue.message : 'does not match any allowed form';
-      const input = (issue as { input?: unknown }).input;
-      return [source.problem(path, input === undefined ? `is required (${msg})` : `${msg}, got ${describe(input)}`)];
+      const msg = issue.message && !issue.message.startsWith('Invalid input') ? issue.message : 'expected one of the allowed forms';
+      // A discriminated union reports the whole mapping; the user wrote the discriminator's value.
+      const discriminator = (issue as { discriminator?: string }).discriminator;
+      const whole = (issue as { input?: unknown }).input;
+      const input = discriminator && typeof whole === 'object' && whole !== null ? (whole as Record<string, unknown>)[discriminator] : whole;
+      return [problem(path, input === undefined ? `is required; ${msg}` : withInput(msg, input))];
     }
     case 'invalid_value': {
       const input = (issue as { input?: unknown }).input;
       const msg = issue.message && !issue.message.startsWith('Invalid') ? issue.message : `expected one of: ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
-      return [source.problem(path, input === undefined ? `is required (${msg})` : `${msg}, got ${describe(input)}`)];
+      return [problem(path, input === undefined ? `is required; ${msg}` : withInput(msg, input))];
     }
     default: {
       const input = (issue as { input?: unknown }).input;
-      const got = input !== undefined && (typeof input !== 'object' || input === null) ? `, got ${describe(input)}` : '';
-      return [source.problem(path, `${issue.message}${got}`)];
+      const scalar = input !== undefined && (typeof input !== 'object' || input === null);
+      return [problem(path, scalar ? withInput(issue.message, input) : issue.message)];
     }
   }
+}
+
+/** zod's type names as a user would say them. */
+const TYPE_NAMES: Record<string, string> = {
+  object: 'a mapping',
+  record: 'a mapping',
+  array: 'a list',
+  string: 'a string',
+  number: 'a number',
+  int: 'a whole number',
+  boolean: 'true or false',
+};
+
+/** "<what is wrong>; expected <what>": the value found first, then what was expected. */
+function withFound(message: string, found: string): string {
+  return message.startsWith('expected') ? `got ${found}; ${message}` : `${message} (got ${found})`;
 }
 
 function describe(v: unknown): string {
