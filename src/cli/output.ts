@@ -20,6 +20,10 @@ export function reportError(err: unknown, stderr: NodeJS.WritableStream = proces
     stderr.write(`gitops-synth: ${err.message}\n`);
     return 1;
   }
+  if (err instanceof CommandFailure) {
+    if (err.message) stderr.write(`gitops-synth: ${err.message}\n`);
+    return err.exitCode;
+  }
   stderr.write(`gitops-synth: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   return 2;
 }
@@ -29,5 +33,20 @@ export class UsageError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'UsageError';
+  }
+}
+
+/**
+ * A command ends with this exit code; the message (if any) is printed as it
+ * is. For outcomes that are not bugs: a refused push, or `diff` finding
+ * differences (exit 1 with nothing more to say).
+ */
+export class CommandFailure extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: number = 1,
+  ) {
+    super(message);
+    this.name = 'CommandFailure';
   }
 }

@@ -32,6 +32,11 @@ export function stableLabels(svc: ResolvedService): Record<string, string> {
   return labels;
 }
 
+/** Label values are limited to 63 characters; a longer tag simply is not mirrored in a label. */
+export function hasVersionLabel(svc: ResolvedService): boolean {
+  return svc.image.tag.length <= 63;
+}
+
 /**
  * The recommended labels every object of the service carries. The version is
  * the rendered tag; for auto-updated services the kustomization rewrites it
@@ -39,8 +44,7 @@ export function stableLabels(svc: ResolvedService): Record<string, string> {
  */
 export function commonLabels(svc: ResolvedService): Record<string, string> {
   const labels = stableLabels(svc);
-  // Label values are limited to 63 characters; a longer tag simply is not mirrored.
-  if (svc.image.tag.length <= 63) labels['app.kubernetes.io/version'] = svc.image.tag;
+  if (hasVersionLabel(svc)) labels['app.kubernetes.io/version'] = svc.image.tag;
   return labels;
 }
 

@@ -1,8 +1,6 @@
 import { k8s } from 'cdk8s-plus-28';
-import type { ResolvedProbe, ResolvedService } from '../resolve/model.js';
+import { FILES_VOLUME, TMP_VOLUME, type ResolvedProbe, type ResolvedService } from '../resolve/model.js';
 
-/** Name of the pod volume that carries the service's `files:`. */
-export const FILES_VOLUME = 'synth-files';
 export const FILES_HASH_ANNOTATION = 'gitops-synth.io/files-hash';
 const WAIT_RESOURCES = { requests: { cpu: k8s.Quantity.fromString('10m'), memory: k8s.Quantity.fromString('16Mi') }, limits: { memory: k8s.Quantity.fromString('32Mi') } };
 
@@ -42,7 +40,7 @@ export function podTemplate(svc: ResolvedService, props: PodTemplateProps): k8s.
     startupProbe: migration ? undefined : probe(svc.probes.startup),
     resources: resources(svc),
     securityContext: containerSecurity(sc.readOnlyRootFilesystem),
-    volumeMounts: migration ? undefined : volumeMounts(svc),
+    volumeMounts: volumeMounts(svc, migration),
   };
 
   const volumes: k8s.Volume[] = [];
@@ -54,6 +52,7 @@ export function podTemplate(svc: ResolvedService, props: PodTemplateProps): k8s.
     }
     if (svc.files.length) volumes.push({ name: FILES_VOLUME, configMap: { name: `${svc.name}-files` } });
   }
+  if (svc.writableTmp) volumes.push({ name: TMP_VOLUME, emptyDir: {} });
 
   return {
     metadata: { labels: props.labels, annotations: Object.keys(annotations).length ? annotations : undefined },
@@ -89,9 +88,14 @@ function environmentVariables(svc: ResolvedService): k8s.EnvVar[] | undefined {
   return out.length ? out : undefined;
 }
 
-function volumeMounts(svc: ResolvedService): k8s.VolumeMount[] | undefined {
-  const mounts: k8s.VolumeMount[] = svc.volumes.map((v) => ({ name: v.name, mountPath: v.mountPath, readOnly: v.readOnly || undefined }));
-  for (const f of svc.files) mounts.push({ name: FILES_VOLUME, mountPath: f.path, subPath: f.key, readOnly: true });
+/** The service's mounts; a migration Job gets only /tmp (its claims and config may not exist yet). */
+function volumeMounts(svc: ResolvedService, migration: boolean): k8s.VolumeMount[] | undefined {
+  const mounts: k8s.VolumeMount[] = [];
+  if (!migration) {
+    mounts.push(...svc.volumes.map((v) => ({ name: v.name, mountPath: v.mountPath, readOnly: v.readOnly || undefined })));
+    for (const f of svc.files) mounts.push({ name: FILES_VOLUME, mountPath: f.path, subPath: f.key, readOnly: true });
+  }
+  if (svc.writableTmp) mounts.push({ name: TMP_VOLUME, mountPath: '/tmp' });
   return mounts.length ? mounts : undefined;
 }
 

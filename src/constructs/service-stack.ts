@@ -7,6 +7,7 @@ import { FilesConfigMap } from './files-config-map.js';
 import { MigrationJob } from './migration-job.js';
 import { PublicIngress } from './public-ingress.js';
 import { ServiceAccount } from './service-account.js';
+import { ServiceMonitor } from './service-monitor.js';
 import { ServicePorts } from './service-ports.js';
 import { isReplicated, Workload } from './workload.js';
 
@@ -33,5 +34,6 @@ export class ServiceStack extends Construct {
     if (svc.autoscaling) new Autoscaler(this, 'Autoscaler', { service: svc, targetKind: workload.kind });
     if (isReplicated(svc)) new DisruptionBudget(this, 'DisruptionBudget', { service: svc });
     if (svc.migrations) new MigrationJob(this, 'Migrations', { service: svc });
+    if (svc.metrics && svc.environment.monitoring.serviceMonitors) new ServiceMonitor(this, 'ServiceMonitor', { service: svc });
   }
 }

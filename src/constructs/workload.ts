@@ -9,6 +9,9 @@ export interface WorkloadProps {
   readonly service: ResolvedService;
 }
 
+/** On the workload of a suspended service (`gitops-synth app suspend`). */
+export const SUSPENDED_ANNOTATION = 'gitops-synth.io/suspended';
+
 /** Whether the service runs (or may scale to) more than one pod. */
 export function isReplicated(svc: ResolvedService): boolean {
   return (svc.replicas ?? 0) >= 2 || (svc.autoscaling?.minReplicas ?? 0) >= 2;
@@ -25,7 +28,8 @@ export class Workload extends Construct {
     const svc = props.service;
     const selector = selectorLabels(svc);
     const template = podTemplate(svc, { labels: commonLabels(svc), spread: isReplicated(svc), selector });
-    const meta = metadata(svc, svc.name, WAVE.workload);
+    // Says in the cluster why a suspended workload runs no pods.
+    const meta = metadata(svc, svc.name, WAVE.workload, svc.suspended ? { [SUSPENDED_ANNOTATION]: 'true' } : {});
     if (svc.workload === 'statefulset') {
       this.kind = 'StatefulSet';
       new k8s.KubeStatefulSet(this, 'Resource', {

@@ -9,6 +9,8 @@ import type { SourceFile } from '../spec/source.js';
 
 /** Name of the pod volume that carries a service's `files:`; reserved, so no spec volume may use it. */
 export const FILES_VOLUME = 'synth-files';
+/** Name of the emptyDir mounted at /tmp when the root filesystem is read-only; reserved like FILES_VOLUME. */
+export const TMP_VOLUME = 'synth-tmp';
 
 export interface ResolvedImagePolicy {
   readonly strategy: 'newest-build' | 'semver';
@@ -142,6 +144,11 @@ export interface ResolvedService {
     readonly fsGroup?: number;
     readonly readOnlyRootFilesystem: boolean;
   };
+  /**
+   * Mount an emptyDir at /tmp: the root filesystem is read-only and nothing
+   * else is mounted there, and nearly every program needs a writable /tmp.
+   */
+  readonly writableTmp: boolean;
   readonly metrics?: { readonly port: number; readonly portName: string; readonly path: string; readonly interval: string };
   /** Bounded wait for each dependency, in seconds. */
   readonly waitTimeoutSeconds: number;

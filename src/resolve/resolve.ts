@@ -5,7 +5,7 @@ import type { LoadedEnvironment, LoadedProject, LoadedService } from '../spec/lo
 import { serviceFieldsSchema, type ProbeSpec, type ServiceFields } from '../spec/service-schema.js';
 import { checkSchema } from '../spec/zod-problems.js';
 import { deepMerge } from './merge.js';
-import { FILES_VOLUME } from './model.js';
+import { FILES_VOLUME, TMP_VOLUME } from './model.js';
 import type {
   ResolvedDependency,
   ResolvedEnvironment,
@@ -403,7 +403,7 @@ function resolveService(
   (f.volumes ?? []).forEach((v, i) => {
     const at = ['volumes', i];
     if (volumes.some((o) => o.name === v.name)) return fail([...at, 'name'], `volume "${v.name}" is declared twice; expected unique volume names`);
-    if (v.name === FILES_VOLUME) return fail([...at, 'name'], `"${FILES_VOLUME}" is reserved for the volume that carries files:; expected another name`);
+    if (v.name === FILES_VOLUME || v.name === TMP_VOLUME) return fail([...at, 'name'], `"${v.name}" is reserved for a volume gitops-synth adds (files:, /tmp); expected another name`);
     if (volumes.some((o) => o.mountPath === v.mountPath) || files.some((x) => x.path === v.mountPath)) return fail([...at, 'mountPath'], `${v.mountPath} is mounted twice; expected one volume or file per path`);
     if (v.from !== undefined) {
       if (v.size !== undefined || v.accessMode !== undefined) return fail([...at, 'from'], 'a volume with from: mounts the other service\'s claim, whose size and accessMode belong to the owner; expected no size or accessMode here');
@@ -522,8 +522,9 @@ function resolveService(
       runAsUser: sc.runAsUser,
       runAsGroup: sc.runAsGroup,
       fsGroup: sc.fsGroup,
-      readOnlyRootFilesystem: sc.readOnlyRootFilesystem ?? false,
+      readOnlyRootFilesystem: sc.readOnlyRootFilesystem ?? true,
     },
+    writableTmp: (sc.readOnlyRootFilesystem ?? true) && !volumes.some((v) => v.mountPath === '/tmp') && !files.some((x) => x.path.startsWith('/tmp/')),
     metrics,
     waitTimeoutSeconds: WAIT_TIMEOUT_SECONDS,
     source: m.svc.source,

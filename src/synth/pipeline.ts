@@ -6,9 +6,10 @@ import { loadProject, type LoadedProject } from '../spec/load.js';
 import { resolveProject, type ResolvedProject } from '../resolve/resolve.js';
 import { KUBERNETES_KINDS, SchemaValidator, type ModelLoader } from '../validate/schemas.js';
 import { kustomizeBuildAll } from '../validate/kustomize.js';
-import { writeTreeAtomically, type WriteResult } from '../write/atomic-tree.js';
+import { writeTreeAtomicallyAsync, type WriteResult } from '../write/atomic-tree.js';
 import { renderServiceFolder, synthesizeService, type RenderedObject } from './render-service.js';
 import { RenderedTree } from './tree.js';
+import { renderArgoCd } from '../argocd/render.js';
 
 /** What a renderer sees: the loaded specs and their per-environment resolution. */
 export interface RenderContext {
@@ -48,7 +49,7 @@ export const renderServices: Renderer = ({ resolved }) => {
 };
 
 /** The renderers of a synth run, in order. Later issues add theirs here. */
-export const DEFAULT_RENDERERS: readonly Renderer[] = [renderServices];
+export const DEFAULT_RENDERERS: readonly Renderer[] = [renderServices, renderArgoCd];
 
 export interface RenderResult {
   readonly context: RenderContext;
@@ -61,13 +62,17 @@ export interface RenderResult {
  * Load → resolve → build → synthesize → schema-validate, all in memory.
  * Throws SpecError for bad specs and ValidationError for invalid objects.
  */
-export async function renderProject(projectDir: string, renderers: readonly Renderer[] = DEFAULT_RENDERERS): Promise<RenderResult> {
+export async function renderProject(projectDir: string, renderers: readonly Renderer[] = DEFAULT_RENDERERS, onPhase?: PhaseListener): Promise<RenderResult> {
+  const phase = phaseTimer(onPhase);
   const project = loadProject(resolve(projectDir));
+  phase('load');
   const resolved = resolveProject(project);
+  phase('resolve');
   const context = { project, resolved };
   const tree = new RenderedTree();
   const validator = new SchemaValidator(KUBERNETES_KINDS);
   const outputs = renderers.map((r) => r(context));
+  phase('render');
   const failures: string[] = [];
   let objectCount = 0;
   for (const out of outputs) {
@@ -80,7 +85,22 @@ export async function renderProject(projectDir: string, renderers: readonly Rend
     }
   }
   if (failures.length) throw new ValidationError(failures);
+  phase('schemas');
   return { context, tree, kustomizeFolders: outputs.flatMap((o) => o.kustomizeFolders ?? []), objectCount };
+}
+
+/** The stages of a synth run, in order, as `onPhase` reports them. */
+export type SynthPhase = 'load' | 'resolve' | 'render' | 'schemas' | 'write' | 'kustomize' | 'swap';
+/** Told how long each stage took (milliseconds), for `npm run bench`. */
+export type PhaseListener = (phase: SynthPhase, ms: number) => void;
+
+function phaseTimer(onPhase: PhaseListener | undefined): (phase: SynthPhase) => void {
+  let last = performance.now();
+  return (phase) => {
+    const now = performance.now();
+    onPhase?.(phase, now - last);
+    last = now;
+  };
 }
 
 export interface SynthOptions {
@@ -91,6 +111,8 @@ export interface SynthOptions {
   /** Build every service folder with kubectl kustomize before swapping the output in. @default true */
   readonly kustomize?: boolean;
   readonly renderers?: readonly Renderer[];
+  /** Told the duration of each stage. @default none */
+  readonly onPhase?: PhaseListener;
 }
 
 export interface SynthResult extends WriteResult {
@@ -102,16 +124,20 @@ export interface SynthResult extends WriteResult {
 
 /** Renders, validates and atomically writes the whole output tree. */
 export async function synth(options: SynthOptions): Promise<SynthResult> {
-  const rendered = await renderProject(options.projectDir, options.renderers);
+  const rendered = await renderProject(options.projectDir, options.renderers, options.onPhase);
   const outDir = resolve(options.outDir ?? join(options.projectDir, 'dist'));
-  const written = writeTreeAtomically(outDir, rendered.tree, {
+  const phase = phaseTimer(options.onPhase);
+  const written = await writeTreeAtomicallyAsync(outDir, rendered.tree, {
     keepTopLevel: ['bootstrap'],
-    beforeSwap: (staging) => {
+    beforeSwap: async (staging) => {
+      phase('write');
       if (options.kustomize === false) return;
-      const failures = kustomizeBuildAll(staging, rendered.kustomizeFolders);
+      const failures = await kustomizeBuildAll(staging, rendered.kustomizeFolders);
       if (failures.length) throw new ValidationError(failures);
+      phase('kustomize');
     },
   });
+  phase('swap');
   return {
     ...written,
     outDir,
@@ -121,15 +147,18 @@ export async function synth(options: SynthOptions): Promise<SynthResult> {
   };
 }
 
-/** Everything synth checks, writing nothing to the project: the tree is built in a temporary folder. */
-export async function validate(options: Omit<SynthOptions, 'outDir'>): Promise<{ services: number; objects: number }> {
+/**
+ * Everything synth checks, writing nothing to the project: the tree is built
+ * in a temporary folder. Returns the checked tree too (publish and diff use it).
+ */
+export async function validate(options: Omit<SynthOptions, 'outDir'>): Promise<{ services: number; objects: number; rendered: RenderResult }> {
   const rendered = await renderProject(options.projectDir, options.renderers);
   if (options.kustomize !== false) {
     const scratch = mkdtempSync(join(tmpdir(), 'gitops-synth-validate-'));
     try {
-      writeTreeAtomically(join(scratch, 'dist'), rendered.tree, {
-        beforeSwap: (staging) => {
-          const failures = kustomizeBuildAll(staging, rendered.kustomizeFolders);
+      await writeTreeAtomicallyAsync(join(scratch, 'dist'), rendered.tree, {
+        beforeSwap: async (staging) => {
+          const failures = await kustomizeBuildAll(staging, rendered.kustomizeFolders);
           if (failures.length) throw new ValidationError(failures);
         },
       });
@@ -137,5 +166,5 @@ export async function validate(options: Omit<SynthOptions, 'outDir'>): Promise<{
       rmSync(scratch, { recursive: true, force: true });
     }
   }
-  return { services: rendered.kustomizeFolders.length, objects: rendered.objectCount };
+  return { services: rendered.kustomizeFolders.length, objects: rendered.objectCount, rendered };
 }

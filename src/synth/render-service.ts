@@ -1,5 +1,5 @@
 import { App, Chart } from 'cdk8s';
-import { instanceName } from '../constructs/labels.js';
+import { hasVersionLabel, instanceName } from '../constructs/labels.js';
 import { ServiceStack } from '../constructs/service-stack.js';
 import type { ResolvedService } from '../resolve/model.js';
 import { toJson, toYaml } from './serialize.js';
@@ -16,9 +16,16 @@ export interface AppParameters {
   readonly service: string;
   readonly environment: string;
   readonly namespace: string;
-  /** Folder of the service inside the rendered tree, e.g. `stage/api`. */
+  /**
+   * Folder of the service inside the rendered tree, e.g. `stage/api`. Not
+   * readable from an ApplicationSet template: the git files generator replaces
+   * a top-level `path` key with its own `{path, basename, ...}` object, so the
+   * template uses `.path.path` (the folder inside the devops repository).
+   */
   readonly path: string;
   readonly image: { readonly repository: string; readonly tag: string; readonly autoUpdate: boolean };
+  /** The service's Argo CD sync policy, applied through the ApplicationSet's templatePatch. */
+  readonly sync: { readonly automated: boolean; readonly prune: boolean; readonly selfHeal: boolean };
 }
 
 /**
@@ -68,6 +75,7 @@ export function renderServiceFolder(svc: ResolvedService, objects: readonly Rend
     namespace: svc.environment.namespace,
     path: folder,
     image: { repository: svc.image.repository, tag: svc.image.tag, autoUpdate: svc.image.autoUpdate },
+    sync: { automated: svc.sync.automated, prune: svc.sync.prune, selfHeal: svc.sync.selfHeal },
   };
   tree.add(`${folder}/app.json`, toJson(params));
   return tree;
@@ -84,6 +92,8 @@ const VERSION_LABEL = 'metadata.labels.[app.kubernetes.io/version]';
 function versionLabelReplacements(svc: ResolvedService, objects: readonly RenderedObject[]): unknown[] | undefined {
   // With a registry port in the repository, "repo:port/x:tag" has no single ':' to split on.
   if (!svc.image.autoUpdate || svc.image.repository.includes(':')) return undefined;
+  // No version label to update (kustomize fails on a replacement whose target field is missing).
+  if (!hasVersionLabel(svc)) return undefined;
   const workload = objects.find((o) => (o.object.kind === 'Deployment' || o.object.kind === 'StatefulSet') && o.object.metadata.name === svc.name);
   if (!workload) return undefined;
   const podTemplates = objects.filter((o) => ['Deployment', 'StatefulSet', 'Job'].includes(o.object.kind));

@@ -16,6 +16,11 @@ export interface WriteOptions {
   readonly keepTopLevel?: readonly string[];
 }
 
+/** WriteOptions whose check before the swap may be asynchronous (kubectl runs in parallel). */
+export interface AsyncWriteOptions extends Omit<WriteOptions, 'beforeSwap'> {
+  readonly beforeSwap?: (stagingDir: string) => void | Promise<void>;
+}
+
 export interface WriteResult {
   readonly files: number;
   /** `.argocd-source*` files carried over from the previous tree. */
@@ -29,18 +34,9 @@ export interface WriteResult {
  * finds the old tree parked (a kill between the renames) puts it back first.
  */
 export function writeTreeAtomically(outDir: string, tree: RenderedTree, options: WriteOptions = {}): WriteResult {
-  recoverInterruptedSwap(outDir);
-  const parent = dirname(outDir);
-  mkdirSync(parent, { recursive: true });
-  const staging = join(parent, `.gitops-synth-${basename(outDir)}-staging-${process.pid}-${Date.now()}`);
+  const staging = stagingDir(outDir);
   try {
-    for (const [path, content] of tree.entries()) {
-      const target = join(staging, path);
-      mkdirSync(dirname(target), { recursive: true });
-      writeFileSync(target, content);
-    }
-    mkdirSync(staging, { recursive: true });
-    const preserved = existsSync(outDir) ? carryOver(outDir, staging, options.keepTopLevel ?? []) : [];
+    const preserved = stage(outDir, staging, tree, options.keepTopLevel ?? []);
     options.beforeSwap?.(staging);
     swapIn(outDir, staging);
     return { files: tree.size, preserved };
@@ -49,16 +45,83 @@ export function writeTreeAtomically(outDir: string, tree: RenderedTree, options:
   }
 }
 
+/** writeTreeAtomically with an asynchronous check before the swap; the same guarantees. */
+export async function writeTreeAtomicallyAsync(outDir: string, tree: RenderedTree, options: AsyncWriteOptions = {}): Promise<WriteResult> {
+  const staging = stagingDir(outDir);
+  try {
+    const preserved = stage(outDir, staging, tree, options.keepTopLevel ?? []);
+    await options.beforeSwap?.(staging);
+    swapIn(outDir, staging);
+    return { files: tree.size, preserved };
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
+}
+
+/** Recovers from an interrupted run and names this run's staging folder beside `outDir`. */
+function stagingDir(outDir: string): string {
+  recoverInterruptedSwap(outDir);
+  const parent = dirname(outDir);
+  mkdirSync(parent, { recursive: true });
+  return join(parent, `${stagingPrefix(outDir)}${process.pid}-${Date.now()}`);
+}
+
+/** Writes the new tree into `staging` and carries over what the old tree keeps; returns the carried Image Updater files. */
+function stage(outDir: string, staging: string, tree: RenderedTree, keepTopLevel: readonly string[]): string[] {
+  // Each folder is created once: a recursive mkdir per file costs more than the write on large trees.
+  const made = new Set<string>();
+  for (const [path, content] of tree.entries()) {
+    const target = join(staging, path);
+    const dir = dirname(target);
+    if (!made.has(dir)) {
+      mkdirSync(dir, { recursive: true });
+      made.add(dir);
+    }
+    writeFileSync(target, content);
+  }
+  mkdirSync(staging, { recursive: true });
+  return existsSync(outDir) ? carryOver(outDir, staging, keepTopLevel) : [];
+}
+
 function parkedPath(outDir: string): string {
   return join(dirname(outDir), `.gitops-synth-${basename(outDir)}-previous`);
 }
 
-/** Puts back a tree parked by a run that was killed between its two renames. */
+/** Staging folders are `<prefix><pid>-<time>` beside the output. */
+function stagingPrefix(outDir: string): string {
+  return `.gitops-synth-${basename(outDir)}-staging-`;
+}
+
+/**
+ * Puts back a tree parked by a run that was killed between its two renames,
+ * and removes staging folders of killed runs (they sit in the project folder,
+ * where `git add` would otherwise pick them up).
+ */
 export function recoverInterruptedSwap(outDir: string): void {
   const parked = parkedPath(outDir);
-  if (!existsSync(parked)) return;
-  if (existsSync(outDir)) rmSync(parked, { recursive: true, force: true });
-  else renameSync(parked, outDir);
+  if (existsSync(parked)) {
+    if (existsSync(outDir)) rmSync(parked, { recursive: true, force: true });
+    else renameSync(parked, outDir);
+  }
+  const parent = dirname(outDir);
+  if (!existsSync(parent)) return;
+  const prefix = stagingPrefix(outDir);
+  for (const name of readdirSync(parent)) {
+    if (!name.startsWith(prefix)) continue;
+    const pid = Number(name.slice(prefix.length).split('-')[0]);
+    // A live process (another synth of the same tree) still owns its staging folder.
+    if (Number.isInteger(pid) && pid > 0 && isRunning(pid)) continue;
+    rmSync(join(parent, name), { recursive: true, force: true });
+  }
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 function swapIn(outDir: string, staging: string): void {

@@ -1,0 +1,41 @@
+import { CREDENTIAL_VARIABLES, type BootstrapPlan, type PlannedEnvironment } from './plan.js';
+
+/** The plan as `bootstrap --print` shows it: steps, versions, namespaces, secret names and keys (never values). */
+export function formatPlan(plan: BootstrapPlan): string {
+  const v = CREDENTIAL_VARIABLES;
+  const local = plan.environments.filter((e) => !e.remoteCluster);
+  const lines: string[] = [];
+  const out = (...l: string[]) => lines.push(...l);
+  out(
+    `Bootstrap plan of project ${plan.project}, for the cluster of kubectl's current context:`,
+    '',
+    'Versions (settings: versions):',
+    `  Argo CD        ${plan.argocd.version}  ${plan.argocd.manifest}`,
+    `  Image Updater  ${plan.imageUpdater.version}  ${plan.imageUpdater.manifest}`,
+    '',
+    'Steps:',
+    '  1. Check kubectl, openssl, that the cluster answers and that the context is cluster-admin; ask to confirm.',
+    `  2. Install Argo CD and Image Updater into namespace ${plan.argocdNamespace} (kubectl apply --server-side --force-conflicts), wait until available.`,
+    `  3. Create namespaces if missing: ${local.map((e) => e.namespace).join(', ') || 'none'}.`,
+    '  4. Create secrets if missing, with random values from openssl rand (never printed; an existing secret keeps its values and only gets missing keys):',
+  );
+  for (const env of local) secretLines(env).forEach((l) => out(l));
+  const repo = plan.repository;
+  const from = repo.credentials === 'token' ? `with the token in $${v.token}` : repo.credentials === 'ssh-key' ? `with the SSH key in $${v.sshKeyFile}` : 'without credentials';
+  out(`  5. Register the devops repository ${repo.url} ${from} (secret ${plan.argocdNamespace}/${repo.secretName}, if missing).`);
+  for (const e of plan.dex?.entries ?? []) out(`     Add ${e.key} to ${plan.argocdNamespace}/${plan.dex!.secret} from $${e.fromVariable}, if missing.`);
+  for (const s of plan.operatorSecrets) out(`     Check that ${s.namespace}/${s.name}${s.key ? ` (key ${s.key})` : ''}, the ${s.purpose}, exists (you create it).`);
+  out(`  6. Apply ${plan.argocdFolder}/ of the rendered tree (server-side); its root Application keeps Argo CD in sync with git.`);
+  for (const env of plan.environments.filter((e) => e.remoteCluster)) {
+    out('', `Not done by the script: environment ${env.name} deploys to cluster ${env.remoteCluster}; create namespace ${env.namespace} and these secrets there:`, ...secretLines(env));
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function secretLines(env: PlannedEnvironment): string[] {
+  if (!env.secrets.length) return [`       ${env.namespace}: none`];
+  return env.secrets.flatMap((s) => [
+    `       ${env.namespace}/${s.name}`,
+    ...s.keys.map((k) => `         ${k.key} (${k.format === 'hex' ? '64 hex digits' : 'admin:<48 hex digits>'}) used by ${k.usedBy.join(', ')}`),
+  ]);
+}

@@ -1,0 +1,21 @@
+import type { CommandModule } from 'yargs';
+import type { GlobalOptions } from '../../main.js';
+import { addCommand } from './add.js';
+import { listCommand } from './list.js';
+import { removeCommand } from './remove.js';
+import { resumeCommand, suspendCommand } from './suspend.js';
+
+/** `gitops-synth app <subcommand>`: manage services without hand-editing their specs. */
+export const appCommand: CommandModule<GlobalOptions, GlobalOptions> = {
+  command: 'app',
+  describe: 'Manage services: add, list, suspend, resume, remove (each edits apps/ keeping comments and layout, then renders; on any error nothing changes)',
+  builder: (y) =>
+    y
+      .command(addCommand)
+      .command(listCommand)
+      .command(suspendCommand)
+      .command(resumeCommand)
+      .command(removeCommand)
+      .demandCommand(1, 'Name an app subcommand: add, list, suspend, resume or remove; see gitops-synth app --help'),
+  handler: () => undefined,
+};

@@ -1,0 +1,78 @@
+import type { CommandModule } from 'yargs';
+import { SSH_KEY_FILE_ENV, TOKEN_ENV, TOKEN_USER_ENV } from '../../publish/credentials.js';
+import { describeSource } from '../../publish/message.js';
+import type { UnitChange } from '../../publish/plan.js';
+import { DEFAULT_ATTEMPTS, DEFAULT_RETRY_DELAY_MS, publish, PublishError } from '../../publish/publish.js';
+import type { GlobalOptions } from '../main.js';
+import { CommandFailure, UsageError } from '../output.js';
+
+interface PublishArgs extends GlobalOptions {
+  'dry-run': boolean;
+  'work-dir'?: string;
+  attempts: number;
+  'retry-delay': number;
+}
+
+export const publishCommand: CommandModule<GlobalOptions, PublishArgs> = {
+  command: 'publish',
+  describe: 'Render and check the project like synth (writing nothing to dist/), then commit the result to the devops repository from the settings and push it',
+  builder: (y) =>
+    y
+      .option('dry-run', { type: 'boolean', default: false, describe: 'Show what would change and the commit message; commit and push nothing' })
+      .option('work-dir', { type: 'string', describe: 'Work clone of the devops repository, kept and reused', defaultDescription: 'a temporary folder, removed afterwards' })
+      .option('attempts', { type: 'number', default: DEFAULT_ATTEMPTS, describe: 'Push attempts before giving up; each refused push fetches the new head and re-applies the tree' })
+      .option('retry-delay', { type: 'number', default: DEFAULT_RETRY_DELAY_MS, describe: 'First wait in ms after a refused push; doubles each retry (at most 30 s), with jitter' })
+      .epilogue(
+        `The devops repository, branch and folder are repository.{url,branch,path} in environments/_settings.yaml (url defaults to this clone's origin). ` +
+          `Credentials come from the environment only: ${TOKEN_ENV} (an https token, sent as a header, user ${TOKEN_USER_ENV} or x-access-token), ` +
+          `${SSH_KEY_FILE_ENV} (an SSH key file), or the pipeline's own GIT_SSH_COMMAND/ssh-agent. They are never written to disk or printed. ` +
+          `Image Updater's .argocd-source* files and bootstrap/ are kept; the folder of a removed service goes, write-back file included. ` +
+          `Exit 0 when pushed or already up to date, 1 on bad specs or a push refused every time, 2 on an internal error.`,
+      )
+      .example('$0 publish --dry-run', 'show what the next publish would commit')
+      .example(`${TOKEN_ENV}=… $0 publish`, 'publish with an https token'),
+  handler: async (args) => {
+    if (!Number.isInteger(args.attempts) || args.attempts < 1 || args.attempts > 20) throw new UsageError(`--attempts: expected a whole number from 1 to 20, got ${args.attempts}`);
+    if (!Number.isFinite(args['retry-delay']) || args['retry-delay'] < 0) throw new UsageError(`--retry-delay: expected milliseconds (0 or more), got ${args['retry-delay']}`);
+    try {
+      const result = await publish({
+        projectDir: args.project,
+        dryRun: args['dry-run'],
+        workDir: args['work-dir'],
+        attempts: args.attempts,
+        retryDelayMs: args['retry-delay'],
+        log: (line) => process.stderr.write(`${line}\n`),
+      });
+      const source = describeSource(result.source);
+      if (result.outcome === 'up-to-date') {
+        process.stdout.write(`gitops-synth: ${result.where} already holds what the specs render (${source}); nothing to commit\n`);
+        return;
+      }
+      const lines = unitLines(result.units);
+      if (result.outcome === 'dry-run') {
+        process.stdout.write(`gitops-synth: dry run: publishing ${source} would change ${result.where}${result.base ? ` (at ${result.base.slice(0, 12)})` : ' (a new branch)'}:\n${lines}`);
+        process.stdout.write(`\nIt would commit with this message:\n\n${indent(result.message ?? '')}\nNothing was committed or pushed.\n`);
+        return;
+      }
+      process.stdout.write(`gitops-synth: published ${source} to ${result.where} as ${result.commit!.slice(0, 12)}${result.attempts > 1 ? ` (after ${result.attempts} attempts)` : ''}:\n${lines}`);
+      if (result.removedWriteBacks.length) process.stdout.write(`Removed with their service folders: ${result.removedWriteBacks.join(', ')}\n`);
+    } catch (err) {
+      if (err instanceof PublishError) throw new CommandFailure(err.message, 1);
+      throw err;
+    }
+  },
+};
+
+function unitLines(units: readonly UnitChange[]): string {
+  const width = Math.max(...units.map((u) => u.unit.length));
+  return units.map((u) => `  ${u.unit.padEnd(width)}  ${u.status} (${u.files.length} file${u.files.length === 1 ? '' : 's'})\n`).join('');
+}
+
+function indent(text: string): string {
+  return text
+    .trimEnd()
+    .split('\n')
+    .map((l) => (l ? `    ${l}` : ''))
+    .join('\n')
+    .concat('\n');
+}

@@ -1,0 +1,42 @@
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import type { CommandModule } from 'yargs';
+import { BUILD_IMAGE_WORKFLOW, buildImageWorkflow, WORKFLOWS_DIR } from '../../publish/workflows.js';
+import { loadProject } from '../../spec/load.js';
+import type { GlobalOptions } from '../main.js';
+import { CommandFailure } from '../output.js';
+
+interface WorkflowsArgs extends GlobalOptions {
+  check: boolean;
+}
+
+export const workflowsCommand: CommandModule<GlobalOptions, WorkflowsArgs> = {
+  command: 'workflows',
+  describe: `Write ${WORKFLOWS_DIR}/${BUILD_IMAGE_WORKFLOW}, the reusable image build of the service repositories, with the tag formats of imageTags in the settings (the ones the environments' allowTags derive from)`,
+  builder: (y) =>
+    y
+      .option('check', { type: 'boolean', default: false, describe: 'Write nothing; exit 1 when the file differs from what the settings generate (for CI)' })
+      .example('$0 workflows', `regenerate ${WORKFLOWS_DIR}/${BUILD_IMAGE_WORKFLOW} after changing imageTags`)
+      .example('$0 workflows --check', 'fail when it is out of date'),
+  handler: (args) => {
+    const project = loadProject(args.project);
+    const content = buildImageWorkflow(project.settings.spec);
+    const file = join(args.project, WORKFLOWS_DIR, BUILD_IMAGE_WORKFLOW);
+    const shown = relative(process.cwd(), file) || file;
+    const current = existsSync(file) ? readFileSync(file, 'utf8') : undefined;
+    if (args.check) {
+      if (current !== content) throw new CommandFailure(`${shown} is ${current === undefined ? 'missing' : 'out of date'}: run gitops-synth workflows and commit the result`, 1);
+      process.stdout.write(`gitops-synth: ${shown} is up to date\n`);
+      return;
+    }
+    if (current === content) {
+      process.stdout.write(`gitops-synth: ${shown} is up to date\n`);
+      return;
+    }
+    mkdirSync(join(args.project, WORKFLOWS_DIR), { recursive: true });
+    const staging = `${file}.${process.pid}.tmp`;
+    writeFileSync(staging, content);
+    renameSync(staging, file);
+    process.stdout.write(`gitops-synth: wrote ${shown}\n`);
+  },
+};

@@ -1,0 +1,65 @@
+import type { ChangeStatus, UnitChange } from '../publish/plan.js';
+import { applyRendered, prepare, withCheckout, type DevopsOptions } from '../publish/publish.js';
+import { compareObjects } from './objects.js';
+
+/** One file that differs, with its objects and, when it changed, its unified diff. */
+export interface FileDiff {
+  /** Relative to the rendered folder. */
+  readonly path: string;
+  readonly status: ChangeStatus;
+  readonly objects: readonly { readonly label: string; readonly status: ChangeStatus }[];
+  /** Unified diff (changed files only), `--- a/…`/`+++ b/…` headers and hunks. */
+  readonly patch?: string;
+}
+
+/** The differences of one service folder (or other part, such as argocd). */
+export interface UnitDiff extends Omit<UnitChange, 'files'> {
+  readonly files: readonly FileDiff[];
+}
+
+export interface DiffReport {
+  /** `<url> <branch>:<path>`, without credentials. */
+  readonly where: string;
+  /** The branch head compared with; undefined when the branch does not exist yet. */
+  readonly head?: string;
+  readonly units: readonly UnitDiff[];
+}
+
+/**
+ * Compares what the specs render now with what the devops repository's
+ * branch holds, exactly as publish would change it (the same plan: Image
+ * Updater files and bootstrap/ are not the generator's and never differ).
+ */
+export async function diffProject(options: DevopsOptions): Promise<DiffReport> {
+  const context = await prepare(options);
+  return withCheckout(options, context, async (checkout) => {
+    const { base, units } = await applyRendered(checkout, context);
+    const patches = splitPatch(units.length ? await checkout.stagedPatch('') : '', context.repository.path);
+    const out: UnitDiff[] = [];
+    for (const unit of units) {
+      const files: FileDiff[] = [];
+      for (const f of unit.files) {
+        const before = f.status === 'added' ? undefined : await checkout.headContent(f.path);
+        const after = context.rendered.tree.get(f.path);
+        files.push({ path: f.path, status: f.status, objects: compareObjects(f.path, before, after), patch: f.status === 'changed' ? patches.get(f.path) : undefined });
+      }
+      out.push({ ...unit, files });
+    }
+    return { where: checkout.where(), head: base, units: out };
+  });
+}
+
+/** Splits `git diff` output into one patch per file (relative to the rendered folder), without the `diff --git`/`index` lines. */
+export function splitPatch(text: string, root: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const prefix = `${root}/`;
+  for (const chunk of text.split(/^diff --git /m).slice(1)) {
+    const lines = chunk.split('\n');
+    const header = /^a\/(.+) b\/(.+)$/.exec(lines[0]!);
+    if (!header) continue;
+    const path = header[1]!.startsWith(prefix) ? header[1]!.slice(prefix.length) : header[1]!;
+    const body = lines.slice(1).filter((l) => !/^(index |new file mode|deleted file mode|old mode|new mode)/.test(l));
+    out.set(path, body.join('\n').replace(/\n+$/, ''));
+  }
+  return out;
+}

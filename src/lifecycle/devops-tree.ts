@@ -1,0 +1,163 @@
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { isAbsolute, join, resolve } from 'node:path';
+import { simpleGit, type SimpleGit } from 'simple-git';
+import { canonicalUrl, DEFAULT_BRANCH, DEFAULT_PATH, resolveRepository, type DevopsRepository } from '../resolve/repository.js';
+import { gitAccess, type GitAccess } from '../publish/credentials.js';
+import { SpecError } from '../spec/errors.js';
+import type { LoadedProject } from '../spec/load.js';
+
+/**
+ * Reads files of the rendered tree as the devops repository holds them (what
+ * Argo CD deploys), with the time of the last commit that changed each one.
+ * Used for what only the devops repository knows, such as the tags Image
+ * Updater wrote back. Three places it reads from:
+ *  - this repository (settings name none, or this clone's own remote): the
+ *    working tree, times from `git log`;
+ *  - a repository at a local path: its branch, through git;
+ *  - any other URL: a bare clone in a cache folder, fetched on every read.
+ */
+export interface DevopsTree {
+  /** Where the files come from, for people. */
+  readonly origin: string;
+  /** A file by its path inside the rendered tree (e.g. `stage/api/.argocd-source-api-stage.yaml`); undefined when absent. */
+  read(path: string): Promise<DevopsFile | undefined>;
+}
+
+export interface DevopsFile {
+  readonly content: string;
+  /** ISO 8601 UTC time of the last commit that changed the file; undefined when it was never committed (or there is no git). */
+  readonly committedAt?: string;
+}
+
+export interface DevopsTreeOptions {
+  /** Where clones of remote devops repositories are kept. @default $XDG_CACHE_HOME/gitops-synth/devops or ~/.cache/gitops-synth/devops */
+  readonly cacheDir?: string;
+}
+
+export function defaultCacheDir(): string {
+  return join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'gitops-synth', 'devops');
+}
+
+export async function openDevopsTree(project: LoadedProject, options: DevopsTreeOptions = {}): Promise<DevopsTree> {
+  const settings = project.settings.spec.repository ?? {};
+  const root = await gitRoot(project.root);
+  let repo: DevopsRepository | undefined;
+  try {
+    repo = resolveRepository(project);
+  } catch (err) {
+    // Only "no url and no origin remote to default to" is expected here; any other settings mistake is reported.
+    if (!(err instanceof SpecError) || settings.url !== undefined) throw err;
+  }
+
+  if (!repo) {
+    // No URL anywhere: the rendered tree is this project's own output.
+    if (!root) return workingTree(undefined, join(project.root, settings.path ?? DEFAULT_PATH), `${settings.path ?? DEFAULT_PATH}/ of the project (not in git: no write-back times)`);
+    const prefix = (await git(project.root).revparse(['--show-prefix'])).trim();
+    const path = settings.path ?? `${prefix}${DEFAULT_PATH}`;
+    return workingTree(root, join(root, path), `this repository's working tree (${path}/)`);
+  }
+  if (root && (repo.urlFrom === 'origin' || (await isThisRepository(root, repo.gitUrl)))) {
+    return workingTree(root, join(root, repo.path), `this repository's working tree (${repo.path}/)`);
+  }
+  if (isAbsolute(repo.gitUrl)) return gitBranch(repo.gitUrl, repo.branch, repo.path, `${repo.gitUrl} (branch ${repo.branch}, ${repo.path}/)`);
+  const clone = await fetchIntoCache(repo.gitUrl, repo.branch, options.cacheDir ?? defaultCacheDir());
+  return gitBranch(clone, repo.branch, repo.path, `${repo.url} (branch ${repo.branch}, ${repo.path}/)`);
+}
+
+/**
+ * git for reading. With `access` (a remote devops repository) the
+ * credentials come from the environment exactly as for publish
+ * (GITOPS_SYNTH_GIT_TOKEN, GITOPS_SYNTH_SSH_KEY_FILE, or the operator's own
+ * git set-up), and prompts are off, so a missing credential fails instead of
+ * hanging.
+ */
+function git(dir?: string, access?: GitAccess): SimpleGit {
+  const base = dir ? { baseDir: dir } : {};
+  if (!access) return simpleGit(base);
+  return simpleGit({ ...base, allowEnvironment: access.gitVariables, unsafe: { allowUnsafeConfigEnvCount: true, allowUnsafeSshCommand: true } }).env(access.env);
+}
+
+async function gitRoot(dir: string): Promise<string | undefined> {
+  try {
+    return (await git(dir).revparse(['--show-toplevel'])).trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether `url` names the repository at `root`: its own path, or one of its remotes. */
+async function isThisRepository(root: string, url: string): Promise<boolean> {
+  if (isAbsolute(url) || url.startsWith('file://')) {
+    const path = url.startsWith('file://') ? new URL(url).pathname : url;
+    if (resolve(path) === resolve(root)) return true;
+  }
+  const remotes = await git(root).getRemotes(true);
+  return remotes.some((r) => [r.refs.fetch, r.refs.push].some((u) => u && canonicalUrl(u) === canonicalUrl(url)));
+}
+
+function workingTree(root: string | undefined, treeDir: string, origin: string): DevopsTree {
+  return {
+    origin,
+    async read(path) {
+      const file = join(treeDir, path);
+      if (!existsSync(file)) return undefined;
+      const content = readFileSync(file, 'utf8');
+      if (!root) return { content };
+      const time = (await git(root).raw(['log', '-1', '--format=%cI', '--', file])).trim();
+      return { content, committedAt: time ? utc(time) : undefined };
+    },
+  };
+}
+
+function gitBranch(repoDir: string, branch: string, treePath: string, origin: string): DevopsTree {
+  const ref = `refs/heads/${branch}`;
+  return {
+    origin,
+    async read(path) {
+      const file = `${treePath}/${path}`;
+      let content: string;
+      try {
+        content = await git(repoDir).raw(['show', `${ref}:${file}`]);
+      } catch {
+        return undefined;
+      }
+      const time = (await git(repoDir).raw(['log', '-1', '--format=%cI', ref, '--', file])).trim();
+      return { content, committedAt: time ? utc(time) : undefined };
+    },
+  };
+}
+
+/** A bare clone of `url`'s `branch` under `cacheDir`, cloned the first time and fetched every time after. */
+export async function fetchIntoCache(url: string, branch: string = DEFAULT_BRANCH, cacheDir: string = defaultCacheDir()): Promise<string> {
+  const dir = join(cacheDir, createHash('sha256').update(url).digest('hex').slice(0, 16));
+  const refspec = `+refs/heads/${branch}:refs/heads/${branch}`;
+  const access = gitAccess(url);
+  const failed = (err: unknown): Error => new Error(`could not fetch branch ${branch} of ${url} (${access.method}): ${access.redact(err instanceof Error ? err.message : String(err)).trim()}`);
+  if (existsSync(join(dir, 'HEAD'))) {
+    await git(dir, access)
+      .raw(['fetch', '--quiet', '--no-tags', '--prune', url, refspec])
+      .catch((err: unknown) => {
+        throw failed(err);
+      });
+    return dir;
+  }
+  mkdirSync(cacheDir, { recursive: true });
+  // Cloned beside and renamed into place, so a clone interrupted half-way is never taken for a cache.
+  const temp = `${dir}.${process.pid}.tmp`;
+  rmSync(temp, { recursive: true, force: true });
+  try {
+    await git(undefined, access).clone(url, temp, ['--bare', '--quiet', '--no-tags', '--single-branch', '--branch', branch]);
+    if (existsSync(join(dir, 'HEAD'))) rmSync(temp, { recursive: true, force: true });
+    else renameSync(temp, dir);
+  } catch (err) {
+    rmSync(temp, { recursive: true, force: true });
+    throw failed(err);
+  }
+  return dir;
+}
+
+function utc(iso: string): string {
+  return new Date(iso).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}

@@ -1,0 +1,162 @@
+import { applicationName } from '../argocd/names.js';
+import { formatProblem, type SpecProblem } from '../spec/errors.js';
+import type { LoadedProject } from '../spec/load.js';
+import { ownedClaims, type OwnedClaim } from './claims.js';
+import { LifecycleError } from './errors.js';
+import { commitChange, findService, loadValidProject, specPath, type ChangeResult } from './project.js';
+
+/** The finalizer that makes deleting an Application delete its resources (those without Delete=false). */
+export const CASCADE_FINALIZER = 'resources-finalizer.argocd.argoproj.io';
+const DEFAULT_ARGOCD_NAMESPACE = 'argocd';
+
+/**
+ * `app remove`: what removing a service means, worked out before anything
+ * changes. The spec file goes; what stays in the cluster is named: its claims
+ * (Argo CD never prunes or deletes them: Prune=false,Delete=false) and the
+ * Argo CD Applications, which the ApplicationSets keep because they run with
+ * `applicationsSync: create-update`.
+ */
+export interface RemovalPlan {
+  readonly service: string;
+  /** The spec, relative to the project. */
+  readonly file: string;
+  readonly projectRoot: string;
+  readonly argocdNamespace: string;
+  /** The environments the service runs in, in the project's order. */
+  readonly environments: readonly RemovedFrom[];
+}
+
+export interface RemovedFrom {
+  readonly environment: string;
+  readonly namespace: string;
+  /** The Argo CD Application `<service>-<env>`. */
+  readonly application: string;
+  readonly claims: readonly OwnedClaim[];
+}
+
+/** Refuses (LifecycleError) when another service still references this one, naming every reference. */
+export function planRemoval(projectDir: string, name: string): RemovalPlan {
+  const { project, resolved } = loadValidProject(projectDir);
+  const svc = findService(project, name);
+  const refs = referencesTo(project, name);
+  if (refs.length) {
+    throw new LifecycleError(
+      `cannot remove service "${name}": other services still use it; remove these references first (nothing was changed):\n${refs.map((r) => `  ${formatProblem(r)}`).join('\n')}`,
+    );
+  }
+  const environments: RemovedFrom[] = [];
+  for (const env of resolved.environments) {
+    const running = resolved.services.get(env.name)?.find((s) => s.name === name);
+    if (!running) continue;
+    environments.push({ environment: env.name, namespace: env.namespace, application: applicationName(name, env.name), claims: ownedClaims(running) });
+  }
+  return {
+    service: name,
+    file: svc.source.file,
+    projectRoot: project.root,
+    argocdNamespace: project.settings.spec.argocd?.namespace ?? DEFAULT_ARGOCD_NAMESPACE,
+    environments,
+  };
+}
+
+/** Removes the spec file and renders the project; on any failure the file is put back. */
+export async function removeService(plan: RemovalPlan): Promise<ChangeResult> {
+  const { project } = loadValidProject(plan.projectRoot);
+  const path = specPath(project, findService(project, plan.service));
+  return commitChange(plan.projectRoot, (files) => files.remove(path));
+}
+
+/**
+ * Where other services name this one: `dependsOn`, `volumes[].from`, and
+ * `${service:<name>}` in env values and files, at the top and under
+ * `environments.<env>`.
+ */
+export function referencesTo(project: LoadedProject, name: string): SpecProblem[] {
+  const out: SpecProblem[] = [];
+  const reference = `\${service:${name}}`;
+  for (const other of project.services) {
+    if (other.name === name) continue;
+    const at = (path: (string | number)[], message: string) => out.push(other.source.problem(path, message));
+    const visit = (fields: Record<string, unknown> | null | undefined, base: (string | number)[]): void => {
+      if (!fields) return;
+      (Array.isArray(fields.dependsOn) ? fields.dependsOn : []).forEach((d: unknown, i) => {
+        if (d === name) at([...base, 'dependsOn', i], `waits for "${name}" at start-up (dependsOn)`);
+      });
+      (Array.isArray(fields.volumes) ? fields.volumes : []).forEach((v: { name?: string; from?: string }, i) => {
+        if (v?.from === name) at([...base, 'volumes', i, 'from'], `mounts the volume "${v.name}" of "${name}"`);
+      });
+      for (const key of ['env', 'files'] as const) {
+        for (const [k, value] of Object.entries((fields[key] as Record<string, unknown> | null | undefined) ?? {})) {
+          if (typeof value === 'string' && value.includes(reference)) at([...base, key, k], `uses its address ${reference}`);
+        }
+      }
+    };
+    const spec = other.spec as Record<string, unknown> & { environments?: Record<string, Record<string, unknown> | null> };
+    visit(spec, []);
+    for (const [env, override] of Object.entries(spec.environments ?? {})) visit(override, ['environments', env]);
+  }
+  return out;
+}
+
+/** kubectl commands that delete the service's Applications together with their workloads (claims stay: Delete=false). */
+export function applicationDeletionCommands(plan: RemovalPlan): string[] {
+  return plan.environments.flatMap((e) => [
+    `kubectl -n ${plan.argocdNamespace} patch application ${e.application} --type merge -p '{"metadata":{"finalizers":["${CASCADE_FINALIZER}"]}}'`,
+    `kubectl -n ${plan.argocdNamespace} delete application ${e.application} --ignore-not-found --wait --timeout=10m`,
+  ]);
+}
+
+/**
+ * A bash script that deletes exactly the service's claims: what
+ * `--purge-volumes` emits. The generator cannot reach a cluster, and a
+ * deletion of data belongs in a file a person reads before running, so the
+ * script is printed, not run. It deletes the Applications first (their pods
+ * hold the claims), then each claim by exact name, or, for a StatefulSet,
+ * every claim of its template by the service's instance label and the
+ * template's name pattern.
+ */
+export function purgeScript(plan: RemovalPlan): string {
+  const lines = [
+    '#!/usr/bin/env bash',
+    `# Deletes the volumes (and ALL THEIR DATA) of service "${plan.service}", removed from the specs`,
+    `# by \`gitops-synth app remove ${plan.service} --purge-volumes\`.`,
+    '#',
+    '# Run it only after the removal is published to the devops repository: until then the',
+    '# ApplicationSets still generate the Applications below and would re-create them.',
+    '# Needs kubectl pointed at the cluster, with rights on Applications and PersistentVolumeClaims.',
+    '# A PersistentVolume whose reclaim policy is Retain outlives its claim; delete it by hand.',
+    'set -euo pipefail',
+    '',
+  ];
+  if (!plan.environments.length) lines.push(`echo 'service ${plan.service} runs in no environment: nothing to delete'`);
+  else {
+    lines.push('# 1. The Argo CD Applications, with their workloads; the claims carry Delete=false and stay for step 2.');
+    for (const e of plan.environments) {
+      lines.push(
+        `app=$(kubectl -n ${plan.argocdNamespace} get application ${e.application} --ignore-not-found -o name)`,
+        'if [ -n "$app" ]; then',
+        `  kubectl -n ${plan.argocdNamespace} patch "$app" --type merge -p '{"metadata":{"finalizers":["${CASCADE_FINALIZER}"]}}'`,
+        `  kubectl -n ${plan.argocdNamespace} delete "$app" --wait --timeout=10m`,
+        'fi',
+      );
+    }
+    lines.push('', '# 2. The claims. Each deletion completes once no pod uses the claim any more.');
+    const claims = plan.environments.flatMap((e) => e.claims);
+    if (!claims.length) lines.push(`echo 'service ${plan.service} owns no volumes: no claims to delete'`);
+    for (const c of claims) {
+      if (c.claimName) {
+        lines.push(`kubectl -n ${c.namespace} delete persistentvolumeclaim ${c.claimName} --ignore-not-found --timeout=10m`);
+        continue;
+      }
+      const t = c.template!;
+      lines.push(
+        `# StatefulSet ${t.statefulSet} in ${c.environment}: one claim per replica from template "${t.name}", kept on scale-down.`,
+        `kubectl -n ${c.namespace} get persistentvolumeclaim -l app.kubernetes.io/instance=${c.instanceLabel} -o name \\`,
+        `  | { grep -E '^persistentvolumeclaim/${t.name}-${t.statefulSet}-[0-9]+$' || true; } \\`,
+        `  | xargs -r kubectl -n ${c.namespace} delete --ignore-not-found --timeout=10m`,
+      );
+    }
+  }
+  lines.push('', `echo 'done: the volumes of ${plan.service} are deleted'`);
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,54 @@
+import type { UnitChange } from './plan.js';
+
+/** The project commit a publish renders. */
+export interface SourceInfo {
+  /** Repository of the specs, without credentials; "unknown" outside a git clone. */
+  readonly repository: string;
+  /** Full commit id, or undefined outside a git clone. */
+  readonly commit?: string;
+  /** The specs (apps/, environments/) differ from the commit. */
+  readonly dirty: boolean;
+}
+
+export const SOURCE_REPOSITORY_TRAILER = 'Source-Repository';
+export const SOURCE_COMMIT_TRAILER = 'Source-Commit';
+
+const SUBJECT_NAMES = 4;
+const FILES_PER_UNIT = 6;
+
+/** `3f9c2a1`, `3f9c2a1-dirty`, or `uncommitted specs`. */
+export function describeSource(source: SourceInfo): string {
+  if (!source.commit) return 'uncommitted specs';
+  return `${source.commit.slice(0, 7)}${source.dirty ? '-dirty' : ''}`;
+}
+
+/**
+ * The commit message of a publish: a subject naming the source commit and
+ * the services that changed, a body listing each changed folder, and
+ * `Source-Repository` / `Source-Commit` trailers (git interpret-trailers
+ * format) that tie the rendered commit to the code commit.
+ */
+export function commitMessage(source: SourceInfo, units: readonly UnitChange[]): string {
+  const names: string[] = [];
+  for (const u of units) {
+    const name = u.service ?? u.unit;
+    if (!names.includes(name)) names.push(name);
+  }
+  const shown = names.length > SUBJECT_NAMES ? [...names.slice(0, SUBJECT_NAMES - 1), `${names.length - SUBJECT_NAMES + 1} more`] : names;
+  const subject = `Render ${describeSource(source)}: ${joinNames(shown)}`;
+
+  const width = Math.max(...units.map((u) => u.unit.length));
+  const lines = units.map((u) => {
+    const files = u.files.map((f) => `${f.status === 'added' ? '+' : f.status === 'removed' ? '-' : '~'}${f.path.slice(u.unit.length + 1) || f.path}`);
+    const listed = files.length > FILES_PER_UNIT ? [...files.slice(0, FILES_PER_UNIT), `and ${files.length - FILES_PER_UNIT} more`] : files;
+    return `  ${u.unit.padEnd(width)}  ${u.status}${u.status === 'changed' ? `: ${listed.join(' ')}` : ''}`;
+  });
+  const from = source.commit ? `${source.repository} at ${source.commit}${source.dirty ? ' with uncommitted spec changes' : ''}` : `${source.repository} (specs not committed)`;
+  const trailers = [`${SOURCE_REPOSITORY_TRAILER}: ${source.repository}`, `${SOURCE_COMMIT_TRAILER}: ${source.commit ? `${source.commit}${source.dirty ? ' (dirty)' : ''}` : 'none'}`];
+  return `${subject}\n\nRendered by gitops-synth from ${from}.\n\n${lines.join('\n')}\n\n${trailers.join('\n')}\n`;
+}
+
+function joinNames(names: readonly string[]): string {
+  if (names.length <= 1) return names.join('');
+  return `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
+}

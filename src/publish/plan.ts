@@ -1,0 +1,98 @@
+import { posix } from 'node:path';
+import type { RenderedTree } from '../synth/tree.js';
+import { IMAGE_UPDATER_FILE_PREFIX } from '../write/atomic-tree.js';
+
+/**
+ * Who owns what under the rendered folder of the devops repository: the
+ * generator owns all of it, like it owns `dist/`, except
+ * - the Image Updater write-back files (`.argocd-source*`) in folders that
+ *   are still rendered: they survive every publish;
+ * - the top-level folders other commands write (`bootstrap/`).
+ * A write-back file whose folder is no longer rendered (its service was
+ * removed) goes with its folder: left behind it would silently pin the
+ * service to an old tag if it were ever added back. Git history keeps it.
+ */
+
+/** Top-level folders below the rendered folder that publish never touches, as synth keeps them in `dist/`. */
+export const KEPT_TOP_LEVEL = ['bootstrap'] as const;
+
+/** The file Argo CD's git files generator reads; its folder is a service folder. */
+export const SERVICE_MARKER = 'app.json';
+
+export interface TreePlan {
+  /** Files to (over)write, path (relative to the rendered folder) → content. */
+  readonly write: readonly (readonly [string, string])[];
+  /** Current files to delete. */
+  readonly remove: readonly string[];
+  /** Current files the generator does not own, left exactly as they are. */
+  readonly keep: readonly string[];
+  /** Write-back files removed because their service folder is gone (a subset of `remove`). */
+  readonly orphanedWriteBacks: readonly string[];
+}
+
+export function isWriteBackFile(path: string): boolean {
+  return posix.basename(path).startsWith(IMAGE_UPDATER_FILE_PREFIX);
+}
+
+/** What to do with each current file so the rendered folder holds `rendered` plus what others own. */
+export function planTree(current: readonly string[], rendered: RenderedTree): TreePlan {
+  const renderedDirs = new Set(rendered.paths().map((p) => posix.dirname(p)));
+  const remove: string[] = [];
+  const keep: string[] = [];
+  const orphanedWriteBacks: string[] = [];
+  for (const path of [...current].sort()) {
+    if (rendered.get(path) !== undefined) continue;
+    if ((KEPT_TOP_LEVEL as readonly string[]).includes(path.split('/')[0]!) && path.includes('/')) keep.push(path);
+    else if (isWriteBackFile(path) && renderedDirs.has(posix.dirname(path))) keep.push(path);
+    else {
+      remove.push(path);
+      if (isWriteBackFile(path)) orphanedWriteBacks.push(path);
+    }
+  }
+  return { write: rendered.entries(), remove, keep, orphanedWriteBacks };
+}
+
+export type ChangeStatus = 'added' | 'removed' | 'changed';
+
+/** One file that differs between the devops repository and the plan, relative to the rendered folder. */
+export interface FileChange {
+  readonly path: string;
+  readonly status: ChangeStatus;
+}
+
+/** The changes of one folder as a person thinks of them: a service in an environment, or another part (argocd). */
+export interface UnitChange {
+  /** `<env>/<service>` for service folders, else the top-level entry (`argocd`). */
+  readonly unit: string;
+  /** Set for service folders. */
+  readonly environment?: string;
+  readonly service?: string;
+  /** added: the folder is new; removed: it is gone; changed: some of its files differ. */
+  readonly status: ChangeStatus;
+  readonly files: readonly FileChange[];
+}
+
+/**
+ * Groups file changes by service folder (any folder holding `app.json`
+ * before or after) or else by top-level entry, sorted by unit.
+ */
+export function groupChanges(changes: readonly FileChange[], before: readonly string[], after: readonly string[]): UnitChange[] {
+  const serviceDirs = new Set<string>();
+  for (const p of [...before, ...after]) if (posix.basename(p) === SERVICE_MARKER && p.includes('/')) serviceDirs.add(posix.dirname(p));
+  const unitOf = (p: string): string => {
+    const dir = posix.dirname(p);
+    return serviceDirs.has(dir) ? dir : p.split('/')[0]!;
+  };
+  const existed = (unit: string, files: readonly string[]): boolean => files.some((f) => f === unit || f.startsWith(`${unit}/`));
+  const byUnit = new Map<string, FileChange[]>();
+  for (const c of changes) byUnit.set(unitOf(c.path), [...(byUnit.get(unitOf(c.path)) ?? []), c]);
+  return [...byUnit.keys()].sort().map((unit) => {
+    const files = byUnit.get(unit)!.sort((a, b) => (a.path < b.path ? -1 : 1));
+    const status: ChangeStatus = !existed(unit, before) ? 'added' : !existed(unit, after) ? 'removed' : 'changed';
+    if (serviceDirs.has(unit)) {
+      const [environment, ...rest] = unit.split('/');
+      return { unit, environment, service: rest.join('/'), status, files };
+    }
+    return { unit, status, files };
+  });
+}

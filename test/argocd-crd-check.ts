@@ -1,0 +1,75 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { REPO } from './helpers.js';
+
+/**
+ * Structural checks of objects against the upstream CRDs kept beside the
+ * repository (`../shared/reference/crds`, reference material, not part of
+ * the project): every field must be declared, with the declared type, enum
+ * and required fields. The `@kubernetes-models/argo-cd` schemas accept
+ * unknown fields, so this is what catches a field Argo CD v3.5.1 does not have.
+ */
+
+export const CRD_DIR = join(REPO, '..', 'shared', 'reference', 'crds');
+export const CRD_FILES: Record<string, string> = {
+  Application: 'argocd-v3.5.1-application.yaml',
+  ApplicationSet: 'argocd-v3.5.1-applicationset.yaml',
+  AppProject: 'argocd-v3.5.1-appproject.yaml',
+  ImageUpdater: 'imageupdater-v1.3.0.yaml',
+};
+
+/** Whether the reference CRDs are there (they are not part of the repository). */
+export function haveCrds(): boolean {
+  return Object.values(CRD_FILES).every((f) => existsSync(join(CRD_DIR, f)));
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- OpenAPI schemas and objects are arbitrary JSON
+type Json = any;
+
+export function crdSchema(kind: string): Json {
+  const crd = parse(readFileSync(join(CRD_DIR, CRD_FILES[kind]!), 'utf8'));
+  return crd.spec.versions.find((v: Json) => v.served && v.storage).schema.openAPIV3Schema;
+}
+
+/** crdSchema that reads each CRD once (the ApplicationSet CRD is 1.4 MB). */
+export function crdSchemaReader(): (kind: string) => Json {
+  const read = new Map<string, Json>();
+  return (kind) => {
+    if (!read.has(kind)) read.set(kind, crdSchema(kind));
+    return read.get(kind);
+  };
+}
+
+/** Problems of `value` against an OpenAPI v3 structural schema (metadata is left to the Kubernetes schemas). */
+export function crdProblems(schema: Json, value: Json, path = ''): string[] {
+  if (!schema || schema['x-kubernetes-preserve-unknown-fields']) return [];
+  const at = path || '(root)';
+  if (schema['x-kubernetes-int-or-string']) {
+    return typeof value === 'string' || Number.isInteger(value) ? [] : [`${at}: expected an integer or a string`];
+  }
+  const type = schema.type;
+  const problems: string[] = [];
+  const typeOk =
+    type === undefined ||
+    (type === 'object' && value !== null && typeof value === 'object' && !Array.isArray(value)) ||
+    (type === 'array' && Array.isArray(value)) ||
+    (type === 'string' && typeof value === 'string') ||
+    (type === 'boolean' && typeof value === 'boolean') ||
+    (type === 'integer' && Number.isInteger(value)) ||
+    (type === 'number' && typeof value === 'number');
+  if (!typeOk) return [`${at}: expected ${type}, got ${JSON.stringify(value)}`];
+  if (schema.enum && !schema.enum.includes(value)) problems.push(`${at}: ${JSON.stringify(value)} is not one of ${schema.enum.join(', ')}`);
+  if (type === 'array') value.forEach((v: Json, i: number) => problems.push(...crdProblems(schema.items, v, `${path}[${i}]`)));
+  if (type === 'object') {
+    for (const r of schema.required ?? []) if (!(r in value)) problems.push(`${at}: missing required field ${r}`);
+    for (const [k, v] of Object.entries(value)) {
+      const sub = `${path ? `${path}.` : ''}${k}`;
+      if (path === '' && k === 'metadata') continue;
+      if (schema.properties?.[k]) problems.push(...crdProblems(schema.properties[k], v, sub));
+      else if (schema.additionalProperties && typeof schema.additionalProperties === 'object') problems.push(...crdProblems(schema.additionalProperties, v, sub));
+      else if (schema.properties || schema.additionalProperties === false) problems.push(`${sub}: field not declared in the CRD`);
+    }
+  }
+  return problems;
+}

@@ -1,0 +1,246 @@
+import { spawn } from 'node:child_process';
+import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { synth } from '../src/synth/pipeline.js';
+import { recoverInterruptedSwap } from '../src/write/atomic-tree.js';
+import { CLI, copyExample, runCli, snapshotTree, tempDir } from './helpers.js';
+import { environmentYaml, SETTINGS_YAML, writeFiles } from './synth-fixtures.js';
+
+/** Image Updater write-back files as Argo CD names them (`.argocd-source-<app>.yaml`, with `<ns>_` when apps live elsewhere). */
+const IMAGE_UPDATER_FILES: Record<string, string> = {
+  'prod/api/.argocd-source-api-prod.yaml': 'kustomize:\n  images:\n    - ghcr.io/acme-shop/api:1.4.3\n',
+  'stage/api/.argocd-source-argocd_api-stage.yaml': 'kustomize:\n  images:\n    - ghcr.io/acme-shop/api:0c0ffee\n',
+  'stage/frontend/.argocd-source.yaml': 'kustomize:\n  images:\n    - ghcr.io/acme-shop/frontend:beefcaf\n',
+};
+
+/** The files of a project folder other than its specs: dist and anything a run left behind. */
+const leftovers = (project: string) => readdirSync(project).filter((n) => n !== 'apps' && n !== 'environments' && n !== 'dist');
+
+describe('a failed synth leaves dist as it was', () => {
+  it('keeps the previous dist byte-identical when kubectl kustomize fails', () => {
+    const project = copyExample();
+    synthOk(project);
+    writeFiles(join(project, 'dist'), IMAGE_UPDATER_FILES);
+    const before = snapshotTree(join(project, 'dist'));
+    // A real program that fails the way a broken kubectl does.
+    const kubectl = join(tempDir(), 'kubectl');
+    writeFileSync(kubectl, '#!/bin/sh\necho "error: accumulating resources: broken on purpose" >&2\nexit 1\n');
+    chmodSync(kubectl, 0o755);
+    // A change that would alter dist if it were written.
+    const api = join(project, 'apps', 'api.yaml');
+    writeFileSync(api, readFileSync(api, 'utf8').replace('tag: 3f9c2a1', 'tag: 0a1b2c3'));
+    rmSync(join(project, 'apps', 'flower.yaml'));
+
+    const r = runCli(['synth', '--project', project], { env: { GITOPS_SYNTH_KUBECTL: kubectl } });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('failed validation; nothing was written');
+    expect(r.stderr).toContain('broken on purpose');
+    expect(snapshotTree(join(project, 'dist'))).toEqual(before);
+    expect(leftovers(project)).toEqual([]);
+  });
+
+  it('keeps the previous dist byte-identical when a spec is wrong', () => {
+    const project = copyExample();
+    synthOk(project);
+    const before = snapshotTree(join(project, 'dist'));
+    writeFileSync(join(project, 'apps', 'broken.yaml'), 'image: {repository: ghcr.io/acme/broken, tag: 1.0.0}\nport: 8000\nenv: {PEER: "${service:nowhere}"}\n');
+    const r = runCli(['synth', '--project', project]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('apps/broken.yaml');
+    expect(snapshotTree(join(project, 'dist'))).toEqual(before);
+    expect(leftovers(project)).toEqual([]);
+  });
+});
+
+describe('what survives a synth', () => {
+  it('keeps every .argocd-source file byte-identical and reports them', () => {
+    const project = copyExample();
+    synthOk(project);
+    writeFiles(join(project, 'dist'), IMAGE_UPDATER_FILES);
+    const api = join(project, 'apps', 'api.yaml');
+    writeFileSync(api, readFileSync(api, 'utf8').replace('tag: 3f9c2a1', 'tag: 0a1b2c3'));
+    const r = runCli(['synth', '--project', project]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('kept 3 Image Updater files');
+    const after = snapshotTree(join(project, 'dist'));
+    for (const [path, content] of Object.entries(IMAGE_UPDATER_FILES)) expect(after[path], path).toBe(content);
+    // The synth did write the change around them.
+    expect(after['stage/api/kustomization.yaml']).toContain('newTag: 0a1b2c3');
+  });
+
+  it('removes the folders of services that are gone from apps/, keeping only Image Updater files', () => {
+    const project = copyExample();
+    synthOk(project);
+    writeFiles(join(project, 'dist'), IMAGE_UPDATER_FILES);
+    rmSync(join(project, 'apps', 'flower.yaml'));
+    rmSync(join(project, 'apps', 'frontend.yaml'));
+    synthOk(project);
+    for (const env of ['prod', 'stage']) expect(existsSync(join(project, 'dist', env, 'flower')), `${env}/flower`).toBe(false);
+    expect(existsSync(join(project, 'dist', 'prod', 'frontend'))).toBe(false);
+    // Image Updater owns its files, even in the folder of a removed service: that folder holds nothing else.
+    expect(readdirSync(join(project, 'dist', 'stage', 'frontend'))).toEqual(['.argocd-source.yaml']);
+    expect(existsSync(join(project, 'dist', 'stage', 'api', 'deployment-api.yaml'))).toBe(true);
+  });
+
+  it('removes a service folder when the service is disabled in one environment only', () => {
+    const project = copyExample();
+    synthOk(project);
+    const flower = join(project, 'apps', 'flower.yaml');
+    writeFileSync(flower, `${readFileSync(flower, 'utf8')}environments:\n  prod: {enabled: false}\n`);
+    synthOk(project);
+    expect(existsSync(join(project, 'dist', 'prod', 'flower'))).toBe(false);
+    expect(existsSync(join(project, 'dist', 'stage', 'flower', 'deployment-flower.yaml'))).toBe(true);
+  });
+});
+
+/** A generated project of `count` services (every tenth a StatefulSet with a claim, every seventh exposed), all at one tag. */
+function generatedApps(first: number, count: number, tag: string): Record<string, string> {
+  const apps: Record<string, string> = { 'apps/base.yaml': `image: {repository: ghcr.io/acme/base, tag: ${tag}}\nport: 8000\n` };
+  for (let i = first; i < first + count; i++) {
+    const name = `svc-${String(i).padStart(3, '0')}`;
+    const lines = [`image: {repository: ghcr.io/acme/${name}, tag: ${tag}}`, 'port: 8080', 'env: {BASE_URL: "http://${service:base}:8000"}', 'dependsOn: [base]'];
+    if (i % 10 === 0) lines.push('workload: statefulset', 'volumes: [{name: data, mountPath: /data, size: 1Gi}]');
+    if (i % 7 === 0) lines.push(`expose: {subdomain: ${name}}`);
+    apps[`apps/${name}.yaml`] = `${lines.join('\n')}\n`;
+  }
+  return apps;
+}
+
+describe('a synth killed at any moment', () => {
+  it('leaves dist either exactly the old tree or exactly the new one, and the next synth recovers', async () => {
+    // One environment: the tree is large enough (150 service folders) and the test twice as fast.
+    const environments = { 'environments/_settings.yaml': SETTINGS_YAML, 'environments/stage.yaml': environmentYaml('stage') };
+    const work = tempDir();
+    // The old tree: 150 services at 1.0.0, plus Image Updater files (one in a folder that goes away).
+    const oldProject = writeFiles(join(work, 'old'), { ...environments, ...generatedApps(0, 150, '1.0.0') });
+    await synth({ projectDir: oldProject, kustomize: false });
+    writeFiles(join(oldProject, 'dist'), {
+      'stage/svc-000/.argocd-source-svc-000-stage.yaml': 'kustomize: {images: [ghcr.io/acme/svc-000:abc1234]}\n',
+      'stage/svc-042/.argocd-source-svc-042-stage.yaml': 'kustomize: {images: [ghcr.io/acme/svc-042:abc1235]}\n',
+    });
+    const oldTree = snapshotTree(join(oldProject, 'dist'));
+
+    // The new specs: every tag moved, svc-000 removed, svc-150 added.
+    const project = writeFiles(join(work, 'project'), { ...environments, ...generatedApps(1, 150, '1.1.0') });
+    const expected = join(work, 'expected');
+    cpSync(join(oldProject, 'dist'), join(expected, 'dist'), { recursive: true });
+    cpSync(join(project, 'apps'), join(expected, 'apps'), { recursive: true });
+    cpSync(join(project, 'environments'), join(expected, 'environments'), { recursive: true });
+    await synth({ projectDir: expected, kustomize: false });
+    const newTree = snapshotTree(join(expected, 'dist'));
+    expect(newTree).not.toEqual(oldTree);
+    expect(Object.keys(newTree).filter((p) => p.includes('/svc-000/'))).toEqual(['stage/svc-000/.argocd-source-svc-000-stage.yaml']);
+
+    const dist = join(project, 'dist');
+    const reset = () => {
+      rmSync(dist, { recursive: true, force: true });
+      cpSync(join(oldProject, 'dist'), dist, { recursive: true });
+    };
+
+    // One run to the end, to learn how long a run takes.
+    reset();
+    let started = Date.now();
+    expect((await runAndKill(project, () => undefined)).signal).toBeNull();
+    const runMs = Date.now() - started;
+    expect(snapshotTree(dist)).toEqual(newTree);
+
+    const seen: string[] = [];
+    for (let i = 0; i < 9; i++) {
+      reset();
+      started = Date.now();
+      const result = await runAndKill(project, (kill, finished) => {
+        const mode = i % 3;
+        // Anywhere in the run.
+        if (mode === 0) setTimeout(kill, Math.random() * runMs);
+        // While the new tree is being written beside the old one.
+        else if (mode === 1) waitFor(() => staging(project) !== undefined, finished, () => setTimeout(kill, Math.random() * 300));
+        // After kubectl kustomize has checked the staged tree: during the swap and the removal of the old tree.
+        else waitFor(kustomizeChecked(project), finished, () => setTimeout(kill, Math.random() * 60));
+      });
+      let state: string;
+      if (existsSync(dist)) {
+        const now = snapshotTree(dist);
+        state = sameTree(now, oldTree) ? 'old' : sameTree(now, newTree) ? 'new' : 'MIXED';
+      } else {
+        // Killed between the two renames of the swap: the old tree is parked beside it, whole.
+        recoverInterruptedSwap(dist);
+        state = sameTree(snapshotTree(dist), oldTree) ? 'parked old' : 'MIXED after recovery';
+      }
+      seen.push(`${result.signal ?? 'exit'}:${state}`);
+      expect(state, `kill ${i} (${result.signal ?? 'finished'}) left a tree that is neither the old nor the new one`).not.toContain('MIXED');
+
+      // The next synth recovers: the new tree, and nothing left behind in the project folder.
+      await synth({ projectDir: project, kustomize: false });
+      expect(sameTree(snapshotTree(dist), newTree), `synth after kill ${i}`).toBe(true);
+      expect(leftovers(project), `after kill ${i}`).toEqual([]);
+    }
+    expect(seen.some((s) => s.startsWith('SIGKILL'))).toBe(true);
+  }, 600_000);
+
+  it('puts back a tree parked by a run killed between its two renames', async () => {
+    const project = copyExample();
+    await synth({ projectDir: project, kustomize: false });
+    const before = snapshotTree(join(project, 'dist'));
+    // The state such a kill leaves: dist renamed away, the new tree still staged.
+    const parked = join(project, '.gitops-synth-dist-previous');
+    renameSync(join(project, 'dist'), parked);
+    mkdirSync(join(project, '.gitops-synth-dist-staging-999999999-1'), { recursive: true });
+    recoverInterruptedSwap(join(project, 'dist'));
+    expect(snapshotTree(join(project, 'dist'))).toEqual(before);
+    expect(leftovers(project)).toEqual([]);
+  });
+});
+
+const sameTree = (a: Record<string, string>, b: Record<string, string>) => JSON.stringify(a) === JSON.stringify(b);
+
+/** Runs the real CLI's synth; `arm` gets a function that SIGKILLs it and one that tells whether it has ended. */
+function runAndKill(project: string, arm: (kill: () => void, finished: () => boolean) => void): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, 'synth', '--project', project], { stdio: 'ignore' });
+    let done = false;
+    child.on('exit', (code, signal) => {
+      done = true;
+      resolve({ code, signal });
+    });
+    arm(
+      () => {
+        if (!done) child.kill('SIGKILL');
+      },
+      () => done,
+    );
+  });
+}
+
+/** The staging folder of a running synth in the project folder, if any. */
+function staging(project: string): string | undefined {
+  return readdirSync(project).find((n) => n.startsWith('.gitops-synth-dist-staging-'));
+}
+
+/** A condition that holds once kubectl kustomize has run over the staged tree (its scratch folder came and went). */
+function kustomizeChecked(project: string): () => boolean {
+  let seen = false;
+  return () => {
+    const dir = staging(project);
+    if (dir === undefined) return seen;
+    const checking = existsSync(join(project, dir, '.kustomize-check'));
+    seen ||= checking;
+    return seen && !checking;
+  };
+}
+
+/** Calls `then` once `condition` holds, unless the run ends first. */
+function waitFor(condition: () => boolean, finished: () => boolean, then: () => void): void {
+  const poll = () => {
+    if (finished()) return;
+    if (condition()) then();
+    else setTimeout(poll, 1);
+  };
+  poll();
+}
+
+/** Runs the real CLI's synth of `project` and fails with its error output unless it succeeds. */
+function synthOk(project: string): void {
+  const r = runCli(['synth', '--project', project]);
+  expect(r.code, r.stderr).toBe(0);
+}

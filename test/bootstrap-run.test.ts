@@ -1,0 +1,292 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseDocument } from 'yaml';
+import { toolPath } from '../src/validate/tools.js';
+import { copyExample, runCli, tempDir } from './helpers.js';
+
+/**
+ * Runs the generated bootstrap script for real (real bash, real openssl)
+ * against a stand-in for the cluster: no Kubernetes can run here, so a small
+ * `kubectl` on PATH keeps namespaces and secrets in a JSON file, logs every
+ * command line, records the mode of every file it reads, and fails on any
+ * command it does not know, so a changed script cannot silently skip a step.
+ */
+
+interface ClusterState {
+  namespaces: string[];
+  /** `<namespace>/<name>` → labels and base64 data. */
+  secrets: Record<string, { labels: Record<string, string>; data: Record<string, string> }>;
+  /** What was applied, in order: `-k <dir>` or `-f <dir>`. */
+  applied: string[];
+}
+
+/** The kubectl the project validates with, here parsing the manifests and patches the script writes. */
+const REAL_KUBECTL = toolPath('kubectl');
+const KEYS_TEMPLATE = 'go-template={{range $key, $value := .data}}{{$key}}{{"\\n"}}{{end}}';
+const TOKEN = 'ghp_FAKE0token0that0must0never0leak0000';
+const DEX_SECRET = 'dex-client-secret-0000000000';
+
+function fakeKubectl(dir: string) {
+  const stateFile = join(dir, 'state.json');
+  const logFile = join(dir, 'calls.jsonl');
+  const modesFile = join(dir, 'modes.jsonl');
+  const currentFile = join(dir, 'current.json');
+  const s = JSON.stringify;
+  writeFileSync(stateFile, s({ namespaces: [], secrets: {}, applied: [] } satisfies ClusterState));
+  const program = `#!${process.execPath}
+import { spawnSync } from 'node:child_process';
+import { appendFileSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+const argv = process.argv.slice(2);
+appendFileSync(${s(logFile)}, JSON.stringify(argv) + '\\n');
+const state = JSON.parse(readFileSync(${s(stateFile)}, 'utf8'));
+const save = () => writeFileSync(${s(stateFile)}, JSON.stringify(state));
+const die = (msg, code = 1) => { process.stderr.write(msg + '\\n'); process.exit(code); };
+const unknown = () => die('fake kubectl: unsupported command ' + JSON.stringify(argv), 99);
+const readInput = (f) => { appendFileSync(${s(modesFile)}, (statSync(f).mode & 0o777).toString(8) + '\\n'); return readFileSync(f, 'utf8'); };
+const args = [...argv];
+let ns;
+if (args.indexOf('-n') >= 0) ns = args.splice(args.indexOf('-n'), 2)[1];
+const flag = (name) => { const a = args.find((x) => x.startsWith(name + '=')); return a && a.slice(name.length + 1); };
+const [verb, kind, name] = args;
+if (verb === 'config' && kind === 'current-context') { process.stdout.write('fake-cluster\\n'); process.exit(0); }
+if (verb === 'get' && kind === '--raw=/readyz') { process.stdout.write('ok'); process.exit(0); }
+if (verb === 'auth' && kind === 'can-i') { process.stdout.write('yes\\n'); process.exit(0); }
+if (verb === 'wait' || (verb === 'rollout' && kind === 'status')) process.exit(0);
+if (verb === 'apply') {
+  if (!args.includes('--server-side') || !args.includes('--force-conflicts')) die('fake kubectl: apply without --server-side --force-conflicts', 98);
+  const k = args.indexOf('-k'), f = args.indexOf('-f');
+  if (k >= 0) {
+    if (!existsSync(args[k + 1] + '/kustomization.yaml')) die('no kustomization in ' + args[k + 1]);
+    state.applied.push('-k ' + args[k + 1]);
+    // Like the real install manifest: Argo CD comes with an argocd-secret that holds no SSO keys.
+    if (args[k + 1].endsWith('/argo-cd') && !state.secrets['argocd/argocd-secret']) state.secrets['argocd/argocd-secret'] = { labels: {}, data: {} };
+  }
+  else if (f >= 0) state.applied.push('-f ' + args[f + 1]);
+  else unknown();
+  save(); process.exit(0);
+}
+if (verb === 'get' && kind === 'namespace') process.exit(state.namespaces.includes(name) ? 0 : 1);
+if (verb === 'create' && kind === 'namespace') { if (state.namespaces.includes(name)) die('AlreadyExists'); state.namespaces.push(name); save(); process.exit(0); }
+if (verb === 'get' && kind === 'secret') {
+  const secret = state.secrets[ns + '/' + name];
+  if (!secret) die('Error from server (NotFound): secrets "' + name + '" not found');
+  const o = args.indexOf('-o');
+  if (o < 0) { process.stdout.write('secret/' + name + '\\n'); process.exit(0); }
+  if (args[o + 1] !== ${s(KEYS_TEMPLATE)}) die('fake kubectl: unexpected output format ' + args[o + 1], 97);
+  process.stdout.write(Object.keys(secret.data).sort().map((k) => k + '\\n').join(''));
+  process.exit(0);
+}
+// Manifests and patches are read by the real kubectl (offline, --local), so their format is kubectl's business.
+const realKubectl = (...a) => {
+  const r = spawnSync(${s(REAL_KUBECTL)}, a, { encoding: 'utf8', env: { PATH: process.env.PATH, KUBECONFIG: '/nonexistent' } });
+  if (r.status !== 0) die('real kubectl ' + a.join(' ') + ' failed: ' + r.stderr, 96);
+  return JSON.parse(r.stdout);
+};
+if (verb === 'create' && kind === '-f') {
+  readInput(name);
+  const o = realKubectl('patch', '--local', '-f', name, '--type=merge', '-p', '{}', '-o', 'json');
+  if (o.kind !== 'Secret') die('fake kubectl: only Secrets are created from files');
+  const key = o.metadata.namespace + '/' + o.metadata.name;
+  if (state.secrets[key]) die('Error from server (AlreadyExists): secrets "' + o.metadata.name + '" already exists');
+  if (!state.namespaces.includes(o.metadata.namespace)) die('namespace ' + o.metadata.namespace + ' not found');
+  for (const v of Object.values(o.data ?? {})) if (typeof v !== 'string' || Buffer.from(v, 'base64').toString('base64') !== v) die('fake kubectl: data values must be base64');
+  state.secrets[key] = { labels: o.metadata.labels ?? {}, data: o.data ?? {} };
+  save(); process.exit(0);
+}
+if (verb === 'patch' && kind === 'secret') {
+  const secret = state.secrets[ns + '/' + name];
+  if (!secret) die('NotFound');
+  if (flag('--type') !== 'merge') unknown();
+  readInput(flag('--patch-file'));
+  writeFileSync(${s(currentFile)}, JSON.stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace: ns }, data: secret.data }));
+  secret.data = realKubectl('patch', '--local', '-f', ${s(currentFile)}, '--type=merge', '--patch-file=' + flag('--patch-file'), '-o', 'json').data;
+  save(); process.exit(0);
+}
+unknown();
+`;
+  const binDir = join(dir, 'bin');
+  mkdirSync(binDir, { recursive: true });
+  writeFileSync(join(binDir, 'kubectl'), program);
+  chmodSync(join(binDir, 'kubectl'), 0o755);
+  const lines = (f: string) => (existsSync(f) ? readFileSync(f, 'utf8').split('\n').filter(Boolean) : []);
+  return {
+    binDir,
+    state: (): ClusterState => JSON.parse(readFileSync(stateFile, 'utf8')),
+    setState: (state: ClusterState) => writeFileSync(stateFile, s(state)),
+    calls: (): string[][] => lines(logFile).map((l) => JSON.parse(l)),
+    fileModes: () => lines(modesFile),
+  };
+}
+
+/** The shipped example with a repository URL, rendered by `gitops-synth bootstrap`, plus a fake cluster. */
+function setUp(settings: Record<string, unknown> = {}) {
+  const project = copyExample();
+  const file = join(project, 'environments', '_settings.yaml');
+  const doc = parseDocument(readFileSync(file, 'utf8'));
+  const set = (path: string[], value: unknown): void => {
+    if (value && typeof value === 'object' && !Array.isArray(value)) Object.entries(value).forEach(([k, v]) => set([...path, k], v));
+    else doc.setIn(path, value);
+  };
+  set([], { repository: { url: 'https://github.com/acme-shop/devops.git' }, ...settings });
+  writeFileSync(file, doc.toString());
+  const r = runCli(['bootstrap', '--project', project]);
+  expect(r.code, r.stderr).toBe(0);
+  // The script applies the rendered dist/argocd/ last; its content is another test's business.
+  mkdirSync(join(project, 'dist', 'argocd'), { recursive: true });
+  const cluster = fakeKubectl(tempDir('gitops-synth-fake-cluster-'));
+  const tmp = tempDir('gitops-synth-bootstrap-tmp-');
+  const run = (args: string[] = ['--yes'], env: Record<string, string> = {}) => {
+    const r = spawnSync(BASH, [join(project, 'dist', 'bootstrap', 'bootstrap.sh'), ...args], {
+      encoding: 'utf8',
+      env: { PATH: `${cluster.binDir}:${process.env.PATH}`, HOME: tmp, TMPDIR: tmp, DEX_GITHUB_CLIENT_ID: 'dex-client-id', DEX_GITHUB_CLIENT_SECRET: DEX_SECRET, ...env },
+      input: '',
+    });
+    return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  };
+  return { project, cluster, tmp, run };
+}
+
+const BASH = execFileSync('sh', ['-c', 'command -v bash'], { encoding: 'utf8' }).trim();
+const decode = (b64: string) => Buffer.from(b64, 'base64').toString('utf8');
+
+describe('the bootstrap script against a stand-in cluster', () => {
+  it('installs, creates namespaces, every secret with random values, the repository credentials, then applies dist/argocd/', () => {
+    const { project, cluster, run } = setUp();
+    const r = run(['--yes'], { DEVOPS_REPO_TOKEN: TOKEN });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const state = cluster.state();
+    expect(state.namespaces).toEqual(['argocd', 'shop-prod', 'shop-stage']);
+    const bootstrapDir = join(project, 'dist', 'bootstrap');
+    expect(state.applied).toEqual([`-k ${bootstrapDir}/argo-cd`, `-k ${bootstrapDir}/image-updater`, `-f ${bootstrapDir}/../argocd`]);
+    expect(Object.keys(state.secrets).sort()).toEqual([
+      'argocd/argocd-secret',
+      'argocd/devops-repo-creds',
+      ...['shop-prod', 'shop-stage'].flatMap((ns) => ['api-secrets', 'flower-auth', 'postgres-credentials', 'rabbitmq-credentials'].map((n) => `${ns}/${n}`)),
+    ]);
+    expect(decode(state.secrets['shop-prod/postgres-credentials']!.data.password!)).toMatch(/^[0-9a-f]{64}$/);
+    expect(decode(state.secrets['shop-stage/flower-auth']!.data['basic-auth']!)).toMatch(/^admin:[0-9a-f]{48}$/);
+    expect(state.secrets['shop-prod/api-secrets']!.labels).toEqual({ 'app.kubernetes.io/managed-by': 'gitops-synth-bootstrap', 'app.kubernetes.io/part-of': 'shop' });
+    // Every value is fresh: no two keys anywhere share one.
+    const values = Object.entries(state.secrets).filter(([k]) => !k.startsWith('argocd/')).flatMap(([, secret]) => Object.values(secret.data));
+    expect(new Set(values).size).toBe(values.length);
+    const repo = state.secrets['argocd/devops-repo-creds']!;
+    expect(repo.labels['argocd.argoproj.io/secret-type']).toBe('repository');
+    expect(Object.fromEntries(Object.entries(repo.data).map(([k, v]) => [k, decode(v)]))).toEqual({ type: 'git', url: 'https://github.com/acme-shop/devops.git', username: 'git', password: TOKEN });
+    // Single sign-on: the GitHub OAuth app's client ID and secret, which argocd-cm references.
+    expect(Object.fromEntries(Object.entries(state.secrets['argocd/argocd-secret']!.data).map(([k, v]) => [k, decode(v)]))).toEqual({ 'dex.github.clientID': 'dex-client-id', 'dex.github.clientSecret': DEX_SECRET });
+  });
+
+  it('never shows a secret value: not on any command line, not in the output, and files holding values are 0600 and gone afterwards', () => {
+    const { cluster, tmp, run } = setUp();
+    const r = run(['--yes'], { DEVOPS_REPO_TOKEN: TOKEN });
+    expect(r.code).toBe(0);
+    const state = cluster.state();
+    const secrets = Object.values(state.secrets).flatMap((s) => Object.values(s.data).flatMap((v) => [v, decode(v)]));
+    const sensitive = [...secrets.filter((v) => v.length >= 16 && !v.startsWith('https://') && !/^aHR0cHM6/.test(v) && !v.includes('client-id') && !/^ZGV4LWNsaWVudC1pZA/.test(v)), TOKEN, DEX_SECRET];
+    expect(sensitive.length).toBeGreaterThan(16);
+    const commandLines = cluster.calls().map((c) => c.join(' '));
+    for (const value of sensitive) {
+      for (const line of commandLines) expect(line).not.toContain(value);
+      expect(r.stdout + r.stderr).not.toContain(value);
+    }
+    expect(cluster.fileModes().length).toBeGreaterThan(0);
+    expect(new Set(cluster.fileModes())).toEqual(new Set(['600']));
+    expect(readdirSync(tmp).filter((f) => f.startsWith('tmp.'))).toEqual([]);
+  });
+
+  it('is idempotent: a second run changes nothing and keeps every value', () => {
+    const { cluster, run } = setUp();
+    expect(run(['--yes'], { DEVOPS_REPO_TOKEN: TOKEN }).code).toBe(0);
+    const first = cluster.state();
+    const callsBefore = cluster.calls().length;
+    const again = run(['--yes'], { DEVOPS_REPO_TOKEN: 'another-token-value-000000000000' });
+    expect(again.code).toBe(0);
+    const second = cluster.state();
+    expect(second.secrets).toEqual(first.secrets);
+    expect(second.namespaces).toEqual(first.namespaces);
+    expect(again.stdout).toContain('secret shop-prod/postgres-credentials exists: kept as it is');
+    expect(again.stdout).toContain('repository credentials argocd/devops-repo-creds exist: kept as they are');
+    expect(again.stdout).toContain('argocd/argocd-secret has dex.github.clientSecret: kept as it is');
+    // The second run only reads (and re-applies the pinned installs and dist/argocd/, which server-side apply makes idempotent).
+    const mutations = cluster.calls().slice(callsBefore).filter((c) => c.includes('create') || c.includes('patch'));
+    expect(mutations).toEqual([]);
+  });
+
+  it('keeps the values of a rebuilt cluster\'s restored secrets and only adds the keys they lack', () => {
+    const { cluster, run } = setUp();
+    const restored = Buffer.from('restored-from-backup').toString('base64');
+    cluster.setState({
+      namespaces: ['shop-prod'],
+      secrets: {
+        'shop-prod/postgres-credentials': { labels: {}, data: { password: restored } },
+        // An older secret without the key a newer spec references, plus a key nobody references.
+        'shop-prod/api-secrets': { labels: {}, data: { legacy: restored } },
+      },
+      applied: [],
+    });
+    const r = run();
+    expect(r.stderr).toContain('DEVOPS_REPO_TOKEN is not set');
+    expect(r.code).toBe(0);
+    const state = cluster.state();
+    expect(state.secrets['shop-prod/postgres-credentials']!.data).toEqual({ password: restored });
+    expect(state.secrets['shop-prod/api-secrets']!.data.legacy).toBe(restored);
+    expect(decode(state.secrets['shop-prod/api-secrets']!.data['django-secret-key']!)).toMatch(/^[0-9a-f]{64}$/);
+    expect(r.stdout).toContain('secret shop-prod/api-secrets exists: kept its values, added random values for the missing keys: django-secret-key');
+    expect(state.secrets['shop-stage/postgres-credentials']).toBeDefined();
+  });
+
+  it('registers no credentials it is not given, and says so', () => {
+    const { cluster, run } = setUp();
+    const r = run(['--yes'], { DEX_GITHUB_CLIENT_SECRET: '' });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('warning: DEVOPS_REPO_TOKEN is not set');
+    expect(r.stderr).toContain('warning: DEX_GITHUB_CLIENT_SECRET is not set, so argocd/argocd-secret has no dex.github.clientSecret');
+    expect(cluster.state().secrets['argocd/argocd-secret']!.data).toEqual({ 'dex.github.clientID': Buffer.from('dex-client-id').toString('base64') });
+    expect(cluster.state().secrets['argocd/devops-repo-creds']).toBeUndefined();
+  });
+
+  it('registers an SSH deploy key for an SSH repository URL, and adds the Dex client secret when single sign-on is on', () => {
+    const { cluster, tmp, run } = setUp({ repository: { url: 'git@github.com:acme-shop/devops.git' }, sso: { github: { organization: 'acme-shop', clientId: 'public-client-id' } } });
+    const keyFile = join(tmp, 'deploy-key');
+    writeFileSync(keyFile, '-----BEGIN OPENSSH PRIVATE KEY-----\nfake0key0material0000000000000000\n-----END OPENSSH PRIVATE KEY-----\n');
+    const state = cluster.state();
+    state.namespaces.push('argocd');
+    state.secrets['argocd/argocd-secret'] = { labels: {}, data: { 'server.secretkey': Buffer.from('kept').toString('base64') } };
+    cluster.setState(state);
+    const r = run(['--yes'], { DEVOPS_REPO_SSH_KEY_FILE: keyFile });
+    expect(r.stderr).toBe('');
+    const after = cluster.state();
+    const repo = after.secrets['argocd/devops-repo-creds']!;
+    expect(decode(repo.data.sshPrivateKey!)).toBe(readFileSync(keyFile, 'utf8'));
+    expect(decode(repo.data.url!)).toBe('git@github.com:acme-shop/devops.git');
+    // The client ID is in the settings, so only the client secret goes into argocd-secret, beside what is there.
+    expect(Object.keys(after.secrets['argocd/argocd-secret']!.data).sort()).toEqual(['dex.github.clientSecret', 'server.secretkey']);
+    expect(decode(after.secrets['argocd/argocd-secret']!.data['dex.github.clientSecret']!)).toBe(DEX_SECRET);
+    expect(after.secrets['argocd/argocd-secret']!.data['server.secretkey']).toBe(Buffer.from('kept').toString('base64'));
+    for (const c of cluster.calls()) expect(c.join(' ')).not.toContain(DEX_SECRET);
+  });
+
+  it('refuses to run unattended without --yes, before touching the cluster', () => {
+    const { cluster, run } = setUp();
+    const r = run([]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('pass --yes to bootstrap the cluster of context fake-cluster');
+    expect(cluster.state()).toEqual({ namespaces: [], secrets: {}, applied: [] });
+    expect(cluster.calls().every((c) => ['config', 'get', 'auth'].includes(c[0]!))).toBe(true);
+  });
+
+  it('stops with a clear message when kubectl is missing', () => {
+    const { cluster, tmp, run } = setUp();
+    // A PATH with everything the script uses except kubectl.
+    const bin = join(tmp, 'bin-without-kubectl');
+    mkdirSync(bin);
+    for (const tool of ['dirname', 'openssl', 'mktemp', 'grep', 'rm']) symlinkSync(execFileSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).trim(), join(bin, tool));
+    const r = run(['--yes'], { PATH: bin });
+    expect(r.stderr).toBe('bootstrap: error: kubectl is not installed; this script needs kubectl and openssl\n');
+    expect(r.code).toBe(1);
+    expect(cluster.calls()).toEqual([]);
+  });
+});

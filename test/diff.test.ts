@@ -1,0 +1,108 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli } from './helpers.js';
+import { bareRepo, editSpec, exampleProject, git, gitEnv, refUpdates, writeBack } from './publish-fixtures.js';
+
+function diff(project: string, ...args: string[]) {
+  return runCli(['diff', '--project', project, ...args], { env: gitEnv() });
+}
+
+function published(): { remote: string; project: string } {
+  const remote = bareRepo();
+  const project = exampleProject(remote);
+  const r = runCli(['publish', '--project', project], { env: gitEnv() });
+  expect(r.code, r.stderr).toBe(0);
+  return { remote, project };
+}
+
+/** One service changed (an env var everywhere, replicas in prod), another removed. */
+function changeSpecs(project: string): void {
+  editSpec(project, 'apps/worker.yaml', ['env', 'DATABASE_NAME'], 'shop_v2');
+  editSpec(project, 'apps/worker.yaml', ['environments', 'prod', 'replicas'], 3);
+  git(project, ['rm', '-q', 'apps/flower.yaml']);
+}
+
+// eslint-disable-next-line no-control-regex
+const ANSI = /\x1b\[[0-9;]*m/;
+
+describe('diff', () => {
+  it('exits 0 and says so when the devops repository holds the render, write-back files included', () => {
+    const { remote, project } = published();
+    writeBack(remote, 'clusters/shop/stage/api/.argocd-source-api-stage.yaml', 'kustomize:\n  images:\n  - ghcr.io/acme-shop/api:abcdef1\n');
+    const r = diff(project);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('No differences');
+  });
+
+  it('exits 1 and lists, per environment and service, the objects added, removed and changed, with a plain unified diff', () => {
+    const { remote, project } = published();
+    const updates = refUpdates(remote).length;
+    changeSpecs(project);
+
+    const r = diff(project);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stdout).not.toMatch(ANSI);
+    expect(r.stdout).toContain('stage/worker (environment stage, service worker): changed');
+    expect(r.stdout).toContain('prod/flower (environment prod, service flower): removed');
+    expect(r.stdout).toMatch(/^ {2}- Deployment shop-prod\/flower {2}deployment-flower\.yaml$/m);
+    expect(r.stdout).toMatch(/^ {2}~ Deployment shop-stage\/worker {2}deployment-worker\.yaml$/m);
+    expect(r.stdout).toMatch(/^ {6}- +value: shop$/m);
+    expect(r.stdout).toMatch(/^ {6}\+ +value: shop_v2$/m);
+    expect(r.stdout).toMatch(/^ {6}-  replicas: 2$/m);
+    expect(r.stdout).toMatch(/^ {6}\+  replicas: 3$/m);
+    expect(r.stdout).toMatch(/4 folders differ: 0 objects added, 12 removed, 2 changed/);
+    // A diff changes nothing.
+    expect(refUpdates(remote)).toHaveLength(updates);
+  });
+
+  it('colours the text with --color and never without it', () => {
+    const { project } = published();
+    changeSpecs(project);
+    expect(diff(project, '--color').stdout).toMatch(ANSI);
+    expect(diff(project, '--no-color').stdout).not.toMatch(ANSI);
+  });
+
+  it('writes Markdown for a job summary with --format markdown', () => {
+    const { project } = published();
+    changeSpecs(project);
+    const r = diff(project, '--format', 'markdown');
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stdout).toMatch(/^### Rendered manifests: 4 folders differ/);
+    expect(r.stdout).toContain('| Environment | Service | Added | Removed | Changed |');
+    expect(r.stdout).toContain('| stage | worker |  |  | `Deployment shop-stage/worker` |');
+    expect(r.stdout).toMatch(/^\| prod \| flower \(removed\) \|  \| .*`Deployment shop-prod\/flower`.* \|  \|$/m);
+    expect(r.stdout).toContain('<details><summary>stage/worker: Deployment shop-stage/worker (<code>stage/worker/deployment-worker.yaml</code>)</summary>');
+    expect(r.stdout).toMatch(/```diff\n--- a\/clusters\/shop\/stage\/worker\/deployment-worker\.yaml\n\+\+\+ b\//);
+    expect(r.stdout).not.toMatch(ANSI);
+  });
+
+  it('treats everything as added when the devops branch does not exist yet', () => {
+    const remote = bareRepo();
+    const project = exampleProject(remote);
+    const r = diff(project);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stdout).toContain('(branch does not exist yet)');
+    expect(r.stdout).toContain('stage/api (environment stage, service api): added');
+    expect(r.stdout).toMatch(/\d+ folders differ: \d+ objects added, 0 removed, 0 changed/);
+  });
+
+  it('exits 2 on an error: an unreachable repository, or bad specs', () => {
+    const remote = bareRepo();
+    const project = exampleProject(join(remote, '..', 'missing.git'));
+    const unreachable = diff(project);
+    expect(unreachable.code).toBe(2);
+    expect(unreachable.stderr).toContain('missing.git');
+    expect(unreachable.stdout).toBe('');
+
+    const broken = exampleProject(remote);
+    writeFileSync(join(broken, 'apps', 'worker.yaml'), 'image: [not, a, map]\n');
+    const bad = diff(broken);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('apps/worker.yaml');
+
+    const usage = diff(broken, '--format', 'html');
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toContain('Choices: "text", "markdown"');
+  });
+});

@@ -1,0 +1,153 @@
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Ajv } from 'ajv';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { imageUpdaterFile, writtenBackTag } from '../src/lifecycle/image-updater-file.js';
+import { jsonSchemaFiles, SCHEMAS_DIR } from '../src/lifecycle/json-schemas.js';
+import { newServiceText } from '../src/lifecycle/new-service.js';
+import { deleteEntry, setScalar } from '../src/lifecycle/yaml-edit.js';
+import { renderProject } from '../src/synth/pipeline.js';
+import { copyExample, REPO, runCli } from './helpers.js';
+
+describe('JSON Schemas for editors', () => {
+  it('the committed schemas/ are exactly what the zod schemas generate (run `npm run schemas` after changing a spec schema)', () => {
+    for (const { file, content } of jsonSchemaFiles()) expect(readFileSync(join(REPO, SCHEMAS_DIR, file), 'utf8'), file).toBe(content);
+  });
+
+  it('accept every shipped spec and reject a misspelled key, so an editor flags typos and nothing else', () => {
+    const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
+    const service = ajv.compile(JSON.parse(readFileSync(join(REPO, SCHEMAS_DIR, 'service.schema.json'), 'utf8')));
+    const environment = ajv.compile(JSON.parse(readFileSync(join(REPO, SCHEMAS_DIR, 'environment.schema.json'), 'utf8')));
+    const projects = [REPO, join(REPO, 'examples', 'webfarm')].filter((p) => readdirSafe(join(p, 'apps')).length);
+    for (const project of projects) {
+      for (const f of readdirSafe(join(project, 'apps'))) expect(service(parse(readFileSync(join(project, 'apps', f), 'utf8'))), `${project}/apps/${f}: ${ajv.errorsText(service.errors)}`).toBe(true);
+      for (const f of readdirSafe(join(project, 'environments')).filter((n) => !n.startsWith('_'))) {
+        expect(environment(parse(readFileSync(join(project, 'environments', f), 'utf8'))), `${project}/environments/${f}: ${ajv.errorsText(environment.errors)}`).toBe(true);
+      }
+    }
+    expect(service({ image: { repository: 'x', tag: '1' }, replica: 2 })).toBe(false);
+    expect(service({ environments: { prod: { image: null, suspended: true } } })).toBe(true);
+    expect(service({ suspended: 'yes' })).toBe(false);
+    const added = newServiceText({ name: 'cache', image: 'redis:7.4.1', port: '6379', expose: 'cache', env: ['A=1'], secretEnv: ['P=s/k'], volume: ['data:/data:1Gi'] });
+    expect(service(parse(added)), ajv.errorsText(service.errors)).toBe(true);
+  });
+});
+
+function readdirSafe(dir: string): string[] {
+  try {
+    return readdirSync(dir).filter((n) => n.endsWith('.yaml'));
+  } catch {
+    return [];
+  }
+}
+
+describe('spec edits keep every byte they do not change', () => {
+  const spec = [
+    '# A comment at the top',
+    'image: {repository: redis, tag: "7.4"}   # pinned',
+    'ports:',
+    '  - {name: redis,   port: 6379}',
+    '',
+    '# overrides',
+    'environments:',
+    '    prod:',
+    '        replicas: 2      # two in prod',
+    '',
+  ].join('\n');
+
+  it('adds a top-level key before environments and its comment, and removing it gives the text back', () => {
+    const suspended = setScalar(spec, ['suspended'], true, { before: 'environments' });
+    expect(suspended).toBe(spec.replace('\n# overrides\n', '\nsuspended: true\n# overrides\n'));
+    expect(deleteEntry(suspended, ['suspended'])).toBe(spec);
+  });
+
+  it('adds to an existing environment in the file\'s own indentation, and to a new one, and takes both back exactly', () => {
+    const prod = setScalar(spec, ['environments', 'prod', 'suspended'], true);
+    expect(prod).toContain('        replicas: 2      # two in prod\n        suspended: true\n');
+    expect(deleteEntry(prod, ['environments', 'prod', 'suspended'])).toBe(spec);
+    const stage = setScalar(spec, ['environments', 'stage', 'suspended'], true);
+    expect(stage.endsWith('    stage:\n        suspended: true\n')).toBe(true);
+    expect(deleteEntry(stage, ['environments', 'stage', 'suspended'])).toBe(spec);
+  });
+
+  it('creates environments: when there is none, and removes it again', () => {
+    const plain = 'image: {repository: redis, tag: "7.4"}\n';
+    const out = setScalar(plain, ['environments', 'prod', 'suspended'], true);
+    expect(out).toBe(`${plain}environments:\n  prod:\n    suspended: true\n`);
+    expect(deleteEntry(out, ['environments', 'prod', 'suspended'])).toBe(plain);
+  });
+
+  it('edits flow mappings in place', () => {
+    const flow = 'image: {repository: redis, tag: "7.4"}\nenvironments: {prod: {replicas: 2}}\n';
+    const prod = setScalar(flow, ['environments', 'prod', 'suspended'], true);
+    expect(prod).toBe('image: {repository: redis, tag: "7.4"}\nenvironments: {prod: {replicas: 2, suspended: true}}\n');
+    expect(deleteEntry(prod, ['environments', 'prod', 'suspended'])).toBe(flow);
+    const stage = setScalar(flow, ['environments', 'stage', 'suspended'], true);
+    expect(parse(stage)).toEqual({ image: { repository: 'redis', tag: '7.4' }, environments: { prod: { replicas: 2 }, stage: { suspended: true } } });
+    expect(deleteEntry(stage, ['environments', 'stage', 'suspended'])).toBe(flow);
+  });
+
+  it('changes a value in place and leaves a missing entry alone', () => {
+    expect(setScalar('a: 1 # one\nsuspended: false  # off\n', ['suspended'], true)).toBe('a: 1 # one\nsuspended: true  # off\n');
+    expect(deleteEntry(spec, ['environments', 'stage', 'suspended'])).toBe(spec);
+  });
+});
+
+describe('Image Updater write-back files', () => {
+  it('are named after the Application <service>-<env>, beside the kustomization', () => {
+    expect(imageUpdaterFile('api', 'stage')).toBe('stage/api/.argocd-source-api-stage.yaml');
+  });
+
+  it('give the tag for the service\'s image in every spelling kustomize images take', () => {
+    const file = (images: string[]) => `kustomize:\n  images:\n${images.map((i) => `  - ${i}\n`).join('')}`;
+    expect(writtenBackTag(file(['ghcr.io/acme/api:1a2b3c4']), 'ghcr.io/acme/api')).toBe('1a2b3c4');
+    expect(writtenBackTag(file(['ghcr.io/acme/other:9', 'ghcr.io/acme/api=ghcr.io/acme/api:1.5.0']), 'ghcr.io/acme/api')).toBe('1.5.0');
+    expect(writtenBackTag(file([`localhost:5000/api@sha256:${'a'.repeat(64)}`]), 'localhost:5000/api')).toBe(`@sha256:${'a'.repeat(64)}`);
+    expect(writtenBackTag(file(['ghcr.io/acme/other:9']), 'ghcr.io/acme/api')).toBeUndefined();
+    expect(writtenBackTag(': not yaml :', 'ghcr.io/acme/api')).toBeUndefined();
+  });
+});
+
+describe('suspended in the rendered output', () => {
+  it('a suspended StatefulSet runs 0 replicas and keeps its claim templates, config and image', async () => {
+    const project = copyExample();
+    const file = join(project, 'apps', 'postgres.yaml');
+    const before = await renderProject(project);
+    writeFileSync(file, setScalar(readFileSync(file, 'utf8'), ['suspended'], true, { before: 'environments' }));
+    const after = await renderProject(project);
+    const sts = (r: typeof before) => parse(r.tree.get('prod/postgres/statefulset-postgres.yaml')!) as { metadata: { annotations: Record<string, string> }; spec: Record<string, unknown> & { template: unknown; volumeClaimTemplates: unknown } };
+    expect(sts(after).spec.replicas).toBe(0);
+    expect(sts(after).metadata.annotations['gitops-synth.io/suspended']).toBe('true');
+    expect(sts(after).spec.volumeClaimTemplates).toEqual(sts(before).spec.volumeClaimTemplates);
+    expect(sts(after).spec.template).toEqual(sts(before).spec.template);
+  });
+});
+
+describe('--help of the app commands', () => {
+  const expected: Record<string, string[]> = {
+    add: ['<name>', '--image', '--port', '--expose', '--replicas', '--env', '--secret-env', '--volume', 'Examples:'],
+    list: ['--env', '--json', '--cache-dir', 'Examples:'],
+    suspend: ['<name>', '--env', 'Examples:'],
+    resume: ['<name>', '--env', 'Examples:'],
+    remove: ['<name>', '--purge-volumes', '--yes', 'Examples:'],
+  };
+
+  it('lists every subcommand, and each one documents all its arguments', () => {
+    const app = runCli(['app', '--help']);
+    expect(app.code).toBe(0);
+    for (const sub of Object.keys(expected)) expect(app.stdout).toContain(`gitops-synth app ${sub}`);
+    expect(runCli(['--help']).stdout).toContain('gitops-synth app');
+    for (const [sub, words] of Object.entries(expected)) {
+      const r = runCli(['app', sub, '--help']);
+      expect(r.code, sub).toBe(0);
+      for (const w of words) expect(r.stdout, `${sub} --help mentions ${w}`).toContain(w);
+    }
+  });
+
+  it('an app command without a subcommand says what to name', () => {
+    const r = runCli(['app']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('add, list, suspend, resume or remove');
+  });
+});
