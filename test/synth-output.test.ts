@@ -94,9 +94,10 @@ describe('the shipped example: layout', () => {
         service: name,
         environment: env,
         namespace: NAMESPACE[env],
-        path: folder,
         image: { repository: spec.image.repository, tag, autoUpdate: spec.image.autoUpdate ?? false },
       });
+      // The git files generator overwrites a top-level `path` with its own; the folder comes from there.
+      expect(JSON.parse(files.get(`${folder}/app.json`)!), folder).not.toHaveProperty('path');
     }
   });
 });

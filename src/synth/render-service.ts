@@ -16,13 +16,7 @@ export interface AppParameters {
   readonly service: string;
   readonly environment: string;
   readonly namespace: string;
-  /**
-   * Folder of the service inside the rendered tree, e.g. `stage/api`. Not
-   * readable from an ApplicationSet template: the git files generator replaces
-   * a top-level `path` key with its own `{path, basename, ...}` object, so the
-   * template uses `.path.path` (the folder inside the devops repository).
-   */
-  readonly path: string;
+  // No `path` key: the git files generator sets its own `path` parameter (the folder, as `.path.path`).
   readonly image: { readonly repository: string; readonly tag: string; readonly autoUpdate: boolean };
   /** The service's Argo CD sync policy, applied through the ApplicationSet's templatePatch. */
   readonly sync: { readonly automated: boolean; readonly prune: boolean; readonly selfHeal: boolean };
@@ -73,7 +67,6 @@ export function renderServiceFolder(svc: ResolvedService, objects: readonly Rend
     service: svc.name,
     environment: svc.environment.name,
     namespace: svc.environment.namespace,
-    path: folder,
     image: { repository: svc.image.repository, tag: svc.image.tag, autoUpdate: svc.image.autoUpdate },
     sync: { automated: svc.sync.automated, prune: svc.sync.prune, selfHeal: svc.sync.selfHeal },
   };
