@@ -69,7 +69,7 @@ describe('what survives a synth', () => {
     expect(after['stage/api/kustomization.yaml']).toContain('newTag: 0a1b2c3');
   });
 
-  it('removes the folders of services that are gone from apps/, keeping only Image Updater files', () => {
+  it('removes the folders of services that are gone from apps/, their Image Updater files included', () => {
     const project = copyExample();
     synthOk(project);
     writeFiles(join(project, 'dist'), IMAGE_UPDATER_FILES);
@@ -78,8 +78,9 @@ describe('what survives a synth', () => {
     synthOk(project);
     for (const env of ['prod', 'stage']) expect(existsSync(join(project, 'dist', env, 'flower')), `${env}/flower`).toBe(false);
     expect(existsSync(join(project, 'dist', 'prod', 'frontend'))).toBe(false);
-    // Image Updater owns its files, even in the folder of a removed service: that folder holds nothing else.
-    expect(readdirSync(join(project, 'dist', 'stage', 'frontend'))).toEqual(['.argocd-source.yaml']);
+    // A write-back file left behind would pin the old tag if the service were ever added back.
+    expect(existsSync(join(project, 'dist', 'stage', 'frontend'))).toBe(false);
+    expect(readFileSync(join(project, 'dist', 'prod', 'api', '.argocd-source-api-prod.yaml'), 'utf8')).toBe(IMAGE_UPDATER_FILES['prod/api/.argocd-source-api-prod.yaml']);
     expect(existsSync(join(project, 'dist', 'stage', 'api', 'deployment-api.yaml'))).toBe(true);
   });
 
@@ -130,7 +131,8 @@ describe('a synth killed at any moment', () => {
     await synth({ projectDir: expected, kustomize: false });
     const newTree = snapshotTree(join(expected, 'dist'));
     expect(newTree).not.toEqual(oldTree);
-    expect(Object.keys(newTree).filter((p) => p.includes('/svc-000/'))).toEqual(['stage/svc-000/.argocd-source-svc-000-stage.yaml']);
+    expect(Object.keys(newTree).filter((p) => p.includes('/svc-000/'))).toEqual([]);
+    expect(newTree['stage/svc-042/.argocd-source-svc-042-stage.yaml']).toBe(oldTree['stage/svc-042/.argocd-source-svc-042-stage.yaml']);
 
     const dist = join(project, 'dist');
     const reset = () => {

@@ -14,7 +14,7 @@ function tree(paths: string[]): RenderedTree {
 }
 
 describe('the publish plan', () => {
-  it('keeps write-backs of rendered folders and bootstrap/, removes everything else the render lacks', () => {
+  it('keeps write-backs of rendered folders, removes everything else the render lacks', () => {
     const rendered = tree(['stage/api/app.json', 'stage/api/deployment-api.yaml', 'argocd/appset-stage.yaml']);
     const plan = planTree(
       [
@@ -29,8 +29,8 @@ describe('the publish plan', () => {
       ],
       rendered,
     );
-    expect(plan.keep).toEqual(['bootstrap/bootstrap.sh', 'stage/api/.argocd-source-api-stage.yaml']);
-    expect(plan.remove).toEqual(['bootstrap', 'notes.txt', 'stage/api/old-object.yaml', 'stage/flower/.argocd-source-flower-stage.yaml', 'stage/flower/app.json']);
+    expect(plan.keep).toEqual(['stage/api/.argocd-source-api-stage.yaml']);
+    expect(plan.remove).toEqual(['bootstrap', 'bootstrap/bootstrap.sh', 'notes.txt', 'stage/api/old-object.yaml', 'stage/flower/.argocd-source-flower-stage.yaml', 'stage/flower/app.json']);
     expect(plan.orphanedWriteBacks).toEqual(['stage/flower/.argocd-source-flower-stage.yaml']);
     expect(plan.write.map(([p]) => p)).toEqual(rendered.paths());
   });

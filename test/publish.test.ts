@@ -109,9 +109,11 @@ describe('publish', () => {
     const files = filesAt(remote, 'main', PATH);
     expect(Object.keys(files).filter((f) => f.includes('flower'))).toEqual([]);
     expect(files[WRITE_BACK.slice(PATH.length + 1)]).toBe(WRITE_BACK_CONTENT);
-    expect(files['bootstrap/bootstrap.sh']).toBe('#!/bin/sh\n');
+    // bootstrap/ is rendered like everything else below the folder: a hand edit there is replaced.
+    expect(files['bootstrap/bootstrap.sh']).toMatch(/^#!\/usr\/bin\/env bash\n/);
+    expect(git(remote, ['ls-tree', 'main', `${PATH}/bootstrap/bootstrap.sh`])).toMatch(/^100755 /);
     expect(git(remote, ['show', 'main:README.md'])).toBe('The devops repository.');
-    expect(git(remote, ['log', '-1', '--format=%s', 'main'])).toMatch(/: flower$/);
+    expect(git(remote, ['log', '-1', '--format=%s', 'main'])).toMatch(/: bootstrap and flower$/);
   });
 
   it('--dry-run shows the changes and the commit message and leaves the remote as it was', () => {

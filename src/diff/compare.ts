@@ -28,7 +28,7 @@ export interface DiffReport {
 /**
  * Compares what the specs render now with what the devops repository's
  * branch holds, exactly as publish would change it (the same plan: Image
- * Updater files and bootstrap/ are not the generator's and never differ).
+ * Updater files are not the generator's and never differ).
  */
 export async function diffProject(options: DevopsOptions): Promise<DiffReport> {
   const context = await prepare(options);

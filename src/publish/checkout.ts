@@ -1,4 +1,4 @@
-import { existsSync, lstatSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import type { DevopsRepository } from '../resolve/repository.js';
@@ -98,6 +98,8 @@ export class DevopsCheckout {
       if (existsSync(target) && lstatSync(target).isDirectory()) rmSync(target, { recursive: true, force: true });
       mkdirSync(dirname(target), { recursive: true });
       writeFileSync(target, content);
+      // Git records the executable bit; the bootstrap script must arrive runnable.
+      chmodSync(target, rendered.isExecutable(path) ? 0o755 : 0o644);
     }
     // --force: a .gitignore in the devops repository must not keep a rendered file out.
     await this.run('git add', ['add', '-A', '--force', '--', this.repository.path]);

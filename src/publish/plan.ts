@@ -4,17 +4,13 @@ import { IMAGE_UPDATER_FILE_PREFIX } from '../write/atomic-tree.js';
 
 /**
  * Who owns what under the rendered folder of the devops repository: the
- * generator owns all of it, like it owns `dist/`, except
- * - the Image Updater write-back files (`.argocd-source*`) in folders that
- *   are still rendered: they survive every publish;
- * - the top-level folders other commands write (`bootstrap/`).
- * A write-back file whose folder is no longer rendered (its service was
- * removed) goes with its folder: left behind it would silently pin the
- * service to an old tag if it were ever added back. Git history keeps it.
+ * generator owns all of it, like it owns `dist/`, except the Image Updater
+ * write-back files (`.argocd-source*`) in folders that are still rendered:
+ * they survive every publish. A write-back file whose folder is no longer
+ * rendered (its service was removed) goes with its folder, as in `dist/`:
+ * left behind it would silently pin the service to an old tag if it were
+ * ever added back. Git history keeps it.
  */
-
-/** Top-level folders below the rendered folder that publish never touches, as synth keeps them in `dist/`. */
-export const KEPT_TOP_LEVEL = ['bootstrap'] as const;
 
 /** The file Argo CD's git files generator reads; its folder is a service folder. */
 export const SERVICE_MARKER = 'app.json';
@@ -42,8 +38,7 @@ export function planTree(current: readonly string[], rendered: RenderedTree): Tr
   const orphanedWriteBacks: string[] = [];
   for (const path of [...current].sort()) {
     if (rendered.get(path) !== undefined) continue;
-    if ((KEPT_TOP_LEVEL as readonly string[]).includes(path.split('/')[0]!) && path.includes('/')) keep.push(path);
-    else if (isWriteBackFile(path) && renderedDirs.has(posix.dirname(path))) keep.push(path);
+    if (isWriteBackFile(path) && renderedDirs.has(posix.dirname(path))) keep.push(path);
     else {
       remove.push(path);
       if (isWriteBackFile(path)) orphanedWriteBacks.push(path);

@@ -10,6 +10,7 @@ import { writeTreeAtomicallyAsync, type WriteResult } from '../write/atomic-tree
 import { renderServiceFolder, synthesizeService, type RenderedObject } from './render-service.js';
 import { RenderedTree } from './tree.js';
 import { renderArgoCd } from '../argocd/render.js';
+import { renderBootstrapFolder } from '../bootstrap/render.js';
 
 /** What a renderer sees: the loaded specs and their per-environment resolution. */
 export interface RenderContext {
@@ -49,7 +50,7 @@ export const renderServices: Renderer = ({ resolved }) => {
 };
 
 /** The renderers of a synth run, in order. Later issues add theirs here. */
-export const DEFAULT_RENDERERS: readonly Renderer[] = [renderServices, renderArgoCd];
+export const DEFAULT_RENDERERS: readonly Renderer[] = [renderServices, renderArgoCd, renderBootstrapFolder];
 
 export interface RenderResult {
   readonly context: RenderContext;
@@ -128,7 +129,6 @@ export async function synth(options: SynthOptions): Promise<SynthResult> {
   const outDir = resolve(options.outDir ?? join(options.projectDir, 'dist'));
   const phase = phaseTimer(options.onPhase);
   const written = await writeTreeAtomicallyAsync(outDir, rendered.tree, {
-    keepTopLevel: ['bootstrap'],
     beforeSwap: async (staging) => {
       phase('write');
       if (options.kustomize === false) return;

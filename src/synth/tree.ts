@@ -5,11 +5,18 @@
  */
 export class RenderedTree {
   private readonly files = new Map<string, string>();
+  private readonly executables = new Set<string>();
 
-  add(path: string, content: string): void {
+  /** Adds a file; `executable` files are written with mode 0755 (scripts). */
+  add(path: string, content: string, options: { executable?: boolean } = {}): void {
     if (this.files.has(path)) throw new Error(`internal error: two rendered files at ${path}`);
     if (path.startsWith('/') || path.split('/').some((s) => s === '..' || s === '')) throw new Error(`internal error: bad rendered path ${path}`);
     this.files.set(path, content);
+    if (options.executable) this.executables.add(path);
+  }
+
+  isExecutable(path: string): boolean {
+    return this.executables.has(path);
   }
 
   get(path: string): string | undefined {
@@ -29,8 +36,8 @@ export class RenderedTree {
     return this.files.size;
   }
 
-  /** Merges another tree in; a path present in both is an error. */
-  merge(other: RenderedTree): void {
-    for (const [p, c] of other.entries()) this.add(p, c);
+  /** Merges another tree in, under `prefix` when given; a path present in both is an error. */
+  merge(other: RenderedTree, prefix = ''): void {
+    for (const [p, c] of other.entries()) this.add(`${prefix}${p}`, c, { executable: other.isExecutable(p) });
   }
 }

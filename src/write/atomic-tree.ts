@@ -1,4 +1,4 @@
-import { cpSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import type { RenderedTree } from '../synth/tree.js';
 
@@ -78,6 +78,7 @@ function stage(outDir: string, staging: string, tree: RenderedTree, keepTopLevel
       made.add(dir);
     }
     writeFileSync(target, content);
+    if (tree.isExecutable(path)) chmodSync(target, 0o755);
   }
   mkdirSync(staging, { recursive: true });
   return existsSync(outDir) ? carryOver(outDir, staging, keepTopLevel) : [];
@@ -135,7 +136,7 @@ function swapIn(outDir: string, staging: string): void {
   }
 }
 
-/** Copies Image Updater files (anywhere) and kept top-level entries from the old tree into the new one. */
+/** Copies Image Updater files (in folders still rendered) and kept top-level entries from the old tree into the new one. */
 function carryOver(oldDir: string, newDir: string, keepTopLevel: readonly string[]): string[] {
   const preserved: string[] = [];
   for (const name of keepTopLevel) {
@@ -149,8 +150,9 @@ function carryOver(oldDir: string, newDir: string, keepTopLevel: readonly string
       else if (entry.name.startsWith(IMAGE_UPDATER_FILE_PREFIX)) {
         const rel = relative(oldDir, full);
         const target = join(newDir, rel);
-        if (existsSync(target)) continue;
-        mkdirSync(dirname(target), { recursive: true });
+        // Only beside a folder that is still rendered: left in a removed service's folder, the file
+        // would silently pin the old tag if the service ever came back (publish drops it too).
+        if (existsSync(target) || !existsSync(dirname(target))) continue;
         cpSync(full, target);
         preserved.push(rel);
       }
