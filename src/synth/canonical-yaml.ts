@@ -34,6 +34,14 @@ const NOT_PLAIN = /^[\n\t ,[\]{}#&*!|>'"%@`]|^[?-]$|^[?-][ \t]|[\n:][ \t]|[ \t]\
 const DOCUMENT_MARKER = /^(%|---|\.\.\.)/m;
 const BLOCK_END_NEWLINES = /(^|(?<!\n))\n+(?!\n|$)/g;
 const STEP = '  ';
+/**
+ * Most strings of a manifest (names, labels, paths, images): they start with
+ * a letter, "_" or "/", hold no space, quote, "#" or line break, and have no
+ * ":" at the end or before a space. Such a string is plain unless it is a
+ * boolean or null word (numbers start with a digit, sign or ".").
+ */
+const SIMPLE = /^[A-Za-z_/][\w./-]*(?::[\w./-]+)*$/;
+const BOOLEAN_OR_NULL = new Set(['true', 'True', 'TRUE', 'false', 'False', 'FALSE', 'null', 'Null', 'NULL']);
 /** Keys longer than this become explicit (`? key`) in the library's output. */
 const MAX_IMPLICIT_KEY = 1024;
 
@@ -94,6 +102,7 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 
 /** A mapping key: only keys the library writes plain and on one line. */
 function key(k: string): string {
+  if (SIMPLE.test(k) && !BOOLEAN_OR_NULL.has(k) && k.length <= MAX_IMPLICIT_KEY) return k;
   if (k.length > MAX_IMPLICIT_KEY || k.includes('\n') || FORCE_DOUBLE.test(k) || NOT_PLAIN.test(k) || DOCUMENT_MARKER.test(k) || readsAsOtherType(k)) {
     throw new Unsupported('key needs quotes');
   }
@@ -122,6 +131,7 @@ function readsAsOtherType(s: string): boolean {
 }
 
 function string(value: string, indent: string): string {
+  if (SIMPLE.test(value)) return BOOLEAN_OR_NULL.has(value) ? JSON.stringify(value) : value;
   if (FORCE_DOUBLE.test(value)) throw new Unsupported('control characters');
   const multiLine = value.includes('\n');
   if (NOT_PLAIN.test(value)) return multiLine ? blockString(value, indent) : quoted(value);
