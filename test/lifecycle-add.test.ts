@@ -62,7 +62,10 @@ describe('app add', () => {
         { name: 'LOG_LEVEL', value: 'info' },
         { name: 'MAX_MEMORY', value: '256' },
       ]);
-      expect(container.volumeMounts).toEqual([{ name: 'data', mountPath: '/data' }]);
+      expect(container.volumeMounts).toEqual([
+        { name: 'data', mountPath: '/data' },
+        { name: 'synth-tmp', mountPath: '/tmp' },
+      ]);
       expect(readYaml(join(dir, 'ingress-cache.yaml')).spec.rules[0].host).toBe(`cache.${domain}`);
       expect(readYaml(join(dir, 'persistentvolumeclaim-cache-data.yaml')).spec.resources.requests.storage).toBe('2Gi');
       expect(readYaml(join(dir, 'kustomization.yaml')).images).toEqual([{ name: 'ghcr.io/acme-shop/cache', newTag: '7.4.1' }]);
