@@ -5,6 +5,7 @@ import { resolveProject } from '../src/resolve/resolve.js';
 import { Unsupported, writeYamlDocument } from '../src/synth/canonical-yaml.js';
 import { DEFAULT_RENDERERS } from '../src/synth/pipeline.js';
 import { canonical, canonicalYaml, toYaml } from '../src/synth/serialize.js';
+import { seededRandom } from '../bench/stack.js';
 import { copyExample } from './helpers.js';
 
 /** What toYaml wrote before it had its own writer; the writer must give the same bytes. */
@@ -32,18 +33,6 @@ const KEYS = ['a', 'name', 'app.kubernetes.io/name', 'k_1', 'A-b', 'x:y', '_z', 
 /** What the writer leaves to the library: control characters, keys that need quotes, non-integers. */
 const DECLINED_PIECES = ['\r', '\x00', '\x1b'];
 const DECLINED_KEYS = ['true', '42', 'a b', '', '- x'];
-
-/** A small seeded PRNG (mulberry32): the same documents on every run. */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Random manifests; with `declined`, also what the writer leaves to the library. */
 function documents(count: number, seed: number, declined: boolean): Record<string, unknown>[] {
