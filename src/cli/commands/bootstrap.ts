@@ -13,7 +13,7 @@ interface BootstrapArgs extends GlobalOptions {
 export const bootstrapCommand: CommandModule<GlobalOptions, BootstrapArgs> = {
   command: 'bootstrap',
   describe:
-    'Write dist/bootstrap/: an idempotent script that installs the pinned Argo CD and Image Updater, creates the namespaces and every missing secret (random values, never printed), registers the devops repository and applies the root Application, on the cluster kubectl points at',
+    'Write only dist/bootstrap/ (synth writes it too): an idempotent script that installs the pinned Argo CD and Image Updater, creates the namespaces and every missing secret (random values, never printed), registers the devops repository and applies the root Application, on the cluster kubectl points at',
   builder: (y) =>
     y
       .option('print', { type: 'boolean', default: false, describe: 'Show the plan (steps, versions, namespaces, secret names and keys) and write nothing' })

@@ -9,7 +9,7 @@ interface SynthArgs extends GlobalOptions {
 
 export const synthCommand: CommandModule<GlobalOptions, SynthArgs> = {
   command: 'synth',
-  describe: 'Render apps/ × environments/ into dist/<env>/<service>/ (and the Argo CD objects), validate everything, and swap the result in atomically',
+  describe: 'Render apps/ × environments/ into dist/ (dist/<env>/<service>/, the Argo CD objects in dist/argocd/, the cluster bootstrap in dist/bootstrap/), validate everything, and swap the result in atomically',
   builder: (y) =>
     y.option('out', { type: 'string', describe: 'Output folder', defaultDescription: '<project>/dist' }).example('$0 synth', 'render the project in the current folder').example('$0 synth --project examples/webfarm', 'render another project'),
   handler: async (args) => {
