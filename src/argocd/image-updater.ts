@@ -28,47 +28,42 @@ export const imageUpdaters: ArgoCdBuilder = {
 function imageUpdater(ctx: ArgoCdContext, env: ResolvedEnvironment): ArgoCdObject[] {
   const services = autoUpdatedServices(ctx, env);
   if (!services.length) return [];
+  const spec = ctx.settings.imageUpdater.mode === 'annotations' ? annotationsSpec(ctx, env) : crdSpec(ctx, env, services);
+  if (!spec) return [];
   const metadata = argoMetadata(ctx, env.name, WAVE.apps, { labels: { [ENVIRONMENT_LABEL]: env.name } });
-  if (ctx.settings.imageUpdater.mode === 'annotations') {
-    if (semver.lt(ctx.settings.imageUpdater.version.replace(/^v/, ''), '1.0.0')) return [];
-    return [
-      argoObject({
-        apiVersion: IMAGE_UPDATER_API,
-        kind: 'ImageUpdater',
-        metadata,
-        spec: {
-          applicationRefs: [
-            {
-              namePattern: applicationName('*', env),
-              labelSelectors: { matchLabels: { [ENVIRONMENT_LABEL]: env.name, [IMAGE_UPDATER_LABEL]: ANNOTATIONS_MODE } },
-              useAnnotations: true,
-            },
-          ],
-        },
-      }),
-    ];
-  }
-  const policy = imageUpdatePolicy(ctx, env);
-  return [
-    argoObject({
-      apiVersion: IMAGE_UPDATER_API,
-      kind: 'ImageUpdater',
-      metadata,
-      spec: {
-        commonUpdateSettings: { updateStrategy: policy.updateStrategy, allowTags: policy.allowTags },
-        // No writeBackTarget: the default .argocd-source-<app>.yaml beside the kustomization, which synth never touches.
-        writeBackConfig: { method: policy.writeBack.method, gitConfig: { repository: policy.writeBack.repository, branch: policy.writeBack.branch } },
-        applicationRefs: services.map((svc) => ({
-          namePattern: applicationName(svc.name, env),
-          images: [
-            {
-              alias: svc.name,
-              imageName: imageNameWithConstraint(svc.image.repository, policy),
-              manifestTargets: { kustomize: { name: svc.image.repository } },
-            },
-          ],
-        })),
+  return [argoObject({ apiVersion: IMAGE_UPDATER_API, kind: 'ImageUpdater', metadata, spec })];
+}
+
+/** One ref reading the legacy annotations of the environment's Applications; none for a v0.x Image Updater (no CRD). */
+function annotationsSpec(ctx: ArgoCdContext, env: ResolvedEnvironment): Record<string, unknown> | undefined {
+  if (semver.lt(ctx.settings.imageUpdater.version.replace(/^v/, ''), '1.0.0')) return undefined;
+  return {
+    applicationRefs: [
+      {
+        namePattern: applicationName('*', env),
+        labelSelectors: { matchLabels: { [ENVIRONMENT_LABEL]: env.name, [IMAGE_UPDATER_LABEL]: ANNOTATIONS_MODE } },
+        useAnnotations: true,
       },
-    }),
-  ];
+    ],
+  };
+}
+
+/** One ref per auto-updated service, by its exact Application name, with the environment's policy. */
+function crdSpec(ctx: ArgoCdContext, env: ResolvedEnvironment, services: ReturnType<typeof autoUpdatedServices>): Record<string, unknown> {
+  const policy = imageUpdatePolicy(ctx, env);
+  return {
+    commonUpdateSettings: { updateStrategy: policy.updateStrategy, allowTags: policy.allowTags },
+    // No writeBackTarget: the default .argocd-source-<app>.yaml beside the kustomization, which synth never touches.
+    writeBackConfig: { method: policy.writeBack.method, gitConfig: { repository: policy.writeBack.repository, branch: policy.writeBack.branch } },
+    applicationRefs: services.map((svc) => ({
+      namePattern: applicationName(svc.name, env),
+      images: [
+        {
+          alias: svc.name,
+          imageName: imageNameWithConstraint(svc.image.repository, policy),
+          manifestTargets: { kustomize: { name: svc.image.repository } },
+        },
+      ],
+    })),
+  };
 }
