@@ -6,6 +6,9 @@
  * approach), and the same objects serialized straight to YAML files (the
  * floor; also with the yaml library's stringify). Every measurement is a
  * fresh process (bench/child.ts); sizes and modes run one after another.
+ * The full synth runs cold (an empty cache of kustomize builds), then warm
+ * over its own output (same stack: kubectl builds nothing), then warm with
+ * one service changed (kubectl builds that service's folders).
  *
  *   npm run bench -- [--sizes 10,100,1000] [--runs 1] [--json out.json]
  *                    [--skip-cdk8s | --cdk8s-max 100] [--no-kustomize]
@@ -13,7 +16,7 @@
  *
  * --runs N        median of N runs per cell
  * --skip-cdk8s    no one-App cdk8s baseline (--cdk8s-max N: only up to N services)
- * --no-kustomize  no full synth (the part without kubectl is always measured)
+ * --no-kustomize  no full synth, cold or warm (the part without kubectl is always measured)
  * --cpu-prof DIR  a V8 CPU profile of every measured process
  * --keep          keep the generated stacks and outputs
  * TMPDIR=/dev/shm puts stacks and outputs on tmpfs (takes the disk out).
@@ -25,7 +28,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ChildMode, ChildReport } from './child.js';
 import { toolPath } from '../src/validate/tools.js';
-import { BENCH_ENVIRONMENTS, generateStack } from './stack.js';
+import { BENCH_ENVIRONMENTS, changeOneService, generateStack } from './stack.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const CHILD = join(HERE, 'child.js');
@@ -41,13 +44,25 @@ interface Options {
   keep: boolean;
 }
 
-type Mode = Exclude<ChildMode, 'dump'>;
+type Mode = Exclude<ChildMode, 'dump'> | 'synth-warm' | 'synth-warm-one-changed';
 const MODE_LABELS: Record<Mode, string> = {
   floor: 'floor: objects → YAML files',
   'floor-yaml-library': 'floor with the yaml library',
   'synth-no-kustomize': 'gitops-synth without kustomize',
-  synth: 'gitops-synth synth (full)',
+  synth: 'gitops-synth synth (full, cold)',
+  'synth-warm': 'gitops-synth synth (full, warm, unchanged)',
+  'synth-warm-one-changed': 'gitops-synth synth (full, warm, 1 service changed)',
   'cdk8s-one-app': 'plain cdk8s: one App',
+};
+/** The child process each mode runs: the warm modes are the full synth with a filled cache. */
+const CHILD_MODE: Record<Mode, ChildMode> = {
+  floor: 'floor',
+  'floor-yaml-library': 'floor-yaml-library',
+  'synth-no-kustomize': 'synth-no-kustomize',
+  synth: 'synth',
+  'synth-warm': 'synth',
+  'synth-warm-one-changed': 'synth',
+  'cdk8s-one-app': 'cdk8s-one-app',
 };
 
 interface Measurement {
@@ -65,6 +80,8 @@ interface Measurement {
   readonly phases: Record<string, number>;
   readonly files: number;
   readonly runs: number[];
+  /** Folders the full synth's runs built with kubectl (new entries in the cache of kustomize builds), per run. */
+  readonly kustomizeBuilt?: number[];
 }
 
 function parseArgs(argv: string[]): Options {
@@ -99,14 +116,14 @@ function positive(s: string, flag: string): number {
 }
 
 /** Runs one child process and measures it from outside. */
-function measureOnce(mode: ChildMode, project: string, out: string, dump: string, cpuProf?: string): { wallMs: number; cpuMs: number; rssAnyKiB?: number; report: ChildReport } {
-  const nodeArgs = cpuProf && mode !== 'dump' ? [`--cpu-prof`, `--cpu-prof-dir=${join(cpuProf, mode)}`] : [];
+function measureOnce(mode: ChildMode, project: string, out: string, dump: string, cpuProf?: string, env: NodeJS.ProcessEnv = {}): { wallMs: number; cpuMs: number; rssAnyKiB?: number; report: ChildReport } {
+  const nodeArgs = cpuProf && mode !== 'dump' ? [`--cpu-prof`, `--cpu-prof-dir=${cpuProf}`] : [];
   const childArgs = [...nodeArgs, CHILD, mode, project, out, dump];
   const timeFile = `${out}.time`;
   const useTime = existsSync(GNU_TIME);
   const [cmd, args] = useTime ? [GNU_TIME, ['-f', '%U %S %M', '-o', timeFile, process.execPath, ...childArgs]] : [process.execPath, childArgs];
   const started = performance.now();
-  const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 26 });
+  const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 26, env: { ...process.env, ...env } });
   const wallMs = performance.now() - started;
   if (r.error) throw r.error;
   if (r.status !== 0) throw new Error(`bench child ${mode} failed (exit ${r.status}):\n${r.stderr}`);
@@ -124,12 +141,25 @@ function measureOnce(mode: ChildMode, project: string, out: string, dump: string
 
 function measure(mode: Mode, services: number, dir: string, dump: string, options: Options): Measurement {
   const runs: { wallMs: number; cpuMs: number; rssAnyKiB?: number; report: ChildReport }[] = [];
+  const built: number[] = [];
+  const project = join(dir, 'project');
   for (let i = 0; i < options.runs; i++) {
     // A fresh folder per run, nothing deleted until the end: on a disk that discards deleted blocks,
     // deleting thousands of files slows the writes that follow, which would bias the next measurement.
-    const out = join(dir, `out-${mode}-${i}`);
+    // The warm runs synthesize over the output of the first cold run, with its cache, as a second `synth` would.
+    const warm = mode === 'synth-warm' || mode === 'synth-warm-one-changed';
+    const out = join(dir, warm ? 'out-synth-0' : `out-${mode}-${i}`);
+    const cache = { GITOPS_SYNTH_KUSTOMIZE_CACHE: '1', GITOPS_SYNTH_KUSTOMIZE_CACHE_DIR: join(dir, warm ? 'kustomize-cache-0' : `kustomize-cache-${i}`) };
+    // A different edit each run, so each finds exactly one service that no earlier run built.
+    const restore = mode === 'synth-warm-one-changed' ? changeOneService(project, `run-${i}`) : undefined;
+    const entriesBefore = cacheEntries(cache.GITOPS_SYNTH_KUSTOMIZE_CACHE_DIR);
     settleDisk();
-    runs.push(measureOnce(mode, join(dir, 'project'), out, dump, options.cpuProf && join(options.cpuProf, String(services))));
+    try {
+      runs.push(measureOnce(CHILD_MODE[mode], project, out, dump, options.cpuProf && join(options.cpuProf, String(services), mode), CHILD_MODE[mode] === 'synth' ? cache : {}));
+    } finally {
+      restore?.();
+    }
+    if (CHILD_MODE[mode] === 'synth') built.push(cacheEntries(cache.GITOPS_SYNTH_KUSTOMIZE_CACHE_DIR) - entriesBefore);
   }
   const median = [...runs].sort((a, b) => a.wallMs - b.wallMs)[Math.floor(runs.length / 2)]!;
   return {
@@ -143,7 +173,13 @@ function measure(mode: Mode, services: number, dir: string, dump: string, option
     phases: median.report.phases,
     files: median.report.files,
     runs: runs.map((r) => Math.round(r.wallMs)),
+    kustomizeBuilt: built.length ? built : undefined,
   };
+}
+
+/** Entries in a cache of kustomize builds (one per folder kubectl built successfully). */
+function cacheEntries(dir: string): number {
+  return existsSync(dir) ? readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).length : 0;
 }
 
 /** Flushes what earlier steps wrote, so that a measurement does not pay for them. */
@@ -225,7 +261,7 @@ function report(results: Measurement[], options: Options, checks: string[]): str
   }
 
   const phaseRows: string[][] = [];
-  for (const r of results.filter((x) => x.mode === 'synth' || x.mode === 'synth-no-kustomize' || x.mode === 'cdk8s-one-app')) {
+  for (const r of results.filter((x) => CHILD_MODE[x.mode] === 'synth' || x.mode === 'synth-no-kustomize' || x.mode === 'cdk8s-one-app')) {
     phaseRows.push([`${r.services} × ${r.environments}`, MODE_LABELS[r.mode], Object.entries(r.phases).map(([k, v]) => `${k} ${Math.round(v)}`).join(', ')]);
   }
   if (phaseRows.length) out.push('Where the time goes (ms inside the process; module loading and process start are the rest of the wall time):', '', table(['services × envs', 'mode', 'stages'], phaseRows), '');
@@ -239,13 +275,20 @@ function benchSize(n: number, dir: string, options: Options, results: Measuremen
   const dump = join(dir, 'objects.json');
   measureOnce('dump', join(dir, 'project'), join(dir, 'unused'), dump);
   const modes: Mode[] = ['floor', 'floor-yaml-library', 'synth-no-kustomize'];
-  if (options.kustomize) modes.push('synth');
+  if (options.kustomize) modes.push('synth', 'synth-warm', 'synth-warm-one-changed');
   if (n <= options.cdk8sMax) modes.push('cdk8s-one-app');
   for (const m of modes) {
     process.stderr.write(`bench: ${n} services × ${BENCH_ENVIRONMENTS.length} environments: ${MODE_LABELS[m]}...`);
     const r = measure(m, n, dir, dump, options);
     results.push(r);
     process.stderr.write(` ${s(r.wallMs)}\n`);
+    if (r.kustomizeBuilt) checks.push(`${n} × ${BENCH_ENVIRONMENTS.length}: ${MODE_LABELS[m]}: kubectl kustomize built ${r.kustomizeBuilt.join(', ')} folders (per run).`);
+    if (m === 'synth-warm') {
+      // Built from the cache or not, synth writes the same bytes.
+      const sameWarm = sameTree(join(dir, 'out-synth-0'), join(dir, 'out-synth-no-kustomize-0'));
+      checks.push(`${n} × ${BENCH_ENVIRONMENTS.length}: the warm synth wrote ${sameWarm ? 'the same bytes as' : 'DIFFERENT bytes from'} the synth without kustomize.`);
+      if (!sameWarm) process.exitCode = 1;
+    }
   }
   const same = ['floor', 'floor-yaml-library'].every((m) => sameTree(join(dir, `out-${m}-0`), join(dir, 'out-synth-no-kustomize-0')));
   checks.push(`${n} × ${BENCH_ENVIRONMENTS.length}: both floors wrote ${same ? 'the same bytes as' : 'DIFFERENT bytes from'} gitops-synth (${results.find((r) => r.services === n && r.mode === 'floor')!.files} files).`);

