@@ -320,6 +320,6 @@ describe('gitops-synth bootstrap: bad input', () => {
     const r = runCli(['bootstrap', '--help']);
     expect(r.code).toBe(0);
     for (const text of ['--print', '--out', '--project', 'DEVOPS_REPO_TOKEN', 'DEVOPS_REPO_SSH_KEY_FILE', 'cluster-admin', 'openssl']) expect(r.stdout).toContain(text);
-    expect(runCli(['--help']).stdout).toMatch(/bootstrap\s+Write dist\/bootstrap\//);
+    expect(runCli(['--help']).stdout).toMatch(/bootstrap\s+Write only dist\/bootstrap\/ \(synth writes it too\)/);
   });
 });

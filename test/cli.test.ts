@@ -8,7 +8,7 @@ describe('gitops-synth --help', () => {
   it('lists the synth and validate commands and the --project option', () => {
     const r = runCli(['--help']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/gitops-synth synth\s+Render apps\/ × environments\/ into dist\/<env>\/<service>\//);
+    expect(r.stdout).toMatch(/gitops-synth synth\s+Render apps\/ × environments\/ into dist\/ \(dist\/<env>\/<service>\//);
     expect(r.stdout).toMatch(/gitops-synth validate\s+Check the specs and everything synth would write/);
     expect(r.stdout).toMatch(/--project\s+Project folder holding apps\/, environments\/ and dist\//);
   });
