@@ -4,6 +4,7 @@ import { ARGOCD_DIR } from '../argocd/render.js';
 import { resolveArgoCdSettings } from '../argocd/settings.js';
 import type { LoadedProject } from '../spec/load.js';
 import type { ResolvedProject } from '../resolve/resolve.js';
+import { codeUnitOrder } from '../util/order.js';
 
 /**
  * What `gitops-synth bootstrap` does to a cluster, as data: computed from the
@@ -118,7 +119,7 @@ export function secretValueFormat(key: string): SecretValueFormat {
 export function bootstrapPlan(project: LoadedProject, resolved: ResolvedProject): BootstrapPlan {
   const settings = resolveArgoCdSettings(project, resolved);
   const environments: PlannedEnvironment[] = [];
-  for (const env of [...resolved.environments].sort((a, b) => cmp(a.name, b.name))) {
+  for (const env of [...resolved.environments].sort((a, b) => codeUnitOrder(a.name, b.name))) {
     const inCluster = env.cluster.server === IN_CLUSTER.server || env.cluster.name === IN_CLUSTER.name;
     const secrets = new Map<string, Map<string, string[]>>();
     for (const svc of resolved.services.get(env.name) ?? []) {
@@ -133,10 +134,10 @@ export function bootstrapPlan(project: LoadedProject, resolved: ResolvedProject)
       namespace: env.namespace,
       remoteCluster: inCluster ? undefined : (env.cluster.server ?? env.cluster.name),
       secrets: [...secrets]
-        .sort(([a], [b]) => cmp(a, b))
+        .sort(([a], [b]) => codeUnitOrder(a, b))
         .map(([name, keys]) => ({
           name,
-          keys: [...keys].sort(([a], [b]) => cmp(a, b)).map(([key, usedBy]) => ({ key, format: secretValueFormat(key), usedBy: [...usedBy].sort(cmp) })),
+          keys: [...keys].sort(([a], [b]) => codeUnitOrder(a, b)).map(([key, usedBy]) => ({ key, format: secretValueFormat(key), usedBy: [...usedBy].sort(codeUnitOrder) })),
         })),
     });
   }
@@ -176,8 +177,4 @@ function credentialKind(url: string): PlannedRepository['credentials'] {
   if (/^https?:\/\//i.test(url)) return 'token';
   if (/^ssh:\/\//i.test(url) || /^[^@/:]+@[^:/]+:/.test(url)) return 'ssh-key';
   return 'none';
-}
-
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

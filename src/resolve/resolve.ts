@@ -19,6 +19,7 @@ import { imageTagFormats, tagAllowed, type ImageTagFormats } from './image-tags.
 import { quantityValue } from './quantity.js';
 import { SETTINGS_FILE } from '../spec/settings-schema.js';
 import { dependentVariables, interpolate, isOnlyReferences, type ReferenceContext } from './references.js';
+import { codeUnitOrder } from '../util/order.js';
 
 export const DEFAULT_WAIT_IMAGE = 'busybox:1.37.0';
 const WAIT_TIMEOUT_SECONDS = 300;
@@ -314,11 +315,11 @@ function resolveService(
 
   // Secret and plain variables.
   const secretEnv = Object.entries(f.secretEnv ?? {})
-    .sort(([a], [b]) => cmp(a, b))
+    .sort(([a], [b]) => codeUnitOrder(a, b))
     .map(([k, v]) => ({ name: k, secret: v.secret, key: v.key }));
   const env_: { name: string; value: string }[] = [];
   const defined = new Set(secretEnv.map((s) => s.name));
-  for (const [k, raw] of Object.entries(f.env ?? {}).sort(([a], [b]) => cmp(a, b))) {
+  for (const [k, raw] of Object.entries(f.env ?? {}).sort(([a], [b]) => codeUnitOrder(a, b))) {
     const text = String(raw);
     if (defined.has(k) && f.secretEnv?.[k]) {
       fail(['env', k], `${k} is set both in env and in secretEnv; expected it in secretEnv only`, true);
@@ -345,7 +346,7 @@ function resolveService(
   // Files.
   const files: ResolvedFile[] = [];
   const keys = new Set<string>();
-  for (const [path, content] of Object.entries(f.files ?? {}).sort(([a], [b]) => cmp(a, b))) {
+  for (const [path, content] of Object.entries(f.files ?? {}).sort(([a], [b]) => codeUnitOrder(a, b))) {
     const { value, errors } = interpolate(content, refs);
     errors.forEach((e) => fail(['files', path], e));
     if (path.endsWith('/')) fail(['files', path], 'the path ends with "/"; expected a file path, not a folder', true);
@@ -533,9 +534,5 @@ function resolveService(
 
 
 function sortKeys(o: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, String(v)]).sort(([a], [b]) => cmp(a, b)));
-}
-
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+  return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, String(v)]).sort(([a], [b]) => codeUnitOrder(a, b)));
 }

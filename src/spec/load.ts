@@ -7,6 +7,7 @@ import { SETTINGS_FILE, settingsFileSchema, type SettingsFile } from './settings
 import { SourceFile } from './source.js';
 import { dnsLabel } from './fields.js';
 import { validateWith } from './zod-problems.js';
+import { codeUnitOrder } from '../util/order.js';
 
 export interface LoadedService {
   readonly name: string;
@@ -113,7 +114,7 @@ export function loadProject(root: string, overrides: ReadonlyMap<string, string>
   }
   problems.throwIfAny();
 
-  const byName = <T extends { name: string }>(a: T, b: T) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+  const byName = <T extends { name: string }>(a: T, b: T) => codeUnitOrder(a.name, b.name);
   return { root, settings, environments: environments.sort(byName), services: services.sort(byName) };
 }
 

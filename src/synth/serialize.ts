@@ -1,5 +1,6 @@
 import { stringify } from 'yaml';
 import { Unsupported, writeYamlDocument } from './canonical-yaml.js';
+import { codeUnitOrder } from '../util/order.js';
 
 const FIRST_KEYS = ['apiVersion', 'kind', 'metadata'];
 
@@ -13,10 +14,6 @@ export function canonical(value: unknown, top = true): unknown {
   const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
   entries.sort(([a], [b]) => (top ? topLevelOrder(a, b) : codeUnitOrder(a, b)));
   return Object.fromEntries(entries.map(([k, v]) => [k, canonical(v, false)]));
-}
-
-function codeUnitOrder(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function topLevelOrder(a: string, b: string): number {
