@@ -47,10 +47,11 @@ export const ENVIRONMENTS_DIR = 'environments';
  */
 export function loadProject(root: string, overrides: ReadonlyMap<string, string> = new Map()): LoadedProject {
   const problems = new ProblemList();
-  const read = (abs: string): SourceFile | undefined => {
-    const { source, problems: syntax } = SourceFile.parse(abs, root, overrides.get(abs));
+  // The data SourceFile.parse converted (it converts to find bad aliases) is the data validated: each document is converted once.
+  const read = (abs: string): { source: SourceFile; data: unknown } | undefined => {
+    const { source, problems: syntax, data } = SourceFile.parse(abs, root, overrides.get(abs));
     syntax.forEach((p) => problems.add(p));
-    return syntax.length ? undefined : source;
+    return syntax.length ? undefined : { source, data };
   };
 
   const envDir = join(root, ENVIRONMENTS_DIR);
@@ -62,9 +63,10 @@ export function loadProject(root: string, overrides: ReadonlyMap<string, string>
   const settingsPath = join(envDir, SETTINGS_FILE);
   let settings: LoadedSettings = { spec: {} };
   if (existsSync(settingsPath) || overrides.has(settingsPath)) {
-    const source = read(settingsPath);
-    if (source) {
-      const { value, problems: p } = validateWith(settingsFileSchema, source, source.data());
+    const parsed = read(settingsPath);
+    if (parsed) {
+      const { source, data } = parsed;
+      const { value, problems: p } = validateWith(settingsFileSchema, source, data);
       p.forEach((x) => problems.add(x));
       if (value) settings = { source, spec: value };
     }
@@ -73,9 +75,10 @@ export function loadProject(root: string, overrides: ReadonlyMap<string, string>
   const environments: LoadedEnvironment[] = [];
   const environmentFiles = yamlFiles(envDir, problems, ENVIRONMENTS_DIR).filter((f) => f !== SETTINGS_FILE);
   for (const file of environmentFiles) {
-    const source = read(join(envDir, file));
-    if (!source) continue;
-    const { value, problems: p } = validateWith(environmentFileSchema, source, source.data());
+    const parsed = read(join(envDir, file));
+    if (!parsed) continue;
+    const { source, data } = parsed;
+    const { value, problems: p } = validateWith(environmentFileSchema, source, data);
     p.forEach((x) => problems.add(x));
     if (!value) continue;
     const name = value.name ?? basename(file, '.yaml');
@@ -86,17 +89,24 @@ export function loadProject(root: string, overrides: ReadonlyMap<string, string>
   }
 
   const services: LoadedService[] = [];
+  // By name, for the duplicate check: a scan of the list per file is quadratic in the number of services.
+  const serviceByName = new Map<string, LoadedService>();
   for (const file of yamlFiles(appsDir, problems, APPS_DIR)) {
-    const source = read(join(appsDir, file));
-    if (!source) continue;
-    const { value, problems: p } = validateWith(serviceFileSchema, source, source.data());
+    const parsed = read(join(appsDir, file));
+    if (!parsed) continue;
+    const { source, data } = parsed;
+    const { value, problems: p } = validateWith(serviceFileSchema, source, data);
     p.forEach((x) => problems.add(x));
     if (!value) continue;
     const name = value.name ?? basename(file, '.yaml');
     if (!value.name) checkFileName(name, source, problems);
-    const dup = services.find((s) => s.name === name);
+    const dup = serviceByName.get(name);
     if (dup) problems.add(duplicateName('service', name, source, dup.source));
-    else services.push({ name, source, spec: value });
+    else {
+      const service = { name, source, spec: value };
+      services.push(service);
+      serviceByName.set(name, service);
+    }
   }
 
   const envNames = environments.map((e) => e.name);

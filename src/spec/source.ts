@@ -4,37 +4,71 @@ import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type
 import type { SpecLocation, SpecProblem } from './errors.js';
 import { fieldPath } from './errors.js';
 
+/** The parse tree of a file and the line starts its positions are counted from. */
+interface ParsedText {
+  readonly doc: Document.Parsed;
+  readonly lines: LineCounter;
+}
+
+/** The one way a spec's text is parsed, so that a tree parsed again is the same tree. */
+function parseText(text: string): ParsedText {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false, strict: true });
+  return { doc, lines };
+}
+
 /**
  * A YAML file kept together with its parse tree, so that any field path can
  * be turned back into a line and column for an error message.
+ *
+ * The tree of a file that parsed cleanly is not kept: it is parsed again
+ * from the same text the first time a position is asked for, which only
+ * happens when something is wrong. Keeping a thousand trees alive for the
+ * whole run made loading a large project about a tenth slower (they are
+ * copied by every young-generation garbage collection until promoted).
  */
 export class SourceFile {
   readonly file: string;
-  readonly doc: Document.Parsed;
-  private readonly lines: LineCounter;
+  /** The text that was parsed; the tree is always parsed from it, never from the file again. */
+  private readonly text: string;
+  private parsed: ParsedText | undefined;
 
-  private constructor(file: string, doc: Document.Parsed, lines: LineCounter) {
+  private constructor(file: string, text: string, parsed: ParsedText | undefined) {
     this.file = file;
-    this.doc = doc;
-    this.lines = lines;
+    this.text = text;
+    this.parsed = parsed;
   }
 
-  /** Parses `text` (read from `absPath` when not given); YAML syntax errors become problems. */
-  static parse(absPath: string, root: string, text?: string): { source: SourceFile; problems: SpecProblem[] } {
+  /** The parse tree, with the positions of every node. */
+  get doc(): Document.Parsed {
+    return this.tree().doc;
+  }
+
+  private tree(): ParsedText {
+    this.parsed ??= parseText(this.text);
+    return this.parsed;
+  }
+
+  /**
+   * Parses `text` (read from `absPath` when not given); YAML syntax errors
+   * become problems. Also returns the plain data (as `data()` would), so the
+   * caller does not convert the document a second time.
+   */
+  static parse(absPath: string, root: string, text?: string): { source: SourceFile; problems: SpecProblem[]; data?: unknown } {
     const file = relative(root, absPath) || absPath;
     const src = text ?? readFileSync(absPath, 'utf8');
-    const lines = new LineCounter();
-    const doc = parseDocument(src, { lineCounter: lines, uniqueKeys: true, prettyErrors: false, strict: true });
+    const parsed = parseText(src);
+    const { doc, lines } = parsed;
     const problems: SpecProblem[] = doc.errors.map((e) => {
       const { at, message } = syntaxError(e, src);
       const pos = lines.linePos(at);
       return { file, line: pos.line, column: pos.col, field: '', message: `YAML syntax error: ${message}` };
     });
-    const source = new SourceFile(file, doc, lines);
+    let data: unknown;
     if (problems.length === 0) {
       // Aliases are resolved only when converting: an unknown or runaway alias is a problem too, not a crash.
       try {
-        source.data();
+        data = toData(doc);
       } catch (err) {
         const alias = unresolvedAlias(doc);
         const pos = lines.linePos(alias?.range?.[0] ?? 0);
@@ -44,12 +78,13 @@ export class SourceFile {
         problems.push({ file, line: pos.line, column: pos.col, field: '', message: `YAML syntax error: ${message}` });
       }
     }
-    return { source, problems };
+    if (problems.length) return { source: new SourceFile(file, src, parsed), problems };
+    return { source: new SourceFile(file, src, undefined), problems, data };
   }
 
   /** The plain data of the document (empty object for an empty file). */
   data(): unknown {
-    return this.doc.toJS({ maxAliasCount: 100 }) ?? {};
+    return toData(this.doc);
   }
 
   /** Whether the document has a node at `path`. */
@@ -70,7 +105,7 @@ export class SourceFile {
       // A block mapping or list starts at its first entry, a line below its key: point at the key instead.
       if (node && depth > 0 && (isMap(node) || isSeq(node)) && !node.flow) node = this.keyNode(sub) ?? node;
       if (node && node.range) {
-        const pos = this.lines.linePos(node.range[0]);
+        const pos = this.tree().lines.linePos(node.range[0]);
         return { file: this.file, line: pos.line, column: pos.col };
       }
     }
@@ -92,6 +127,10 @@ export class SourceFile {
     }
     return undefined;
   }
+}
+
+function toData(doc: Document.Parsed): unknown {
+  return doc.toJS({ maxAliasCount: 100 }) ?? {};
 }
 
 /**
