@@ -150,12 +150,14 @@ function measure(mode: Mode, services: number, dir: string, dump: string, option
     const warm = mode === 'synth-warm' || mode === 'synth-warm-one-changed';
     const out = join(dir, warm ? 'out-synth-0' : `out-${mode}-${i}`);
     const cache = { GITOPS_SYNTH_KUSTOMIZE_CACHE: '1', GITOPS_SYNTH_KUSTOMIZE_CACHE_DIR: join(dir, warm ? 'kustomize-cache-0' : `kustomize-cache-${i}`) };
+    // Every cold run renders every folder (an empty render cache of its own); the warm runs use the one the first full synth filled.
+    const renderCache = { GITOPS_SYNTH_RENDER_CACHE: '1', GITOPS_SYNTH_RENDER_CACHE_DIR: join(dir, `render-cache-${CHILD_MODE[mode]}-${warm ? 0 : i}`) };
     // A different edit each run, so each finds exactly one service that no earlier run built.
     const restore = mode === 'synth-warm-one-changed' ? changeOneService(project, `run-${i}`) : undefined;
     const entriesBefore = cacheEntries(cache.GITOPS_SYNTH_KUSTOMIZE_CACHE_DIR);
     settleDisk();
     try {
-      runs.push(measureOnce(CHILD_MODE[mode], project, out, dump, options.cpuProf && join(options.cpuProf, String(services), mode), CHILD_MODE[mode] === 'synth' ? cache : {}));
+      runs.push(measureOnce(CHILD_MODE[mode], project, out, dump, options.cpuProf && join(options.cpuProf, String(services), mode), CHILD_MODE[mode] === 'synth' ? { ...cache, ...renderCache } : renderCache));
     } finally {
       restore?.();
     }
@@ -273,7 +275,7 @@ function report(results: Measurement[], options: Options, checks: string[]): str
 function benchSize(n: number, dir: string, options: Options, results: Measurement[], checks: string[]): void {
   generateStack(join(dir, 'project'), n);
   const dump = join(dir, 'objects.json');
-  measureOnce('dump', join(dir, 'project'), join(dir, 'unused'), dump);
+  measureOnce('dump', join(dir, 'project'), join(dir, 'unused'), dump, undefined, { GITOPS_SYNTH_RENDER_CACHE: '0' });
   const modes: Mode[] = ['floor', 'floor-yaml-library', 'synth-no-kustomize'];
   if (options.kustomize) modes.push('synth', 'synth-warm', 'synth-warm-one-changed');
   if (n <= options.cdk8sMax) modes.push('cdk8s-one-app');

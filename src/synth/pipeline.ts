@@ -7,7 +7,8 @@ import { resolveProject, type ResolvedProject } from '../resolve/resolve.js';
 import { KUBERNETES_KINDS, SchemaValidator, type ModelLoader } from '../validate/schemas.js';
 import { kustomizeBuildAll } from '../validate/kustomize.js';
 import { writeTreeAtomicallyAsync, type WriteResult } from '../write/atomic-tree.js';
-import { renderServiceFolder, synthesizeService, type RenderedObject } from './render-service.js';
+import { renderServiceFolder, serviceFolder, synthesizeService, type RenderedObject } from './render-service.js';
+import { RenderCache, renderCacheDir, type RememberedFolder } from './render-cache.js';
 import { RenderedTree } from './tree.js';
 import { renderArgoCd } from '../argocd/render.js';
 import { renderBootstrapFolder } from '../bootstrap/render.js';
@@ -27,26 +28,47 @@ export interface RenderOutput {
   readonly kustomizeFolders?: readonly { readonly folder: string; readonly objects: number }[];
   /** Extra schemas the objects need, by `apiVersion/kind`. */
   readonly schemas?: Record<string, ModelLoader>;
+  /** Objects in `tree` not listed in `objects` because they passed validation when first rendered (render-cache.ts). @default 0 */
+  readonly remembered?: number;
+  /** Called once every object of the run passed schema validation: stores what was rendered now for next time. @default nothing */
+  readonly remember?: () => void;
 }
 
 export type Renderer = (ctx: RenderContext) => RenderOutput;
 
-/** `dist/<env>/<service>/`: the Kubernetes objects of every enabled service in every environment. */
+/**
+ * `dist/<env>/<service>/`: the Kubernetes objects of every enabled service in
+ * every environment. A folder rendered and validated before from the same
+ * resolved service by the same code comes from the render cache.
+ */
 export const renderServices: Renderer = ({ resolved }) => {
+  const dir = renderCacheDir();
+  const cache = dir ? RenderCache.open(dir) : undefined;
   const tree = new RenderedTree();
   const objects: { file: string; object: RenderedObject['object'] }[] = [];
   const kustomizeFolders: { folder: string; objects: number }[] = [];
+  const renderedNow: { key: string; folder: RememberedFolder }[] = [];
+  let remembered = 0;
   for (const env of resolved.environments) {
     for (const svc of resolved.services.get(env.name) ?? []) {
+      const folder = serviceFolder(svc);
+      const key = cache?.keyOf(svc);
+      const known = key === undefined ? undefined : cache!.lookup(key);
+      if (known) {
+        for (const [name, content] of known.files) tree.add(`${folder}/${name}`, content);
+        kustomizeFolders.push({ folder, objects: known.objects });
+        remembered += known.objects;
+        continue;
+      }
       const rendered = synthesizeService(svc);
       const folderTree = renderServiceFolder(svc, rendered);
       tree.merge(folderTree);
-      const folder = `${env.name}/${svc.name}`;
       for (const r of rendered) objects.push({ file: `${folder}/${r.file}`, object: r.object });
       kustomizeFolders.push({ folder, objects: rendered.length });
+      if (key !== undefined) renderedNow.push({ key, folder: { objects: rendered.length, files: folderTree.entries().map(([path, content]) => [path.slice(folder.length + 1), content]) } });
     }
   }
-  return { tree, objects, kustomizeFolders };
+  return { tree, objects, kustomizeFolders, remembered, remember: () => renderedNow.forEach(({ key, folder }) => cache!.record(key, folder)) };
 };
 
 /** The renderers of a synth run, in order. Later issues add theirs here. */
@@ -78,6 +100,7 @@ export async function renderProject(projectDir: string, renderers: readonly Rend
   let objectCount = 0;
   for (const out of outputs) {
     tree.merge(out.tree);
+    objectCount += out.remembered ?? 0;
     const v = out.schemas ? new SchemaValidator(KUBERNETES_KINDS, out.schemas) : validator;
     await v.prepare(out.objects.map((o) => `${o.object.apiVersion}/${o.object.kind}`));
     for (const { file, object } of out.objects) {
@@ -86,6 +109,7 @@ export async function renderProject(projectDir: string, renderers: readonly Rend
     }
   }
   if (failures.length) throw new ValidationError(failures);
+  for (const out of outputs) out.remember?.();
   phase('schemas');
   return { context, tree, kustomizeFolders: outputs.flatMap((o) => o.kustomizeFolders ?? []), objectCount };
 }

