@@ -6,9 +6,11 @@
  * approach), and the same objects serialized straight to YAML files (the
  * floor; also with the yaml library's stringify). Every measurement is a
  * fresh process (bench/child.ts); sizes and modes run one after another.
- * The full synth runs cold (an empty cache of kustomize builds), then warm
- * over its own output (same stack: kubectl builds nothing), then warm with
- * one service changed (kubectl builds that service's folders).
+ * The full synth runs cold (empty caches of kustomize builds and of rendered
+ * folders), then warm over its own output with the caches it filled (same
+ * stack: nothing is rendered or built again), then warm with one service
+ * changed (that service's folders are rendered and built). The synth without
+ * kustomize always runs cold.
  *
  *   npm run bench -- [--sizes 10,100,1000] [--runs 1] [--json out.json]
  *                    [--skip-cdk8s | --cdk8s-max 100] [--no-kustomize]
