@@ -1,9 +1,10 @@
 import { spawn } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { synth } from '../src/synth/pipeline.js';
-import { recoverInterruptedSwap } from '../src/write/atomic-tree.js';
+import { RenderedTree } from '../src/synth/tree.js';
+import { recoverInterruptedSwap, sameTree, writeTreeAtomically } from '../src/write/atomic-tree.js';
 import { CLI, copyExample, runCli, snapshotTree, tempDir } from './helpers.js';
 import { environmentYaml, SETTINGS_YAML, writeFiles } from './synth-fixtures.js';
 
@@ -108,6 +109,84 @@ function generatedApps(first: number, count: number, tag: string): Record<string
   return apps;
 }
 
+describe('an output that already holds the new tree', () => {
+  /** Inode and modification time of every file below `dir`: what any write, rename or swap would change. */
+  const identities = (dir: string): Record<string, string> =>
+    Object.fromEntries(
+      readdirSync(dir, { recursive: true, withFileTypes: true }).map((e) => {
+        const st = statSync(join(e.parentPath, e.name));
+        return [join(e.parentPath, e.name).slice(dir.length + 1), `${st.ino}@${st.mtimeMs}`];
+      }),
+    );
+
+  it('is left untouched by a second synth, Image Updater files included, and says so', () => {
+    const project = copyExample();
+    synthOk(project);
+    writeFiles(join(project, 'dist'), IMAGE_UPDATER_FILES);
+    const before = identities(join(project, 'dist'));
+    const r = runCli(['synth', '--project', project]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/, validated, \S*dist already held them and was left untouched$/m);
+    expect(r.stdout).toContain('kept 3 Image Updater files');
+    expect(identities(join(project, 'dist'))).toEqual(before);
+    expect(leftovers(project)).toEqual([]);
+  });
+
+  it('is still checked with kubectl kustomize where it is: a failing check fails synth and changes nothing', () => {
+    const project = copyExample();
+    synthOk(project);
+    const before = identities(join(project, 'dist'));
+    const kubectl = join(tempDir(), 'kubectl');
+    writeFileSync(kubectl, '#!/bin/sh\necho "error: broken on purpose" >&2\nexit 1\n');
+    chmodSync(kubectl, 0o755);
+    const r = runCli(['synth', '--project', project], { env: { GITOPS_SYNTH_KUBECTL: kubectl, GITOPS_SYNTH_KUSTOMIZE_CACHE: '0' } });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('broken on purpose');
+    expect(identities(join(project, 'dist'))).toEqual(before);
+    expect(leftovers(project)).toEqual([]);
+  });
+
+  it('is written again when anything in it differs from the new tree', () => {
+    const tree = new RenderedTree();
+    tree.add('stage/api/deployment-api.yaml', 'kind: Deployment\n');
+    tree.add('stage/api/kustomization.yaml', 'resources: [deployment-api.yaml]\n');
+    tree.add('bootstrap/install.sh', '#!/bin/sh\n', { executable: true });
+    const differences: Record<string, (dir: string) => void> = {
+      'one byte': (d) => writeFileSync(join(d, 'stage/api/deployment-api.yaml'), 'kind: Deployment \n'),
+      'a missing file': (d) => rmSync(join(d, 'stage/api/kustomization.yaml')),
+      'an extra file': (d) => writeFileSync(join(d, 'stage/api/notes.txt'), ''),
+      'an extra empty folder': (d) => mkdirSync(join(d, 'stage/old')),
+      'an executable bit': (d) => chmodSync(join(d, 'stage/api/deployment-api.yaml'), 0o755),
+      'a lost executable bit': (d) => chmodSync(join(d, 'bootstrap/install.sh'), 0o644),
+      'a symbolic link for a file': (d) => {
+        writeFileSync(join(d, 'elsewhere.yaml'), 'kind: Deployment\n');
+        rmSync(join(d, 'stage/api/deployment-api.yaml'));
+        symlinkSync(join(d, 'elsewhere.yaml'), join(d, 'stage/api/deployment-api.yaml'));
+      },
+      'an Image Updater file of a folder no longer rendered': (d) => writeFiles(d, { 'prod/gone/.argocd-source-gone-prod.yaml': 'kustomize: {}\n' }),
+    };
+    const written = (): string => {
+      const dir = join(tempDir(), 'dist');
+      writeTreeAtomically(dir, tree);
+      return dir;
+    };
+    expect(sameTree(written(), tree, [])).toEqual({ imageUpdaterFiles: [] });
+    const withUpdaterFile = written();
+    writeFiles(withUpdaterFile, { 'stage/api/.argocd-source-api-stage.yaml': 'kustomize: {}\n' });
+    expect(sameTree(withUpdaterFile, tree, [])).toEqual({ imageUpdaterFiles: ['stage/api/.argocd-source-api-stage.yaml'] });
+    for (const [what, change] of Object.entries(differences)) {
+      const dir = written();
+      change(dir);
+      expect(sameTree(dir, tree, []), what).toBeUndefined();
+      expect(sameTree(dir, tree, [], ['stage/api/deployment-api.yaml']), what).toBeUndefined();
+    }
+    // Entries other commands own at the top level are not part of the comparison.
+    const kept = written();
+    writeFiles(kept, { 'argocd/README.md': 'kept\n' });
+    expect(sameTree(kept, tree, ['argocd'])).toEqual({ imageUpdaterFiles: [] });
+  });
+});
+
 describe('a synth killed at any moment', () => {
   it('leaves dist either exactly the old tree or exactly the new one, and the next synth recovers', async () => {
     // One environment: the tree is large enough (150 service folders) and the test twice as fast.
@@ -163,18 +242,18 @@ describe('a synth killed at any moment', () => {
       let state: string;
       if (existsSync(dist)) {
         const now = snapshotTree(dist);
-        state = sameTree(now, oldTree) ? 'old' : sameTree(now, newTree) ? 'new' : 'MIXED';
+        state = sameSnapshot(now, oldTree) ? 'old' : sameSnapshot(now, newTree) ? 'new' : 'MIXED';
       } else {
         // Killed between the two renames of the swap: the old tree is parked beside it, whole.
         recoverInterruptedSwap(dist);
-        state = sameTree(snapshotTree(dist), oldTree) ? 'parked old' : 'MIXED after recovery';
+        state = sameSnapshot(snapshotTree(dist), oldTree) ? 'parked old' : 'MIXED after recovery';
       }
       seen.push(`${result.signal ?? 'exit'}:${state}`);
       expect(state, `kill ${i} (${result.signal ?? 'finished'}) left a tree that is neither the old nor the new one`).not.toContain('MIXED');
 
       // The next synth recovers: the new tree, and nothing left behind in the project folder.
       await synth({ projectDir: project, kustomize: false });
-      expect(sameTree(snapshotTree(dist), newTree), `synth after kill ${i}`).toBe(true);
+      expect(sameSnapshot(snapshotTree(dist), newTree), `synth after kill ${i}`).toBe(true);
       expect(leftovers(project), `after kill ${i}`).toEqual([]);
     }
     expect(seen.some((s) => s.startsWith('SIGKILL'))).toBe(true);
@@ -194,7 +273,7 @@ describe('a synth killed at any moment', () => {
   });
 });
 
-const sameTree = (a: Record<string, string>, b: Record<string, string>) => JSON.stringify(a) === JSON.stringify(b);
+const sameSnapshot = (a: Record<string, string>, b: Record<string, string>) => JSON.stringify(a) === JSON.stringify(b);
 
 /** Runs the real CLI's synth; `arm` gets a function that SIGKILLs it and one that tells whether it has ended. */
 function runAndKill(project: string, arm: (kill: () => void, finished: () => boolean) => void): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {

@@ -28,8 +28,8 @@ function recordingKubectl(): Kubectl {
     path,
     [
       '#!/bin/sh',
-      // kustomizeBuildAll's root kustomizations list the folders as `- ../../../<env>/<service>`.
-      `if [ "$1" = kustomize ]; then sed -n 's|^- \\.\\./\\.\\./\\.\\./||p' "$2/kustomization.yaml" >> '${log}'; fi`,
+      // kustomizeBuildAll's root kustomizations list the folders by relative paths ending in `<env>/<service>`.
+      `if [ "$1" = kustomize ]; then sed -n 's|^- .*/\\([^/]*/[^/]*\\)$|\\1|p' "$2/kustomization.yaml" >> '${log}'; fi`,
       `exec '${toolPath('kubectl')}' "$@"`,
       '',
     ].join('\n'),

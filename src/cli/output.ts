@@ -1,3 +1,5 @@
+import { relative } from 'node:path';
+import type { SynthResult } from '../synth/pipeline.js';
 import { SpecError, ValidationError } from '../spec/errors.js';
 
 /**
@@ -49,4 +51,11 @@ export class CommandFailure extends Error {
     super(message);
     this.name = 'CommandFailure';
   }
+}
+
+/** The line synth prints, for commands that render after their change. */
+export function renderedLine(result: SynthResult): string {
+  const out = relative(process.cwd(), result.outDir) || '.';
+  const where = result.unchanged ? `${out} already held them and was left untouched` : `written to ${out}`;
+  return `gitops-synth: rendered ${result.services} service folder${result.services === 1 ? '' : 's'} for ${result.environments.join(', ')}: ${result.objects} objects in ${result.files} files, validated, ${where}\n`;
 }

@@ -1,12 +1,14 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { ProblemList, type SpecProblem } from './errors.js';
 import { environmentFileSchema, type EnvironmentFile } from './environment-schema.js';
 import { serviceFileSchema, type ServiceFile } from './service-schema.js';
 import { SETTINGS_FILE, settingsFileSchema, type SettingsFile } from './settings-schema.js';
 import { SourceFile } from './source.js';
+import type { SpecCache, SpecKind } from './spec-cache.js';
 import { dnsLabel } from './fields.js';
 import { validateWith } from './zod-problems.js';
+import type { z } from 'zod';
 import { codeUnitOrder } from '../util/order.js';
 
 export interface LoadedService {
@@ -37,6 +39,11 @@ export interface LoadedProject {
   readonly services: readonly LoadedService[];
 }
 
+export interface LoadOptions {
+  /** Checked data of files read before, by text; saved at the end of the load. @default none: every file is parsed */
+  readonly cache?: SpecCache;
+}
+
 export const APPS_DIR = 'apps';
 export const ENVIRONMENTS_DIR = 'environments';
 
@@ -45,13 +52,30 @@ export const ENVIRONMENTS_DIR = 'environments';
  * `root`. Throws a SpecError listing every problem of every file; checks that
  * need several services at once (references, cycles, hosts) are in `resolve/`.
  */
-export function loadProject(root: string, overrides: ReadonlyMap<string, string> = new Map()): LoadedProject {
+export function loadProject(root: string, options: LoadOptions = {}): LoadedProject {
+  try {
+    return load(root, options);
+  } finally {
+    options.cache?.save();
+  }
+}
+
+function load(root: string, { cache }: LoadOptions): LoadedProject {
   const problems = new ProblemList();
-  // The data SourceFile.parse converted (it converts to find bad aliases) is the data validated: each document is converted once.
-  const read = (abs: string): { source: SourceFile; data: unknown } | undefined => {
-    const { source, problems: syntax, data } = SourceFile.parse(abs, root, overrides.get(abs));
+  /** A file parsed and checked against its schema, or taken from the cache when its text was checked before. */
+  const read = <T>(abs: string, kind: SpecKind, schema: z.ZodType<T>): { source: SourceFile; value: T } | undefined => {
+    const text = readFileSync(abs, 'utf8');
+    const known = cache?.lookup(kind, text) as T | undefined;
+    if (known !== undefined) return { source: SourceFile.unparsed(abs, root, text), value: known };
+    // The data SourceFile.parse converted (it converts to find bad aliases) is the data validated: each document is converted once.
+    const { source, problems: syntax, data } = SourceFile.parse(abs, root, text);
     syntax.forEach((p) => problems.add(p));
-    return syntax.length ? undefined : { source, data };
+    if (syntax.length) return undefined;
+    const { value, problems: p } = validateWith(schema, source, data);
+    p.forEach((x) => problems.add(x));
+    if (value === undefined) return undefined;
+    if (p.length === 0) cache?.record(kind, text, value);
+    return { source, value };
   };
 
   const envDir = join(root, ENVIRONMENTS_DIR);
@@ -62,25 +86,17 @@ export function loadProject(root: string, overrides: ReadonlyMap<string, string>
 
   const settingsPath = join(envDir, SETTINGS_FILE);
   let settings: LoadedSettings = { spec: {} };
-  if (existsSync(settingsPath) || overrides.has(settingsPath)) {
-    const parsed = read(settingsPath);
-    if (parsed) {
-      const { source, data } = parsed;
-      const { value, problems: p } = validateWith(settingsFileSchema, source, data);
-      p.forEach((x) => problems.add(x));
-      if (value) settings = { source, spec: value };
-    }
+  if (existsSync(settingsPath)) {
+    const checked = read(settingsPath, 'settings', settingsFileSchema);
+    if (checked) settings = { source: checked.source, spec: checked.value };
   }
 
   const environments: LoadedEnvironment[] = [];
   const environmentFiles = yamlFiles(envDir, problems, ENVIRONMENTS_DIR).filter((f) => f !== SETTINGS_FILE);
   for (const file of environmentFiles) {
-    const parsed = read(join(envDir, file));
-    if (!parsed) continue;
-    const { source, data } = parsed;
-    const { value, problems: p } = validateWith(environmentFileSchema, source, data);
-    p.forEach((x) => problems.add(x));
-    if (!value) continue;
+    const checked = read(join(envDir, file), 'environment', environmentFileSchema);
+    if (!checked) continue;
+    const { source, value } = checked;
     const name = value.name ?? basename(file, '.yaml');
     if (!value.name) checkFileName(name, source, problems);
     const dup = environments.find((e) => e.name === name);
@@ -92,12 +108,9 @@ export function loadProject(root: string, overrides: ReadonlyMap<string, string>
   // By name, for the duplicate check: a scan of the list per file is quadratic in the number of services.
   const serviceByName = new Map<string, LoadedService>();
   for (const file of yamlFiles(appsDir, problems, APPS_DIR)) {
-    const parsed = read(join(appsDir, file));
-    if (!parsed) continue;
-    const { source, data } = parsed;
-    const { value, problems: p } = validateWith(serviceFileSchema, source, data);
-    p.forEach((x) => problems.add(x));
-    if (!value) continue;
+    const checked = read(join(appsDir, file), 'service', serviceFileSchema);
+    if (!checked) continue;
+    const { source, value } = checked;
     const name = value.name ?? basename(file, '.yaml');
     if (!value.name) checkFileName(name, source, problems);
     const dup = serviceByName.get(name);

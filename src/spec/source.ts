@@ -82,6 +82,14 @@ export class SourceFile {
     return { source: new SourceFile(file, src, undefined), problems, data };
   }
 
+  /**
+   * A file whose `text` parsed cleanly before (spec-cache.ts): it is parsed
+   * only if a position is asked for.
+   */
+  static unparsed(absPath: string, root: string, text: string): SourceFile {
+    return new SourceFile(relative(root, absPath) || absPath, text, undefined);
+  }
+
   /** The plain data of the document (empty object for an empty file). */
   data(): unknown {
     return toData(this.doc);

@@ -8,7 +8,7 @@ import { KUBERNETES_KINDS, SchemaValidator, type ModelLoader } from '../validate
 import { kustomizeBuildAll } from '../validate/kustomize.js';
 import { writeTreeAtomicallyAsync, type WriteResult } from '../write/atomic-tree.js';
 import { renderServiceFolder, serviceFolder, synthesizeService, type RenderedObject } from './render-service.js';
-import { RenderCache, renderCacheDir, type RememberedFolder } from './render-cache.js';
+import { openRenderCaches, type RenderCache, type RememberedFolder } from './render-cache.js';
 import { RenderedTree } from './tree.js';
 import { renderArgoCd } from '../argocd/render.js';
 import { renderBootstrapFolder } from '../bootstrap/render.js';
@@ -17,6 +17,8 @@ import { renderBootstrapFolder } from '../bootstrap/render.js';
 export interface RenderContext {
   readonly project: LoadedProject;
   readonly resolved: ResolvedProject;
+  /** Folders rendered and validated before (render-cache.ts). @default none: everything is rendered */
+  readonly renderCache?: RenderCache;
 }
 
 /** A part of the output: its files, and the objects in them that must pass schema validation. */
@@ -41,9 +43,7 @@ export type Renderer = (ctx: RenderContext) => RenderOutput;
  * every environment. A folder rendered and validated before from the same
  * resolved service by the same code comes from the render cache.
  */
-export const renderServices: Renderer = ({ resolved }) => {
-  const dir = renderCacheDir();
-  const cache = dir ? RenderCache.open(dir) : undefined;
+export const renderServices: Renderer = ({ resolved, renderCache: cache }) => {
   const tree = new RenderedTree();
   const objects: { file: string; object: RenderedObject['object'] }[] = [];
   const kustomizeFolders: { folder: string; objects: number }[] = [];
@@ -79,6 +79,8 @@ export interface RenderResult {
   readonly tree: RenderedTree;
   readonly kustomizeFolders: readonly { readonly folder: string; readonly objects: number }[];
   readonly objectCount: number;
+  /** Files of the objects rendered by this run (not taken from the render cache): the likeliest to have changed. */
+  readonly renderedNow: readonly string[];
 }
 
 /**
@@ -87,11 +89,13 @@ export interface RenderResult {
  */
 export async function renderProject(projectDir: string, renderers: readonly Renderer[] = DEFAULT_RENDERERS, onPhase?: PhaseListener): Promise<RenderResult> {
   const phase = phaseTimer(onPhase);
-  const project = loadProject(resolve(projectDir));
+  const root = resolve(projectDir);
+  const caches = openRenderCaches(root);
+  const project = loadProject(root, { cache: caches.specs });
   phase('load');
   const resolved = resolveProject(project);
   phase('resolve');
-  const context = { project, resolved };
+  const context: RenderContext = { project, resolved, renderCache: caches.folders };
   const tree = new RenderedTree();
   const validator = new SchemaValidator(KUBERNETES_KINDS);
   const outputs = renderers.map((r) => r(context));
@@ -111,7 +115,7 @@ export async function renderProject(projectDir: string, renderers: readonly Rend
   if (failures.length) throw new ValidationError(failures);
   for (const out of outputs) out.remember?.();
   phase('schemas');
-  return { context, tree, kustomizeFolders: outputs.flatMap((o) => o.kustomizeFolders ?? []), objectCount };
+  return { context, tree, kustomizeFolders: outputs.flatMap((o) => o.kustomizeFolders ?? []), objectCount, renderedNow: outputs.flatMap((o) => o.objects.map((x) => x.file)) };
 }
 
 /** The stages of a synth run, in order, as `onPhase` reports them. */
@@ -153,10 +157,12 @@ export async function synth(options: SynthOptions): Promise<SynthResult> {
   const outDir = resolve(options.outDir ?? join(options.projectDir, 'dist'));
   const phase = phaseTimer(options.onPhase);
   const written = await writeTreeAtomicallyAsync(outDir, rendered.tree, {
-    beforeSwap: async (staging) => {
+    // An output that already holds the tree is checked where it is and left alone.
+    leaveUnchanged: { compareFirst: rendered.renderedNow },
+    beforeSwap: async (treeDir, scratchDir) => {
       phase('write');
       if (options.kustomize === false) return;
-      const failures = await kustomizeBuildAll(staging, rendered.kustomizeFolders);
+      const failures = await kustomizeBuildAll(treeDir, rendered.kustomizeFolders, { scratchDir });
       if (failures.length) throw new ValidationError(failures);
       phase('kustomize');
     },

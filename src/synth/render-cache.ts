@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { ResolvedService } from '../resolve/model.js';
+import { SpecCache } from '../spec/spec-cache.js';
 import { cacheDir } from '../util/cache-dir.js';
+import { codeIdentity } from '../util/code-identity.js';
 
 /**
  * Service folders rendered before, remembered by what they were made from.
@@ -30,12 +30,6 @@ export const RENDER_CACHE_DIR = 'GITOPS_SYNTH_RENDER_CACHE_DIR';
 /** Part of every key: changing what an entry holds must change this. */
 const CACHE_FORMAT = 'gitops-synth render cache 1';
 
-/** Packages whose code shapes or validates a rendered folder. */
-const RENDERING_PACKAGES = ['cdk8s', 'cdk8s-plus-28', 'constructs', 'kubernetes-models', '@kubernetes-models/prometheus-operator', 'yaml'];
-
-/** gitops-synth's own code: the folder above this file's (src/ or build/src/). */
-const CODE_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-
 /**
  * The cache folder the environment asks for: none when
  * GITOPS_SYNTH_RENDER_CACHE is `0` (or `false`, `off`, `no`), else
@@ -43,6 +37,26 @@ const CODE_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
  */
 export function renderCacheDir(env: NodeJS.ProcessEnv = process.env): string | null {
   return cacheDir('render', { switch: RENDER_CACHE_SWITCH, dir: RENDER_CACHE_DIR }, env);
+}
+
+/** What a synth run of one project remembers: its specs' checked data and its rendered service folders. */
+export interface RenderCaches {
+  readonly specs?: SpecCache;
+  readonly folders?: RenderCache;
+}
+
+/**
+ * The caches for a run over the project at `projectRoot` (absolute), in the
+ * folder the environment asks for (renderCacheDir): none when the cache is
+ * off or the running code cannot be identified. The specs of each project
+ * are one pack, `specs/<digest of the project's path>.v8`.
+ */
+export function openRenderCaches(projectRoot: string, env: NodeJS.ProcessEnv = process.env): RenderCaches {
+  const dir = renderCacheDir(env);
+  const code = dir === null ? undefined : codeIdentity();
+  if (dir === null || code === undefined) return {};
+  const pack = join(dir, 'specs', `${createHash('sha256').update(projectRoot).digest('hex').slice(0, 32)}.v8`);
+  return { specs: SpecCache.open(pack, code), folders: RenderCache.open(dir, code) };
 }
 
 /** A service folder as it was rendered and validated: its files by path inside the folder, and its number of objects. */
@@ -54,12 +68,11 @@ export interface RememberedFolder {
 /** Rendered service folders of one version of the code, in one cache folder. */
 export class RenderCache {
   /**
-   * The cache in `dir` for the code running now; undefined when that code
-   * cannot be identified (then nothing is remembered).
-   * @param codeRoot the folder of gitops-synth's code @default src/ or build/src/
+   * The cache in `dir` for the code `code` identifies; undefined when that
+   * code could not be identified (then nothing is remembered).
+   * @param code @default codeIdentity(): the code running now
    */
-  static open(dir: string, codeRoot: string = CODE_ROOT): RenderCache | undefined {
-    const code = codeIdentity(codeRoot);
+  static open(dir: string, code: string | undefined = codeIdentity()): RenderCache | undefined {
     return code === undefined ? undefined : new RenderCache(dir, code);
   }
 
@@ -130,28 +143,4 @@ function isRememberedFolder(entry: unknown): entry is RememberedFolder {
     Array.isArray(files) &&
     files.every((f) => Array.isArray(f) && f.length === 2 && typeof f[0] === 'string' && typeof f[1] === 'string')
   );
-}
-
-/**
- * Digest of the code that renders: the cache format, Node's version, the
- * versions of RENDERING_PACKAGES and every file below `codeRoot` (sorted
- * relative path and bytes). Undefined when any of them cannot be read.
- */
-function codeIdentity(codeRoot: string): string | undefined {
-  const hash = createHash('sha256').update(`${CACHE_FORMAT}\0${process.version}\0`);
-  const require = createRequire(import.meta.url);
-  try {
-    for (const pkg of RENDERING_PACKAGES) {
-      const { version } = JSON.parse(readFileSync(require.resolve(`${pkg}/package.json`), 'utf8')) as { version: string };
-      hash.update(`${pkg}@${version}\0`);
-    }
-    const files = readdirSync(codeRoot, { recursive: true, withFileTypes: true })
-      .filter((e) => e.isFile())
-      .map((e) => join(e.parentPath, e.name))
-      .sort();
-    for (const file of files) hash.update(`${file.slice(codeRoot.length)}\0`).update(readFileSync(file));
-  } catch {
-    return undefined;
-  }
-  return hash.digest('hex');
 }

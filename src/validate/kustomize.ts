@@ -1,7 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { join, posix, relative } from 'node:path';
+import { join, posix, relative, resolve, sep } from 'node:path';
 import { KustomizeBuildCache, kustomizeCacheDir } from './kustomize-cache.js';
 import { toolPath } from './tools.js';
 
@@ -31,6 +31,12 @@ export interface KustomizeOptions {
    * @default kustomizeCacheDir(): node_modules/.cache/gitops-synth/kustomize, GITOPS_SYNTH_KUSTOMIZE_CACHE_DIR, or none with GITOPS_SYNTH_KUSTOMIZE_CACHE=0
    */
   readonly cacheDir?: string | null;
+  /**
+   * Folder for the throw-away root kustomizations, removed afterwards; may
+   * lie outside `root` (to check a tree without writing to it).
+   * @default <root>/.kustomize-check
+   */
+  readonly scratchDir?: string;
 }
 
 /** One built object: its id and the folder whose file it came from (undefined when kubectl did not say). */
@@ -59,7 +65,7 @@ export async function kustomizeBuildAll(root: string, folders: readonly Kustomiz
   });
   const envs = [...new Set(planned.map((f) => f.env))].sort();
 
-  const scratch = join(root, '.kustomize-check');
+  const scratch = options.scratchDir ?? join(root, '.kustomize-check');
   try {
     const runs: { env: string; dir: string; folders: typeof planned }[] = [];
     for (const env of envs) {
@@ -68,7 +74,7 @@ export async function kustomizeBuildAll(root: string, folders: readonly Kustomiz
         const dir = join(scratch, env, String(i));
         mkdirSync(dir, { recursive: true });
         // Origin annotations name each object's file, so every object is traced to its folder.
-        writeFileSync(join(dir, 'kustomization.yaml'), `resources:\n${chunk.map((f) => `- ../../../${f.folder}`).join('\n')}\nbuildMetadata: [originAnnotations]\n`);
+        writeFileSync(join(dir, 'kustomization.yaml'), `resources:\n${chunk.map((f) => `- ${relative(dir, join(root, f.folder)).split(sep).join('/')}`).join('\n')}\nbuildMetadata: [originAnnotations]\n`);
         runs.push({ env, dir, folders: chunk });
       }
     }
@@ -76,7 +82,7 @@ export async function kustomizeBuildAll(root: string, folders: readonly Kustomiz
     const results = await inParallel(runs, options.parallelism ?? availableParallelism(), async (r) => {
       const { code, stdout, stderr } = await run(kubectl, ['kustomize', r.dir]);
       const inRun = new Set(r.folders.map((f) => f.folder));
-      const objects = code === 0 ? documents(stdout).map((d) => builtObject(d, relative(root, r.dir), inRun)) : [];
+      const objects = code === 0 ? documents(stdout).map((d) => builtObject(d, root, r.dir, inRun)) : [];
       return { code, stderr, objects };
     });
 
@@ -215,13 +221,13 @@ function documents(output: string): string[] {
  * One object of kubectl's output: `apiVersion kind namespace/name`, and the
  * folder (one of `inRun`) of the file it came from, read from the origin
  * annotation kustomize adds (`path:` for a resource, `configuredIn:` for a
- * generated object; relative to the run's root kustomization at `runDir`,
- * itself relative to the tree's root). An object from a file outside the
+ * generated object; relative to the run's root kustomization in `runDir`).
+ * An object from a file outside the
  * run's folders or from a remote repository (`repo:`) has no folder. kubectl prints top-level keys at
  * column 0, metadata's at column 2 and annotations at column 4, so no full
  * YAML parse of megabytes of output is needed.
  */
-function builtObject(doc: string, runDir: string, inRun: ReadonlySet<string>): BuiltObject {
+function builtObject(doc: string, root: string, runDir: string, inRun: ReadonlySet<string>): BuiltObject {
   let apiVersion = '';
   let kind = '';
   let name = '';
@@ -249,7 +255,7 @@ function builtObject(doc: string, runDir: string, inRun: ReadonlySet<string>): B
       else if (line === '    config.kubernetes.io/origin: |' || line === '    config.kubernetes.io/origin: |-') inOrigin = true;
     }
   }
-  return { id: `${apiVersion} ${kind} ${namespace}/${name}`, folder: origin === undefined || remote ? undefined : folderOf(posix.join(runDir, origin), inRun) };
+  return { id: `${apiVersion} ${kind} ${namespace}/${name}`, folder: origin === undefined || remote ? undefined : folderOf(relative(root, resolve(runDir, origin)).split(sep).join('/'), inRun) };
 }
 
 /** The folder of `inRun` that holds `file` (both relative to the tree's root). */

@@ -1,5 +1,5 @@
-import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join, relative } from 'node:path';
+import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, lstatSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, relative, sep } from 'node:path';
 import type { RenderedTree } from '../synth/tree.js';
 
 /** Files Argo CD Image Updater writes back next to a kustomization; the generator never owns them. */
@@ -18,13 +18,30 @@ export interface WriteOptions {
 
 /** WriteOptions whose check before the swap may be asynchronous (kubectl runs in parallel). */
 export interface AsyncWriteOptions extends Omit<WriteOptions, 'beforeSwap'> {
-  readonly beforeSwap?: (stagingDir: string) => void | Promise<void>;
+  /**
+   * Runs on the complete new tree before it replaces the old one; throwing
+   * aborts the write. When `outDir` already holds the tree (see
+   * `leaveUnchanged`), runs on `outDir` itself and must not write to it.
+   * `scratchDir` is a path beside `outDir` the check may create for its own
+   * files; it is removed afterwards (and by the next run, after a kill).
+   */
+  readonly beforeSwap?: (treeDir: string, scratchDir: string) => void | Promise<void>;
+  /**
+   * Leave `outDir` as it is when it already holds exactly the new tree
+   * (sameTree): nothing is written, no file's time changes. The files most
+   * likely to differ (those rendered now rather than remembered) are
+   * compared first, so a changed tree costs a few reads.
+   * @default undefined: always write
+   */
+  readonly leaveUnchanged?: { readonly compareFirst?: readonly string[] };
 }
 
 export interface WriteResult {
   readonly files: number;
-  /** `.argocd-source*` files carried over from the previous tree. */
+  /** `.argocd-source*` files carried over from the previous tree (or kept in place, when it was unchanged). */
   readonly preserved: readonly string[];
+  /** True when `outDir` already held the tree and was left untouched. */
+  readonly unchanged: boolean;
 }
 
 /**
@@ -39,22 +56,31 @@ export function writeTreeAtomically(outDir: string, tree: RenderedTree, options:
     const preserved = stage(outDir, staging, tree, options.keepTopLevel ?? []);
     options.beforeSwap?.(staging);
     swapIn(outDir, staging);
-    return { files: tree.size, preserved };
+    return { files: tree.size, preserved, unchanged: false };
   } finally {
     rmSync(staging, { recursive: true, force: true });
   }
 }
 
-/** writeTreeAtomically with an asynchronous check before the swap; the same guarantees. */
+/** writeTreeAtomically with an asynchronous check before the swap, and the option to leave an unchanged tree alone; the same guarantees. */
 export async function writeTreeAtomicallyAsync(outDir: string, tree: RenderedTree, options: AsyncWriteOptions = {}): Promise<WriteResult> {
+  const keepTopLevel = options.keepTopLevel ?? [];
   const staging = stagingDir(outDir);
+  // Named like a staging folder, so that the next run removes it after a kill.
+  const scratch = `${staging}-scratch`;
   try {
-    const preserved = stage(outDir, staging, tree, options.keepTopLevel ?? []);
-    await options.beforeSwap?.(staging);
+    const kept = options.leaveUnchanged && sameTree(outDir, tree, keepTopLevel, options.leaveUnchanged.compareFirst);
+    if (kept) {
+      await options.beforeSwap?.(outDir, scratch);
+      return { files: tree.size, preserved: kept.imageUpdaterFiles, unchanged: true };
+    }
+    const preserved = stage(outDir, staging, tree, keepTopLevel);
+    await options.beforeSwap?.(staging, scratch);
     swapIn(outDir, staging);
-    return { files: tree.size, preserved };
+    return { files: tree.size, preserved, unchanged: false };
   } finally {
     rmSync(staging, { recursive: true, force: true });
+    rmSync(scratch, { recursive: true, force: true });
   }
 }
 
@@ -82,6 +108,48 @@ function stage(outDir: string, staging: string, tree: RenderedTree, keepTopLevel
   }
   mkdirSync(staging, { recursive: true });
   return existsSync(outDir) ? carryOver(outDir, staging, keepTopLevel) : [];
+}
+
+/**
+ * Whether `outDir` holds exactly what writing `tree` would leave there: every
+ * file of the tree with the same bytes and the same executable bit, and
+ * nothing else but what a write carries over (Image Updater files in
+ * folders of the tree, and the `keepTopLevel` entries). Returns the Image
+ * Updater files when it does, undefined when it does not.
+ */
+export function sameTree(outDir: string, tree: RenderedTree, keepTopLevel: readonly string[], compareFirst: readonly string[] = []): { imageUpdaterFiles: string[] } | undefined {
+  const sameFile = (path: string): boolean => {
+    const content = tree.get(path);
+    if (content === undefined) return false;
+    try {
+      const full = join(outDir, path);
+      const stat = lstatSync(full);
+      return stat.isFile() && (stat.mode & 0o100) !== 0 === tree.isExecutable(path) && stat.size === Buffer.byteLength(content) && readFileSync(full).equals(Buffer.from(content));
+    } catch {
+      return false;
+    }
+  };
+  if (!existsSync(outDir) || !compareFirst.every(sameFile)) return undefined;
+  const folders = new Set<string>();
+  for (const path of tree.paths()) {
+    for (let dir = dirname(path); dir !== '.' && !folders.has(dir); dir = dirname(dir)) folders.add(dir);
+  }
+  const checked = new Set(compareFirst);
+  const imageUpdaterFiles: string[] = [];
+  let files = 0;
+  for (const entry of readdirSync(outDir, { recursive: true, withFileTypes: true })) {
+    const path = relative(outDir, join(entry.parentPath, entry.name));
+    if (keepTopLevel.includes(path.split(sep)[0]!)) continue;
+    if (entry.isDirectory()) {
+      if (!folders.has(path)) return undefined;
+    } else if (tree.get(path) !== undefined) {
+      if (!checked.has(path) && !sameFile(path)) return undefined;
+      files++;
+    } else if (entry.name.startsWith(IMAGE_UPDATER_FILE_PREFIX) && folders.has(dirname(path))) {
+      imageUpdaterFiles.push(path);
+    } else return undefined;
+  }
+  return files === tree.size ? { imageUpdaterFiles: imageUpdaterFiles.sort() } : undefined;
 }
 
 function parkedPath(outDir: string): string {

@@ -1,6 +1,6 @@
 import type { CommandModule } from 'yargs';
-import { relative } from 'node:path';
 import { synth } from '../../synth/pipeline.js';
+import { renderedLine } from '../output.js';
 import type { GlobalOptions } from '../main.js';
 
 interface SynthArgs extends GlobalOptions {
@@ -14,10 +14,7 @@ export const synthCommand: CommandModule<GlobalOptions, SynthArgs> = {
     y.option('out', { type: 'string', describe: 'Output folder', defaultDescription: '<project>/dist' }).example('$0 synth', 'render the project in the current folder').example('$0 synth --project examples/webfarm', 'render another project'),
   handler: async (args) => {
     const result = await synth({ projectDir: args.project, outDir: args.out });
-    const out = relative(process.cwd(), result.outDir) || '.';
-    process.stdout.write(
-      `gitops-synth: rendered ${result.services} service folder${result.services === 1 ? '' : 's'} for ${result.environments.join(', ')}: ${result.objects} objects in ${result.files} files, validated, written to ${out}\n`,
-    );
+    process.stdout.write(renderedLine(result));
     if (result.preserved.length) process.stdout.write(`gitops-synth: kept ${result.preserved.length} Image Updater file${result.preserved.length === 1 ? '' : 's'} (${result.preserved.join(', ')})\n`);
   },
 };

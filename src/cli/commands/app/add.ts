@@ -1,7 +1,8 @@
 import type { CommandModule } from 'yargs';
 import { addService } from '../../../lifecycle/add.js';
 import type { GlobalOptions } from '../../main.js';
-import { refusalsAsUsageErrors, renderedLine, repeated } from './shared.js';
+import { refusalsAsUsageErrors, repeated } from './shared.js';
+import { renderedLine } from '../../output.js';
 
 interface AddArgs extends GlobalOptions {
   name: string;

@@ -4,7 +4,8 @@ import { describeClaim } from '../../../lifecycle/claims.js';
 import { LifecycleError } from '../../../lifecycle/errors.js';
 import { applicationDeletionCommands, planRemoval, purgeScript, removeService, type RemovalPlan } from '../../../lifecycle/removal.js';
 import type { GlobalOptions } from '../../main.js';
-import { refusalsAsUsageErrors, renderedLine } from './shared.js';
+import { refusalsAsUsageErrors } from './shared.js';
+import { renderedLine } from '../../output.js';
 
 interface RemoveArgs extends GlobalOptions {
   name: string;

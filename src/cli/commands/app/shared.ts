@@ -1,6 +1,4 @@
-import { relative } from 'node:path';
 import { LifecycleError } from '../../../lifecycle/errors.js';
-import type { SynthResult } from '../../../synth/pipeline.js';
 import { UsageError } from '../../output.js';
 
 /** Runs a lifecycle handler, turning its refusals into usage errors (exit 1, message as written). */
@@ -13,12 +11,6 @@ export function refusalsAsUsageErrors<A>(handler: (args: A) => Promise<void>): (
       throw err;
     }
   };
-}
-
-/** The line synth prints, for commands that render after their change. */
-export function renderedLine(result: SynthResult): string {
-  const out = relative(process.cwd(), result.outDir) || '.';
-  return `gitops-synth: rendered ${result.services} service folder${result.services === 1 ? '' : 's'} for ${result.environments.join(', ')}: ${result.objects} objects in ${result.files} files, validated, written to ${out}\n`;
 }
 
 /** A repeatable option's values (yargs gives one value as a string, several as an array). */

@@ -1,7 +1,8 @@
 import type { CommandModule } from 'yargs';
 import { resumeService, suspendService, type SuspensionResult } from '../../../lifecycle/suspension.js';
 import type { GlobalOptions } from '../../main.js';
-import { refusalsAsUsageErrors, renderedLine } from './shared.js';
+import { refusalsAsUsageErrors } from './shared.js';
+import { renderedLine } from '../../output.js';
 
 interface SuspensionArgs extends GlobalOptions {
   name: string;

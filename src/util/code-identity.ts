@@ -1,0 +1,39 @@
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** gitops-synth's own code: the folder above this file's (src/ or build/src/). */
+export const CODE_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+/**
+ * Packages whose code shapes what the caches hold: the spec data (yaml,
+ * zod) and the rendered, validated folders (cdk8s and the schema packages).
+ */
+const CACHED_WORK_PACKAGES = ['cdk8s', 'cdk8s-plus-28', 'constructs', 'kubernetes-models', '@kubernetes-models/prometheus-operator', 'yaml', 'zod'];
+
+/**
+ * Digest of the code whose results gitops-synth's caches remember: Node's
+ * version, the versions of the packages that shape those results, and every
+ * file below `codeRoot` (sorted relative path and bytes). Undefined when any
+ * of them cannot be read, and then nothing may be remembered.
+ */
+export function codeIdentity(codeRoot: string = CODE_ROOT): string | undefined {
+  const hash = createHash('sha256').update(`${process.version}\0`);
+  const require = createRequire(import.meta.url);
+  try {
+    for (const pkg of CACHED_WORK_PACKAGES) {
+      const { version } = JSON.parse(readFileSync(require.resolve(`${pkg}/package.json`), 'utf8')) as { version: string };
+      hash.update(`${pkg}@${version}\0`);
+    }
+    const files = readdirSync(codeRoot, { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile())
+      .map((e) => join(e.parentPath, e.name))
+      .sort();
+    for (const file of files) hash.update(`${file.slice(codeRoot.length)}\0`).update(readFileSync(file));
+  } catch {
+    return undefined;
+  }
+  return hash.digest('hex');
+}

@@ -1,0 +1,122 @@
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { formatProblem, SpecError } from '../src/spec/errors.js';
+import { loadProject, type LoadedProject } from '../src/spec/load.js';
+import { SpecCache } from '../src/spec/spec-cache.js';
+import { resolveProject } from '../src/resolve/resolve.js';
+import { copyExample, tempDir } from './helpers.js';
+
+/**
+ * The specs' checked data remembered by text (spec-cache.ts): a load from
+ * the cache must be indistinguishable from a load that parses every file,
+ * errors and their positions included.
+ */
+
+const CODE = 'code-under-test';
+
+function packOf(dir: string): string {
+  return join(dir, 'specs.v8');
+}
+
+function load(project: string, pack: string | undefined, code = CODE): LoadedProject {
+  return loadProject(project, { cache: pack === undefined ? undefined : SpecCache.open(pack, code) });
+}
+
+/** What a load yields, without the parse trees: names, files and checked data. */
+function dataOf(p: LoadedProject): unknown {
+  const strip = <T extends { source: { file: string } }>(x: T) => ({ ...x, source: x.source.file });
+  return { settings: p.settings.source ? strip(p.settings as { source: { file: string } }) : p.settings, environments: p.environments.map(strip), services: p.services.map(strip) };
+}
+
+function problemsOf(run: () => unknown): string[] {
+  try {
+    run();
+  } catch (err) {
+    if (err instanceof SpecError) return err.problems.map(formatProblem);
+    throw err;
+  }
+  return [];
+}
+
+describe('the spec cache', () => {
+  it('gives back exactly the data a full parse gives, and the same resolved project', () => {
+    const project = copyExample();
+    const pack = packOf(tempDir());
+    const parsed = load(project, undefined);
+    const first = load(project, pack);
+    const second = load(project, pack);
+    expect(dataOf(first)).toEqual(dataOf(parsed));
+    expect(dataOf(second)).toEqual(dataOf(parsed));
+    expect(JSON.stringify(resolveProject(second), (_k, v: unknown) => (v instanceof Map ? [...v] : v))).toBe(JSON.stringify(resolveProject(parsed), (_k, v: unknown) => (v instanceof Map ? [...v] : v)));
+  });
+
+  it('takes a file whose text is unchanged from the pack instead of parsing it', () => {
+    const project = copyExample();
+    const pack = packOf(tempDir());
+    load(project, pack);
+    // Record different data for api.yaml's exact text: a load that shows it took the entry.
+    const text = readFileSync(join(project, 'apps', 'api.yaml'), 'utf8');
+    const cache = SpecCache.open(pack, CODE);
+    const real = cache.lookup('service', text) as Record<string, unknown>;
+    expect(real).toBeDefined();
+    cache.record('service', text, { ...real, description: 'remembered' });
+    cache.save();
+    expect(load(project, pack).services.find((s) => s.name === 'api')!.spec.description).toBe('remembered');
+    // A pack of other code is not used.
+    expect(load(project, pack, 'other-code').services.find((s) => s.name === 'api')!.spec.description).not.toBe('remembered');
+  });
+
+  it('parses a changed file again and keeps in the pack only the files of the last load', () => {
+    const project = copyExample();
+    const pack = packOf(tempDir());
+    load(project, pack);
+    const api = join(project, 'apps', 'api.yaml');
+    const flower = join(project, 'apps', 'flower.yaml');
+    const before = { api: readFileSync(api, 'utf8'), flower: readFileSync(flower, 'utf8') };
+    writeFileSync(api, before.api.replace(/^description: .*$/m, 'description: changed'));
+    rmSync(flower);
+    expect(load(project, pack).services.find((s) => s.name === 'api')!.spec.description).toBe('changed');
+    const cache = SpecCache.open(pack, CODE);
+    const texts = readdirSync(join(project, 'apps')).map((f) => readFileSync(join(project, 'apps', f), 'utf8'));
+    expect(texts.every((t) => cache.lookup('service', t) !== undefined)).toBe(true);
+    expect(cache.lookup('service', before.api)).toBeUndefined();
+    expect(cache.lookup('service', before.flower)).toBeUndefined();
+  });
+
+  it('reports errors at the same lines and columns for files taken from the pack', () => {
+    const project = copyExample();
+    const pack = packOf(tempDir());
+    load(project, pack);
+    // worker.yaml is unchanged (taken from the pack); the problem is across files: worker mounts a volume api no longer has.
+    const api = join(project, 'apps', 'api.yaml');
+    writeFileSync(api, readFileSync(api, 'utf8').replace(/name: uploads/, 'name: media'));
+    const withPack = problemsOf(() => resolveProject(load(project, pack)));
+    const without = problemsOf(() => resolveProject(load(project, undefined)));
+    expect(withPack.length).toBeGreaterThan(0);
+    expect(withPack.some((p) => p.startsWith('apps/worker.yaml:'))).toBe(true);
+    expect(withPack).toEqual(without);
+  });
+
+  it('remembers no file with a problem of its own: the problem is reported on every load', () => {
+    const project = copyExample();
+    const pack = packOf(tempDir());
+    const api = join(project, 'apps', 'api.yaml');
+    writeFileSync(api, readFileSync(api, 'utf8').replace(/^ports:/m, 'prots:'));
+    const first = problemsOf(() => load(project, pack));
+    expect(first).toHaveLength(1);
+    expect(first[0]).toMatch(/^apps\/api\.yaml:9:1: prots: unknown key "prots" \(did you mean "ports"\?\)/);
+    expect(problemsOf(() => load(project, pack))).toEqual(first);
+    expect(SpecCache.open(pack, CODE).lookup('service', readFileSync(api, 'utf8'))).toBeUndefined();
+  });
+
+  it('parses every file when the pack is damaged, and writes a good pack again', () => {
+    const project = copyExample();
+    const pack = packOf(tempDir());
+    load(project, pack);
+    const good = readFileSync(pack);
+    writeFileSync(pack, good.subarray(0, good.length >> 1));
+    expect(dataOf(load(project, pack))).toEqual(dataOf(load(project, undefined)));
+    expect(readFileSync(pack)).toEqual(good);
+  });
+});
