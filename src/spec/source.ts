@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Alias, type Document, type Node, type YAMLError } from 'yaml';
 import type { SpecLocation, SpecProblem } from './errors.js';
@@ -50,13 +49,12 @@ export class SourceFile {
   }
 
   /**
-   * Parses `text` (read from `absPath` when not given); YAML syntax errors
+   * Parses `src`, the text of the file at `absPath`; YAML syntax errors
    * become problems. Also returns the plain data (as `data()` would), so the
    * caller does not convert the document a second time.
    */
-  static parse(absPath: string, root: string, text?: string): { source: SourceFile; problems: SpecProblem[]; data?: unknown } {
-    const file = relative(root, absPath) || absPath;
-    const src = text ?? readFileSync(absPath, 'utf8');
+  static parse(absPath: string, root: string, src: string): { source: SourceFile; problems: SpecProblem[]; data?: unknown } {
+    const file = fileName(absPath, root);
     const parsed = parseText(src);
     const { doc, lines } = parsed;
     const problems: SpecProblem[] = doc.errors.map((e) => {
@@ -87,7 +85,7 @@ export class SourceFile {
    * only if a position is asked for.
    */
   static unparsed(absPath: string, root: string, text: string): SourceFile {
-    return new SourceFile(relative(root, absPath) || absPath, text, undefined);
+    return new SourceFile(fileName(absPath, root), text, undefined);
   }
 
   /** The plain data of the document (empty object for an empty file). */
@@ -135,6 +133,11 @@ export class SourceFile {
     }
     return undefined;
   }
+}
+
+/** How problems name a file: relative to the project root. */
+function fileName(absPath: string, root: string): string {
+  return relative(root, absPath) || absPath;
 }
 
 function toData(doc: Document.Parsed): unknown {

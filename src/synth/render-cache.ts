@@ -22,7 +22,7 @@ import { codeIdentity } from '../util/code-identity.js';
  * kubectl kustomize still checks every folder (kustomize-cache.ts).
  */
 
-/** `GITOPS_SYNTH_RENDER_CACHE=0` renders every folder, remembering nothing. */
+/** `GITOPS_SYNTH_RENDER_CACHE=0` parses every spec and renders every folder, remembering nothing. */
 export const RENDER_CACHE_SWITCH = 'GITOPS_SYNTH_RENDER_CACHE';
 /** Where the cache lives instead of `node_modules/.cache/gitops-synth/render`. */
 export const RENDER_CACHE_DIR = 'GITOPS_SYNTH_RENDER_CACHE_DIR';
