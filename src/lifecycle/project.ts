@@ -1,6 +1,6 @@
 import { join, resolve } from 'node:path';
-import { resolveProject, type ResolvedProject } from '../resolve/resolve.js';
-import { loadProject, type LoadedProject, type LoadedService } from '../spec/load.js';
+import { resolvePartialProject, type ResolvedProject } from '../resolve/resolve.js';
+import { loadProjectPartially, type LoadedProject, type LoadedService } from '../spec/load.js';
 import { synth, type SynthResult } from '../synth/pipeline.js';
 import { LifecycleError } from './errors.js';
 import { FileTransaction } from './file-transaction.js';
@@ -12,8 +12,9 @@ export interface ValidProject {
 }
 
 export function loadValidProject(projectDir: string): ValidProject {
-  const project = loadProject(resolve(projectDir));
-  return { project, resolved: resolveProject(project) };
+  // As synth does: the files' own problems and those between the files that loaded, in one report.
+  const loaded = loadProjectPartially(resolve(projectDir));
+  return { project: loaded.project, resolved: resolvePartialProject(loaded) };
 }
 
 export function findService(project: LoadedProject, name: string): LoadedService {

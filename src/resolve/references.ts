@@ -9,20 +9,33 @@ export interface ReferenceContext {
   readonly envName: string;
   readonly namespace: string;
   readonly domain: string;
-  /** In-cluster DNS name of a service of this environment, or an error message. */
-  serviceHost(name: string): { host: string } | { error: string };
+  /**
+   * In-cluster DNS name of a service of this environment, or an error
+   * message; `unchecked` when that cannot be told because the service's file
+   * failed to load (the reference is then left as written and not reported).
+   */
+  serviceHost(name: string): { host: string } | { error: string } | { unchecked: true };
 }
 
-export function interpolate(text: string, ctx: ReferenceContext): { value: string; errors: string[] } {
-  const errors: string[] = [];
-  const value = text.replace(REFERENCE, (whole, kind: string, arg: string) => {
+/** A reference that cannot be resolved, and where it is in the text, so the problem can point at it. */
+export interface UnresolvedReference {
+  readonly message: string;
+  /** The reference as written, e.g. `${service:backend}`. */
+  readonly reference: string;
+  /** Offset of the reference in the text given to interpolate. */
+  readonly offset: number;
+}
+
+export function interpolate(text: string, ctx: ReferenceContext): { value: string; errors: UnresolvedReference[] } {
+  const errors: UnresolvedReference[] = [];
+  const value = text.replace(REFERENCE, (whole: string, kind: string, arg: string, offset: number) => {
     if (kind === 'service') {
       const r = ctx.serviceHost(arg);
       if ('error' in r) {
-        errors.push(r.error);
+        errors.push({ message: r.error, reference: whole, offset });
         return whole;
       }
-      return r.host;
+      return 'host' in r ? r.host : whole;
     }
     switch (arg) {
       case 'domain':
@@ -32,7 +45,7 @@ export function interpolate(text: string, ctx: ReferenceContext): { value: strin
       case 'namespace':
         return ctx.namespace;
       default:
-        errors.push(`unknown reference \${env:${arg}}; expected \${env:domain}, \${env:name} or \${env:namespace}`);
+        errors.push({ message: `unknown reference \${env:${arg}}; expected \${env:domain}, \${env:name} or \${env:namespace}`, reference: whole, offset });
         return whole;
     }
   });

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import semver from 'semver';
 import { ProblemList, type SpecProblem } from '../spec/errors.js';
-import type { LoadedEnvironment, LoadedProject, LoadedService } from '../spec/load.js';
+import type { LoadedEnvironment, LoadedProject, LoadedService, PartialProject, UnloadedSpecs } from '../spec/load.js';
 import { serviceFieldsSchema, type ProbeSpec, type ServiceFields } from '../spec/service-schema.js';
 import { checkSchema } from '../spec/zod-problems.js';
+import type { ValueSpan } from '../spec/source.js';
 import { deepMerge } from './merge.js';
 import { FILES_VOLUME, TMP_VOLUME } from './model.js';
 import type {
@@ -39,13 +40,29 @@ export interface ResolvedProject {
  * environments before throwing, so one run shows them all.
  */
 export function resolveProject(project: LoadedProject): ResolvedProject {
+  return resolveLoaded(project, { services: new Set(), environments: new Set(), settings: false }, new ProblemList());
+}
+
+/**
+ * Resolves the files that loaded (loadProjectPartially) and throws one
+ * SpecError with both the files' own problems and the problems between the
+ * files that loaded, so one run shows them all. A check that needs a file
+ * that failed to load is skipped, never reported.
+ */
+export function resolvePartialProject({ project, problems: own, unloaded }: PartialProject): ResolvedProject {
   const problems = new ProblemList();
+  own.forEach((p) => problems.add(p));
+  return resolveLoaded(project, unloaded, problems);
+}
+
+function resolveLoaded(project: LoadedProject, unloaded: UnloadedSpecs, problems: ProblemList): ResolvedProject {
   const tags = imageTagFormats(project.settings.spec);
   const environments = project.environments.map((e) => resolveEnvironment(e, project.settings.spec.project ?? 'app', tags));
-  for (const env of environments) checkAllowTags(env, tags, problems);
+  // The tag formats come from the settings: with a broken settings file they are unknown.
+  if (!unloaded.settings) for (const env of environments) checkAllowTags(env, tags, problems);
   const services = new Map<string, ResolvedService[]>();
   const perEnvironment = new EnvironmentProblems();
-  for (const env of environments) services.set(env.name, resolveServices(project, env, perEnvironment));
+  for (const env of environments) services.set(env.name, resolveServices(project, env, perEnvironment, unloaded));
   perEnvironment.addTo(problems);
   problems.throwIfAny();
   return { environments, services };
@@ -102,8 +119,8 @@ export function resolveEnvironment(e: LoadedEnvironment, partOf: string, tags: I
 interface Merged {
   readonly svc: LoadedService;
   readonly fields: ServiceFields;
-  /** Report a problem at `path` of the merged spec, in the file where that value was written. */
-  problem(path: (string | number)[], message: string, atKey?: boolean): void;
+  /** Report a problem at `path` of the merged spec, in the file where that value was written; with `span`, at that piece of the value. */
+  problem(path: (string | number)[], message: string, atKey?: boolean, span?: ValueSpan): void;
 }
 
 /**
@@ -130,7 +147,7 @@ class EnvironmentProblems {
   }
 }
 
-function resolveServices(project: LoadedProject, env: ResolvedEnvironment, problems: EnvironmentProblems): ResolvedService[] {
+function resolveServices(project: LoadedProject, env: ResolvedEnvironment, problems: EnvironmentProblems, unloaded: UnloadedSpecs): ResolvedService[] {
   const merged = new Map<string, Merged>();
   for (const svc of project.services) {
     const enabledIn = project.environments.filter((e) => svc.spec.environments?.[e.name]?.enabled !== false).map((e) => e.name);
@@ -142,7 +159,7 @@ function resolveServices(project: LoadedProject, env: ResolvedEnvironment, probl
     const m: Merged = {
       svc,
       fields,
-      problem(path, message, atKey = false) {
+      problem(path, message, atKey = false, span) {
         // Blame the override when it wrote (more of) the path than the base did: that value won the merge.
         const written = (prefix: (string | number)[]): number => {
           let depth = path.length;
@@ -152,7 +169,7 @@ function resolveServices(project: LoadedProject, env: ResolvedEnvironment, probl
         const envPath = ['environments', env.name, ...path];
         const inOverride = written(['environments', env.name]);
         const at = inOverride > 0 && inOverride >= written([]) ? envPath : path;
-        problems.add(svc.source.problem(at, message, atKey), env.name, enabledIn);
+        problems.add(span ? svc.source.problemInValue(at, span, message) : svc.source.problem(at, message, atKey), env.name, enabledIn);
       },
     };
     // An override may be partial; the merged result must be a complete, valid spec.
@@ -171,6 +188,7 @@ function resolveServices(project: LoadedProject, env: ResolvedEnvironment, probl
     serviceHost(name) {
       if (!merged.has(name)) {
         const known = project.services.some((s) => s.name === name);
+        if (!known && unloaded.services.has(name)) return { unchecked: true };
         return { error: known ? `service "${name}" is disabled in environment ${env.name}; expected a service that runs there` : `unknown service "${name}" in \${service:${name}}; expected one of: ${[...merged.keys()].join(', ')}` };
       }
       if (!ports.get(name)!.length) return { error: `service "${name}" has no ports, so it has no Service and no DNS name; expected a service with port: or ports:` };
@@ -182,7 +200,7 @@ function resolveServices(project: LoadedProject, env: ResolvedEnvironment, probl
   const out: ResolvedService[] = [];
   const declared = new Set(project.services.map((s) => s.name));
   for (const m of merged.values()) {
-    const r = resolveService(m, env, ports, merged, refContext(m), declared);
+    const r = resolveService(m, env, ports, merged, refContext(m), declared, unloaded);
     if (r) out.push(r);
   }
   checkDependencyCycles(merged);
@@ -261,14 +279,16 @@ function resolveService(
   refs: ReferenceContext,
   /** Every service of apps/, including those disabled in this environment. */
   declared: ReadonlySet<string>,
+  /** What files that failed to load would have defined: checks that need them are skipped. */
+  unloaded: UnloadedSpecs,
 ): ResolvedService | undefined {
   const f = m.fields;
   const name = m.svc.name;
   const ports = allPorts.get(name)!;
   let ok = true;
-  const fail = (path: (string | number)[], message: string, atKey = false): void => {
+  const fail = (path: (string | number)[], message: string, atKey = false, span?: ValueSpan): void => {
     ok = false;
-    m.problem(path, message, atKey);
+    m.problem(path, message, atKey, span);
   };
 
   // Image.
@@ -282,7 +302,7 @@ function resolveService(
   const autoUpdate = f.image?.autoUpdate ?? false;
   if (tag === 'latest' && env.imagePolicy.strategy === 'semver') {
     fail(['image', 'tag'], `"latest" is not allowed in environment ${env.name}, whose image policy is semver; expected a pinned release such as 1.4.2`);
-  } else if (tag && autoUpdate && !tagAllowed(tag, env.imagePolicy.allowTags)) {
+  } else if (tag && autoUpdate && !unloaded.settings && !tagAllowed(tag, env.imagePolicy.allowTags)) {
     fail(['image', 'tag'], `"${tag}" does not match the allowTags of environment ${env.name} (${env.imagePolicy.allowTags}); expected an initial tag the policy could pick, since autoUpdate is on`);
   } else if (tag && autoUpdate && env.imagePolicy.constraint && !semver.satisfies(tag.replace(/^v/, ''), env.imagePolicy.constraint)) {
     fail(['image', 'tag'], `"${tag}" does not satisfy the semver constraint ${env.imagePolicy.constraint} of environment ${env.name}; expected an initial tag the policy could pick, since autoUpdate is on`);
@@ -335,7 +355,7 @@ function resolveService(
       continue;
     }
     const { value, errors } = interpolate(text, refs);
-    errors.forEach((e) => fail(['env', k], e));
+    errors.forEach((e) => fail(['env', k], e.message, false, { text: e.reference, offset: e.offset }));
     const undefinedVars = dependentVariables(value).filter((v) => !defined.has(v) && !env_.some((e) => e.name === v));
     if (undefinedVars.length) {
       fail(['env', k], `$(${undefinedVars[0]}) refers to a variable that is not defined before it; expected it in secretEnv (or in env, sorted before ${k})`);
@@ -348,7 +368,7 @@ function resolveService(
   const keys = new Set<string>();
   for (const [path, content] of Object.entries(f.files ?? {}).sort(([a], [b]) => codeUnitOrder(a, b))) {
     const { value, errors } = interpolate(content, refs);
-    errors.forEach((e) => fail(['files', path], e));
+    errors.forEach((e) => fail(['files', path], e.message, false, { text: e.reference, offset: e.offset }));
     if (path.endsWith('/')) fail(['files', path], 'the path ends with "/"; expected a file path, not a folder', true);
     let key = path.replace(/^\/+/, '').replace(/[^-._a-zA-Z0-9]/g, '_');
     while (keys.has(key)) key = `_${key}`;
@@ -410,6 +430,7 @@ function resolveService(
       if (v.size !== undefined || v.accessMode !== undefined) return fail([...at, 'from'], 'a volume with from: mounts the other service\'s claim, whose size and accessMode belong to the owner; expected no size or accessMode here');
       if (v.from === name) return fail([...at, 'from'], 'a service cannot mount its own volume with from:; expected no from: here');
       const owner = all.get(v.from);
+      if (!owner && !declared.has(v.from) && unloaded.services.has(v.from)) return;
       if (!owner) {
         const exists = [...all.keys()].filter((n) => n !== name);
         return fail([...at, 'from'], `unknown service "${v.from}"${exists.length ? `; expected one of: ${exists.join(', ')}` : ''}`);
@@ -441,6 +462,7 @@ function resolveService(
   (f.dependsOn ?? []).forEach((dep, i) => {
     if (dep === name) return fail(['dependsOn', i], 'a service cannot depend on itself; expected another service');
     if (!all.has(dep)) {
+      if (unloaded.services.has(dep) && !declared.has(dep)) return;
       if (declared.has(dep)) return fail(['dependsOn', i], `service "${dep}" is disabled in environment ${env.name}, so nothing can wait for it; expected a service that runs there (or disable this one too)`);
       return fail(['dependsOn', i], `unknown service "${dep}"; expected one of: ${[...all.keys()].filter((n) => n !== name).join(', ')}`);
     }

@@ -53,6 +53,10 @@ export class ProblemList {
   get length(): number {
     return this.items.length;
   }
+  /** The problems so far, in the order they were added. */
+  toArray(): SpecProblem[] {
+    return [...this.items];
+  }
   /** Throws a SpecError holding every problem, sorted by file and position, when there is any. */
   throwIfAny(): void {
     if (this.items.length === 0) return;

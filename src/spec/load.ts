@@ -44,6 +44,32 @@ export interface LoadOptions {
   readonly cache?: SpecCache;
 }
 
+/**
+ * What the spec files that failed to load would have defined. Checks between
+ * files that need one of them are skipped rather than reported: a reference
+ * to a service whose file is broken is not a second mistake.
+ */
+export interface UnloadedSpecs {
+  /** Names of services whose file has a problem of its own: the file name, and its `name:` when one is written. */
+  readonly services: ReadonlySet<string>;
+  /** Names of environments whose file has a problem of its own. */
+  readonly environments: ReadonlySet<string>;
+  /** Whether the settings file has a problem of its own (its defaults stand in for it). */
+  readonly settings: boolean;
+}
+
+/**
+ * A load that went on past files with problems of their own, so that the
+ * checks between the files that did load can run in the same run.
+ */
+export interface PartialProject {
+  /** The files with no problem of their own; every file when `problems` is empty. */
+  readonly project: LoadedProject;
+  /** Every problem of single files (unsorted). Whenever a file is left out, there is at least one. */
+  readonly problems: readonly SpecProblem[];
+  readonly unloaded: UnloadedSpecs;
+}
+
 export const APPS_DIR = 'apps';
 export const ENVIRONMENTS_DIR = 'environments';
 
@@ -53,6 +79,19 @@ export const ENVIRONMENTS_DIR = 'environments';
  * need several services at once (references, cycles, hosts) are in `resolve/`.
  */
 export function loadProject(root: string, options: LoadOptions = {}): LoadedProject {
+  const { project, problems } = loadProjectPartially(root, options);
+  const list = new ProblemList();
+  problems.forEach((p) => list.add(p));
+  list.throwIfAny();
+  return project;
+}
+
+/**
+ * Like loadProject, but returns the files' problems instead of throwing,
+ * together with the files that loaded without any (resolvePartialProject
+ * checks those against each other and reports both).
+ */
+export function loadProjectPartially(root: string, options: LoadOptions = {}): PartialProject {
   try {
     return load(root, options);
   } finally {
@@ -60,20 +99,32 @@ export function loadProject(root: string, options: LoadOptions = {}): LoadedProj
   }
 }
 
-function load(root: string, { cache }: LoadOptions): LoadedProject {
+function load(root: string, { cache }: LoadOptions): PartialProject {
   const problems = new ProblemList();
-  /** A file parsed and checked against its schema, or taken from the cache when its text was checked before. */
-  const read = <T>(abs: string, kind: SpecKind, schema: z.ZodType<T>): { source: SourceFile; value: T } | undefined => {
+  const unloadedServices = new Set<string>();
+  const unloadedEnvironments = new Set<string>();
+  /** Names two files claim: which one was meant is unknown, so neither is checked against the others. */
+  const claimedTwice = { environments: new Set<string>(), services: new Set<string>() };
+  /**
+   * A file parsed and checked against its schema, or taken from the cache when its text was checked before.
+   * Undefined when it has a problem; then `unloaded` gets the file name and the `name:` written in it.
+   */
+  const read = <T>(abs: string, kind: SpecKind, schema: z.ZodType<T>, unloaded?: Set<string>): { source: SourceFile; value: T } | undefined => {
     const text = readFileSync(abs, 'utf8');
     const known = cache?.lookup(kind, text) as T | undefined;
     if (known !== undefined) return { source: SourceFile.unparsed(abs, root, text), value: known };
+    const failed = (written?: unknown): undefined => {
+      unloaded?.add(basename(abs, '.yaml'));
+      if (typeof written === 'string') unloaded?.add(written);
+      return undefined;
+    };
     // The data SourceFile.parse converted (it converts to find bad aliases) is the data validated: each document is converted once.
     const { source, problems: syntax, data } = SourceFile.parse(abs, root, text);
     syntax.forEach((p) => problems.add(p));
-    if (syntax.length) return undefined;
+    if (syntax.length) return failed();
     const { value, problems: p } = validateWith(schema, source, data);
     p.forEach((x) => problems.add(x));
-    if (value === undefined) return undefined;
+    if (value === undefined) return failed((data as { name?: unknown } | null)?.name);
     if (p.length === 0) cache?.record(kind, text, value);
     return { source, value };
   };
@@ -82,40 +133,51 @@ function load(root: string, { cache }: LoadOptions): LoadedProject {
   const appsDir = join(root, APPS_DIR);
   if (!existsSync(envDir)) problems.add({ file: ENVIRONMENTS_DIR, field: '', message: 'the folder is missing; expected environments/<env>.yaml for each environment' });
   if (!existsSync(appsDir)) problems.add({ file: APPS_DIR, field: '', message: 'the folder is missing; expected apps/<service>.yaml for each service' });
-  problems.throwIfAny();
+  if (problems.length) {
+    // Nothing is checked across files without both folders: the project is empty.
+    const empty: LoadedProject = { root, settings: { spec: {} }, environments: [], services: [] };
+    return { project: empty, problems: problems.toArray(), unloaded: { services: unloadedServices, environments: unloadedEnvironments, settings: false } };
+  }
 
   const settingsPath = join(envDir, SETTINGS_FILE);
   let settings: LoadedSettings = { spec: {} };
+  // A settings file spelled .yml is not read either: the defaults stand in for it all the same.
+  let settingsTroubled = existsSync(settingsPath.replace(/\.yaml$/, '.yml'));
   if (existsSync(settingsPath)) {
     const checked = read(settingsPath, 'settings', settingsFileSchema);
     if (checked) settings = { source: checked.source, spec: checked.value };
+    else settingsTroubled = true;
   }
 
   const environments: LoadedEnvironment[] = [];
-  const environmentFiles = yamlFiles(envDir, problems, ENVIRONMENTS_DIR).filter((f) => f !== SETTINGS_FILE);
+  const environmentFiles = yamlFiles(envDir, problems, ENVIRONMENTS_DIR, unloadedEnvironments).filter((f) => f !== SETTINGS_FILE);
   for (const file of environmentFiles) {
-    const checked = read(join(envDir, file), 'environment', environmentFileSchema);
+    const checked = read(join(envDir, file), 'environment', environmentFileSchema, unloadedEnvironments);
     if (!checked) continue;
     const { source, value } = checked;
     const name = value.name ?? basename(file, '.yaml');
     if (!value.name) checkFileName(name, source, problems);
     const dup = environments.find((e) => e.name === name);
-    if (dup) problems.add(duplicateName('environment', name, source, dup.source));
-    else environments.push({ name, source, spec: value });
+    if (dup) {
+      problems.add(duplicateName('environment', name, source, dup.source));
+      claimedTwice.environments.add(name);
+    } else environments.push({ name, source, spec: value });
   }
 
   const services: LoadedService[] = [];
   // By name, for the duplicate check: a scan of the list per file is quadratic in the number of services.
   const serviceByName = new Map<string, LoadedService>();
-  for (const file of yamlFiles(appsDir, problems, APPS_DIR)) {
-    const checked = read(join(appsDir, file), 'service', serviceFileSchema);
+  for (const file of yamlFiles(appsDir, problems, APPS_DIR, unloadedServices)) {
+    const checked = read(join(appsDir, file), 'service', serviceFileSchema, unloadedServices);
     if (!checked) continue;
     const { source, value } = checked;
     const name = value.name ?? basename(file, '.yaml');
     if (!value.name) checkFileName(name, source, problems);
     const dup = serviceByName.get(name);
-    if (dup) problems.add(duplicateName('service', name, source, dup.source));
-    else {
+    if (dup) {
+      problems.add(duplicateName('service', name, source, dup.source));
+      claimedTwice.services.add(name);
+    } else {
       const service = { name, source, spec: value };
       services.push(service);
       serviceByName.set(name, service);
@@ -123,30 +185,50 @@ function load(root: string, { cache }: LoadOptions): LoadedProject {
   }
 
   const envNames = environments.map((e) => e.name);
-  // An environment whose file failed to load still exists: naming it in a service is not a second mistake.
+  // An environment whose file failed to load (or is spelled .yml) still exists: naming it in a service is not a second mistake.
   const envFileNames = environmentFiles.map((f) => basename(f, '.yaml'));
   if (existsSync(envDir) && environments.length === 0 && problems.length === 0) {
     problems.add({ file: ENVIRONMENTS_DIR, field: '', message: 'no environment is defined; expected at least one environments/<env>.yaml' });
   }
   for (const svc of services) {
     for (const env of Object.keys(svc.spec.environments ?? {})) {
-      if (!envNames.includes(env) && !envFileNames.includes(env)) {
+      if (!envNames.includes(env) && !envFileNames.includes(env) && !unloadedEnvironments.has(env)) {
         problems.add(svc.source.problem(['environments', env], `unknown environment "${env}"; expected one of: ${envNames.join(', ')}`, true));
       }
     }
   }
-  problems.throwIfAny();
+
+  // A file with any problem of its own is left out of the checks across files, and so is every file of a name claimed twice.
+  const troubled = new Set(problems.toArray().map((p) => p.file));
+  const usable = <T extends { name: string; source: SourceFile }>(specs: T[], twice: ReadonlySet<string>, unloaded: Set<string>): T[] =>
+    specs.filter((s) => {
+      const left = troubled.has(s.source.file) || twice.has(s.name);
+      if (left) unloaded.add(s.name);
+      return !left;
+    });
+  const loadedEnvironments = usable(environments, claimedTwice.environments, unloadedEnvironments);
+  const loadedServices = usable(services, claimedTwice.services, unloadedServices);
 
   const byName = <T extends { name: string }>(a: T, b: T) => codeUnitOrder(a.name, b.name);
-  return { root, settings, environments: environments.sort(byName), services: services.sort(byName) };
+  return {
+    project: { root, settings, environments: loadedEnvironments.sort(byName), services: loadedServices.sort(byName) },
+    problems: problems.toArray(),
+    unloaded: { services: unloadedServices, environments: unloadedEnvironments, settings: settingsTroubled },
+  };
 }
 
-/** `.yaml` files of a folder in a stable order; other YAML spellings are reported, not skipped silently. */
-function yamlFiles(dir: string, problems: ProblemList, label: string): string[] {
+/**
+ * `.yaml` files of a folder in a stable order; other YAML spellings are
+ * reported, not skipped silently, and what they would define goes to `unloaded`.
+ */
+function yamlFiles(dir: string, problems: ProblemList, label: string, unloaded: Set<string>): string[] {
   if (!existsSync(dir)) return [];
   const names = readdirSync(dir).sort();
   for (const n of names) {
-    if (n.endsWith('.yml')) problems.add({ file: `${label}/${n}`, field: '', message: `files ending in .yml are not read; expected the extension .yaml (rename it to ${n.slice(0, -'.yml'.length)}.yaml)` });
+    if (n.endsWith('.yml')) {
+      problems.add({ file: `${label}/${n}`, field: '', message: `files ending in .yml are not read; expected the extension .yaml (rename it to ${n.slice(0, -'.yml'.length)}.yaml)` });
+      unloaded.add(n.slice(0, -'.yml'.length));
+    }
   }
   return names.filter((n) => n.endsWith('.yaml') && !n.startsWith('.'));
 }

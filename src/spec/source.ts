@@ -124,6 +124,34 @@ export class SourceFile {
     return { ...this.locate(path, atKey), field: fieldPath(path), message };
   }
 
+  /**
+   * Where a piece of the string value at `path` was written: `span.text` at
+   * `span.offset` of the value, such as one `${service:x}` on the third line
+   * of a `files:` block. The n-th occurrence of the text in the value is the
+   * n-th in the scalar's source as long as every occurrence is written
+   * verbatim (plain, single-quoted, literal and folded scalars). When the
+   * source holds a different number of them (an escape in a double-quoted
+   * string, an alias), it falls back to where the value starts.
+   */
+  locateInValue(path: readonly (string | number)[], span: ValueSpan): SpecLocation {
+    const node = span.text === '' ? undefined : this.doc.getIn(path, true);
+    if (isScalar(node) && typeof node.value === 'string' && node.range && node.value.startsWith(span.text, span.offset)) {
+      const inValue = occurrences(node.value, span.text);
+      const inSource = occurrences(this.text.slice(node.range[0], node.range[1]), span.text);
+      const nth = inValue.indexOf(span.offset);
+      if (nth >= 0 && inSource.length === inValue.length) {
+        const pos = this.tree().lines.linePos(node.range[0] + inSource[nth]!);
+        return { file: this.file, line: pos.line, column: pos.col };
+      }
+    }
+    return this.locate(path);
+  }
+
+  /** A problem with a piece of the value at `path`, located at that piece (see locateInValue); the field is still `path`. */
+  problemInValue(path: readonly (string | number)[], span: ValueSpan, message: string): SpecProblem {
+    return { ...this.locateInValue(path, span), field: fieldPath(path), message };
+  }
+
   private keyNode(path: readonly (string | number)[]): Node | undefined {
     const parent = path.length > 1 ? this.doc.getIn(path.slice(0, -1), true) : this.doc.contents;
     if (!isMap(parent)) return undefined;
@@ -133,6 +161,19 @@ export class SourceFile {
     }
     return undefined;
   }
+}
+
+/** A piece of a string value: `text`, found at `offset` of the value. */
+export interface ValueSpan {
+  readonly text: string;
+  readonly offset: number;
+}
+
+/** Offsets of every occurrence of `text` in `s`, overlapping ones included. */
+function occurrences(s: string, text: string): number[] {
+  const out: number[] = [];
+  for (let i = s.indexOf(text); i >= 0; i = s.indexOf(text, i + 1)) out.push(i);
+  return out;
 }
 
 /** How problems name a file: relative to the project root. */
