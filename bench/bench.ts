@@ -28,6 +28,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { deserialize } from 'node:v8';
 import type { ChildMode, ChildReport } from './child.js';
 import { toolPath } from '../src/validate/tools.js';
 import { BENCH_ENVIRONMENTS, changeOneService, generateStack } from './stack.js';
@@ -163,7 +164,7 @@ function measure(mode: Mode, services: number, dir: string, dump: string, option
     } finally {
       restore?.();
     }
-    if (CHILD_MODE[mode] === 'synth') built.push(cacheEntries(cache.GITOPS_SYNTH_KUSTOMIZE_CACHE_DIR) - entriesBefore);
+    if (CHILD_MODE[mode] === 'synth') built.push([...cacheEntries(cache.GITOPS_SYNTH_KUSTOMIZE_CACHE_DIR)].filter((key) => !entriesBefore.has(key)).length);
   }
   const median = [...runs].sort((a, b) => a.wallMs - b.wallMs)[Math.floor(runs.length / 2)]!;
   return {
@@ -181,9 +182,14 @@ function measure(mode: Mode, services: number, dir: string, dump: string, option
   };
 }
 
-/** Entries in a cache of kustomize builds (one per folder kubectl built successfully). */
-function cacheEntries(dir: string): number {
-  return existsSync(dir) ? readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).length : 0;
+/** The keys of the entries in a cache of kustomize builds (one per folder kubectl built successfully), read from its stores' shards. */
+function cacheEntries(dir: string): Set<string> {
+  const keys = new Set<string>();
+  if (!existsSync(dir)) return keys;
+  for (const e of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (e.isFile() && e.name.endsWith('.v8')) for (const key of (deserialize(readFileSync(join(e.parentPath, e.name))) as { entries: Map<string, unknown> }).entries.keys()) keys.add(key);
+  }
+  return keys;
 }
 
 /** Flushes what earlier steps wrote, so that a measurement does not pay for them. */

@@ -126,7 +126,7 @@ async function dumpObjects(project: string, dump: string): Promise<number> {
   const loaded = loadProject(project);
   const ctx = { project: loaded, resolved: resolveProject(loaded) };
   const entries: DumpedFile[] = [];
-  for (const out of DEFAULT_RENDERERS.map((r) => r(ctx))) {
+  for (const out of await Promise.all(DEFAULT_RENDERERS.map((r) => r(ctx)))) {
     const objects = new Map(out.objects.map((o) => [o.file, o.object]));
     for (const [path, content] of out.tree.entries()) {
       if (path.endsWith('.json')) {

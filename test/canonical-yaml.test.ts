@@ -69,11 +69,11 @@ describe('the YAML writer', () => {
     expect(own).toBeGreaterThan(1500);
   });
 
-  it('writes every file of the example itself, byte for byte as the yaml library would', () => {
+  it('writes every file of the example itself, byte for byte as the yaml library would', async () => {
     const project = loadProject(copyExample());
     const ctx = { project, resolved: resolveProject(project) };
     let files = 0;
-    for (const out of DEFAULT_RENDERERS.map((render) => render(ctx))) {
+    for (const out of await Promise.all(DEFAULT_RENDERERS.map((render) => render(ctx)))) {
       for (const { object } of out.objects) {
         expect(written(object), `${object.kind} ${object.metadata.name}`).toBe(library(object));
         files++;

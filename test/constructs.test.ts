@@ -9,7 +9,7 @@ import { ServiceStack } from '../src/constructs/service-stack.js';
 import { loadProject } from '../src/spec/load.js';
 import { resolveProject } from '../src/resolve/resolve.js';
 import { synth } from '../src/synth/pipeline.js';
-import { synthesizeService } from '../src/synth/render-service.js';
+import { synthesizeService } from '../src/synth/synthesize-service.js';
 import { canonical } from '../src/synth/serialize.js';
 import { kustomizeBuild } from '../src/validate/kustomize.js';
 import { tempDir } from './helpers.js';

@@ -1,8 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { deserialize, serialize } from 'node:v8';
 import { afterEach } from 'vitest';
 
 /** The repository root (where package.json is). */
@@ -58,4 +59,31 @@ export function snapshotTree(dir: string): Record<string, string> {
   };
   walk(dir);
   return out;
+}
+
+/** Every shard file of the pack stores (src/util/pack-store.ts) below `dir`. */
+function storeShards(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile() && e.name.endsWith('.v8'))
+    .map((e) => join(e.parentPath, e.name))
+    .sort();
+}
+
+/** Every entry of the pack stores below `dir`, by key, read straight from their shard files. */
+export function storeEntries(dir: string): Map<string, unknown> {
+  const out = new Map<string, unknown>();
+  for (const file of storeShards(dir)) {
+    for (const [key, value] of (deserialize(readFileSync(file)) as { entries: Map<string, unknown> }).entries) out.set(key, value);
+  }
+  return out;
+}
+
+/** Rewrites the shard files of the pack stores below `dir`, each value replaced by what `edit` returns for it. */
+export function editStoreEntries(dir: string, edit: (value: unknown, key: string) => unknown): void {
+  for (const file of storeShards(dir)) {
+    const shard = deserialize(readFileSync(file)) as { entries: Map<string, unknown> };
+    for (const [key, value] of shard.entries) shard.entries.set(key, edit(value, key));
+    writeFileSync(file, serialize(shard));
+  }
 }

@@ -2,9 +2,9 @@ import { chmodSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { kustomizeBuildAll, type KustomizeFolder } from '../src/validate/kustomize.js';
-import { KUSTOMIZE_CACHE_DIR, KUSTOMIZE_CACHE_SWITCH } from '../src/validate/kustomize-cache.js';
+import { KUSTOMIZE_CACHE_DIR, KUSTOMIZE_CACHE_SWITCH, KustomizeBuildCache } from '../src/validate/kustomize-cache.js';
 import { toolPath } from '../src/validate/tools.js';
-import { copyExample, runCli, snapshotTree, tempDir } from './helpers.js';
+import { copyExample, runCli, snapshotTree, storeEntries, tempDir } from './helpers.js';
 import { writeFiles } from './synth-fixtures.js';
 
 /**
@@ -45,13 +45,9 @@ function recordingKubectl(): Kubectl {
   };
 }
 
-/** Every entry file of a cache folder. */
+/** The keys of every remembered build in a cache folder. */
 function entries(cacheDir: string): string[] {
-  if (!existsSync(cacheDir)) return [];
-  return readdirSync(cacheDir, { recursive: true, withFileTypes: true })
-    .filter((e) => e.isFile())
-    .map((e) => e.name)
-    .sort();
+  return [...storeEntries(cacheDir).keys()].sort();
 }
 
 const EXAMPLE_FOLDERS = ['api', 'flower', 'frontend', 'postgres', 'rabbitmq', 'worker'].flatMap((s) => [`prod/${s}`, `stage/${s}`]).sort();
@@ -111,12 +107,13 @@ describe('synth remembers successful kubectl kustomize builds', () => {
     expect(kubectl.built()).toEqual(EXAMPLE_FOLDERS);
   });
 
-  it('does not reuse the builds of another kubectl', () => {
+  it('does not reuse the builds of another kubectl, and keeps only the builds of the last run', () => {
     const project = copyExample();
     const cacheDir = tempDir();
     // The real kubectl fills the cache first.
     synthCli(project, { [KUSTOMIZE_CACHE_DIR]: cacheDir });
-    expect(entries(cacheDir)).toHaveLength(EXAMPLE_FOLDERS.length);
+    const real = entries(cacheDir);
+    expect(real).toHaveLength(EXAMPLE_FOLDERS.length);
 
     // A wrapper of the same kubectl is another program: it builds everything, and so does a copy of it elsewhere.
     const first = recordingKubectl();
@@ -125,11 +122,13 @@ describe('synth remembers successful kubectl kustomize builds', () => {
     expect(first.built()).toEqual(EXAMPLE_FOLDERS);
     synthCli(project, { GITOPS_SYNTH_KUBECTL: second.path, [KUSTOMIZE_CACHE_DIR]: cacheDir });
     expect(second.built()).toEqual(EXAMPLE_FOLDERS);
-    expect(entries(cacheDir)).toHaveLength(3 * EXAMPLE_FOLDERS.length);
+    // The project's store holds what its last run used: the second wrapper's builds, under keys of their own.
+    const last = entries(cacheDir);
+    expect(last).toHaveLength(EXAMPLE_FOLDERS.length);
+    expect(last.filter((key) => real.includes(key))).toEqual([]);
 
-    // Each finds its own builds again.
-    synthCli(project, { GITOPS_SYNTH_KUBECTL: first.path, [KUSTOMIZE_CACHE_DIR]: cacheDir });
-    expect(first.built()).toEqual([]);
+    synthCli(project, { GITOPS_SYNTH_KUBECTL: second.path, [KUSTOMIZE_CACHE_DIR]: cacheDir });
+    expect(second.built()).toEqual([]);
   });
 });
 
@@ -254,5 +253,29 @@ describe('a remembered build never hides a failure', () => {
     expect(await kustomizeBuildAll(root, folders, options)).toEqual([]);
     expect(await kustomizeBuildAll(root, folders, options)).toEqual([]);
     expect(kubectl.built()).toEqual(['prod/svc-0', 'prod/svc-0', 'prod/svc-1', 'prod/svc-1']);
+  });
+});
+
+describe('the key of a folder written from memory', () => {
+  it('is the key of the same folder read from disk, so a folder is remembered the same either way', async () => {
+    const root = tempDir();
+    const folders = serviceTree(root, ['prod'], 2, 3);
+    writeFiles(root, { 'prod/svc-0/sub/notes.txt': 'ünïcode bytes\n' });
+    const cache = (await KustomizeBuildCache.open(tempDir(), toolPath('kubectl')))!;
+    for (const f of folders) {
+      const dir = join(root, f.folder);
+      const files = readdirSync(dir, { recursive: true, withFileTypes: true })
+        .filter((e) => e.isFile())
+        .map((e) => [join(e.parentPath, e.name).slice(dir.length + 1), readFileSync(join(e.parentPath, e.name), 'utf8')] as const)
+        .reverse();
+      expect(cache.keyOfFiles(files, f.objects)).toBe(cache.keyOf(dir, f.objects));
+      expect(cache.keyOfFiles(files, f.objects)).not.toBe(cache.keyOf(dir, f.objects + 1));
+    }
+  });
+
+  it('is none for a kustomization that reaches outside its folder, as for one read from disk', async () => {
+    const cache = (await KustomizeBuildCache.open(tempDir(), toolPath('kubectl')))!;
+    expect(cache.keyOfFiles([['kustomization.yaml', 'resources:\n- ../shared\n']], 1)).toBeUndefined();
+    expect(cache.keyOfFiles([['kustomization.yaml', 'resources:\n- cm.yaml\n'], ['cm.yaml', configMap('a')]], 1)).toMatch(/^[0-9a-f]{64}$/);
   });
 });

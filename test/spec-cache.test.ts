@@ -16,7 +16,7 @@ import { copyExample, tempDir } from './helpers.js';
 const CODE = 'code-under-test';
 
 function packOf(dir: string): string {
-  return join(dir, 'specs.v8');
+  return join(dir, 'specs');
 }
 
 function load(project: string, pack: string | undefined, code = CODE): LoadedProject {
@@ -98,6 +98,33 @@ describe('the spec cache', () => {
     expect(withPack).toEqual(without);
   });
 
+  it('points at a bad reference inside a block of a file taken from the pack, where a full parse points', () => {
+    const project = copyExample();
+    const pack = packOf(tempDir());
+    // The reference is a problem across files only: the file itself is valid, so the pack keeps it.
+    const web = join(project, 'apps', 'web.yaml');
+    const text = [
+      'image: {repository: ghcr.io/acme/web, tag: 1a2b3c4}',
+      'port: 8080',
+      'files:',
+      '  /etc/nginx/conf.d/default.conf: |',
+      '    server {',
+      '      location /api/ { proxy_pass http://${service:backend}:8000; }',
+      '    }',
+      '',
+    ].join('\n');
+    writeFileSync(web, text);
+    const first = problemsOf(() => resolveProject(load(project, pack)));
+    expect(SpecCache.open(pack, CODE).lookup('service', text)).toBeDefined();
+    const withPack = problemsOf(() => resolveProject(load(project, pack)));
+    const without = problemsOf(() => resolveProject(load(project, undefined)));
+    const expected = 'apps/web.yaml:6:42: files["/etc/nginx/conf.d/default.conf"]: unknown service "backend" in ${service:backend}; expected one of: ';
+    expect(withPack).toHaveLength(1);
+    expect(withPack[0]!.startsWith(expected), withPack[0]).toBe(true);
+    expect(withPack).toEqual(without);
+    expect(first).toEqual(without);
+  });
+
   it('remembers no file with a problem of its own: the problem is reported on every load', () => {
     const project = copyExample();
     const pack = packOf(tempDir());
@@ -114,9 +141,10 @@ describe('the spec cache', () => {
     const project = copyExample();
     const pack = packOf(tempDir());
     load(project, pack);
-    const good = readFileSync(pack);
-    writeFileSync(pack, good.subarray(0, good.length >> 1));
+    const shards = readdirSync(pack).map((f) => join(pack, f));
+    const good = shards.map((f) => readFileSync(f));
+    shards.forEach((f, i) => writeFileSync(f, good[i]!.subarray(0, good[i]!.length >> 1)));
     expect(dataOf(load(project, pack))).toEqual(dataOf(load(project, undefined)));
-    expect(readFileSync(pack)).toEqual(good);
+    expect(shards.map((f) => readFileSync(f))).toEqual(good);
   });
 });

@@ -2,12 +2,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ValidationError } from '../spec/errors.js';
-import { loadProject, type LoadedProject } from '../spec/load.js';
-import { resolveProject, type ResolvedProject } from '../resolve/resolve.js';
+import { loadProjectPartially, type LoadedProject } from '../spec/load.js';
+import { resolvePartialProject, type ResolvedProject } from '../resolve/resolve.js';
 import { KUBERNETES_KINDS, SchemaValidator, type ModelLoader } from '../validate/schemas.js';
-import { kustomizeBuildAll } from '../validate/kustomize.js';
+import { kustomizeBuildAll, type KustomizeFolder } from '../validate/kustomize.js';
 import { writeTreeAtomicallyAsync, type WriteResult } from '../write/atomic-tree.js';
-import { renderServiceFolder, serviceFolder, synthesizeService, type RenderedObject } from './render-service.js';
+import { renderServiceFolder, serviceFolder, type RenderedObject } from './render-service.js';
 import { openRenderCaches, type RenderCache, type RememberedFolder } from './render-cache.js';
 import { RenderedTree } from './tree.js';
 import { renderArgoCd } from '../argocd/render.js';
@@ -26,8 +26,8 @@ export interface RenderOutput {
   readonly tree: RenderedTree;
   /** Objects to validate, with the file each is in (relative to the output root). */
   readonly objects: readonly { readonly file: string; readonly object: RenderedObject['object'] }[];
-  /** Folders to build with `kubectl kustomize`, with the number of objects each must yield. */
-  readonly kustomizeFolders?: readonly { readonly folder: string; readonly objects: number }[];
+  /** Folders to build with `kubectl kustomize`, with the number of objects each must yield and the files it is written with. */
+  readonly kustomizeFolders?: readonly KustomizeFolder[];
   /** Extra schemas the objects need, by `apiVersion/kind`. */
   readonly schemas?: Record<string, ModelLoader>;
   /** Objects in `tree` not listed in `objects` because they passed validation when first rendered (render-cache.ts). @default 0 */
@@ -36,17 +36,18 @@ export interface RenderOutput {
   readonly remember?: () => void;
 }
 
-export type Renderer = (ctx: RenderContext) => RenderOutput;
+/** Makes one part of the output; may be async (to load what it needs only when it needs it). */
+export type Renderer = (ctx: RenderContext) => RenderOutput | Promise<RenderOutput>;
 
 /**
  * `dist/<env>/<service>/`: the Kubernetes objects of every enabled service in
  * every environment. A folder rendered and validated before from the same
  * resolved service by the same code comes from the render cache.
  */
-export const renderServices: Renderer = ({ resolved, renderCache: cache }) => {
+export const renderServices: Renderer = async ({ resolved, renderCache: cache }) => {
   const tree = new RenderedTree();
   const objects: { file: string; object: RenderedObject['object'] }[] = [];
-  const kustomizeFolders: { folder: string; objects: number }[] = [];
+  const kustomizeFolders: KustomizeFolder[] = [];
   const renderedNow: { key: string; folder: RememberedFolder }[] = [];
   let remembered = 0;
   for (const env of resolved.environments) {
@@ -56,16 +57,19 @@ export const renderServices: Renderer = ({ resolved, renderCache: cache }) => {
       const known = key === undefined ? undefined : cache!.lookup(key);
       if (known) {
         for (const [name, content] of known.files) tree.add(`${folder}/${name}`, content);
-        kustomizeFolders.push({ folder, objects: known.objects });
+        kustomizeFolders.push({ folder, objects: known.objects, files: known.files });
         remembered += known.objects;
         continue;
       }
+      // cdk8s and the constructs are loaded only when a folder is rendered: not at all when every folder is remembered.
+      const { synthesizeService } = await import('./synthesize-service.js');
       const rendered = synthesizeService(svc);
       const folderTree = renderServiceFolder(svc, rendered);
       tree.merge(folderTree);
       for (const r of rendered) objects.push({ file: `${folder}/${r.file}`, object: r.object });
-      kustomizeFolders.push({ folder, objects: rendered.length });
-      if (key !== undefined) renderedNow.push({ key, folder: { objects: rendered.length, files: folderTree.entries().map(([path, content]) => [path.slice(folder.length + 1), content]) } });
+      const files = folderTree.entries().map(([path, content]) => [path.slice(folder.length + 1), content] as const);
+      kustomizeFolders.push({ folder, objects: rendered.length, files });
+      if (key !== undefined) renderedNow.push({ key, folder: { objects: rendered.length, files } });
     }
   }
   return { tree, objects, kustomizeFolders, remembered, remember: () => renderedNow.forEach(({ key, folder }) => cache!.record(key, folder)) };
@@ -77,7 +81,7 @@ export const DEFAULT_RENDERERS: readonly Renderer[] = [renderServices, renderArg
 export interface RenderResult {
   readonly context: RenderContext;
   readonly tree: RenderedTree;
-  readonly kustomizeFolders: readonly { readonly folder: string; readonly objects: number }[];
+  readonly kustomizeFolders: readonly KustomizeFolder[];
   readonly objectCount: number;
   /** Files of the objects rendered by this run (not taken from the render cache): the likeliest to have changed. */
   readonly renderedNow: readonly string[];
@@ -91,14 +95,17 @@ export async function renderProject(projectDir: string, renderers: readonly Rend
   const phase = phaseTimer(onPhase);
   const root = resolve(projectDir);
   const caches = openRenderCaches(root);
-  const project = loadProject(root, { cache: caches.specs });
+  // A file with a problem of its own does not stop the checks between the others: one SpecError reports both.
+  const loaded = loadProjectPartially(root, { cache: caches.specs });
   phase('load');
-  const resolved = resolveProject(project);
+  const resolved = resolvePartialProject(loaded);
+  const { project } = loaded;
   phase('resolve');
   const context: RenderContext = { project, resolved, renderCache: caches.folders };
   const tree = new RenderedTree();
   const validator = new SchemaValidator(KUBERNETES_KINDS);
-  const outputs = renderers.map((r) => r(context));
+  const outputs: RenderOutput[] = [];
+  for (const render of renderers) outputs.push(await render(context));
   phase('render');
   const failures: string[] = [];
   let objectCount = 0;
@@ -114,6 +121,7 @@ export async function renderProject(projectDir: string, renderers: readonly Rend
   }
   if (failures.length) throw new ValidationError(failures);
   for (const out of outputs) out.remember?.();
+  caches.folders?.save();
   phase('schemas');
   return { context, tree, kustomizeFolders: outputs.flatMap((o) => o.kustomizeFolders ?? []), objectCount, renderedNow: outputs.flatMap((o) => o.objects.map((x) => x.file)) };
 }
@@ -162,7 +170,7 @@ export async function synth(options: SynthOptions): Promise<SynthResult> {
     beforeSwap: async (treeDir, scratchDir) => {
       phase('write');
       if (options.kustomize === false) return;
-      const failures = await kustomizeBuildAll(treeDir, rendered.kustomizeFolders, { scratchDir });
+      const failures = await kustomizeBuildAll(treeDir, rendered.kustomizeFolders, { scratchDir, project: rendered.context.project.root });
       if (failures.length) throw new ValidationError(failures);
       phase('kustomize');
     },
@@ -188,7 +196,7 @@ export async function validate(options: Omit<SynthOptions, 'outDir'>): Promise<{
     try {
       await writeTreeAtomicallyAsync(join(scratch, 'dist'), rendered.tree, {
         beforeSwap: async (staging) => {
-          const failures = await kustomizeBuildAll(staging, rendered.kustomizeFolders);
+          const failures = await kustomizeBuildAll(staging, rendered.kustomizeFolders, { project: rendered.context.project.root });
           if (failures.length) throw new ValidationError(failures);
         },
       });

@@ -1,10 +1,9 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import type { ResolvedService } from '../resolve/model.js';
 import { SpecCache } from '../spec/spec-cache.js';
 import { cacheDir } from '../util/cache-dir.js';
 import { codeIdentity } from '../util/code-identity.js';
+import { PackStore, projectStoreDir } from '../util/pack-store.js';
 
 /**
  * Service folders rendered before, remembered by what they were made from.
@@ -18,8 +17,10 @@ import { codeIdentity } from '../util/code-identity.js';
  * validation again for it (about 1 ms per folder). The key of a folder covers
  * every one of them: the resolved service as JSON (its spec files by path),
  * and a digest of every file of gitops-synth's code and of the packages'
- * versions. Only folders whose objects all passed validation are stored.
- * kubectl kustomize still checks every folder (kustomize-cache.ts).
+ * versions. Only folders whose objects all passed validation are stored,
+ * and a project's store holds the folders of its last successful render
+ * and nothing else (pack-store.ts). kubectl kustomize still checks every
+ * folder (kustomize-cache.ts).
  */
 
 /** `GITOPS_SYNTH_RENDER_CACHE=0` parses every spec and renders every folder, remembering nothing. */
@@ -28,7 +29,7 @@ export const RENDER_CACHE_SWITCH = 'GITOPS_SYNTH_RENDER_CACHE';
 export const RENDER_CACHE_DIR = 'GITOPS_SYNTH_RENDER_CACHE_DIR';
 
 /** Part of every key: changing what an entry holds must change this. */
-const CACHE_FORMAT = 'gitops-synth render cache 1';
+const CACHE_FORMAT = 'gitops-synth render cache 2';
 
 /**
  * The cache folder the environment asks for: none when
@@ -48,15 +49,15 @@ export interface RenderCaches {
 /**
  * The caches for a run over the project at `projectRoot` (absolute), in the
  * folder the environment asks for (renderCacheDir): none when the cache is
- * off or the running code cannot be identified. The specs of each project
- * are one pack, `specs/<digest of the project's path>.v8`.
+ * off or the running code cannot be identified. Each project has a store
+ * (pack-store.ts) of each: `specs/<project>/` and `folders/<project>/`,
+ * named by a digest of the project's path.
  */
 export function openRenderCaches(projectRoot: string, env: NodeJS.ProcessEnv = process.env): RenderCaches {
   const dir = renderCacheDir(env);
   const code = dir === null ? undefined : codeIdentity();
   if (dir === null || code === undefined) return {};
-  const pack = join(dir, 'specs', `${createHash('sha256').update(projectRoot).digest('hex').slice(0, 32)}.v8`);
-  return { specs: SpecCache.open(pack, code), folders: RenderCache.open(dir, code) };
+  return { specs: SpecCache.open(projectStoreDir(dir, 'specs', projectRoot), code), folders: RenderCache.open(projectStoreDir(dir, 'folders', projectRoot), code) };
 }
 
 /** A service folder as it was rendered and validated: its files by path inside the folder, and its number of objects. */
@@ -65,22 +66,20 @@ export interface RememberedFolder {
   readonly objects: number;
 }
 
-/** Rendered service folders of one version of the code, in one cache folder. */
+/** Rendered service folders of one project and one version of the code. */
 export class RenderCache {
   /**
-   * The cache in `dir` for the code `code` identifies; undefined when that
-   * code could not be identified (then nothing is remembered).
+   * The project's store in folder `dir` for the code `code` identifies;
+   * undefined when that code could not be identified (then nothing is
+   * remembered).
    * @param code @default codeIdentity(): the code running now
    */
   static open(dir: string, code: string | undefined = codeIdentity()): RenderCache | undefined {
-    return code === undefined ? undefined : new RenderCache(dir, code);
+    return code === undefined ? undefined : new RenderCache(PackStore.open(dir, { format: CACHE_FORMAT, code }), code);
   }
 
-  /** False after a write failed (a read-only cache): later folders are not offered to it. */
-  private writable = true;
-
   private constructor(
-    private readonly dir: string,
+    private readonly store: PackStore<RememberedFolder>,
     /** Digest of the code that renders, part of every key. */
     private readonly code: string,
   ) {}
@@ -92,55 +91,18 @@ export class RenderCache {
     return createHash('sha256').update(`${CACHE_FORMAT}\0${this.code}\0`).update(JSON.stringify(input)).digest('hex');
   }
 
-  /** The folder remembered for `key`; undefined when there is none or the entry is damaged. */
+  /** The folder remembered for `key`; undefined when there is none. */
   lookup(key: string): RememberedFolder | undefined {
-    let entry: unknown;
-    try {
-      entry = JSON.parse(readFileSync(this.entryPath(key), 'utf8'));
-    } catch {
-      return undefined;
-    }
-    return isRememberedFolder(entry) ? entry : undefined;
+    return this.store.lookup(key);
   }
 
-  /** Remembers the folder rendered for `key`; a cache that cannot be written is left alone. */
+  /** Remembers the folder rendered for `key` (kept by save()). */
   record(key: string, folder: RememberedFolder): void {
-    if (!this.writable) return;
-    const path = this.entryPath(key);
-    // Written in place: a reader that meets a half-written entry cannot parse it and renders the folder itself,
-    // and two writers of one key write the same bytes. (A rename per entry costs a tenth of a second per thousand.)
-    try {
-      const dir = dirname(path);
-      if (!this.madeDirs.has(dir)) {
-        mkdirSync(dir, { recursive: true });
-        this.madeDirs.add(dir);
-      }
-      writeFileSync(path, JSON.stringify(folder));
-    } catch {
-      this.writable = false;
-      try {
-        rmSync(path, { force: true });
-      } catch {
-        // nothing was written
-      }
-    }
+    this.store.record(key, folder);
   }
 
-  /** Entry folders known to exist. */
-  private readonly madeDirs = new Set<string>();
-
-  private entryPath(key: string): string {
-    return join(this.dir, key.slice(0, 2), key);
+  /** Keeps exactly the folders of this run for the next one. */
+  save(): void {
+    this.store.save();
   }
-}
-
-function isRememberedFolder(entry: unknown): entry is RememberedFolder {
-  if (typeof entry !== 'object' || entry === null) return false;
-  const { files, objects } = entry as Record<string, unknown>;
-  return (
-    Number.isInteger(objects) &&
-    (objects as number) > 0 &&
-    Array.isArray(files) &&
-    files.every((f) => Array.isArray(f) && f.length === 2 && typeof f[0] === 'string' && typeof f[1] === 'string')
-  );
 }

@@ -1,6 +1,4 @@
-import { App, Chart } from 'cdk8s';
 import { hasVersionLabel, instanceName } from '../constructs/labels.js';
-import { ServiceStack } from '../constructs/service-stack.js';
 import type { ResolvedService } from '../resolve/model.js';
 import { toJson, toYaml } from './serialize.js';
 import { RenderedTree } from './tree.js';
@@ -20,18 +18,6 @@ export interface AppParameters {
   readonly image: { readonly repository: string; readonly tag: string; readonly autoUpdate: boolean };
   /** The service's Argo CD sync policy, applied through the ApplicationSet's templatePatch. */
   readonly sync: { readonly automated: boolean; readonly prune: boolean; readonly selfHeal: boolean };
-}
-
-/**
- * Builds the service's objects through cdk8s. One App per service: cdk8s
- * validates the whole App on every chart, so one App for all services is
- * quadratic.
- */
-export function synthesizeService(svc: ResolvedService): RenderedObject[] {
-  const app = new App({ outdir: '.', recordConstructMetadata: false });
-  const chart = new Chart(app, svc.name, { namespace: svc.environment.namespace, disableResourceNameHashes: true });
-  new ServiceStack(chart, 'Stack', { service: svc });
-  return chart.toJson().map((object) => ({ file: objectFileName(object), object }));
 }
 
 export function objectFileName(o: { kind: string; metadata: { name: string } }): string {

@@ -1,8 +1,9 @@
 import { execFile } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { delimiter, dirname, join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { closeSync, openSync, readdirSync, readFileSync, readSync, realpathSync, statSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
 import { cacheDir } from '../util/cache-dir.js';
+import { PackStore, projectStoreDir } from '../util/pack-store.js';
 
 /**
  * Successful `kubectl kustomize` builds, remembered by content.
@@ -14,9 +15,10 @@ import { cacheDir } from '../util/cache-dir.js';
  * builds the same way again, and synth need not pay kubectl's ~12 ms of CPU
  * per folder for it. The key of a folder covers the kubectl binary, the
  * expected object count and every file of the folder; only successes are
- * stored, one small file per key holding the ids of the objects kubectl
- * built (so the check that no two folders of an environment emit the same
- * object works the same whether a folder was built now or before).
+ * stored, each with the ids of the objects kubectl built (so the check that
+ * no two folders of an environment emit the same object works the same
+ * whether a folder was built now or before). Each project has a store
+ * (pack-store.ts) holding the builds its last run used and nothing else.
  *
  * A folder whose kustomization points outside the folder (a `..` or absolute
  * reference, a remote resource) or that holds anything but plain files and
@@ -32,34 +34,33 @@ export const KUSTOMIZE_CACHE_DIR = 'GITOPS_SYNTH_KUSTOMIZE_CACHE_DIR';
  * Part of every key: changing how folders are built or what an entry holds
  * must change this, so old entries are never read with a new meaning.
  */
-const CACHE_FORMAT = 'gitops-synth kustomize build cache 1';
+const CACHE_FORMAT = 'gitops-synth kustomize build cache 2';
 
 /**
- * The cache folder the environment asks for: none when
- * GITOPS_SYNTH_KUSTOMIZE_CACHE is `0` (or `false`, `off`, `no`), else
- * GITOPS_SYNTH_KUSTOMIZE_CACHE_DIR, else
+ * The folder of the store of the project at `projectRoot` (absolute) in the
+ * cache the environment asks for: none when GITOPS_SYNTH_KUSTOMIZE_CACHE is
+ * `0` (or `false`, `off`, `no`); in GITOPS_SYNTH_KUSTOMIZE_CACHE_DIR, else in
  * `node_modules/.cache/gitops-synth/kustomize` beside the kubectl tools cache.
  */
-export function kustomizeCacheDir(env: NodeJS.ProcessEnv = process.env): string | null {
-  return cacheDir('kustomize', { switch: KUSTOMIZE_CACHE_SWITCH, dir: KUSTOMIZE_CACHE_DIR }, env);
+export function kustomizeCacheDir(projectRoot: string, env: NodeJS.ProcessEnv = process.env): string | null {
+  const dir = cacheDir('kustomize', { switch: KUSTOMIZE_CACHE_SWITCH, dir: KUSTOMIZE_CACHE_DIR }, env);
+  return dir === null ? null : projectStoreDir(dir, 'builds', projectRoot);
 }
 
-/** Successful folder builds of one kubectl, in one cache folder. */
+/** Successful folder builds of one kubectl, in one project's store. */
 export class KustomizeBuildCache {
   /**
-   * The cache of `kubectl` (a path, or a name looked up on PATH) in `dir`;
-   * undefined when kubectl cannot be identified (then nothing is cached).
+   * The builds of `kubectl` (a path, or a name looked up on PATH) in the
+   * store in folder `dir`; undefined when kubectl cannot be identified (then
+   * nothing is cached).
    */
   static async open(dir: string, kubectl: string): Promise<KustomizeBuildCache | undefined> {
     const tool = await toolIdentity(kubectl);
-    return tool === undefined ? undefined : new KustomizeBuildCache(dir, tool);
+    return tool === undefined ? undefined : new KustomizeBuildCache(PackStore.open(dir, { format: CACHE_FORMAT, code: tool }), tool);
   }
 
-  /** False after a write failed (a read-only cache): later successes are not offered to it. */
-  private writable = true;
-
   private constructor(
-    private readonly dir: string,
+    private readonly store: PackStore<readonly string[]>,
     /** Digest of the kubectl that builds, part of every key. */
     private readonly tool: string,
   ) {}
@@ -71,57 +72,47 @@ export class KustomizeBuildCache {
    * when the folder's build may depend on more than its own files.
    */
   keyOf(folder: string, objects: number): string | undefined {
-    const files = filesBelow(folder);
-    if (!files) return undefined;
-    const hash = createHash('sha256').update(`${CACHE_FORMAT}\0${this.tool}\0${objects}\0`);
-    for (const rel of files) {
-      let data: Buffer;
+    const paths = filesBelow(folder);
+    if (!paths) return undefined;
+    const files: [string, Buffer][] = [];
+    for (const rel of paths) {
       try {
-        data = readFileSync(join(folder, rel));
+        files.push([rel, readFileSync(join(folder, rel))]);
       } catch {
         return undefined;
       }
-      if (isKustomizationFile(rel) && !onlyLocalReferences(data.toString('utf8'))) return undefined;
-      hash.update(`${rel}\0${data.length}\0`).update(data);
+    }
+    return this.keyOfFiles(files, objects);
+  }
+
+  /**
+   * The key of a folder that holds exactly `files` (path inside the folder,
+   * content), the same key keyOf gives when it reads that folder: for a
+   * folder written from memory, without reading it back.
+   */
+  keyOfFiles(files: readonly (readonly [string, string | Buffer])[], objects: number): string | undefined {
+    const hash = createHash('sha256').update(`${CACHE_FORMAT}\0${this.tool}\0${objects}\0`);
+    for (const [rel, content] of [...files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+      if (isKustomizationFile(rel) && !onlyLocalReferences(content.toString('utf8'))) return undefined;
+      hash.update(`${rel}\0${Buffer.byteLength(content)}\0`).update(content);
     }
     return hash.digest('hex');
   }
 
-  /** The object ids remembered for `key`, when the entry is there and holds `objects` ids. */
-  lookup(key: string, objects: number): string[] | undefined {
-    let text: string;
-    try {
-      text = readFileSync(this.entryPath(key), 'utf8');
-    } catch {
-      return undefined;
-    }
-    const ids = text === '' ? [] : text.replace(/\n$/, '').split('\n');
-    // A damaged entry is a miss, never a success.
-    return ids.length === objects && ids.every((id) => id !== '') ? ids : undefined;
+  /** The object ids remembered for `key`, when there is an entry holding `objects` ids. */
+  lookup(key: string, objects: number): readonly string[] | undefined {
+    const ids = this.store.lookup(key);
+    return ids !== undefined && ids.length === objects ? ids : undefined;
   }
 
-  /** Remembers that the folder of `key` built into `ids`; a cache that cannot be written is left alone. */
+  /** Remembers that the folder of `key` built into `ids` (kept by save()). */
   record(key: string, ids: readonly string[]): void {
-    if (!this.writable) return;
-    const path = this.entryPath(key);
-    // Written beside and renamed into place, so a concurrent synth never reads half an entry.
-    const partial = `${path}.${process.pid}-${randomBytes(4).toString('hex')}.partial`;
-    try {
-      mkdirSync(dirname(path), { recursive: true });
-      writeFileSync(partial, ids.map((id) => `${id}\n`).join(''));
-      renameSync(partial, path);
-    } catch {
-      this.writable = false;
-      try {
-        rmSync(partial, { force: true });
-      } catch {
-        // nothing was written
-      }
-    }
+    this.store.record(key, ids);
   }
 
-  private entryPath(key: string): string {
-    return join(this.dir, key.slice(0, 2), key);
+  /** Keeps exactly the builds of this run for the next one. */
+  save(): void {
+    this.store.save();
   }
 }
 

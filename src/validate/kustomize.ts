@@ -10,6 +10,14 @@ export interface KustomizeFolder {
   /** Relative to the root, `<environment>/<folder>`. */
   readonly folder: string;
   readonly objects: number;
+  /**
+   * The files the folder was written with (path inside the folder, content),
+   * when the caller vouches that the folder holds them and, besides, only
+   * files no kustomization names (Image Updater's `.argocd-source*`): its
+   * cache key is then computed from them instead of reading the folder back.
+   * @default the folder is read
+   */
+  readonly files?: readonly (readonly [string, string])[];
 }
 
 /**
@@ -26,9 +34,15 @@ export interface KustomizeOptions {
   /** The kubectl to run. @default toolPath('kubectl'): GITOPS_SYNTH_KUBECTL or the bundled kubectl v1.28.3 */
   readonly kubectl?: string;
   /**
-   * Folder of remembered successful builds (kustomize-cache.ts); null builds
-   * every folder and remembers nothing.
-   * @default kustomizeCacheDir(): node_modules/.cache/gitops-synth/kustomize, GITOPS_SYNTH_KUSTOMIZE_CACHE_DIR, or none with GITOPS_SYNTH_KUSTOMIZE_CACHE=0
+   * The project whose store remembers successful builds (absolute path; the
+   * store holds what this run used).
+   * @default root
+   */
+  readonly project?: string;
+  /**
+   * Folder of the store of remembered successful builds (kustomize-cache.ts);
+   * null builds every folder and remembers nothing.
+   * @default kustomizeCacheDir(project): the project's store in node_modules/.cache/gitops-synth/kustomize or GITOPS_SYNTH_KUSTOMIZE_CACHE_DIR, or none with GITOPS_SYNTH_KUSTOMIZE_CACHE=0
    */
   readonly cacheDir?: string | null;
   /**
@@ -57,10 +71,10 @@ interface BuiltObject {
  */
 export async function kustomizeBuildAll(root: string, folders: readonly KustomizeFolder[], options: KustomizeOptions = {}): Promise<string[]> {
   const kubectl = options.kubectl ?? toolPath('kubectl');
-  const cacheDir = options.cacheDir === undefined ? kustomizeCacheDir() : options.cacheDir;
+  const cacheDir = options.cacheDir === undefined ? kustomizeCacheDir(resolve(options.project ?? root)) : options.cacheDir;
   const cache = cacheDir ? await KustomizeBuildCache.open(cacheDir, kubectl) : undefined;
   const planned = folders.map((f) => {
-    const key = cache?.keyOf(join(root, f.folder), f.objects);
+    const key = f.files ? cache?.keyOfFiles(f.files, f.objects) : cache?.keyOf(join(root, f.folder), f.objects);
     return { ...f, env: f.folder.split('/')[0]!, key, remembered: key === undefined ? undefined : cache!.lookup(key, f.objects) };
   });
   const envs = [...new Set(planned.map((f) => f.env))].sort();
@@ -122,6 +136,7 @@ export async function kustomizeBuildAll(root: string, folders: readonly Kustomiz
     }
     return failures;
   } finally {
+    cache?.save();
     rmSync(scratch, { recursive: true, force: true });
   }
 }
