@@ -98,25 +98,33 @@ describe('a pack store', () => {
     }
     const old = new Date(Date.now() - (PACK_STORE_MAX_AGE_DAYS + 1) * 24 * 60 * 60 * 1000);
     utimesSync(stale, old, old);
-    writeFileSync(join(cache, 'folders', '0123abcd.v8'), 'a pack of the layout before stores');
+    writeFileSync(join(cache, 'folders', `${'0123abcd'.repeat(4)}.v8`), 'a pack of the layout before stores');
+    // Anything else beside the stores is not theirs to remove, however old.
+    writeFileSync(join(cache, 'folders', 'notes.txt'), 'kept');
+    mkdirSync(join(cache, 'folders', 'abcdef'));
+    utimesSync(join(cache, 'folders', 'abcdef'), old, old);
 
     const mine = open(projectStoreDir(cache, 'folders', '/my/project'));
     mine.record(key('5', 5), { n: 5 });
     mine.save();
     expect(existsSync(stale)).toBe(false);
     expect(existsSync(recent)).toBe(true);
-    expect(readdirSync(join(cache, 'folders')).sort()).toEqual([recent, projectStoreDir(cache, 'folders', '/my/project')].map((d) => d.slice(join(cache, 'folders').length + 1)).sort());
+    const stores = [recent, projectStoreDir(cache, 'folders', '/my/project')].map((d) => d.slice(join(cache, 'folders').length + 1));
+    expect(readdirSync(join(cache, 'folders')).sort()).toEqual([...stores, 'abcdef', 'notes.txt'].sort());
   });
 
-  it('removes the one-file-per-entry folders of the cache layout before stores', () => {
+  it('removes the one-file-per-entry folders of the cache layout before stores, and nothing else', () => {
     const cache = tempDir();
     for (const d of ['00', 'a7', 'ff']) {
       mkdirSync(join(cache, d));
       writeFileSync(join(cache, d, `${d}${'0'.repeat(62)}`), '{}');
     }
     mkdirSync(join(cache, 'mine'));
+    // A two-digit folder holding anything else is not an old cache folder.
+    mkdirSync(join(cache, 'ab'));
+    writeFileSync(join(cache, 'ab', 'photo.jpg'), 'kept');
     projectStoreDir(cache, 'builds', '/some/project');
-    expect(readdirSync(cache)).toEqual(['mine']);
+    expect(readdirSync(cache).sort()).toEqual(['ab', 'mine']);
   });
 
   it('leaves a cache that cannot be written as it was, without failing', () => {

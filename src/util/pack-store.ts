@@ -35,8 +35,17 @@ export function projectStoreDir(cacheDir: string, section: string, projectRoot: 
   } catch {
     // No cache yet.
   }
-  for (const name of names) if (/^[0-9a-f]{2}$/.test(name)) rmSync(join(cacheDir, name), { recursive: true, force: true });
+  for (const name of names) if (/^[0-9a-f]{2}$/.test(name) && holdsOnlyOldEntries(join(cacheDir, name))) rmSync(join(cacheDir, name), { recursive: true, force: true });
   return join(cacheDir, section, createHash('sha256').update(projectRoot).digest('hex').slice(0, 32));
+}
+
+/** Whether `dir` holds nothing but entry files of the layout before stores (named by a SHA-256 in hex). */
+function holdsOnlyOldEntries(dir: string): boolean {
+  try {
+    return readdirSync(dir, { withFileTypes: true }).every((e) => e.isFile() && /^[0-9a-f]{64}(\..+\.partial)?$/.test(e.name));
+  } catch {
+    return false;
+  }
 }
 
 /** A store nobody saved for this many days is removed by the next save beside it. */
@@ -163,20 +172,28 @@ function readShard<V>(file: string, options: PackStoreOptions): ReadonlyMap<stri
 }
 
 /**
- * Removes from `parent` every store other than `keep` that was not saved for
- * PACK_STORE_MAX_AGE_DAYS, and anything that is not a store folder (files of
- * older cache layouts).
+ * Removes from `parent` every project store other than `keep` that was not
+ * saved for PACK_STORE_MAX_AGE_DAYS, and the one-file packs of the layout
+ * before stores. Only names projectStoreDir gives (and `<name>.v8` files)
+ * are touched: a store opened elsewhere (a test's temporary folder) may sit
+ * beside anything.
  */
 function removeStaleStores(parent: string, keep: string, now: number): void {
   const maxAgeMs = PACK_STORE_MAX_AGE_DAYS * 24 * 60 * 60 * 1000;
   for (const name of readdirSync(parent)) {
     const path = join(parent, name);
-    if (path === keep) continue;
+    const store = STORE_NAME.test(name);
+    if (path === keep || !(store || OLD_PACK_NAME.test(name))) continue;
     try {
       const st = statSync(path);
-      if (!st.isDirectory() || now - st.mtimeMs > maxAgeMs) rmSync(path, { recursive: true, force: true });
+      if (store ? st.isDirectory() && now - st.mtimeMs > maxAgeMs : st.isFile()) rmSync(path, { recursive: true, force: true });
     } catch {
       // Removed by another run meanwhile.
     }
   }
 }
+
+/** How projectStoreDir names a project's store: 32 hex digits of a digest of its path. */
+const STORE_NAME = /^[0-9a-f]{32}$/;
+/** A project's one-file pack of the layout before stores. */
+const OLD_PACK_NAME = /^[0-9a-f]{32}\.v8$/;
