@@ -5,6 +5,7 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deserialize, serialize } from 'node:v8';
 import { afterEach } from 'vitest';
+import { formatProblem, SpecError } from '../src/spec/errors.js';
 
 /** The repository root (where package.json is). */
 export const REPO = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -86,4 +87,15 @@ export function editStoreEntries(dir: string, edit: (value: unknown, key: string
     for (const [key, value] of shard.entries) shard.entries.set(key, edit(value, key));
     writeFileSync(file, serialize(shard));
   }
+}
+
+/** The problems `run` throws a SpecError with, as the CLI prints them; none when it does not throw. */
+export function specProblems(run: () => unknown): string[] {
+  try {
+    run();
+  } catch (err) {
+    if (err instanceof SpecError) return err.problems.map(formatProblem);
+    throw err;
+  }
+  return [];
 }

@@ -5,7 +5,7 @@ import { formatProblem, SpecError } from '../src/spec/errors.js';
 import { loadProject, loadProjectPartially } from '../src/spec/load.js';
 import { resolvePartialProject } from '../src/resolve/resolve.js';
 import { BASE_DIR } from './bad-specs/corpus.js';
-import { runCli, snapshotTree, tempDir } from './helpers.js';
+import { runCli, snapshotTree, specProblems, tempDir } from './helpers.js';
 
 /**
  * A file with a problem of its own does not hide the problems between the
@@ -66,13 +66,7 @@ function problemLines(stderr: string): string[] {
 }
 
 function partialProblems(project: string): string[] {
-  try {
-    resolvePartialProject(loadProjectPartially(project));
-  } catch (err) {
-    if (err instanceof SpecError) return err.problems.map(formatProblem);
-    throw err;
-  }
-  return [];
+  return specProblems(() => resolvePartialProject(loadProjectPartially(project)));
 }
 
 describe('a broken file and problems between the other files in one run', () => {

@@ -1,11 +1,10 @@
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { formatProblem, SpecError } from '../src/spec/errors.js';
 import { loadProject, type LoadedProject } from '../src/spec/load.js';
 import { SpecCache } from '../src/spec/spec-cache.js';
 import { resolveProject } from '../src/resolve/resolve.js';
-import { copyExample, tempDir } from './helpers.js';
+import { copyExample, specProblems, tempDir } from './helpers.js';
 
 /**
  * The specs' checked data remembered by text (spec-cache.ts): a load from
@@ -29,15 +28,6 @@ function dataOf(p: LoadedProject): unknown {
   return { settings: p.settings.source ? strip(p.settings as { source: { file: string } }) : p.settings, environments: p.environments.map(strip), services: p.services.map(strip) };
 }
 
-function problemsOf(run: () => unknown): string[] {
-  try {
-    run();
-  } catch (err) {
-    if (err instanceof SpecError) return err.problems.map(formatProblem);
-    throw err;
-  }
-  return [];
-}
 
 describe('the spec cache', () => {
   it('gives back exactly the data a full parse gives, and the same resolved project', () => {
@@ -91,8 +81,8 @@ describe('the spec cache', () => {
     // worker.yaml is unchanged (taken from the pack); the problem is across files: worker mounts a volume api no longer has.
     const api = join(project, 'apps', 'api.yaml');
     writeFileSync(api, readFileSync(api, 'utf8').replace(/name: uploads/, 'name: media'));
-    const withPack = problemsOf(() => resolveProject(load(project, pack)));
-    const without = problemsOf(() => resolveProject(load(project, undefined)));
+    const withPack = specProblems(() => resolveProject(load(project, pack)));
+    const without = specProblems(() => resolveProject(load(project, undefined)));
     expect(withPack.length).toBeGreaterThan(0);
     expect(withPack.some((p) => p.startsWith('apps/worker.yaml:'))).toBe(true);
     expect(withPack).toEqual(without);
@@ -114,10 +104,10 @@ describe('the spec cache', () => {
       '',
     ].join('\n');
     writeFileSync(web, text);
-    const first = problemsOf(() => resolveProject(load(project, pack)));
+    const first = specProblems(() => resolveProject(load(project, pack)));
     expect(SpecCache.open(pack, CODE).lookup('service', text)).toBeDefined();
-    const withPack = problemsOf(() => resolveProject(load(project, pack)));
-    const without = problemsOf(() => resolveProject(load(project, undefined)));
+    const withPack = specProblems(() => resolveProject(load(project, pack)));
+    const without = specProblems(() => resolveProject(load(project, undefined)));
     const expected = 'apps/web.yaml:6:42: files["/etc/nginx/conf.d/default.conf"]: unknown service "backend" in ${service:backend}; expected one of: ';
     expect(withPack).toHaveLength(1);
     expect(withPack[0]!.startsWith(expected), withPack[0]).toBe(true);
@@ -130,10 +120,10 @@ describe('the spec cache', () => {
     const pack = packOf(tempDir());
     const api = join(project, 'apps', 'api.yaml');
     writeFileSync(api, readFileSync(api, 'utf8').replace(/^ports:/m, 'prots:'));
-    const first = problemsOf(() => load(project, pack));
+    const first = specProblems(() => load(project, pack));
     expect(first).toHaveLength(1);
     expect(first[0]).toMatch(/^apps\/api\.yaml:9:1: prots: unknown key "prots" \(did you mean "ports"\?\)/);
-    expect(problemsOf(() => load(project, pack))).toEqual(first);
+    expect(specProblems(() => load(project, pack))).toEqual(first);
     expect(SpecCache.open(pack, CODE).lookup('service', readFileSync(api, 'utf8'))).toBeUndefined();
   });
 

@@ -4,10 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { deepMerge } from '../src/resolve/merge.js';
 import type { ResolvedService } from '../src/resolve/model.js';
 import { resolveProject, type ResolvedProject } from '../src/resolve/resolve.js';
-import { formatProblem, SpecError } from '../src/spec/errors.js';
 import { loadProject } from '../src/spec/load.js';
 import { BASE_DIR } from './bad-specs/corpus.js';
-import { REPO, tempDir } from './helpers.js';
+import { REPO, specProblems, tempDir } from './helpers.js';
 
 /** The corpus's valid base project (api, worker, db × stage, prod) with some files replaced or added. */
 function project(files: Record<string, string> = {}): string {
@@ -34,13 +33,7 @@ function envValue(svc: ResolvedService | undefined, name: string): string | unde
 
 /** The problems a project is refused with, as the CLI prints them. */
 function problemsOf(dir: string): string[] {
-  try {
-    resolveDir(dir);
-  } catch (err) {
-    if (err instanceof SpecError) return err.problems.map(formatProblem);
-    throw err;
-  }
-  throw new Error('the project was accepted');
+  return specProblems(() => resolveDir(dir));
 }
 
 const IMAGE = 'image: {repository: ghcr.io/acme/web, tag: 1a2b3c4}\n';
