@@ -61,7 +61,7 @@ async function main(): Promise<void> {
   };
 
   if (mode === 'synth' || mode === 'synth-no-kustomize') {
-    const { synth } = await import('../src/synth/pipeline.js');
+    const { synth } = await import('../src/pipeline/pipeline.js');
     const result = await synth({ projectDir: project, outDir: out, kustomize: mode === 'synth', onPhase: (p, ms) => (phases[p] = (phases[p] ?? 0) + ms) });
     files = result.files;
   } else if (mode === 'cdk8s-one-app') {
@@ -85,7 +85,7 @@ async function main(): Promise<void> {
     app.synth();
     phase('synth');
   } else if (mode === 'floor' || mode === 'floor-yaml-library') {
-    const { canonical, toJson, toYaml: fastYaml } = await import('../src/synth/serialize.js');
+    const { canonical, toJson, toYaml: fastYaml } = await import('../src/output/serialize.js');
     const { stringify } = await import('yaml');
     const libraryYaml = (value: unknown, header?: string): string => {
       const body = stringify(canonical(value), { lineWidth: 0, minContentWidth: 0, aliasDuplicateObjects: false });
@@ -122,7 +122,7 @@ async function dumpObjects(project: string, dump: string): Promise<number> {
   const { parse } = await import('yaml');
   const { loadProject } = await import('../src/spec/load.js');
   const { resolveProject } = await import('../src/resolve/resolve.js');
-  const { DEFAULT_RENDERERS } = await import('../src/synth/pipeline.js');
+  const { DEFAULT_RENDERERS } = await import('../src/pipeline/pipeline.js');
   const loaded = loadProject(project);
   const ctx = { project: loaded, resolved: resolveProject(loaded) };
   const entries: DumpedFile[] = [];

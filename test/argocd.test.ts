@@ -8,7 +8,7 @@ import { loadImageUpdaterModel } from '../src/argocd/image-updater-schema.js';
 import { ARGOCD_KINDS } from '../src/argocd/schemas.js';
 import { tagAllowed } from '../src/resolve/image-tags.js';
 import { SpecError } from '../src/spec/errors.js';
-import { synth } from '../src/synth/pipeline.js';
+import { synth } from '../src/pipeline/pipeline.js';
 import { KUBERNETES_KINDS, SchemaValidator } from '../src/validate/schemas.js';
 import { filesPattern, generateApplication, generateApplications, gitFilesParams, repositoryFiles, TemplateError } from './argocd-appset-emulator.js';
 import { crdProblems, crdSchema, crdSchemaReader, haveCrds } from './argocd-crd-check.js';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatProblem, SpecError, type SpecProblem } from '../src/spec/errors.js';
-import { synth } from '../src/synth/pipeline.js';
+import { synth } from '../src/pipeline/pipeline.js';
 import { assembleCase, BASE_DIR, lineMatches, listCases, type BadSpecCase } from './bad-specs/corpus.js';
 import { runCli, snapshotTree, tempDir } from './helpers.js';
 

@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { loadProject } from '../src/spec/load.js';
 import { resolveProject } from '../src/resolve/resolve.js';
-import { Unsupported, writeYamlDocument } from '../src/synth/canonical-yaml.js';
-import { DEFAULT_RENDERERS } from '../src/synth/pipeline.js';
-import { canonical, canonicalYaml, toYaml } from '../src/synth/serialize.js';
+import { Unsupported, writeYamlDocument } from '../src/output/canonical-yaml.js';
+import { DEFAULT_RENDERERS } from '../src/pipeline/pipeline.js';
+import { canonical, canonicalYaml, toYaml } from '../src/output/serialize.js';
 import { seededRandom } from '../bench/stack.js';
 import { copyExample } from './helpers.js';
 

@@ -3,7 +3,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { synth } from '../src/synth/pipeline.js';
+import { synth } from '../src/pipeline/pipeline.js';
 import { copyExample, REPO, snapshotTree, tempDir } from './helpers.js';
 
 describe('cdk8s.yaml', () => {

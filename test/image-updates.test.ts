@@ -2,7 +2,7 @@ import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, parseAllDocuments, stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { synth } from '../src/synth/pipeline.js';
+import { synth } from '../src/pipeline/pipeline.js';
 import { kustomizeBuild } from '../src/validate/kustomize.js';
 import { copyExample, tempDir } from './helpers.js';
 

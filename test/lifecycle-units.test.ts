@@ -7,7 +7,7 @@ import { imageUpdaterFile, writtenBackTag } from '../src/lifecycle/image-updater
 import { jsonSchemaFiles, SCHEMAS_DIR } from '../src/lifecycle/json-schemas.js';
 import { newServiceText } from '../src/lifecycle/new-service.js';
 import { deleteEntry, setScalar } from '../src/lifecycle/yaml-edit.js';
-import { renderProject } from '../src/synth/pipeline.js';
+import { renderProject } from '../src/pipeline/pipeline.js';
 import { copyExample, REPO, runCli } from './helpers.js';
 
 describe('JSON Schemas for editors', () => {

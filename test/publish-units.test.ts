@@ -3,7 +3,7 @@ import { gitAccess, redact } from '../src/publish/credentials.js';
 import { commitMessage } from '../src/publish/message.js';
 import { groupChanges, planTree } from '../src/publish/plan.js';
 import { canonicalUrl, withoutPassword } from '../src/resolve/repository.js';
-import { RenderedTree } from '../src/synth/tree.js';
+import { RenderedTree } from '../src/output/tree.js';
 import { compareObjects } from '../src/diff/objects.js';
 import { splitPatch } from '../src/diff/compare.js';
 

@@ -5,9 +5,11 @@ import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../src/spec/errors.js';
 import { loadProject } from '../src/spec/load.js';
 import { resolveProject } from '../src/resolve/resolve.js';
-import { renderProject, renderServices, type Renderer } from '../src/synth/pipeline.js';
-import { RENDER_CACHE_DIR, RENDER_CACHE_SWITCH, RenderCache, type RememberedFolder } from '../src/synth/render-cache.js';
-import { RenderedTree } from '../src/synth/tree.js';
+import { renderProject } from '../src/pipeline/pipeline.js';
+import type { RememberedFolder, Renderer } from '../src/output/renderer.js';
+import { renderServices } from '../src/synth/render-services.js';
+import { RENDER_CACHE_DIR, RENDER_CACHE_SWITCH, RenderCache } from '../src/synth/render-cache.js';
+import { RenderedTree } from '../src/output/tree.js';
 import { codeIdentity } from '../src/util/code-identity.js';
 import { copyExample, editStoreEntries, REPO, runCli, snapshotTree, storeEntries, tempDir } from './helpers.js';
 

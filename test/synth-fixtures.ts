@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll } from 'vitest';
 import { parse } from 'yaml';
-import { renderProject } from '../src/synth/pipeline.js';
+import { renderProject } from '../src/pipeline/pipeline.js';
 import { REPO, tempDir } from './helpers.js';
 
 /**

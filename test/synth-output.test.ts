@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
-import { synth } from '../src/synth/pipeline.js';
+import { synth } from '../src/pipeline/pipeline.js';
 import { kustomizeBuild } from '../src/validate/kustomize.js';
 import { KUBERNETES_KINDS, SchemaValidator } from '../src/validate/schemas.js';
 import { copyExample, runCli, snapshotTree, tempDir } from './helpers.js';

@@ -1,6 +1,6 @@
 import { MANAGED_BY, SYNC_WAVE } from '../constructs/labels.js';
 import type { ResolvedEnvironment } from '../resolve/model.js';
-import { objectFileName, type RenderedObject } from '../synth/render-service.js';
+import { objectFileName, type RenderedObject } from '../output/object.js';
 import type { ArgoCdContext, ArgoCdObject } from './model.js';
 
 /** Names shared by the builders of `dist/argocd/`, so that references between objects agree. */

@@ -1,7 +1,7 @@
 import { ProblemList } from '../spec/errors.js';
-import type { RenderContext, RenderOutput, Renderer } from '../synth/pipeline.js';
-import { toYaml } from '../synth/serialize.js';
-import { RenderedTree } from '../synth/tree.js';
+import type { RenderContext, RenderOutput, Renderer } from '../output/renderer.js';
+import { toYaml } from '../output/serialize.js';
+import { RenderedTree } from '../output/tree.js';
 import { applicationSets } from './application-set.js';
 import { argocdCm } from './argocd-cm.js';
 import { argocdRbacCm } from './argocd-rbac-cm.js';
@@ -14,7 +14,6 @@ import { applicationName, CONFIG_PROJECT, DEFAULT_PROJECT, projectName } from '.
 import { configProject, rootApplication } from './root-application.js';
 import { ARGOCD_KINDS } from './schemas.js';
 import { serverIngress } from './server-ingress.js';
-import { resolveArgoCdSettings } from './settings.js';
 
 /** The folder of the output tree that holds the Argo CD layer. */
 export const ARGOCD_DIR = 'argocd';
@@ -34,8 +33,7 @@ export const ARGOCD_BUILDERS: readonly ArgoCdBuilder[] = [
 
 /** The Argo CD layer as data: the context it was built from and its objects. */
 export function buildArgoCd(render: RenderContext, builders: readonly ArgoCdBuilder[] = ARGOCD_BUILDERS): { ctx: ArgoCdContext; objects: ArgoCdObject[] } {
-  const settings = resolveArgoCdSettings(render.project, render.resolved);
-  const ctx: ArgoCdContext = { settings, environments: render.resolved.environments, services: render.resolved.services };
+  const ctx: ArgoCdContext = { settings: render.resolved.settings, environments: render.resolved.environments, services: render.resolved.services };
   checkNames(ctx);
   return { ctx, objects: builders.flatMap((b) => b.build(ctx)) };
 }

@@ -1,8 +1,6 @@
 import semver from 'semver';
 import { DEX_CLIENT_ID_KEY, DEX_CLIENT_SECRET_KEY } from '../argocd/argocd-cm.js';
 import { ARGOCD_DIR } from '../argocd/render.js';
-import { resolveArgoCdSettings } from '../argocd/settings.js';
-import type { LoadedProject } from '../spec/load.js';
 import type { ResolvedProject } from '../resolve/resolve.js';
 import { codeUnitOrder } from '../util/order.js';
 
@@ -116,8 +114,8 @@ export function secretValueFormat(key: string): SecretValueFormat {
  * repository), which throws a SpecError naming the settings field when one
  * cannot work.
  */
-export function bootstrapPlan(project: LoadedProject, resolved: ResolvedProject): BootstrapPlan {
-  const settings = resolveArgoCdSettings(project, resolved);
+export function bootstrapPlan(resolved: ResolvedProject): BootstrapPlan {
+  const { settings } = resolved;
   const environments: PlannedEnvironment[] = [];
   for (const env of [...resolved.environments].sort((a, b) => codeUnitOrder(a.name, b.name))) {
     const inCluster = env.cluster.server === IN_CLUSTER.server || env.cluster.name === IN_CLUSTER.name;

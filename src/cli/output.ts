@@ -1,5 +1,5 @@
 import { relative } from 'node:path';
-import type { SynthResult } from '../synth/pipeline.js';
+import type { SynthResult } from '../pipeline/pipeline.js';
 import { SpecError, ValidationError } from '../spec/errors.js';
 
 /**

@@ -1,7 +1,7 @@
 import { join, resolve } from 'node:path';
 import { resolvePartialProject, type ResolvedProject } from '../resolve/resolve.js';
 import { loadProjectPartially, type LoadedProject, type LoadedService } from '../spec/load.js';
-import { synth, type SynthResult } from '../synth/pipeline.js';
+import { synth, type SynthResult } from '../pipeline/pipeline.js';
 import { LifecycleError } from './errors.js';
 import { FileTransaction } from './file-transaction.js';
 

@@ -2,7 +2,7 @@ import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, rmSync, write
 import { dirname, join } from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import type { DevopsRepository } from '../resolve/repository.js';
-import type { RenderedTree } from '../synth/tree.js';
+import type { RenderedTree } from '../output/tree.js';
 import type { GitAccess } from './credentials.js';
 import { planTree, type FileChange, type TreePlan } from './plan.js';
 

@@ -1,5 +1,5 @@
 import { posix } from 'node:path';
-import type { RenderedTree } from '../synth/tree.js';
+import type { RenderedTree } from '../output/tree.js';
 import { IMAGE_UPDATER_FILE_PREFIX } from '../write/atomic-tree.js';
 
 /**

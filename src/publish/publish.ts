@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { resolveRepository, type DevopsRepository } from '../resolve/repository.js';
-import { validate, type RenderResult } from '../synth/pipeline.js';
+import type { DevopsRepository } from '../resolve/repository.js';
+import { validate, type RenderResult } from '../pipeline/pipeline.js';
 import { DevopsCheckout, GitFailure, type AppliedPlan } from './checkout.js';
 import { gitAccess, type GitAccess } from './credentials.js';
 import { commitMessage, type SourceInfo } from './message.js';
@@ -71,7 +71,7 @@ export interface DevopsContext {
 /** Renders and checks the project exactly as synth does (schemas, kubectl kustomize), writing nothing, and resolves the devops repository. */
 export async function prepare(options: DevopsOptions): Promise<DevopsContext> {
   const { rendered } = await validate({ projectDir: options.projectDir });
-  const repository = resolveRepository(rendered.context.project);
+  const { repository } = rendered.context.resolved.settings;
   return { rendered, repository, access: gitAccess(repository.gitUrl, options.environ ?? process.env) };
 }
 

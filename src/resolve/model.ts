@@ -1,5 +1,6 @@
 import type { Resources } from '../spec/fields.js';
 import type { SourceFile } from '../spec/source.js';
+import type { DevopsRepository } from './repository.js';
 
 /**
  * The fully resolved, per-environment view of a service: every default
@@ -153,4 +154,35 @@ export interface ResolvedService {
   /** Bounded wait for each dependency, in seconds. */
   readonly waitTimeoutSeconds: number;
   readonly source: SourceFile;
+}
+
+export type ImageUpdaterMode = 'crd' | 'annotations';
+
+export interface RegistrySettings {
+  readonly name: string;
+  readonly prefix: string;
+  readonly apiUrl: string;
+  /** Image Updater credential reference (never a value). */
+  readonly credentials?: string;
+}
+
+/** The project settings (`environments/_settings.yaml`) with every default applied (resolve/settings.ts). */
+export interface ResolvedSettings {
+  /** `app.kubernetes.io/part-of` of every object. */
+  readonly partOf: string;
+  /** Namespace of Argo CD, Image Updater, the Applications and everything under `argocd/`. */
+  readonly namespace: string;
+  /** The devops repository Argo CD reads the rendered tree from and Image Updater writes back to. */
+  readonly repository: DevopsRepository & {
+    /** Secret (in `namespace`) with the credentials Image Updater pushes with. */
+    readonly writeSecret: string;
+  };
+  /** The Argo CD UI's Ingress. */
+  readonly ui: { readonly host: string; readonly ingressClassName: string; readonly clusterIssuer?: string };
+  readonly sso?: { readonly organization: string; readonly adminTeam: string; readonly clientId?: string; readonly disableAdmin: boolean };
+  readonly registries: readonly RegistrySettings[];
+  readonly imageUpdater: { readonly mode: ImageUpdaterMode; readonly version: string };
+  readonly argocdVersion: string;
+  /** The settings file, relative to the project (whether or not it exists), for messages. */
+  readonly settingsFile: string;
 }

@@ -14,8 +14,10 @@ import type {
   ResolvedPort,
   ResolvedProbe,
   ResolvedService,
+  ResolvedSettings,
   ResolvedVolume,
 } from './model.js';
+import { resolveSettings } from './settings.js';
 import { imageTagFormats, tagAllowed, type ImageTagFormats } from './image-tags.js';
 import { quantityValue } from './quantity.js';
 import { SETTINGS_FILE } from '../spec/settings-schema.js';
@@ -30,6 +32,8 @@ const URL_WITH_PASSWORD = /^[a-z][a-z0-9+.-]*:\/\/[^/:@\s]*:([^/@\s]+)@/i;
 const LABEL_MAX = 63;
 
 export interface ResolvedProject {
+  /** The project settings with every default applied. */
+  readonly settings: ResolvedSettings;
   readonly environments: readonly ResolvedEnvironment[];
   /** Per environment name, the enabled services sorted by name. */
   readonly services: ReadonlyMap<string, readonly ResolvedService[]>;
@@ -60,12 +64,15 @@ function resolveLoaded(project: LoadedProject, unloaded: UnloadedSpecs, problems
   const environments = project.environments.map((e) => resolveEnvironment(e, project.settings.spec.project ?? 'app', tags));
   // The tag formats come from the settings: with a broken settings file they are unknown.
   if (!unloaded.settings) for (const env of environments) checkAllowTags(env, tags, problems);
+  // With a broken settings file its own problems stand; its defaults would only add false ones.
+  const settings = unloaded.settings ? undefined : resolveSettings(project, environments, unloaded, problems);
   const services = new Map<string, ResolvedService[]>();
   const perEnvironment = new EnvironmentProblems();
   for (const env of environments) services.set(env.name, resolveServices(project, env, perEnvironment, unloaded));
   perEnvironment.addTo(problems);
   problems.throwIfAny();
-  return { environments, services };
+  // No problem was reported, so the settings resolved (or there is no environment, which load reports).
+  return { settings: settings!, environments, services };
 }
 
 /**

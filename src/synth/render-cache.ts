@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { FolderCache, RememberedFolder } from '../output/renderer.js';
 import type { ResolvedService } from '../resolve/model.js';
 import { SpecCache } from '../spec/spec-cache.js';
 import { cacheDir } from '../util/cache-dir.js';
@@ -60,14 +61,8 @@ export function openRenderCaches(projectRoot: string, env: NodeJS.ProcessEnv = p
   return { specs: SpecCache.open(projectStoreDir(dir, 'specs', projectRoot), code), folders: RenderCache.open(projectStoreDir(dir, 'folders', projectRoot), code) };
 }
 
-/** A service folder as it was rendered and validated: its files by path inside the folder, and its number of objects. */
-export interface RememberedFolder {
-  readonly files: readonly (readonly [string, string])[];
-  readonly objects: number;
-}
-
 /** Rendered service folders of one project and one version of the code. */
-export class RenderCache {
+export class RenderCache implements FolderCache {
   /**
    * The project's store in folder `dir` for the code `code` identifies;
    * undefined when that code could not be identified (then nothing is

@@ -1,13 +1,8 @@
 import { hasVersionLabel, instanceName } from '../constructs/labels.js';
 import type { ResolvedService } from '../resolve/model.js';
-import { toJson, toYaml } from './serialize.js';
-import { RenderedTree } from './tree.js';
-
-/** A rendered Kubernetes object with the file it goes to. */
-export interface RenderedObject {
-  readonly file: string;
-  readonly object: Record<string, unknown> & { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } };
-}
+import type { RenderedObject } from '../output/object.js';
+import { toJson, toYaml } from '../output/serialize.js';
+import { RenderedTree } from '../output/tree.js';
 
 /** Parameters the ApplicationSet's git files generator reads from `<env>/<service>/app.json`. */
 export interface AppParameters {
@@ -18,10 +13,6 @@ export interface AppParameters {
   readonly image: { readonly repository: string; readonly tag: string; readonly autoUpdate: boolean };
   /** The service's Argo CD sync policy, applied through the ApplicationSet's templatePatch. */
   readonly sync: { readonly automated: boolean; readonly prune: boolean; readonly selfHeal: boolean };
-}
-
-export function objectFileName(o: { kind: string; metadata: { name: string } }): string {
-  return `${o.kind.toLowerCase()}-${o.metadata.name}.yaml`;
 }
 
 export function serviceFolder(svc: ResolvedService): string {

@@ -1,7 +1,7 @@
 import { App, Chart } from 'cdk8s';
 import { ServiceStack } from '../constructs/service-stack.js';
 import type { ResolvedService } from '../resolve/model.js';
-import { objectFileName, type RenderedObject } from './render-service.js';
+import { objectFileName, type RenderedObject } from '../output/object.js';
 
 /**
  * Builds the service's objects through cdk8s. One App per service: cdk8s

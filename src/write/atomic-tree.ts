@@ -1,6 +1,6 @@
 import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, lstatSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, sep } from 'node:path';
-import type { RenderedTree } from '../synth/tree.js';
+import type { RenderedTree } from '../output/tree.js';
 
 /** Files Argo CD Image Updater writes back next to a kustomization; the generator never owns them. */
 export const IMAGE_UPDATER_FILE_PREFIX = '.argocd-source';

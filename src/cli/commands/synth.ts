@@ -1,5 +1,5 @@
 import type { CommandModule } from 'yargs';
-import { synth } from '../../synth/pipeline.js';
+import { synth } from '../../pipeline/pipeline.js';
 import { renderedLine } from '../output.js';
 import type { GlobalOptions } from '../main.js';
 

@@ -1,5 +1,5 @@
 import type { CommandModule } from 'yargs';
-import { validate } from '../../synth/pipeline.js';
+import { validate } from '../../pipeline/pipeline.js';
 import type { GlobalOptions } from '../main.js';
 
 export const validateCommand: CommandModule<GlobalOptions, GlobalOptions> = {

@@ -1,10 +1,9 @@
 import semver from 'semver';
-import { fieldPath, ProblemList, SpecError, type SpecProblem } from '../spec/errors.js';
-import { ENVIRONMENTS_DIR, type LoadedProject } from '../spec/load.js';
+import { fieldPath, SpecError, type ProblemList, type SpecProblem } from '../spec/errors.js';
+import { ENVIRONMENTS_DIR, type LoadedProject, type UnloadedSpecs } from '../spec/load.js';
 import { SETTINGS_FILE } from '../spec/settings-schema.js';
-import { resolveRepository, type DevopsRepository } from '../resolve/repository.js';
-import type { ResolvedProject } from '../resolve/resolve.js';
-import type { ArgoCdSettings, RegistrySettings } from './model.js';
+import type { RegistrySettings, ResolvedEnvironment, ResolvedSettings } from './model.js';
+import { resolveRepository, type DevopsRepository } from './repository.js';
 
 export const DEFAULT_ARGOCD_VERSION = 'v3.5.1';
 export const DEFAULT_IMAGE_UPDATER_VERSION = 'v1.3.0';
@@ -13,16 +12,19 @@ const DEFAULT_WRITE_SECRET = 'devops-repo-creds';
 const MIN_ARGOCD = '2.10.0';
 
 /**
- * The project settings with every default applied, for the Argo CD layer.
- * Throws a SpecError naming the settings file and field when a setting cannot
- * work: no repository URL to default to (see resolveRepository), an unknown
- * ingress environment, an Image Updater mode the pinned version cannot read.
+ * The project settings (`environments/_settings.yaml`) with every default
+ * applied: resolved once per run, beside the environments, for every part of
+ * the output that needs them (the Argo CD layer, the bootstrap, publish).
+ * Adds a problem naming the settings file and field for each setting that
+ * cannot work: no repository URL to default to (see resolveRepository), an
+ * unknown ingress environment, an Image Updater mode the pinned version
+ * cannot read. Returns undefined when there is any.
  */
-export function resolveArgoCdSettings(project: LoadedProject, resolved: ResolvedProject): ArgoCdSettings {
+export function resolveSettings(project: LoadedProject, envs: readonly ResolvedEnvironment[], unloaded: UnloadedSpecs, problems: ProblemList): ResolvedSettings | undefined {
   const spec = project.settings.spec;
   const source = project.settings.source;
   const settingsFile = source?.file ?? `${ENVIRONMENTS_DIR}/${SETTINGS_FILE}`;
-  const problems = new ProblemList();
+  const before = problems.length;
   const problem = (path: (string | number)[], message: string): void => {
     const p: SpecProblem = source ? source.problem(path, message) : { file: settingsFile, field: fieldPath(path), message };
     problems.add(p);
@@ -39,10 +41,10 @@ export function resolveArgoCdSettings(project: LoadedProject, resolved: Resolved
   }
 
   // Where the Argo CD UI is published.
-  const envs = resolved.environments;
   const wanted = spec.argocd?.ingressEnvironment;
   const ingressEnv = wanted ? envs.find((e) => e.name === wanted) : (envs.find((e) => e.name === 'prod') ?? envs.find((e) => e.name === 'stage') ?? envs[0]);
-  if (wanted && !ingressEnv) problem(['argocd', 'ingressEnvironment'], `unknown environment "${wanted}"; expected one of: ${envs.map((e) => e.name).join(', ')}`);
+  // An environment whose file failed to load is not unknown: its own problems are reported.
+  if (wanted && !ingressEnv && !unloaded.environments.has(wanted)) problem(['argocd', 'ingressEnvironment'], `unknown environment "${wanted}"; expected one of: ${envs.map((e) => e.name).join(', ')}`);
 
   // Image Updater: the mode must be one the pinned version reads.
   const mode = spec.imageUpdater ?? 'crd';
@@ -66,16 +68,16 @@ export function resolveArgoCdSettings(project: LoadedProject, resolved: Resolved
     else registries.push({ name: r.name ?? r.prefix, prefix: r.prefix, apiUrl: r.apiUrl ?? `https://${r.prefix}`, credentials: r.credentials });
   });
 
-  problems.throwIfAny();
+  if (problems.length > before || !repository || !ingressEnv) return undefined;
   const github = spec.sso?.github;
   return {
     partOf: spec.project ?? envs[0]?.partOf ?? 'app',
     namespace: spec.argocd?.namespace ?? 'argocd',
-    repository: { url: repository!.url, branch: repository!.branch, path: repository!.path, writeSecret: spec.repository?.writeSecret ?? DEFAULT_WRITE_SECRET },
+    repository: { ...repository, writeSecret: spec.repository?.writeSecret ?? DEFAULT_WRITE_SECRET },
     ui: {
-      host: spec.argocd?.host ?? `argo.${ingressEnv!.domain}`,
-      ingressClassName: ingressEnv!.ingressClassName,
-      clusterIssuer: ingressEnv!.clusterIssuer,
+      host: spec.argocd?.host ?? `argo.${ingressEnv.domain}`,
+      ingressClassName: ingressEnv.ingressClassName,
+      clusterIssuer: ingressEnv.clusterIssuer,
     },
     sso: github ? { organization: github.organization, adminTeam: github.adminTeam ?? 'devops', clientId: github.clientId, disableAdmin: spec.sso?.disableAdmin ?? true } : undefined,
     registries,

@@ -2,78 +2,17 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ValidationError } from '../spec/errors.js';
-import { loadProjectPartially, type LoadedProject } from '../spec/load.js';
-import { resolvePartialProject, type ResolvedProject } from '../resolve/resolve.js';
-import { KUBERNETES_KINDS, SchemaValidator, type ModelLoader } from '../validate/schemas.js';
+import { loadProjectPartially } from '../spec/load.js';
+import { resolvePartialProject } from '../resolve/resolve.js';
+import { KUBERNETES_KINDS, SchemaValidator } from '../validate/schemas.js';
 import { kustomizeBuildAll, type KustomizeFolder } from '../validate/kustomize.js';
 import { writeTreeAtomicallyAsync, type WriteResult } from '../write/atomic-tree.js';
-import { renderServiceFolder, serviceFolder, type RenderedObject } from './render-service.js';
-import { openRenderCaches, type RenderCache, type RememberedFolder } from './render-cache.js';
-import { RenderedTree } from './tree.js';
 import { renderArgoCd } from '../argocd/render.js';
 import { renderBootstrapFolder } from '../bootstrap/render.js';
-
-/** What a renderer sees: the loaded specs and their per-environment resolution. */
-export interface RenderContext {
-  readonly project: LoadedProject;
-  readonly resolved: ResolvedProject;
-  /** Folders rendered and validated before (render-cache.ts). @default none: everything is rendered */
-  readonly renderCache?: RenderCache;
-}
-
-/** A part of the output: its files, and the objects in them that must pass schema validation. */
-export interface RenderOutput {
-  readonly tree: RenderedTree;
-  /** Objects to validate, with the file each is in (relative to the output root). */
-  readonly objects: readonly { readonly file: string; readonly object: RenderedObject['object'] }[];
-  /** Folders to build with `kubectl kustomize`, with the number of objects each must yield and the files it is written with. */
-  readonly kustomizeFolders?: readonly KustomizeFolder[];
-  /** Extra schemas the objects need, by `apiVersion/kind`. */
-  readonly schemas?: Record<string, ModelLoader>;
-  /** Objects in `tree` not listed in `objects` because they passed validation when first rendered (render-cache.ts). @default 0 */
-  readonly remembered?: number;
-  /** Called once every object of the run passed schema validation: stores what was rendered now for next time. @default nothing */
-  readonly remember?: () => void;
-}
-
-/** Makes one part of the output; may be async (to load what it needs only when it needs it). */
-export type Renderer = (ctx: RenderContext) => RenderOutput | Promise<RenderOutput>;
-
-/**
- * `dist/<env>/<service>/`: the Kubernetes objects of every enabled service in
- * every environment. A folder rendered and validated before from the same
- * resolved service by the same code comes from the render cache.
- */
-export const renderServices: Renderer = async ({ resolved, renderCache: cache }) => {
-  const tree = new RenderedTree();
-  const objects: { file: string; object: RenderedObject['object'] }[] = [];
-  const kustomizeFolders: KustomizeFolder[] = [];
-  const renderedNow: { key: string; folder: RememberedFolder }[] = [];
-  let remembered = 0;
-  for (const env of resolved.environments) {
-    for (const svc of resolved.services.get(env.name) ?? []) {
-      const folder = serviceFolder(svc);
-      const key = cache?.keyOf(svc);
-      const known = key === undefined ? undefined : cache!.lookup(key);
-      if (known) {
-        for (const [name, content] of known.files) tree.add(`${folder}/${name}`, content);
-        kustomizeFolders.push({ folder, objects: known.objects, files: known.files });
-        remembered += known.objects;
-        continue;
-      }
-      // cdk8s and the constructs are loaded only when a folder is rendered: not at all when every folder is remembered.
-      const { synthesizeService } = await import('./synthesize-service.js');
-      const rendered = synthesizeService(svc);
-      const folderTree = renderServiceFolder(svc, rendered);
-      tree.merge(folderTree);
-      for (const r of rendered) objects.push({ file: `${folder}/${r.file}`, object: r.object });
-      const files = folderTree.entries().map(([path, content]) => [path.slice(folder.length + 1), content] as const);
-      kustomizeFolders.push({ folder, objects: rendered.length, files });
-      if (key !== undefined) renderedNow.push({ key, folder: { objects: rendered.length, files } });
-    }
-  }
-  return { tree, objects, kustomizeFolders, remembered, remember: () => renderedNow.forEach(({ key, folder }) => cache!.record(key, folder)) };
-};
+import type { RenderContext, RenderOutput, Renderer } from '../output/renderer.js';
+import { RenderedTree } from '../output/tree.js';
+import { openRenderCaches } from '../synth/render-cache.js';
+import { renderServices } from '../synth/render-services.js';
 
 /** The renderers of a synth run, in order. Later issues add theirs here. */
 export const DEFAULT_RENDERERS: readonly Renderer[] = [renderServices, renderArgoCd, renderBootstrapFolder];
