@@ -112,7 +112,7 @@ describe('the render cache', () => {
     // The compiled pipeline in a process of its own, reporting how many cdk8s modules it loaded.
     const script = [
       "import { createRequire } from 'node:module';",
-      `const { synth } = await import(${JSON.stringify(join(REPO, 'build', 'src', 'synth', 'pipeline.js'))});`,
+      `const { synth } = await import(${JSON.stringify(join(REPO, 'build', 'src', 'pipeline', 'pipeline.js'))});`,
       `await synth({ projectDir: ${JSON.stringify(project)} });`,
       "console.log(Object.keys(createRequire(import.meta.url).cache).filter((m) => /node_modules[\\/]cdk8s/.test(m)).length);",
     ].join('\n');

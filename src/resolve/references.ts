@@ -61,3 +61,8 @@ export function isOnlyReferences(text: string): boolean {
 export function dependentVariables(text: string): string[] {
   return [...text.matchAll(/(?<!\$)\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g)].map((m) => m[1]!);
 }
+
+/** The in-cluster DNS name of a service's Service. */
+export function serviceHost(name: string, env: { namespace: string }): string {
+  return `${name}.${env.namespace}.svc.cluster.local`;
+}

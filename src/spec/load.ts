@@ -136,7 +136,7 @@ function load(root: string, { cache }: LoadOptions): PartialProject {
   if (problems.length) {
     // Nothing is checked across files without both folders: the project is empty.
     const empty: LoadedProject = { root, settings: { spec: {} }, environments: [], services: [] };
-    return { project: empty, problems: problems.toArray(), unloaded: { services: unloadedServices, environments: unloadedEnvironments, settings: false } };
+    return { project: empty, problems: problems.toArray(), unloaded: { services: unloadedServices, environments: unloadedEnvironments, settings: true } };
   }
 
   const settingsPath = join(envDir, SETTINGS_FILE);
