@@ -24,7 +24,16 @@
  * TMPDIR=/dev/shm puts stacks and outputs on tmpfs (takes the disk out).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -96,7 +105,10 @@ function parseArgs(argv: string[]): Options {
       if (v === undefined) throw new Error(`${a} needs a value`);
       return v;
     };
-    if (a === '--sizes') o.sizes = value().split(',').map((s) => positive(s, a));
+    if (a === '--sizes')
+      o.sizes = value()
+        .split(',')
+        .map((s) => positive(s, a));
     else if (a === '--runs') o.runs = positive(value(), a);
     else if (a === '--json') o.json = resolve(value());
     else if (a === '--skip-cdk8s') o.cdk8sMax = 0;
@@ -105,7 +117,12 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--cpu-prof') o.cpuProf = resolve(value());
     else if (a === '--keep') o.keep = true;
     else if (a === '--help' || a === '-h') {
-      process.stdout.write(`${readFileSync(fileURLToPath(import.meta.url), 'utf8').match(/\/\*\*([\s\S]*?)\*\//)![1]!.replace(/^ \* ?/gm, '').trim()}\n`);
+      process.stdout.write(
+        `${readFileSync(fileURLToPath(import.meta.url), 'utf8')
+          .match(/\/\*\*([\s\S]*?)\*\//)![1]!
+          .replace(/^ \* ?/gm, '')
+          .trim()}\n`,
+      );
       process.exit(0);
     } else throw new Error(`unknown option ${a}; see --help`);
   }
@@ -119,12 +136,21 @@ function positive(s: string, flag: string): number {
 }
 
 /** Runs one child process and measures it from outside. */
-function measureOnce(mode: ChildMode, project: string, out: string, dump: string, cpuProf?: string, env: NodeJS.ProcessEnv = {}): { wallMs: number; cpuMs: number; rssAnyKiB?: number; report: ChildReport } {
+function measureOnce(
+  mode: ChildMode,
+  project: string,
+  out: string,
+  dump: string,
+  cpuProf?: string,
+  env: NodeJS.ProcessEnv = {},
+): { wallMs: number; cpuMs: number; rssAnyKiB?: number; report: ChildReport } {
   const nodeArgs = cpuProf && mode !== 'dump' ? [`--cpu-prof`, `--cpu-prof-dir=${cpuProf}`] : [];
   const childArgs = [...nodeArgs, CHILD, mode, project, out, dump];
   const timeFile = `${out}.time`;
   const useTime = existsSync(GNU_TIME);
-  const [cmd, args] = useTime ? [GNU_TIME, ['-f', '%U %S %M', '-o', timeFile, process.execPath, ...childArgs]] : [process.execPath, childArgs];
+  const [cmd, args] = useTime
+    ? [GNU_TIME, ['-f', '%U %S %M', '-o', timeFile, process.execPath, ...childArgs]]
+    : [process.execPath, childArgs];
   const started = performance.now();
   const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 26, env: { ...process.env, ...env } });
   const wallMs = performance.now() - started;
@@ -152,19 +178,37 @@ function measure(mode: Mode, services: number, dir: string, dump: string, option
     // The warm runs synthesize over the output of the first cold run, with its cache, as a second `synth` would.
     const warm = mode === 'synth-warm' || mode === 'synth-warm-one-changed';
     const out = join(dir, warm ? 'out-synth-0' : `out-${mode}-${i}`);
-    const cache = { GITOPS_SYNTH_KUSTOMIZE_CACHE: '1', GITOPS_SYNTH_KUSTOMIZE_CACHE_DIR: join(dir, warm ? 'kustomize-cache-0' : `kustomize-cache-${i}`) };
+    const cache = {
+      GITOPS_SYNTH_KUSTOMIZE_CACHE: '1',
+      GITOPS_SYNTH_KUSTOMIZE_CACHE_DIR: join(dir, warm ? 'kustomize-cache-0' : `kustomize-cache-${i}`),
+    };
     // Every cold run renders every folder (an empty render cache of its own); the warm runs use the one the first full synth filled.
-    const renderCache = { GITOPS_SYNTH_RENDER_CACHE: '1', GITOPS_SYNTH_RENDER_CACHE_DIR: join(dir, `render-cache-${CHILD_MODE[mode]}-${warm ? 0 : i}`) };
+    const renderCache = {
+      GITOPS_SYNTH_RENDER_CACHE: '1',
+      GITOPS_SYNTH_RENDER_CACHE_DIR: join(dir, `render-cache-${CHILD_MODE[mode]}-${warm ? 0 : i}`),
+    };
     // A different edit each run, so each finds exactly one service that no earlier run built.
     const restore = mode === 'synth-warm-one-changed' ? changeOneService(project, `run-${i}`) : undefined;
     const entriesBefore = cacheEntries(cache.GITOPS_SYNTH_KUSTOMIZE_CACHE_DIR);
     settleDisk();
     try {
-      runs.push(measureOnce(CHILD_MODE[mode], project, out, dump, options.cpuProf && join(options.cpuProf, String(services), mode), CHILD_MODE[mode] === 'synth' ? { ...cache, ...renderCache } : renderCache));
+      runs.push(
+        measureOnce(
+          CHILD_MODE[mode],
+          project,
+          out,
+          dump,
+          options.cpuProf && join(options.cpuProf, String(services), mode),
+          CHILD_MODE[mode] === 'synth' ? { ...cache, ...renderCache } : renderCache,
+        ),
+      );
     } finally {
       restore?.();
     }
-    if (CHILD_MODE[mode] === 'synth') built.push([...cacheEntries(cache.GITOPS_SYNTH_KUSTOMIZE_CACHE_DIR)].filter((key) => !entriesBefore.has(key)).length);
+    if (CHILD_MODE[mode] === 'synth')
+      built.push(
+        [...cacheEntries(cache.GITOPS_SYNTH_KUSTOMIZE_CACHE_DIR)].filter((key) => !entriesBefore.has(key)).length,
+      );
   }
   const median = [...runs].sort((a, b) => a.wallMs - b.wallMs)[Math.floor(runs.length / 2)]!;
   return {
@@ -187,7 +231,11 @@ function cacheEntries(dir: string): Set<string> {
   const keys = new Set<string>();
   if (!existsSync(dir)) return keys;
   for (const e of readdirSync(dir, { recursive: true, withFileTypes: true })) {
-    if (e.isFile() && e.name.endsWith('.v8')) for (const key of (deserialize(readFileSync(join(e.parentPath, e.name))) as { entries: Map<string, unknown> }).entries.keys()) keys.add(key);
+    if (e.isFile() && e.name.endsWith('.v8'))
+      for (const key of (
+        deserialize(readFileSync(join(e.parentPath, e.name))) as { entries: Map<string, unknown> }
+      ).entries.keys())
+        keys.add(key);
   }
   return keys;
 }
@@ -224,8 +272,13 @@ const ratio = (a: number, b: number | undefined) => (b ? `${(a / b).toFixed(2)}�
 
 function table(headers: string[], rows: string[][]): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => `| ${cells.map((c, i) => (i === 0 || i === 1 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`;
-  return [line(headers), `|${widths.map((w, i) => (i < 2 ? `${'-'.repeat(w + 2)}` : `${'-'.repeat(w + 1)}:`)).join('|')}|`, ...rows.map(line)].join('\n');
+  const line = (cells: string[]) =>
+    `| ${cells.map((c, i) => (i === 0 || i === 1 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`;
+  return [
+    line(headers),
+    `|${widths.map((w, i) => (i < 2 ? `${'-'.repeat(w + 2)}` : `${'-'.repeat(w + 1)}:`)).join('|')}|`,
+    ...rows.map(line),
+  ].join('\n');
 }
 
 function report(results: Measurement[], options: Options, checks: string[]): string {
@@ -244,10 +297,25 @@ function report(results: Measurement[], options: Options, checks: string[]): str
       const floor = find(n, 'floor');
       const libraryFloor = find(n, 'floor-yaml-library');
       const oneApp = find(n, 'cdk8s-one-app');
-      rows.push([`${n} × ${r.environments}`, MODE_LABELS[m], s(r.wallMs), s(r.cpuMs), `${r.peakRssMiB.toFixed(0)} MiB`, ratio(r.wallMs, floor?.wallMs), ratio(r.wallMs, libraryFloor?.wallMs), ratio(r.wallMs, oneApp?.wallMs)]);
+      rows.push([
+        `${n} × ${r.environments}`,
+        MODE_LABELS[m],
+        s(r.wallMs),
+        s(r.cpuMs),
+        `${r.peakRssMiB.toFixed(0)} MiB`,
+        ratio(r.wallMs, floor?.wallMs),
+        ratio(r.wallMs, libraryFloor?.wallMs),
+        ratio(r.wallMs, oneApp?.wallMs),
+      ]);
     }
   }
-  out.push(table(['services × envs', 'mode', 'wall', 'CPU', 'peak RSS', '× floor', '× yaml-library floor', '× cdk8s one App'], rows), '');
+  out.push(
+    table(
+      ['services × envs', 'mode', 'wall', 'CPU', 'peak RSS', '× floor', '× yaml-library floor', '× cdk8s one App'],
+      rows,
+    ),
+    '',
+  );
 
   // Linear growth: each added service×env costs the same at every size (startup makes the first step look cheaper).
   const steps = options.sizes.slice(1).map((b, i) => [options.sizes[i]!, b] as const);
@@ -266,15 +334,39 @@ function report(results: Measurement[], options: Options, checks: string[]): str
     growth.push([MODE_LABELS[m], ...factors, ...marginals.map((x) => `${x.toFixed(2)} ms`), last]);
   }
   if (growth.length) {
-    const heads = ['mode', ...steps.map(([a, b]) => `wall ${a}→${b}`), ...steps.map(([a, b]) => `per added svc×env ${a}→${b}`), 'last/previous'];
-    out.push('Growth: wall-time factor per step; wall time each added service×environment costs; a last/previous ratio near 1× means linear.', '', table(heads, growth), '');
+    const heads = [
+      'mode',
+      ...steps.map(([a, b]) => `wall ${a}→${b}`),
+      ...steps.map(([a, b]) => `per added svc×env ${a}→${b}`),
+      'last/previous',
+    ];
+    out.push(
+      'Growth: wall-time factor per step; wall time each added service×environment costs; a last/previous ratio near 1× means linear.',
+      '',
+      table(heads, growth),
+      '',
+    );
   }
 
   const phaseRows: string[][] = [];
-  for (const r of results.filter((x) => CHILD_MODE[x.mode] === 'synth' || x.mode === 'synth-no-kustomize' || x.mode === 'cdk8s-one-app')) {
-    phaseRows.push([`${r.services} × ${r.environments}`, MODE_LABELS[r.mode], Object.entries(r.phases).map(([k, v]) => `${k} ${Math.round(v)}`).join(', ')]);
+  for (const r of results.filter(
+    (x) => CHILD_MODE[x.mode] === 'synth' || x.mode === 'synth-no-kustomize' || x.mode === 'cdk8s-one-app',
+  )) {
+    phaseRows.push([
+      `${r.services} × ${r.environments}`,
+      MODE_LABELS[r.mode],
+      Object.entries(r.phases)
+        .map(([k, v]) => `${k} ${Math.round(v)}`)
+        .join(', '),
+    ]);
   }
-  if (phaseRows.length) out.push('Where the time goes (ms inside the process; module loading and process start are the rest of the wall time):', '', table(['services × envs', 'mode', 'stages'], phaseRows), '');
+  if (phaseRows.length)
+    out.push(
+      'Where the time goes (ms inside the process; module loading and process start are the rest of the wall time):',
+      '',
+      table(['services × envs', 'mode', 'stages'], phaseRows),
+      '',
+    );
   out.push(...checks);
   return out.join('\n');
 }
@@ -292,16 +384,25 @@ function benchSize(n: number, dir: string, options: Options, results: Measuremen
     const r = measure(m, n, dir, dump, options);
     results.push(r);
     process.stderr.write(` ${s(r.wallMs)}\n`);
-    if (r.kustomizeBuilt) checks.push(`${n} × ${BENCH_ENVIRONMENTS.length}: ${MODE_LABELS[m]}: kubectl kustomize built ${r.kustomizeBuilt.join(', ')} folders (per run).`);
+    if (r.kustomizeBuilt)
+      checks.push(
+        `${n} × ${BENCH_ENVIRONMENTS.length}: ${MODE_LABELS[m]}: kubectl kustomize built ${r.kustomizeBuilt.join(', ')} folders (per run).`,
+      );
     if (m === 'synth-warm') {
       // Built from the cache or not, synth writes the same bytes.
       const sameWarm = sameTree(join(dir, 'out-synth-0'), join(dir, 'out-synth-no-kustomize-0'));
-      checks.push(`${n} × ${BENCH_ENVIRONMENTS.length}: the warm synth wrote ${sameWarm ? 'the same bytes as' : 'DIFFERENT bytes from'} the synth without kustomize.`);
+      checks.push(
+        `${n} × ${BENCH_ENVIRONMENTS.length}: the warm synth wrote ${sameWarm ? 'the same bytes as' : 'DIFFERENT bytes from'} the synth without kustomize.`,
+      );
       if (!sameWarm) process.exitCode = 1;
     }
   }
-  const same = ['floor', 'floor-yaml-library'].every((m) => sameTree(join(dir, `out-${m}-0`), join(dir, 'out-synth-no-kustomize-0')));
-  checks.push(`${n} × ${BENCH_ENVIRONMENTS.length}: both floors wrote ${same ? 'the same bytes as' : 'DIFFERENT bytes from'} gitops-synth (${results.find((r) => r.services === n && r.mode === 'floor')!.files} files).`);
+  const same = ['floor', 'floor-yaml-library'].every((m) =>
+    sameTree(join(dir, `out-${m}-0`), join(dir, 'out-synth-no-kustomize-0')),
+  );
+  checks.push(
+    `${n} × ${BENCH_ENVIRONMENTS.length}: both floors wrote ${same ? 'the same bytes as' : 'DIFFERENT bytes from'} gitops-synth (${results.find((r) => r.services === n && r.mode === 'floor')!.files} files).`,
+  );
   if (!same) process.exitCode = 1;
 }
 
@@ -325,11 +426,16 @@ async function main(): Promise<void> {
       else rmSync(dir, { recursive: true, force: true });
     }
   }
-  checks.push(`Total bench time ${s(performance.now() - started)}.${options.cpuProf ? ` CPU profiles in ${options.cpuProf}/<size>/<mode>/.` : ''}`);
+  checks.push(
+    `Total bench time ${s(performance.now() - started)}.${options.cpuProf ? ` CPU profiles in ${options.cpuProf}/<size>/<mode>/.` : ''}`,
+  );
   process.stdout.write(`${report(results, options, checks)}\n`);
   if (options.json) {
     mkdirSync(dirname(options.json), { recursive: true });
-    writeFileSync(options.json, `${JSON.stringify({ node: process.version, cpus: availableParallelism(), runs: options.runs, results }, null, 2)}\n`);
+    writeFileSync(
+      options.json,
+      `${JSON.stringify({ node: process.version, cpus: availableParallelism(), runs: options.runs, results }, null, 2)}\n`,
+    );
   }
 }
 

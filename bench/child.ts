@@ -48,7 +48,8 @@ export type ChildMode = (typeof MODES)[number];
 
 async function main(): Promise<void> {
   const [mode, project, out, dump] = process.argv.slice(2) as [ChildMode, string, string, string];
-  if (!MODES.includes(mode) || !project || !out || !dump) throw new Error(`usage: child.js <${MODES.join('|')}> <project> <out> <objects.json>`);
+  if (!MODES.includes(mode) || !project || !out || !dump)
+    throw new Error(`usage: child.js <${MODES.join('|')}> <project> <out> <objects.json>`);
   const phases: Record<string, number> = {};
   let files = 0;
   const timer = () => {
@@ -62,7 +63,12 @@ async function main(): Promise<void> {
 
   if (mode === 'synth' || mode === 'synth-no-kustomize') {
     const { synth } = await import('../src/pipeline/pipeline.js');
-    const result = await synth({ projectDir: project, outDir: out, kustomize: mode === 'synth', onPhase: (p, ms) => (phases[p] = (phases[p] ?? 0) + ms) });
+    const result = await synth({
+      projectDir: project,
+      outDir: out,
+      kustomize: mode === 'synth',
+      onPhase: (p, ms) => (phases[p] = (phases[p] ?? 0) + ms),
+    });
     files = result.files;
   } else if (mode === 'cdk8s-one-app') {
     const { App, Chart } = await import('cdk8s');
@@ -76,7 +82,10 @@ async function main(): Promise<void> {
     for (const env of resolved.environments) {
       for (const svc of resolved.services.get(env.name) ?? []) {
         // "_" cannot occur in environment or service names, so the ids never clash.
-        const chart = new Chart(app, `${env.name}_${svc.name}`, { namespace: env.namespace, disableResourceNameHashes: true });
+        const chart = new Chart(app, `${env.name}_${svc.name}`, {
+          namespace: env.namespace,
+          disableResourceNameHashes: true,
+        });
         new ServiceStack(chart, 'Stack', { service: svc });
         files++;
       }
@@ -89,7 +98,12 @@ async function main(): Promise<void> {
     const { stringify } = await import('yaml');
     const libraryYaml = (value: unknown, header?: string): string => {
       const body = stringify(canonical(value), { lineWidth: 0, minContentWidth: 0, aliasDuplicateObjects: false });
-      return header ? `${header.split('\n').map((l) => `# ${l}`.trimEnd()).join('\n')}\n${body}` : body;
+      return header
+        ? `${header
+            .split('\n')
+            .map((l) => `# ${l}`.trimEnd())
+            .join('\n')}\n${body}`
+        : body;
     };
     const toYaml = mode === 'floor' ? fastYaml : libraryYaml;
     const phase = timer();
@@ -97,7 +111,8 @@ async function main(): Promise<void> {
     phase('read');
     const made = new Set<string>();
     for (const e of entries) {
-      const content = e.format === 'yaml' ? toYaml(e.value, e.header) : e.format === 'json' ? toJson(e.value) : (e.value as string);
+      const content =
+        e.format === 'yaml' ? toYaml(e.value, e.header) : e.format === 'json' ? toJson(e.value) : (e.value as string);
       const target = join(out, e.path);
       const dir = dirname(target);
       if (!made.has(dir)) {
@@ -113,7 +128,12 @@ async function main(): Promise<void> {
   }
 
   const usage = process.resourceUsage();
-  const report: ChildReport = { maxRssKiB: usage.maxRSS, cpuMs: (usage.userCPUTime + usage.systemCPUTime) / 1000, phases, files };
+  const report: ChildReport = {
+    maxRssKiB: usage.maxRSS,
+    cpuMs: (usage.userCPUTime + usage.systemCPUTime) / 1000,
+    phases,
+    files,
+  };
   process.stdout.write(`${JSON.stringify(report)}\n`);
 }
 
@@ -135,7 +155,12 @@ async function dumpObjects(project: string, dump: string): Promise<number> {
         const lines = content.split('\n');
         const headerLines: string[] = [];
         while (lines[0]?.startsWith('#')) headerLines.push(lines.shift()!.replace(/^# ?/, ''));
-        entries.push({ path, format: 'yaml', header: headerLines.length ? headerLines.join('\n') : undefined, value: objects.get(path) ?? parse(lines.join('\n')) });
+        entries.push({
+          path,
+          format: 'yaml',
+          header: headerLines.length ? headerLines.join('\n') : undefined,
+          value: objects.get(path) ?? parse(lines.join('\n')),
+        });
       } else {
         entries.push({ path, format: 'text', value: content });
       }

@@ -44,7 +44,12 @@ function picker(random: () => number): Picker {
 }
 
 const CPU = ['50m', '100m', '250m', '500m'];
-const MEMORY = [['128Mi', '256Mi'], ['256Mi', '512Mi'], ['512Mi', '1Gi'], ['1Gi', '2Gi']] as const;
+const MEMORY = [
+  ['128Mi', '256Mi'],
+  ['256Mi', '512Mi'],
+  ['512Mi', '1Gi'],
+  ['1Gi', '2Gi'],
+] as const;
 
 function resources(r: Picker): Spec {
   const [request, limit] = r.pick(MEMORY);
@@ -76,10 +81,18 @@ function group(g: number, r: Picker): [string, Spec][] {
       env: { POSTGRES_DB: p, POSTGRES_USER: p },
       secretEnv: { POSTGRES_PASSWORD: { secret: `${db}-credentials`, key: 'password' } },
       volumes: [{ name: 'data', mountPath: '/var/lib/postgresql', size: `${r.int(5, 20)}Gi` }],
-      probes: { readiness: { exec: ['pg_isready', '--username', p], periodSeconds: 10 }, liveness: { tcp: 'postgres', periodSeconds: 20 } },
+      probes: {
+        readiness: { exec: ['pg_isready', '--username', p], periodSeconds: 10 },
+        liveness: { tcp: 'postgres', periodSeconds: 20 },
+      },
       securityContext: { runAsUser: 999, runAsGroup: 999, fsGroup: 999 },
       resources: { requests: { memory: '256Mi' }, limits: { memory: '512Mi' } },
-      environments: { prod: { volumes: [{ name: 'data', mountPath: '/var/lib/postgresql', size: `${r.int(50, 200)}Gi` }], resources: resources(r) } },
+      environments: {
+        prod: {
+          volumes: [{ name: 'data', mountPath: '/var/lib/postgresql', size: `${r.int(50, 200)}Gi` }],
+          resources: resources(r),
+        },
+      },
     },
   ]);
 
@@ -95,7 +108,10 @@ function group(g: number, r: Picker): [string, Spec][] {
           env: { RABBITMQ_DEFAULT_USER: p, RABBITMQ_DEFAULT_VHOST: p },
           secretEnv: { RABBITMQ_DEFAULT_PASS: { secret: `${queue}-credentials`, key: 'password' } },
           volumes: [{ name: 'data', mountPath: '/var/lib/rabbitmq', size: '5Gi' }],
-          probes: { readiness: { tcp: 'amqp', periodSeconds: 10 }, liveness: { exec: ['rabbitmq-diagnostics', '--quiet', 'ping'], periodSeconds: 30, timeoutSeconds: 15 } },
+          probes: {
+            readiness: { tcp: 'amqp', periodSeconds: 10 },
+            liveness: { exec: ['rabbitmq-diagnostics', '--quiet', 'ping'], periodSeconds: 30, timeoutSeconds: 15 },
+          },
           securityContext: { runAsUser: 999, runAsGroup: 999, fsGroup: 999 },
           resources: { requests: { memory: '256Mi' }, limits: { memory: '512Mi' } },
         }
@@ -110,7 +126,9 @@ function group(g: number, r: Picker): [string, Spec][] {
           securityContext: { runAsUser: 999, runAsGroup: 999, fsGroup: 999 },
         },
   ]);
-  const brokerUrl = rabbit ? `amqp://${p}:$(BROKER_PASSWORD)@\${service:${queue}}:5672/${p}` : `redis://\${service:${queue}}:6379/0`;
+  const brokerUrl = rabbit
+    ? `amqp://${p}:$(BROKER_PASSWORD)@\${service:${queue}}:5672/${p}`
+    : `redis://\${service:${queue}}:6379/0`;
   const brokerSecret = rabbit ? { BROKER_PASSWORD: { secret: `${queue}-credentials`, key: 'password' } } : {};
   const dbEnv = { DATABASE_HOST: `\${service:${db}}`, DATABASE_NAME: p, DATABASE_USER: p, BROKER_URL: brokerUrl };
   const dbSecret = { DATABASE_PASSWORD: { secret: `${db}-credentials`, key: 'password' }, ...brokerSecret };
@@ -126,14 +144,28 @@ function group(g: number, r: Picker): [string, Spec][] {
       expose: { subdomain: api },
       command: ['gunicorn'],
       args: ['app.wsgi', '--bind', '0.0.0.0:8000', '--workers', String(r.int(2, 8))],
-      env: { ...dbEnv, ALLOWED_HOSTS: `${api}.\${env:domain}`, PUBLIC_URL: `https://${api}.\${env:domain}`, ENVIRONMENT: '${env:name}', UPLOADS_DIR: '/srv/uploads' },
+      env: {
+        ...dbEnv,
+        ALLOWED_HOSTS: `${api}.\${env:domain}`,
+        PUBLIC_URL: `https://${api}.\${env:domain}`,
+        ENVIRONMENT: '${env:name}',
+        UPLOADS_DIR: '/srv/uploads',
+      },
       secretEnv: { ...dbSecret, APP_SECRET_KEY: { secret: `${api}-secrets`, key: 'secret-key' } },
-      volumes: [{ name: 'uploads', mountPath: '/srv/uploads', size: `${r.int(10, 50)}Gi`, accessMode: 'ReadWriteMany' }],
+      volumes: [
+        { name: 'uploads', mountPath: '/srv/uploads', size: `${r.int(10, 50)}Gi`, accessMode: 'ReadWriteMany' },
+      ],
       probes: { readiness: { http: '/healthz/ready' }, liveness: { http: '/healthz/live', periodSeconds: 20 } },
       migrations: { command: ['python', 'manage.py', 'migrate', '--noinput'] },
       dependsOn: [db, queue],
       securityContext: { runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000 },
-      environments: { prod: { image: apiImage.prod, autoscaling: { minReplicas: 2, maxReplicas: r.int(4, 20), targetCPUUtilization: 70 }, resources: resources(r) } },
+      environments: {
+        prod: {
+          image: apiImage.prod,
+          autoscaling: { minReplicas: 2, maxReplicas: r.int(4, 20), targetCPUUtilization: 70 },
+          resources: resources(r),
+        },
+      },
     },
   ]);
 
@@ -147,7 +179,9 @@ function group(g: number, r: Picker): [string, Spec][] {
       env: { ...dbEnv, UPLOADS_DIR: '/srv/uploads' },
       secretEnv: { ...dbSecret },
       volumes: [{ name: 'uploads', mountPath: '/srv/uploads', from: api }],
-      probes: { liveness: { exec: ['celery', '--app', 'app', 'inspect', 'ping'], periodSeconds: 60, timeoutSeconds: 15 } },
+      probes: {
+        liveness: { exec: ['celery', '--app', 'app', 'inspect', 'ping'], periodSeconds: 60, timeoutSeconds: 15 },
+      },
       dependsOn: [db, queue],
       securityContext: { runAsUser: 1000, runAsGroup: 1000 },
       environments: { prod: { image: apiImage.prod, replicas: r.int(2, 6) } },
@@ -194,7 +228,14 @@ function group(g: number, r: Picker): [string, Spec][] {
     const spec: Spec = {
       component: r.pick(['backend', 'search', 'billing', 'notifications', 'reports']),
       image: image.base,
-      ...(withMetrics ? { ports: [{ name: 'http', port: 8080 }, { name: 'metrics', port: 9090 }] } : { port: 8080 }),
+      ...(withMetrics
+        ? {
+            ports: [
+              { name: 'http', port: 8080 },
+              { name: 'metrics', port: 9090 },
+            ],
+          }
+        : { port: 8080 }),
       env: {
         LOG_LEVEL: r.pick(['info', 'debug', 'warning']),
         API_BASE: `http://\${service:${api}}:8000`,
@@ -203,12 +244,26 @@ function group(g: number, r: Picker): [string, Spec][] {
         WORKERS: r.int(1, 16),
         FEATURE_FLAGS: r.pick(['', 'beta', 'beta,new-ui']),
       },
-      secretEnv: { DATABASE_PASSWORD: { secret: `${db}-credentials`, key: 'password' }, [`SVC${i}_API_TOKEN`]: { secret: `${name}-secrets`, key: 'api-token' } },
-      probes: { readiness: { http: '/ready' }, liveness: { http: '/live', periodSeconds: r.pick([10, 20, 30]) }, ...(r.chance(0.3) ? { startup: { http: '/ready', failureThreshold: 30 } } : {}) },
+      secretEnv: {
+        DATABASE_PASSWORD: { secret: `${db}-credentials`, key: 'password' },
+        [`SVC${i}_API_TOKEN`]: { secret: `${name}-secrets`, key: 'api-token' },
+      },
+      probes: {
+        readiness: { http: '/ready' },
+        liveness: { http: '/live', periodSeconds: r.pick([10, 20, 30]) },
+        ...(r.chance(0.3) ? { startup: { http: '/ready', failureThreshold: 30 } } : {}),
+      },
       dependsOn: r.chance(0.5) ? [db, api] : [db],
       resources: resources(r),
       securityContext: { runAsUser: 1000, runAsGroup: 1000 },
-      environments: { prod: { image: image.prod, ...(r.chance(0.4) ? { autoscaling: { minReplicas: 2, maxReplicas: r.int(3, 12), targetCPUUtilization: r.pick([60, 70, 80]) } } : { replicas: r.int(1, 3) }) } },
+      environments: {
+        prod: {
+          image: image.prod,
+          ...(r.chance(0.4)
+            ? { autoscaling: { minReplicas: 2, maxReplicas: r.int(3, 12), targetCPUUtilization: r.pick([60, 70, 80]) } }
+            : { replicas: r.int(1, 3) }),
+        },
+      },
     };
     if (r.chance(0.3)) spec.expose = { subdomain: name, path: '/' };
     if (r.chance(0.3)) spec.migrations = { command: ['./migrate'], args: ['--to', 'latest'] };
@@ -235,7 +290,10 @@ export function generateStack(dir: string, services: number, seed = 20_240_601):
     }
   }
   // An explicit repository, so the Argo CD layer renders without a git remote.
-  writeFileSync(join(envs, '_settings.yaml'), `${HEADER}project: bench\nrepository:\n  url: https://github.com/bench/bench-deploy.git\n`);
+  writeFileSync(
+    join(envs, '_settings.yaml'),
+    `${HEADER}project: bench\nrepository:\n  url: https://github.com/bench/bench-deploy.git\n`,
+  );
   const env = (name: string, domain: string, policy: Spec, defaults: Spec): Spec => ({
     namespace: `bench-${name}`,
     domain,
@@ -247,11 +305,27 @@ export function generateStack(dir: string, services: number, seed = 20_240_601):
   });
   writeFileSync(
     join(envs, 'stage.yaml'),
-    HEADER + stringify(env('stage', 'stage.bench.example.com', { strategy: 'newest-build' }, { replicas: 1, resources: { requests: { cpu: '50m', memory: '128Mi' }, limits: { memory: '256Mi' } } })),
+    HEADER +
+      stringify(
+        env(
+          'stage',
+          'stage.bench.example.com',
+          { strategy: 'newest-build' },
+          { replicas: 1, resources: { requests: { cpu: '50m', memory: '128Mi' }, limits: { memory: '256Mi' } } },
+        ),
+      ),
   );
   writeFileSync(
     join(envs, 'prod.yaml'),
-    HEADER + stringify(env('prod', 'bench.example.com', { strategy: 'semver', constraint: '^1.0' }, { replicas: 1, resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { memory: '512Mi' } } })),
+    HEADER +
+      stringify(
+        env(
+          'prod',
+          'bench.example.com',
+          { strategy: 'semver', constraint: '^1.0' },
+          { replicas: 1, resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { memory: '512Mi' } } },
+        ),
+      ),
   );
 }
 

@@ -72,11 +72,19 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   const edges = folderImports();
   const cycles = folderCycles(edges);
   if (process.argv.includes('--json')) {
-    const json = Object.fromEntries([...edges].sort().map(([f, m]) => [f, Object.fromEntries([...m].sort().map(([t, files]) => [t, [...files].sort()]))]));
+    const json = Object.fromEntries(
+      [...edges]
+        .sort()
+        .map(([f, m]) => [f, Object.fromEntries([...m].sort().map(([t, files]) => [t, [...files].sort()]))]),
+    );
     process.stdout.write(`${JSON.stringify({ imports: json, cycles }, null, 2)}\n`);
   } else {
-    for (const [from, m] of [...edges].sort()) for (const [to, files] of [...m].sort()) process.stdout.write(`${from} -> ${to} (${files.size} file${files.size === 1 ? '' : 's'})\n`);
-    process.stdout.write(cycles.length ? cycles.map((c) => `cycle: ${c.join(' <-> ')}\n`).join('') : 'no cycles between src/ folders\n');
+    for (const [from, m] of [...edges].sort())
+      for (const [to, files] of [...m].sort())
+        process.stdout.write(`${from} -> ${to} (${files.size} file${files.size === 1 ? '' : 's'})\n`);
+    process.stdout.write(
+      cycles.length ? cycles.map((c) => `cycle: ${c.join(' <-> ')}\n`).join('') : 'no cycles between src/ folders\n',
+    );
   }
   process.exitCode = cycles.length ? 1 : 0;
 }

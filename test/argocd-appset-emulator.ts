@@ -19,7 +19,6 @@ import { parse } from 'yaml';
  *   merge, null deletes, lists replace: the Application type has no merge keys).
  */
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- template data is arbitrary JSON
 type Json = any;
 
 export class TemplateError extends Error {}
@@ -105,7 +104,8 @@ function words(command: string): string[] {
 function field(data: Json, path: string): Json {
   let v = data;
   for (const key of path.split('.').filter(Boolean)) {
-    if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new TemplateError(`can't evaluate field ${key} in ${JSON.stringify(v)}`);
+    if (v === null || typeof v !== 'object' || Array.isArray(v))
+      throw new TemplateError(`can't evaluate field ${key} in ${JSON.stringify(v)}`);
     if (!(key in v)) throw new TemplateError(`map has no entry for key "${key}" (missingkey=error)`);
     v = v[key];
   }
@@ -182,7 +182,10 @@ export function renderGoTemplate(template: string, data: Json): string {
 function renderStrings(value: Json, params: Json): Json {
   if (typeof value === 'string') return value.includes('{{') ? renderGoTemplate(value, params) : value;
   if (Array.isArray(value)) return value.map((v) => renderStrings(v, params));
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [renderStrings(k, params), renderStrings(v, params)]));
+  if (value && typeof value === 'object')
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [renderStrings(k, params), renderStrings(v, params)]),
+    );
   return value;
 }
 
@@ -199,7 +202,12 @@ export function strategicMerge(original: Json, patch: Json): Json {
 
 /** Pattern of a git files generator as a regular expression; `greedy` is the default globbing, where `*` also matches `/`. */
 export function filesPattern(pattern: string, greedy: boolean): RegExp {
-  const re = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*\*/g, '\u0000').replace(/\*/g, greedy ? '.*' : '[^/]*').replace(/\u0000/g, '.*').replace(/\?/g, '[^/]');
+  const re = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*\*/g, '\u0000')
+    .replace(/\*/g, greedy ? '.*' : '[^/]*')
+    .replace(/\u0000/g, '.*')
+    .replace(/\?/g, '[^/]');
   return new RegExp(`^${re}$`);
 }
 

@@ -24,7 +24,6 @@ export function haveCrds(): boolean {
   return Object.values(CRD_FILES).every((f) => existsSync(join(CRD_DIR, f)));
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- OpenAPI schemas and objects are arbitrary JSON
 type Json = any;
 
 export function crdSchema(kind: string): Json {
@@ -59,16 +58,20 @@ export function crdProblems(schema: Json, value: Json, path = ''): string[] {
     (type === 'integer' && Number.isInteger(value)) ||
     (type === 'number' && typeof value === 'number');
   if (!typeOk) return [`${at}: expected ${type}, got ${JSON.stringify(value)}`];
-  if (schema.enum && !schema.enum.includes(value)) problems.push(`${at}: ${JSON.stringify(value)} is not one of ${schema.enum.join(', ')}`);
-  if (type === 'array') value.forEach((v: Json, i: number) => problems.push(...crdProblems(schema.items, v, `${path}[${i}]`)));
+  if (schema.enum && !schema.enum.includes(value))
+    problems.push(`${at}: ${JSON.stringify(value)} is not one of ${schema.enum.join(', ')}`);
+  if (type === 'array')
+    value.forEach((v: Json, i: number) => problems.push(...crdProblems(schema.items, v, `${path}[${i}]`)));
   if (type === 'object') {
     for (const r of schema.required ?? []) if (!(r in value)) problems.push(`${at}: missing required field ${r}`);
     for (const [k, v] of Object.entries(value)) {
       const sub = `${path ? `${path}.` : ''}${k}`;
       if (path === '' && k === 'metadata') continue;
       if (schema.properties?.[k]) problems.push(...crdProblems(schema.properties[k], v, sub));
-      else if (schema.additionalProperties && typeof schema.additionalProperties === 'object') problems.push(...crdProblems(schema.additionalProperties, v, sub));
-      else if (schema.properties || schema.additionalProperties === false) problems.push(`${sub}: field not declared in the CRD`);
+      else if (schema.additionalProperties && typeof schema.additionalProperties === 'object')
+        problems.push(...crdProblems(schema.additionalProperties, v, sub));
+      else if (schema.properties || schema.additionalProperties === false)
+        problems.push(`${sub}: field not declared in the CRD`);
     }
   }
   return problems;

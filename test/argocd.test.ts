@@ -10,12 +10,29 @@ import { tagAllowed } from '../src/resolve/image-tags.js';
 import { SpecError } from '../src/spec/errors.js';
 import { synth } from '../src/pipeline/pipeline.js';
 import { KUBERNETES_KINDS, SchemaValidator } from '../src/validate/schemas.js';
-import { filesPattern, generateApplication, generateApplications, gitFilesParams, repositoryFiles, TemplateError } from './argocd-appset-emulator.js';
+import {
+  filesPattern,
+  generateApplication,
+  generateApplications,
+  gitFilesParams,
+  repositoryFiles,
+  TemplateError,
+} from './argocd-appset-emulator.js';
 import { crdProblems, crdSchema, crdSchemaReader, haveCrds } from './argocd-crd-check.js';
 import { copyExample, REPO, runCli, snapshotTree, tempDir } from './helpers.js';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests walk arbitrary object shapes
-type Obj = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string>; finalizers?: string[] }; [key: string]: any };
+type Obj = {
+  apiVersion: string;
+  kind: string;
+  metadata: {
+    name: string;
+    namespace?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    finalizers?: string[];
+  };
+  [key: string]: any;
+};
 
 const REPO_URL = 'https://github.com/acme-shop/shop-deploy.git';
 const REPO_PATH = 'dist';
@@ -50,7 +67,12 @@ function applications(out: string): Obj[] {
 
 /** Go's filepath.Match for names without "/". */
 function globMatch(pattern: string, name: string): boolean {
-  return new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`).test(name);
+  return new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+  ).test(name);
 }
 
 /** Whether an ImageUpdater selects an Application (namePattern and label selector of any of its refs). */
@@ -86,7 +108,8 @@ let suite: string;
 let example: string;
 beforeAll(async () => {
   suite = mkdtempSync(join(tmpdir(), 'gitops-synth-argocd-'));
-  for (const part of ['apps', 'environments']) cpSync(join(REPO, part), join(suite, 'project', part), { recursive: true });
+  for (const part of ['apps', 'environments'])
+    cpSync(join(REPO, part), join(suite, 'project', part), { recursive: true });
   example = join(suite, 'dist');
   await synth({ projectDir: join(suite, 'project'), outDir: example });
 });
@@ -109,7 +132,8 @@ describe('dist/argocd/ of the example', () => {
       'imageupdater-stage.yaml',
       'ingress-argocd-server.yaml',
     ]);
-    for (const o of Object.values(argoObjects(example))) expect(o.metadata.namespace, `${o.kind} ${o.metadata.name}`).toBe('argocd');
+    for (const o of Object.values(argoObjects(example)))
+      expect(o.metadata.namespace, `${o.kind} ${o.metadata.name}`).toBe('argocd');
   });
 
   it('passes the Argo CD, Kubernetes and ImageUpdater schemas, and so does every Application the ApplicationSets generate', async () => {
@@ -119,12 +143,19 @@ describe('dist/argocd/ of the example', () => {
     for (const o of objects) expect(validator.validate(o), `${o.kind} ${o.metadata.name}`).toEqual([]);
   });
 
-  it.skipIf(!haveCrds())('uses only fields the Argo CD v3.5.1 and Image Updater v1.3.0 CRDs declare, with their types and enums', () => {
-    const objects = [...Object.values(argoObjects(example)), ...applications(example)].filter((o) => o.kind !== 'ConfigMap' && o.kind !== 'Ingress');
-    expect(new Set(objects.map((o) => o.kind))).toEqual(new Set(['Application', 'ApplicationSet', 'AppProject', 'ImageUpdater']));
-    const schemaOf = crdSchemaReader();
-    for (const o of objects) expect(crdProblems(schemaOf(o.kind), o), `${o.kind} ${o.metadata.name}`).toEqual([]);
-  });
+  it.skipIf(!haveCrds())(
+    'uses only fields the Argo CD v3.5.1 and Image Updater v1.3.0 CRDs declare, with their types and enums',
+    () => {
+      const objects = [...Object.values(argoObjects(example)), ...applications(example)].filter(
+        (o) => o.kind !== 'ConfigMap' && o.kind !== 'Ingress',
+      );
+      expect(new Set(objects.map((o) => o.kind))).toEqual(
+        new Set(['Application', 'ApplicationSet', 'AppProject', 'ImageUpdater']),
+      );
+      const schemaOf = crdSchemaReader();
+      for (const o of objects) expect(crdProblems(schemaOf(o.kind), o), `${o.kind} ${o.metadata.name}`).toEqual([]);
+    },
+  );
 
   it('renders byte-identical output twice', async () => {
     const again = join(suite, 'again');
@@ -142,7 +173,9 @@ describe('ApplicationSets', () => {
       expect(s.spec.goTemplateOptions).toEqual(['missingkey=error']);
       expect(s.spec.syncPolicy).toEqual({ preserveResourcesOnDeletion: true, applicationsSync: 'create-update' });
       expect(s.spec.template.metadata.finalizers).toBeUndefined();
-      expect(s.spec.generators).toEqual([{ git: { repoURL: REPO_URL, revision: 'main', files: [{ path: `dist/${s.metadata.name}/*/app.json` }] } }]);
+      expect(s.spec.generators).toEqual([
+        { git: { repoURL: REPO_URL, revision: 'main', files: [{ path: `dist/${s.metadata.name}/*/app.json` }] } },
+      ]);
     }
     for (const app of applications(example)) expect(app.metadata.finalizers, app.metadata.name).toBeUndefined();
   });
@@ -151,7 +184,11 @@ describe('ApplicationSets', () => {
     const files = repositoryFiles(example, REPO_PATH);
     for (const env of ['stage', 'prod']) {
       const expected = SERVICES.map((s) => `dist/${env}/${s}/app.json`);
-      for (const greedy of [false, true]) expect(files.filter((f) => filesPattern(`dist/${env}/*/app.json`, greedy).test(f)), `${env}, greedy ${greedy}`).toEqual(expected);
+      for (const greedy of [false, true])
+        expect(
+          files.filter((f) => filesPattern(`dist/${env}/*/app.json`, greedy).test(f)),
+          `${env}, greedy ${greedy}`,
+        ).toEqual(expected);
     }
   });
 
@@ -159,7 +196,12 @@ describe('ApplicationSets', () => {
     const automated = { prune: true, selfHeal: true };
     const expected = (service: string, env: 'stage' | 'prod') => ({
       name: `${service}-${env}`,
-      labels: { 'app.kubernetes.io/managed-by': 'gitops-synth', 'app.kubernetes.io/part-of': 'shop', 'gitops-synth/environment': env, 'gitops-synth/service': service },
+      labels: {
+        'app.kubernetes.io/managed-by': 'gitops-synth',
+        'app.kubernetes.io/part-of': 'shop',
+        'gitops-synth/environment': env,
+        'gitops-synth/service': service,
+      },
       spec: {
         project: env,
         source: { repoURL: REPO_URL, targetRevision: 'main', path: `dist/${env}/${service}` },
@@ -173,17 +215,26 @@ describe('ApplicationSets', () => {
       },
     });
     const apps = applications(example);
-    expect(apps.map((a) => a.metadata.name).sort()).toEqual(['prod', 'stage'].flatMap((e) => SERVICES.map((s) => `${s}-${e}`)).sort());
+    expect(apps.map((a) => a.metadata.name).sort()).toEqual(
+      ['prod', 'stage'].flatMap((e) => SERVICES.map((s) => `${s}-${e}`)).sort(),
+    );
     for (const app of apps) {
-      const [service, env] = [app.metadata.labels!['gitops-synth/service']!, app.metadata.labels!['gitops-synth/environment'] as 'stage' | 'prod'];
-      expect({ name: app.metadata.name, labels: app.metadata.labels, spec: app.spec }, app.metadata.name).toEqual(expected(service, env));
+      const [service, env] = [
+        app.metadata.labels!['gitops-synth/service']!,
+        app.metadata.labels!['gitops-synth/environment'] as 'stage' | 'prod',
+      ];
+      expect({ name: app.metadata.name, labels: app.metadata.labels, spec: app.spec }, app.metadata.name).toEqual(
+        expected(service, env),
+      );
       expect(app.metadata.annotations, app.metadata.name).toBeUndefined();
     }
   });
 
   it("apply a service's sync override through templatePatch, leaving the other services with the environment's policy", async () => {
     const dir = copyExample();
-    edit(dir, 'apps/postgres.yaml', (s) => s.replace('environments:\n', 'environments:\n  stage:\n    sync: {automated: false}\n'));
+    edit(dir, 'apps/postgres.yaml', (s) =>
+      s.replace('environments:\n', 'environments:\n  stage:\n    sync: {automated: false}\n'),
+    );
     edit(dir, 'apps/rabbitmq.yaml', (s) => `${s}sync: {selfHeal: false}\n`);
     const out = join(dir, 'dist');
     await synth({ projectDir: dir, outDir: out, kustomize: false });
@@ -210,23 +261,49 @@ describe('image policies', () => {
     const objects = argoObjects(example);
     const stage = byName(objects, 'ImageUpdater', 'stage');
     const prod = byName(objects, 'ImageUpdater', 'prod');
-    expect(stage.spec.commonUpdateSettings).toEqual({ updateStrategy: 'newest-build', allowTags: 'regexp:^[0-9a-f]{7}$' });
-    expect(prod.spec.commonUpdateSettings).toEqual({ updateStrategy: 'semver', allowTags: 'regexp:^v?[0-9]+\\.[0-9]+\\.[0-9]+$' });
-    const images = (u: Obj) => u.spec.applicationRefs.map((r: { images: { imageName: string }[] }) => r.images[0]!.imageName);
+    expect(stage.spec.commonUpdateSettings).toEqual({
+      updateStrategy: 'newest-build',
+      allowTags: 'regexp:^[0-9a-f]{7}$',
+    });
+    expect(prod.spec.commonUpdateSettings).toEqual({
+      updateStrategy: 'semver',
+      allowTags: 'regexp:^v?[0-9]+\\.[0-9]+\\.[0-9]+$',
+    });
+    const images = (u: Obj) =>
+      u.spec.applicationRefs.map((r: { images: { imageName: string }[] }) => r.images[0]!.imageName);
     expect(images(stage)).toEqual(['ghcr.io/acme-shop/api', 'ghcr.io/acme-shop/frontend', 'ghcr.io/acme-shop/api']);
-    expect(images(prod)).toEqual(['ghcr.io/acme-shop/api:^1.4', 'ghcr.io/acme-shop/frontend:^1.4', 'ghcr.io/acme-shop/api:^1.4']);
+    expect(images(prod)).toEqual([
+      'ghcr.io/acme-shop/api:^1.4',
+      'ghcr.io/acme-shop/frontend:^1.4',
+      'ghcr.io/acme-shop/api:^1.4',
+    ]);
     // What the filters let through: a build sha never reaches prod, even an all-digit one.
     const prodTags = prod.spec.commonUpdateSettings.allowTags;
     expect(['1.4.3', 'v1.5.0'].map((t) => tagAllowed(t, prodTags))).toEqual([true, true]);
-    expect(['1234567', '3f9c2a1', '1.4.3-rc.1', 'latest'].map((t) => tagAllowed(t, prodTags))).toEqual([false, false, false, false]);
-    expect(['3f9c2a1', '1234567'].map((t) => tagAllowed(t, stage.spec.commonUpdateSettings.allowTags))).toEqual([true, true]);
-    expect(['1.4.3', '3f9c2a1b'].map((t) => tagAllowed(t, stage.spec.commonUpdateSettings.allowTags))).toEqual([false, false]);
+    expect(['1234567', '3f9c2a1', '1.4.3-rc.1', 'latest'].map((t) => tagAllowed(t, prodTags))).toEqual([
+      false,
+      false,
+      false,
+      false,
+    ]);
+    expect(['3f9c2a1', '1234567'].map((t) => tagAllowed(t, stage.spec.commonUpdateSettings.allowTags))).toEqual([
+      true,
+      true,
+    ]);
+    expect(['1.4.3', '3f9c2a1b'].map((t) => tagAllowed(t, stage.spec.commonUpdateSettings.allowTags))).toEqual([
+      false,
+      false,
+    ]);
   });
 
   it('write back through git to the devops branch, into the default .argocd-source-<app>.yaml', () => {
     for (const u of ofKind(argoObjects(example), 'ImageUpdater')) {
-      expect(u.spec.writeBackConfig).toEqual({ method: 'git:secret:argocd/devops-repo-creds', gitConfig: { repository: REPO_URL, branch: 'main' } });
-      for (const ref of u.spec.applicationRefs) expect(ref.images[0].manifestTargets).toEqual({ kustomize: { name: ref.images[0].imageName.split(':')[0] } });
+      expect(u.spec.writeBackConfig).toEqual({
+        method: 'git:secret:argocd/devops-repo-creds',
+        gitConfig: { repository: REPO_URL, branch: 'main' },
+      });
+      for (const ref of u.spec.applicationRefs)
+        expect(ref.images[0].manifestTargets).toEqual({ kustomize: { name: ref.images[0].imageName.split(':')[0] } });
     }
   });
 
@@ -234,7 +311,9 @@ describe('image policies', () => {
     const updaters = ofKind(argoObjects(example), 'ImageUpdater');
     for (const app of applications(example)) {
       const service = app.metadata.labels!['gitops-synth/service']!;
-      expect(updaters.filter((u) => selects(u, app)).length, app.metadata.name).toBe(AUTO_UPDATED.includes(service) ? 1 : 0);
+      expect(updaters.filter((u) => selects(u, app)).length, app.metadata.name).toBe(
+        AUTO_UPDATED.includes(service) ? 1 : 0,
+      );
     }
     for (const u of updaters) for (const ref of u.spec.applicationRefs) expect(ref.namePattern).not.toMatch(/[*?[]/);
   });
@@ -243,7 +322,11 @@ describe('image policies', () => {
 describe('imageUpdater: annotations', () => {
   async function renderWith(version: string): Promise<string> {
     const dir = copyExample();
-    edit(dir, 'environments/_settings.yaml', (s) => s.replace('imageUpdater: crd', 'imageUpdater: annotations').replace('imageUpdater: v1.3.0', `imageUpdater: ${version}`));
+    edit(dir, 'environments/_settings.yaml', (s) =>
+      s
+        .replace('imageUpdater: crd', 'imageUpdater: annotations')
+        .replace('imageUpdater: v1.3.0', `imageUpdater: ${version}`),
+    );
     const out = join(dir, 'dist');
     await synth({ projectDir: dir, outDir: out, kustomize: false });
     return out;
@@ -284,7 +367,8 @@ describe('imageUpdater: annotations', () => {
     const out = await renderWith('v1.3.0');
     const updaters = ofKind(argoObjects(out), 'ImageUpdater');
     expect(updaters.map((u) => u.metadata.name).sort()).toEqual(['prod', 'stage']);
-    for (const u of updaters) expect(u.spec.applicationRefs.every((r: { useAnnotations?: boolean }) => r.useAnnotations === true)).toBe(true);
+    for (const u of updaters)
+      expect(u.spec.applicationRefs.every((r: { useAnnotations?: boolean }) => r.useAnnotations === true)).toBe(true);
     for (const app of applications(out)) {
       const auto = AUTO_UPDATED.includes(app.metadata.labels!['gitops-synth/service']!);
       expect(updaters.filter((u) => selects(u, app)).length, app.metadata.name).toBe(auto ? 1 : 0);
@@ -315,7 +399,18 @@ describe('the ImageUpdater schema', () => {
     spec: {
       commonUpdateSettings: { updateStrategy: 'newest-build', allowTags: 'regexp:^[0-9a-f]{7}$' },
       writeBackConfig: { method: 'git:secret:argocd/devops-repo-creds', gitConfig: { branch: 'main' } },
-      applicationRefs: [{ namePattern: 'api-stage', images: [{ alias: 'api', imageName: 'ghcr.io/acme/api', manifestTargets: { kustomize: { name: 'ghcr.io/acme/api' } } }] }],
+      applicationRefs: [
+        {
+          namePattern: 'api-stage',
+          images: [
+            {
+              alias: 'api',
+              imageName: 'ghcr.io/acme/api',
+              manifestTargets: { kustomize: { name: 'ghcr.io/acme/api' } },
+            },
+          ],
+        },
+      ],
     },
   });
   async function problems(o: Obj): Promise<string> {
@@ -381,7 +476,17 @@ describe('Argo CD configuration', () => {
     expect(cm.data['admin.enabled']).toBe('false');
     const dex = parse(cm.data['dex.config']);
     expect(dex.connectors).toEqual([
-      { type: 'github', id: 'github', name: 'GitHub', config: { clientID: '$dex.github.clientID', clientSecret: '$dex.github.clientSecret', orgs: [{ name: 'acme-shop' }], teamNameField: 'slug' } },
+      {
+        type: 'github',
+        id: 'github',
+        name: 'GitHub',
+        config: {
+          clientID: '$dex.github.clientID',
+          clientSecret: '$dex.github.clientSecret',
+          orgs: [{ name: 'acme-shop' }],
+          teamNameField: 'slug',
+        },
+      },
     ]);
     const lua = cm.data['resource.customizations.health.networking.k8s.io_Ingress'];
     expect(lua).toMatch(/^hs = \{\}\nhs\.status = "Healthy"\n/);
@@ -405,7 +510,7 @@ describe('Argo CD configuration', () => {
 
   it('without SSO: no Dex, the local admin kept, no group mapped', async () => {
     const dir = copyExample();
-    edit(dir, 'environments/_settings.yaml', (s) => s.replace(/^sso:\n(  .*\n)+/m, ''));
+    edit(dir, 'environments/_settings.yaml', (s) => s.replace(/^sso:\n( {2}.*\n)+/m, ''));
     const out = join(dir, 'dist');
     await synth({ projectDir: dir, outDir: out, kustomize: false });
     const objects = argoObjects(out);
@@ -417,7 +522,9 @@ describe('Argo CD configuration', () => {
 
   it('argocd-image-updater-config: the registries of the settings', () => {
     const cm = byName(argoObjects(example), 'ConfigMap', 'argocd-image-updater-config');
-    expect(parse(cm.data['registries.conf'])).toEqual({ registries: [{ name: 'ghcr.io', prefix: 'ghcr.io', api_url: 'https://ghcr.io' }] });
+    expect(parse(cm.data['registries.conf'])).toEqual({
+      registries: [{ name: 'ghcr.io', prefix: 'ghcr.io', api_url: 'https://ghcr.io' }],
+    });
   });
 
   it('the UI Ingress on argo.<prod domain> with TLS from the cluster issuer', () => {
@@ -439,7 +546,14 @@ describe('Argo CD configuration', () => {
     }
     expect(byName(objects, 'AppProject', 'stage').spec.syncWindows).toBeUndefined();
     expect(byName(objects, 'AppProject', 'prod').spec.syncWindows).toEqual([
-      { kind: 'deny', schedule: '0 18 * * 5', duration: '62h', timeZone: 'Europe/Berlin', manualSync: false, applications: ['*'] },
+      {
+        kind: 'deny',
+        schedule: '0 18 * * 5',
+        duration: '62h',
+        timeZone: 'Europe/Berlin',
+        manualSync: false,
+        applications: ['*'],
+      },
     ]);
   });
 
@@ -447,7 +561,12 @@ describe('Argo CD configuration', () => {
     const objects = argoObjects(example);
     const root = byName(objects, 'Application', 'argocd-config');
     expect(root.metadata.finalizers).toBeUndefined();
-    expect(root.spec.source).toEqual({ repoURL: REPO_URL, targetRevision: 'main', path: 'dist/argocd', directory: { recurse: false } });
+    expect(root.spec.source).toEqual({
+      repoURL: REPO_URL,
+      targetRevision: 'main',
+      path: 'dist/argocd',
+      directory: { recurse: false },
+    });
     expect(root.spec.destination).toEqual({ server: 'https://kubernetes.default.svc', namespace: 'argocd' });
     expect(root.spec.syncPolicy.automated).toEqual({ prune: true, selfHeal: true });
     expect(root.spec.syncPolicy.syncOptions).toContain('ServerSideApply=true');
@@ -457,7 +576,8 @@ describe('Argo CD configuration', () => {
     const kinds = new Set(project.spec.namespaceResourceWhitelist.map((k: { kind: string }) => k.kind));
     for (const o of Object.values(objects)) expect(kinds.has(o.kind), o.kind).toBe(true);
     // Argo CD's own ConfigMaps belong to its install: never pruned or deleted.
-    for (const cm of ofKind(objects, 'ConfigMap')) expect(cm.metadata.annotations!['argocd.argoproj.io/sync-options']).toBe('Prune=false,Delete=false');
+    for (const cm of ofKind(objects, 'ConfigMap'))
+      expect(cm.metadata.annotations!['argocd.argoproj.io/sync-options']).toBe('Prune=false,Delete=false');
   });
 
   it('dist/argocd/README.md gives the one server-side bootstrap command, for the folder the root Application syncs', () => {
@@ -480,12 +600,21 @@ describe('the devops repository URL', () => {
   it("defaults to the project's origin remote, with any credentials in it left out", async () => {
     const dir = withoutRepositoryUrl();
     execFileSync('git', ['init', '-q', dir]);
-    execFileSync('git', ['-C', dir, 'remote', 'add', 'origin', 'https://x-access-token:ghp_S3cr3t@github.com/acme/devops.git']);
+    execFileSync('git', [
+      '-C',
+      dir,
+      'remote',
+      'add',
+      'origin',
+      'https://x-access-token:ghp_S3cr3t@github.com/acme/devops.git',
+    ]);
     const out = join(dir, 'dist');
     await synth({ projectDir: dir, outDir: out, kustomize: false });
     const objects = argoObjects(out);
     // The spelling publish uses too (resolveRepository): https, no user, no .git.
-    expect(byName(objects, 'ApplicationSet', 'stage').spec.generators[0].git.repoURL).toBe('https://github.com/acme/devops');
+    expect(byName(objects, 'ApplicationSet', 'stage').spec.generators[0].git.repoURL).toBe(
+      'https://github.com/acme/devops',
+    );
     expect(byName(objects, 'AppProject', 'prod').spec.sourceRepos).toEqual(['https://github.com/acme/devops']);
     expect(byName(objects, 'Application', 'argocd-config').spec.source.path).toBe('dist/argocd');
     for (const [file, content] of Object.entries(snapshotTree(out))) expect(content, file).not.toContain('S3cr3t');
@@ -501,24 +630,49 @@ describe('the devops repository URL', () => {
     const out = join(dir, 'dist');
     await synth({ projectDir: dir, outDir: out, kustomize: false });
     const objects = argoObjects(out);
-    expect(byName(objects, 'ApplicationSet', 'prod').spec.generators[0].git).toEqual({ repoURL: 'https://github.com/acme/monorepo', revision: 'main', files: [{ path: 'deploy/shop/dist/prod/*/app.json' }] });
+    expect(byName(objects, 'ApplicationSet', 'prod').spec.generators[0].git).toEqual({
+      repoURL: 'https://github.com/acme/monorepo',
+      revision: 'main',
+      files: [{ path: 'deploy/shop/dist/prod/*/app.json' }],
+    });
     expect(byName(objects, 'Application', 'argocd-config').spec.source.path).toBe('deploy/shop/dist/argocd');
-    expect(readFileSync(join(out, 'argocd', 'README.md'), 'utf8')).toContain('kubectl apply --server-side --force-conflicts -f deploy/shop/dist/argocd/');
+    expect(readFileSync(join(out, 'argocd', 'README.md'), 'utf8')).toContain(
+      'kubectl apply --server-side --force-conflicts -f deploy/shop/dist/argocd/',
+    );
     const apps = ofKind(objects, 'ApplicationSet').flatMap((set) => generateApplications(set, out, 'deploy/shop/dist'));
-    expect(apps.map((a) => a.spec.source.path).sort()).toEqual(['prod', 'stage'].flatMap((e) => SERVICES.map((svc) => `deploy/shop/dist/${e}/${svc}`)).sort());
+    expect(apps.map((a) => a.spec.source.path).sort()).toEqual(
+      ['prod', 'stage'].flatMap((e) => SERVICES.map((svc) => `deploy/shop/dist/${e}/${svc}`)).sort(),
+    );
   });
 
   it('refuses a repository.url with credentials in it', async () => {
     const dir = copyExample();
-    edit(dir, 'environments/_settings.yaml', (s) => s.replace('https://github.com/acme-shop/shop-deploy.git', 'https://bot:t0ken@github.com/acme-shop/shop-deploy.git'));
+    edit(dir, 'environments/_settings.yaml', (s) =>
+      s.replace(
+        'https://github.com/acme-shop/shop-deploy.git',
+        'https://bot:t0ken@github.com/acme-shop/shop-deploy.git',
+      ),
+    );
     const problems = await specProblems(dir, join(dir, 'dist'));
-    expect(problems).toEqual([expect.objectContaining({ file: 'environments/_settings.yaml', field: 'repository.url', message: expect.stringContaining('without credentials') })]);
+    expect(problems).toEqual([
+      expect.objectContaining({
+        file: 'environments/_settings.yaml',
+        field: 'repository.url',
+        message: expect.stringContaining('without credentials'),
+      }),
+    ]);
   });
 
   it('without a setting and without a remote, fails naming the setting and writes nothing', async () => {
     const dir = withoutRepositoryUrl();
     const problems = await specProblems(dir, join(dir, 'dist'));
-    expect(problems).toEqual([expect.objectContaining({ file: 'environments/_settings.yaml', field: 'repository.url', message: expect.stringContaining('set repository.url') })]);
+    expect(problems).toEqual([
+      expect.objectContaining({
+        file: 'environments/_settings.yaml',
+        field: 'repository.url',
+        message: expect.stringContaining('set repository.url'),
+      }),
+    ]);
     expect(existsSync(join(dir, 'dist'))).toBe(false);
   });
 });
@@ -566,28 +720,38 @@ describe('bad input', () => {
       file: 'environments/stage.yaml',
       field: 'imagePolicy.allowTags',
       message: 'expected a valid regular expression',
-      change: (d) => edit(d, 'environments/stage.yaml', (s) => s.replace('strategy: newest-build', 'strategy: newest-build\n  allowTags: "regexp:^[0-9a-f{7}$"')),
+      change: (d) =>
+        edit(d, 'environments/stage.yaml', (s) =>
+          s.replace('strategy: newest-build', 'strategy: newest-build\n  allowTags: "regexp:^[0-9a-f{7}$"'),
+        ),
     },
     {
       name: 'an allowTags Go cannot compile (a lookahead)',
       file: 'environments/stage.yaml',
       field: 'imagePolicy.allowTags',
       message: 'RE2',
-      change: (d) => edit(d, 'environments/stage.yaml', (s) => s.replace('strategy: newest-build', 'strategy: newest-build\n  allowTags: "regexp:^(?!0000000)[0-9a-f]{7}$"')),
+      change: (d) =>
+        edit(d, 'environments/stage.yaml', (s) =>
+          s.replace('strategy: newest-build', 'strategy: newest-build\n  allowTags: "regexp:^(?!0000000)[0-9a-f]{7}$"'),
+        ),
     },
     {
       name: 'a permissive prod policy (any tag)',
       file: 'environments/prod.yaml',
       field: 'imagePolicy.allowTags',
       message: 'accepts an all-digit short commit sha',
-      change: (d) => edit(d, 'environments/prod.yaml', (s) => s.replace('constraint: ^1.4', 'constraint: ^1.4\n  allowTags: any')),
+      change: (d) =>
+        edit(d, 'environments/prod.yaml', (s) => s.replace('constraint: ^1.4', 'constraint: ^1.4\n  allowTags: any')),
     },
     {
       name: 'a prod tag filter that lets an all-digit sha through',
       file: 'environments/prod.yaml',
       field: 'imagePolicy.allowTags',
       message: 'accepts an all-digit short commit sha',
-      change: (d) => edit(d, 'environments/prod.yaml', (s) => s.replace('constraint: ^1.4', 'constraint: ^1.4\n  allowTags: "regexp:^v?[0-9]+(\\\\.[0-9]+)*$"')),
+      change: (d) =>
+        edit(d, 'environments/prod.yaml', (s) =>
+          s.replace('constraint: ^1.4', 'constraint: ^1.4\n  allowTags: "regexp:^v?[0-9]+(\\\\.[0-9]+)*$"'),
+        ),
     },
     {
       name: 'SSO without an organisation',
@@ -601,45 +765,57 @@ describe('bad input', () => {
       file: 'environments/_settings.yaml',
       field: 'imageUpdater',
       message: 'expected crd or annotations',
-      change: (d) => edit(d, 'environments/_settings.yaml', (s) => s.replace('imageUpdater: crd', 'imageUpdater: crds')),
+      change: (d) =>
+        edit(d, 'environments/_settings.yaml', (s) => s.replace('imageUpdater: crd', 'imageUpdater: crds')),
     },
     {
       name: 'CRD mode with an Image Updater too old for the v1.2 resource shape',
       file: 'environments/_settings.yaml',
       field: 'versions.imageUpdater',
       message: 'v1.2.0 or later',
-      change: (d) => edit(d, 'environments/_settings.yaml', (s) => s.replace('imageUpdater: v1.3.0', 'imageUpdater: v1.1.0')),
+      change: (d) =>
+        edit(d, 'environments/_settings.yaml', (s) => s.replace('imageUpdater: v1.3.0', 'imageUpdater: v1.1.0')),
     },
     {
       name: 'annotations mode with an Image Updater that reads no annotations (v1.0)',
       file: 'environments/_settings.yaml',
       field: 'versions.imageUpdater',
       message: 'cannot do either',
-      change: (d) => edit(d, 'environments/_settings.yaml', (s) => s.replace('imageUpdater: crd', 'imageUpdater: annotations').replace('imageUpdater: v1.3.0', 'imageUpdater: v1.0.2')),
+      change: (d) =>
+        edit(d, 'environments/_settings.yaml', (s) =>
+          s
+            .replace('imageUpdater: crd', 'imageUpdater: annotations')
+            .replace('imageUpdater: v1.3.0', 'imageUpdater: v1.0.2'),
+        ),
     },
     {
       name: 'an unknown environment for the UI Ingress',
       file: 'environments/_settings.yaml',
       field: 'argocd.ingressEnvironment',
       message: 'unknown environment "production"',
-      change: (d) => edit(d, 'environments/_settings.yaml', (s) => s.replace('  namespace: argocd', '  namespace: argocd\n  ingressEnvironment: production')),
+      change: (d) =>
+        edit(d, 'environments/_settings.yaml', (s) =>
+          s.replace('  namespace: argocd', '  namespace: argocd\n  ingressEnvironment: production'),
+        ),
     },
     {
       name: 'a sync window with a broken schedule',
       file: 'environments/prod.yaml',
       field: 'sync.windows[0].schedule',
       message: 'expected a cron schedule',
-      change: (d) => edit(d, 'environments/prod.yaml', (s) => s.replace('schedule: "0 18 * * 5"', 'schedule: "Friday 18:00"')),
+      change: (d) =>
+        edit(d, 'environments/prod.yaml', (s) => s.replace('schedule: "0 18 * * 5"', 'schedule: "Friday 18:00"')),
     },
     {
       name: 'a misspelled sync override in a service',
       file: 'apps/frontend.yaml',
       field: 'environments.prod.sync.automatic',
       message: 'did you mean "automated"',
-      change: (d) => edit(d, 'apps/frontend.yaml', (s) => s.replace('sync: {automated: true}', 'sync: {automatic: true}')),
+      change: (d) =>
+        edit(d, 'apps/frontend.yaml', (s) => s.replace('sync: {automated: true}', 'sync: {automatic: true}')),
     },
     {
-      name: 'an environment named like Argo CD\'s default project',
+      name: "an environment named like Argo CD's default project",
       file: 'environments/default.yaml',
       field: '',
       message: "Argo CD's default project",
@@ -655,7 +831,9 @@ describe('bad input', () => {
       const before = snapshotTree(out);
       c.change(dir);
       const problems = await specProblems(dir, out);
-      expect(problems).toContainEqual(expect.objectContaining({ file: c.file, field: c.field, message: expect.stringContaining(c.message) }));
+      expect(problems).toContainEqual(
+        expect.objectContaining({ file: c.file, field: c.field, message: expect.stringContaining(c.message) }),
+      );
       expect(snapshotTree(out)).toEqual(before);
     });
   }
@@ -666,13 +844,21 @@ describe('bad input', () => {
     mkdirSync(join(dir, 'apps'));
     cpSync(join(REPO, 'environments', '_settings.yaml'), join(dir, 'environments', '_settings.yaml'));
     for (const env of ['prod', 'x-prod']) {
-      writeFileSync(join(dir, 'environments', `${env}.yaml`), `namespace: shop-${env}\ndomain: ${env}.example.com\ncluster: https://kubernetes.default.svc\ningress: {className: nginx}\nimagePolicy: {strategy: semver}\n`);
+      writeFileSync(
+        join(dir, 'environments', `${env}.yaml`),
+        `namespace: shop-${env}\ndomain: ${env}.example.com\ncluster: https://kubernetes.default.svc\ningress: {className: nginx}\nimagePolicy: {strategy: semver}\n`,
+      );
     }
     // Pinned, unexposed services: nothing but their Application names clashes.
     cpSync(join(REPO, 'apps', 'rabbitmq.yaml'), join(dir, 'apps', 'api.yaml'));
     cpSync(join(dir, 'apps', 'api.yaml'), join(dir, 'apps', 'api-x.yaml'));
     const problems = await specProblems(dir, join(dir, 'dist'));
-    expect(problems).toContainEqual(expect.objectContaining({ file: 'apps/api.yaml', message: expect.stringContaining('is named "api-x-prod", like that of service "api-x" in environment prod') }));
+    expect(problems).toContainEqual(
+      expect.objectContaining({
+        file: 'apps/api.yaml',
+        message: expect.stringContaining('is named "api-x-prod", like that of service "api-x" in environment prod'),
+      }),
+    );
     expect(existsSync(join(dir, 'dist'))).toBe(false);
   });
 
@@ -684,7 +870,9 @@ describe('bad input', () => {
     edit(dir, 'environments/_settings.yaml', (s) => s.replace('imageUpdater: crd', 'imageUpdater: crds'));
     const r = runCli(['synth', '--project', dir, '--out', out]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/environments\/_settings\.yaml:\d+:\d+: imageUpdater: got "crds"; expected crd or annotations/);
+    expect(r.stderr).toMatch(
+      /environments\/_settings\.yaml:\d+:\d+: imageUpdater: got "crds"; expected crd or annotations/,
+    );
     expect(snapshotTree(out)).toEqual(before);
   });
 });

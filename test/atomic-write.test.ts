@@ -1,5 +1,17 @@
 import { spawn } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { synth } from '../src/pipeline/pipeline.js';
@@ -16,7 +28,8 @@ const IMAGE_UPDATER_FILES: Record<string, string> = {
 };
 
 /** The files of a project folder other than its specs: dist and anything a run left behind. */
-const leftovers = (project: string) => readdirSync(project).filter((n) => n !== 'apps' && n !== 'environments' && n !== 'dist');
+const leftovers = (project: string) =>
+  readdirSync(project).filter((n) => n !== 'apps' && n !== 'environments' && n !== 'dist');
 
 describe('a failed synth leaves dist as it was', () => {
   it('keeps the previous dist byte-identical when kubectl kustomize fails', () => {
@@ -45,7 +58,10 @@ describe('a failed synth leaves dist as it was', () => {
     const project = copyExample();
     synthOk(project);
     const before = snapshotTree(join(project, 'dist'));
-    writeFileSync(join(project, 'apps', 'broken.yaml'), 'image: {repository: ghcr.io/acme/broken, tag: 1.0.0}\nport: 8000\nenv: {PEER: "${service:nowhere}"}\n');
+    writeFileSync(
+      join(project, 'apps', 'broken.yaml'),
+      'image: {repository: ghcr.io/acme/broken, tag: 1.0.0}\nport: 8000\nenv: {PEER: "${service:nowhere}"}\n',
+    );
     const r = runCli(['synth', '--project', project]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('apps/broken.yaml');
@@ -77,11 +93,14 @@ describe('what survives a synth', () => {
     rmSync(join(project, 'apps', 'flower.yaml'));
     rmSync(join(project, 'apps', 'frontend.yaml'));
     synthOk(project);
-    for (const env of ['prod', 'stage']) expect(existsSync(join(project, 'dist', env, 'flower')), `${env}/flower`).toBe(false);
+    for (const env of ['prod', 'stage'])
+      expect(existsSync(join(project, 'dist', env, 'flower')), `${env}/flower`).toBe(false);
     expect(existsSync(join(project, 'dist', 'prod', 'frontend'))).toBe(false);
     // A write-back file left behind would pin the old tag if the service were ever added back.
     expect(existsSync(join(project, 'dist', 'stage', 'frontend'))).toBe(false);
-    expect(readFileSync(join(project, 'dist', 'prod', 'api', '.argocd-source-api-prod.yaml'), 'utf8')).toBe(IMAGE_UPDATER_FILES['prod/api/.argocd-source-api-prod.yaml']);
+    expect(readFileSync(join(project, 'dist', 'prod', 'api', '.argocd-source-api-prod.yaml'), 'utf8')).toBe(
+      IMAGE_UPDATER_FILES['prod/api/.argocd-source-api-prod.yaml'],
+    );
     expect(existsSync(join(project, 'dist', 'stage', 'api', 'deployment-api.yaml'))).toBe(true);
   });
 
@@ -98,10 +117,17 @@ describe('what survives a synth', () => {
 
 /** A generated project of `count` services (every tenth a StatefulSet with a claim, every seventh exposed), all at one tag. */
 function generatedApps(first: number, count: number, tag: string): Record<string, string> {
-  const apps: Record<string, string> = { 'apps/base.yaml': `image: {repository: ghcr.io/acme/base, tag: ${tag}}\nport: 8000\n` };
+  const apps: Record<string, string> = {
+    'apps/base.yaml': `image: {repository: ghcr.io/acme/base, tag: ${tag}}\nport: 8000\n`,
+  };
   for (let i = first; i < first + count; i++) {
     const name = `svc-${String(i).padStart(3, '0')}`;
-    const lines = [`image: {repository: ghcr.io/acme/${name}, tag: ${tag}}`, 'port: 8080', 'env: {BASE_URL: "http://${service:base}:8000"}', 'dependsOn: [base]'];
+    const lines = [
+      `image: {repository: ghcr.io/acme/${name}, tag: ${tag}}`,
+      'port: 8080',
+      'env: {BASE_URL: "http://${service:base}:8000"}',
+      'dependsOn: [base]',
+    ];
     if (i % 10 === 0) lines.push('workload: statefulset', 'volumes: [{name: data, mountPath: /data, size: 1Gi}]');
     if (i % 7 === 0) lines.push(`expose: {subdomain: ${name}}`);
     apps[`apps/${name}.yaml`] = `${lines.join('\n')}\n`;
@@ -139,7 +165,9 @@ describe('an output that already holds the new tree', () => {
     const kubectl = join(tempDir(), 'kubectl');
     writeFileSync(kubectl, '#!/bin/sh\necho "error: broken on purpose" >&2\nexit 1\n');
     chmodSync(kubectl, 0o755);
-    const r = runCli(['synth', '--project', project], { env: { GITOPS_SYNTH_KUBECTL: kubectl, GITOPS_SYNTH_KUSTOMIZE_CACHE: '0' } });
+    const r = runCli(['synth', '--project', project], {
+      env: { GITOPS_SYNTH_KUBECTL: kubectl, GITOPS_SYNTH_KUSTOMIZE_CACHE: '0' },
+    });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('broken on purpose');
     expect(identities(join(project, 'dist'))).toEqual(before);
@@ -163,7 +191,8 @@ describe('an output that already holds the new tree', () => {
         rmSync(join(d, 'stage/api/deployment-api.yaml'));
         symlinkSync(join(d, 'elsewhere.yaml'), join(d, 'stage/api/deployment-api.yaml'));
       },
-      'an Image Updater file of a folder no longer rendered': (d) => writeFiles(d, { 'prod/gone/.argocd-source-gone-prod.yaml': 'kustomize: {}\n' }),
+      'an Image Updater file of a folder no longer rendered': (d) =>
+        writeFiles(d, { 'prod/gone/.argocd-source-gone-prod.yaml': 'kustomize: {}\n' }),
     };
     const written = (): string => {
       const dir = join(tempDir(), 'dist');
@@ -173,7 +202,9 @@ describe('an output that already holds the new tree', () => {
     expect(sameTree(written(), tree, [])).toEqual({ imageUpdaterFiles: [] });
     const withUpdaterFile = written();
     writeFiles(withUpdaterFile, { 'stage/api/.argocd-source-api-stage.yaml': 'kustomize: {}\n' });
-    expect(sameTree(withUpdaterFile, tree, [])).toEqual({ imageUpdaterFiles: ['stage/api/.argocd-source-api-stage.yaml'] });
+    expect(sameTree(withUpdaterFile, tree, [])).toEqual({
+      imageUpdaterFiles: ['stage/api/.argocd-source-api-stage.yaml'],
+    });
     for (const [what, change] of Object.entries(differences)) {
       const dir = written();
       change(dir);
@@ -190,7 +221,10 @@ describe('an output that already holds the new tree', () => {
 describe('a synth killed at any moment', () => {
   it('leaves dist either exactly the old tree or exactly the new one, and the next synth recovers', async () => {
     // One environment: the tree is large enough (150 service folders) and the test twice as fast.
-    const environments = { 'environments/_settings.yaml': SETTINGS_YAML, 'environments/stage.yaml': environmentYaml('stage') };
+    const environments = {
+      'environments/_settings.yaml': SETTINGS_YAML,
+      'environments/stage.yaml': environmentYaml('stage'),
+    };
     const work = tempDir();
     // The old tree: 150 services at 1.0.0, plus Image Updater files (one in a folder that goes away).
     const oldProject = writeFiles(join(work, 'old'), { ...environments, ...generatedApps(0, 150, '1.0.0') });
@@ -211,7 +245,9 @@ describe('a synth killed at any moment', () => {
     const newTree = snapshotTree(join(expected, 'dist'));
     expect(newTree).not.toEqual(oldTree);
     expect(Object.keys(newTree).filter((p) => p.includes('/svc-000/'))).toEqual([]);
-    expect(newTree['stage/svc-042/.argocd-source-svc-042-stage.yaml']).toBe(oldTree['stage/svc-042/.argocd-source-svc-042-stage.yaml']);
+    expect(newTree['stage/svc-042/.argocd-source-svc-042-stage.yaml']).toBe(
+      oldTree['stage/svc-042/.argocd-source-svc-042-stage.yaml'],
+    );
 
     const dist = join(project, 'dist');
     const reset = () => {
@@ -235,7 +271,12 @@ describe('a synth killed at any moment', () => {
         // Anywhere in the run.
         if (mode === 0) setTimeout(kill, Math.random() * runMs);
         // While the new tree is being written beside the old one.
-        else if (mode === 1) waitFor(() => staging(project) !== undefined, finished, () => setTimeout(kill, Math.random() * 300));
+        else if (mode === 1)
+          waitFor(
+            () => staging(project) !== undefined,
+            finished,
+            () => setTimeout(kill, Math.random() * 300),
+          );
         // After kubectl kustomize has checked the staged tree: during the swap and the removal of the old tree.
         else waitFor(kustomizeChecked(project), finished, () => setTimeout(kill, Math.random() * 60));
       });
@@ -249,7 +290,10 @@ describe('a synth killed at any moment', () => {
         state = sameSnapshot(snapshotTree(dist), oldTree) ? 'parked old' : 'MIXED after recovery';
       }
       seen.push(`${result.signal ?? 'exit'}:${state}`);
-      expect(state, `kill ${i} (${result.signal ?? 'finished'}) left a tree that is neither the old nor the new one`).not.toContain('MIXED');
+      expect(
+        state,
+        `kill ${i} (${result.signal ?? 'finished'}) left a tree that is neither the old nor the new one`,
+      ).not.toContain('MIXED');
 
       // The next synth recovers: the new tree, and nothing left behind in the project folder.
       await synth({ projectDir: project, kustomize: false });
@@ -276,11 +320,17 @@ describe('a synth killed at any moment', () => {
 const sameSnapshot = (a: Record<string, string>, b: Record<string, string>) => JSON.stringify(a) === JSON.stringify(b);
 
 /** Runs the real CLI's synth; `arm` gets a function that SIGKILLs it and one that tells whether it has ended. */
-function runAndKill(project: string, arm: (kill: () => void, finished: () => boolean) => void): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+function runAndKill(
+  project: string,
+  arm: (kill: () => void, finished: () => boolean) => void,
+): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
   return new Promise((resolve) => {
     // Without the cache of kustomize builds: a run whose folders were all built before never runs kubectl,
     // and the kills aimed after the kustomize check wait for its scratch folder.
-    const child = spawn(process.execPath, [CLI, 'synth', '--project', project], { stdio: 'ignore', env: { ...process.env, GITOPS_SYNTH_KUSTOMIZE_CACHE: '0' } });
+    const child = spawn(process.execPath, [CLI, 'synth', '--project', project], {
+      stdio: 'ignore',
+      env: { ...process.env, GITOPS_SYNTH_KUSTOMIZE_CACHE: '0' },
+    });
     let done = false;
     child.on('exit', (code, signal) => {
       done = true;

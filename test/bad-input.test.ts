@@ -53,7 +53,10 @@ async function synthProblems(project: string): Promise<readonly SpecProblem[]> {
 }
 
 /** Expected lines without a matching reported line, and reported lines nobody expected. */
-function compare(expected: readonly string[], reported: readonly string[]): { missing: string[]; unexpected: string[] } {
+function compare(
+  expected: readonly string[],
+  reported: readonly string[],
+): { missing: string[]; unexpected: string[] } {
   return {
     missing: expected.filter((x) => !reported.some((line) => lineMatches(x, line))),
     unexpected: reported.filter((line) => !expected.some((x) => lineMatches(x, line))),
@@ -72,13 +75,19 @@ describe('synth refuses every bad spec of the corpus and leaves dist/ untouched'
     const problems = await synthProblems(project);
     const reported = problems.map(formatProblem);
 
-    expect(compare(c.expect, reported), `${c.about}\nreported:\n${reported.join('\n')}`).toEqual({ missing: [], unexpected: [] });
+    expect(compare(c.expect, reported), `${c.about}\nreported:\n${reported.join('\n')}`).toEqual({
+      missing: [],
+      unexpected: [],
+    });
 
     for (const p of problems) {
       // The expectation spells out the location and field literally; "..." only stands for message text.
       const where = p.line !== undefined ? `${p.file}:${p.line}:${p.column}` : p.file;
       const prefix = p.field ? `${where}: ${p.field}: ` : `${where}: `;
-      expect(c.expect.some((x) => x.startsWith(prefix) && lineMatches(x, formatProblem(p))), `no expectation pins ${prefix}`).toBe(true);
+      expect(
+        c.expect.some((x) => x.startsWith(prefix) && lineMatches(x, formatProblem(p))),
+        `no expectation pins ${prefix}`,
+      ).toBe(true);
       // The message says what was expected.
       expect(p.message).toMatch(/expected/);
       // A located problem points at written text (or the offending tab), not at blank space; an empty file has none.
@@ -102,7 +111,11 @@ describe('the real CLI reports bad specs and writes nothing', () => {
     expect(r.code, r.stderr).toBe(1);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(/^gitops-synth: \d+ problems? in the specs; nothing was written\.\n/);
-    const reported = r.stderr.split('\n').slice(1).filter((l) => l.startsWith('  ')).map((l) => l.slice(2));
+    const reported = r.stderr
+      .split('\n')
+      .slice(1)
+      .filter((l) => l.startsWith('  '))
+      .map((l) => l.slice(2));
     expect(compare(c.expect, reported), r.stderr).toEqual({ missing: [], unexpected: [] });
     // One line per problem, in file order, as the user reads them.
     expect(reported).toEqual([...reported].sort((a, b) => a.split(':')[0]!.localeCompare(b.split(':')[0]!)));

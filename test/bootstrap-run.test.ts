@@ -126,7 +126,8 @@ function setUp(settings: Record<string, unknown> = {}) {
   const file = join(project, 'environments', '_settings.yaml');
   const doc = parseDocument(readFileSync(file, 'utf8'));
   const set = (path: string[], value: unknown): void => {
-    if (value && typeof value === 'object' && !Array.isArray(value)) Object.entries(value).forEach(([k, v]) => set([...path, k], v));
+    if (value && typeof value === 'object' && !Array.isArray(value))
+      Object.entries(value).forEach(([k, v]) => set([...path, k], v));
     else doc.setIn(path, value);
   };
   set([], { repository: { url: 'https://github.com/acme-shop/devops.git' }, ...settings });
@@ -140,7 +141,14 @@ function setUp(settings: Record<string, unknown> = {}) {
   const run = (args: string[] = ['--yes'], env: Record<string, string> = {}) => {
     const r = spawnSync(BASH, [join(project, 'dist', 'bootstrap', 'bootstrap.sh'), ...args], {
       encoding: 'utf8',
-      env: { PATH: `${cluster.binDir}:${process.env.PATH}`, HOME: tmp, TMPDIR: tmp, DEX_GITHUB_CLIENT_ID: 'dex-client-id', DEX_GITHUB_CLIENT_SECRET: DEX_SECRET, ...env },
+      env: {
+        PATH: `${cluster.binDir}:${process.env.PATH}`,
+        HOME: tmp,
+        TMPDIR: tmp,
+        DEX_GITHUB_CLIENT_ID: 'dex-client-id',
+        DEX_GITHUB_CLIENT_SECRET: DEX_SECRET,
+        ...env,
+      },
       input: '',
     });
     return { code: r.status, stdout: r.stdout, stderr: r.stderr };
@@ -160,23 +168,41 @@ describe('the bootstrap script against a stand-in cluster', () => {
     const state = cluster.state();
     expect(state.namespaces).toEqual(['argocd', 'shop-prod', 'shop-stage']);
     const bootstrapDir = join(project, 'dist', 'bootstrap');
-    expect(state.applied).toEqual([`-k ${bootstrapDir}/argo-cd`, `-k ${bootstrapDir}/image-updater`, `-f ${bootstrapDir}/../argocd`]);
+    expect(state.applied).toEqual([
+      `-k ${bootstrapDir}/argo-cd`,
+      `-k ${bootstrapDir}/image-updater`,
+      `-f ${bootstrapDir}/../argocd`,
+    ]);
     expect(Object.keys(state.secrets).sort()).toEqual([
       'argocd/argocd-secret',
       'argocd/devops-repo-creds',
-      ...['shop-prod', 'shop-stage'].flatMap((ns) => ['api-secrets', 'flower-auth', 'postgres-credentials', 'rabbitmq-credentials'].map((n) => `${ns}/${n}`)),
+      ...['shop-prod', 'shop-stage'].flatMap((ns) =>
+        ['api-secrets', 'flower-auth', 'postgres-credentials', 'rabbitmq-credentials'].map((n) => `${ns}/${n}`),
+      ),
     ]);
     expect(decode(state.secrets['shop-prod/postgres-credentials']!.data.password!)).toMatch(/^[0-9a-f]{64}$/);
     expect(decode(state.secrets['shop-stage/flower-auth']!.data['basic-auth']!)).toMatch(/^admin:[0-9a-f]{48}$/);
-    expect(state.secrets['shop-prod/api-secrets']!.labels).toEqual({ 'app.kubernetes.io/managed-by': 'gitops-synth-bootstrap', 'app.kubernetes.io/part-of': 'shop' });
+    expect(state.secrets['shop-prod/api-secrets']!.labels).toEqual({
+      'app.kubernetes.io/managed-by': 'gitops-synth-bootstrap',
+      'app.kubernetes.io/part-of': 'shop',
+    });
     // Every value is fresh: no two keys anywhere share one.
-    const values = Object.entries(state.secrets).filter(([k]) => !k.startsWith('argocd/')).flatMap(([, secret]) => Object.values(secret.data));
+    const values = Object.entries(state.secrets)
+      .filter(([k]) => !k.startsWith('argocd/'))
+      .flatMap(([, secret]) => Object.values(secret.data));
     expect(new Set(values).size).toBe(values.length);
     const repo = state.secrets['argocd/devops-repo-creds']!;
     expect(repo.labels['argocd.argoproj.io/secret-type']).toBe('repository');
-    expect(Object.fromEntries(Object.entries(repo.data).map(([k, v]) => [k, decode(v)]))).toEqual({ type: 'git', url: 'https://github.com/acme-shop/devops.git', username: 'git', password: TOKEN });
+    expect(Object.fromEntries(Object.entries(repo.data).map(([k, v]) => [k, decode(v)]))).toEqual({
+      type: 'git',
+      url: 'https://github.com/acme-shop/devops.git',
+      username: 'git',
+      password: TOKEN,
+    });
     // Single sign-on: the GitHub OAuth app's client ID and secret, which argocd-cm references.
-    expect(Object.fromEntries(Object.entries(state.secrets['argocd/argocd-secret']!.data).map(([k, v]) => [k, decode(v)]))).toEqual({ 'dex.github.clientID': 'dex-client-id', 'dex.github.clientSecret': DEX_SECRET });
+    expect(
+      Object.fromEntries(Object.entries(state.secrets['argocd/argocd-secret']!.data).map(([k, v]) => [k, decode(v)])),
+    ).toEqual({ 'dex.github.clientID': 'dex-client-id', 'dex.github.clientSecret': DEX_SECRET });
   });
 
   it('never shows a secret value: not on any command line, not in the output, and files holding values are 0600 and gone afterwards', () => {
@@ -185,7 +211,18 @@ describe('the bootstrap script against a stand-in cluster', () => {
     expect(r.code).toBe(0);
     const state = cluster.state();
     const secrets = Object.values(state.secrets).flatMap((s) => Object.values(s.data).flatMap((v) => [v, decode(v)]));
-    const sensitive = [...secrets.filter((v) => v.length >= 16 && !v.startsWith('https://') && !/^aHR0cHM6/.test(v) && !v.includes('client-id') && !/^ZGV4LWNsaWVudC1pZA/.test(v)), TOKEN, DEX_SECRET];
+    const sensitive = [
+      ...secrets.filter(
+        (v) =>
+          v.length >= 16 &&
+          !v.startsWith('https://') &&
+          !/^aHR0cHM6/.test(v) &&
+          !v.includes('client-id') &&
+          !/^ZGV4LWNsaWVudC1pZA/.test(v),
+      ),
+      TOKEN,
+      DEX_SECRET,
+    ];
     expect(sensitive.length).toBeGreaterThan(16);
     const commandLines = cluster.calls().map((c) => c.join(' '));
     for (const value of sensitive) {
@@ -211,11 +248,14 @@ describe('the bootstrap script against a stand-in cluster', () => {
     expect(again.stdout).toContain('repository credentials argocd/devops-repo-creds exist: kept as they are');
     expect(again.stdout).toContain('argocd/argocd-secret has dex.github.clientSecret: kept as it is');
     // The second run only reads (and re-applies the pinned installs and dist/argocd/, which server-side apply makes idempotent).
-    const mutations = cluster.calls().slice(callsBefore).filter((c) => c.includes('create') || c.includes('patch'));
+    const mutations = cluster
+      .calls()
+      .slice(callsBefore)
+      .filter((c) => c.includes('create') || c.includes('patch'));
     expect(mutations).toEqual([]);
   });
 
-  it('keeps the values of a rebuilt cluster\'s restored secrets and only adds the keys they lack', () => {
+  it("keeps the values of a rebuilt cluster's restored secrets and only adds the keys they lack", () => {
     const { cluster, run } = setUp();
     const restored = Buffer.from('restored-from-backup').toString('base64');
     cluster.setState({
@@ -234,7 +274,9 @@ describe('the bootstrap script against a stand-in cluster', () => {
     expect(state.secrets['shop-prod/postgres-credentials']!.data).toEqual({ password: restored });
     expect(state.secrets['shop-prod/api-secrets']!.data.legacy).toBe(restored);
     expect(decode(state.secrets['shop-prod/api-secrets']!.data['django-secret-key']!)).toMatch(/^[0-9a-f]{64}$/);
-    expect(r.stdout).toContain('secret shop-prod/api-secrets exists: kept its values, added random values for the missing keys: django-secret-key');
+    expect(r.stdout).toContain(
+      'secret shop-prod/api-secrets exists: kept its values, added random values for the missing keys: django-secret-key',
+    );
     expect(state.secrets['shop-stage/postgres-credentials']).toBeDefined();
   });
 
@@ -243,18 +285,31 @@ describe('the bootstrap script against a stand-in cluster', () => {
     const r = run(['--yes'], { DEX_GITHUB_CLIENT_SECRET: '' });
     expect(r.code).toBe(0);
     expect(r.stderr).toContain('warning: DEVOPS_REPO_TOKEN is not set');
-    expect(r.stderr).toContain('warning: DEX_GITHUB_CLIENT_SECRET is not set, so argocd/argocd-secret has no dex.github.clientSecret');
-    expect(cluster.state().secrets['argocd/argocd-secret']!.data).toEqual({ 'dex.github.clientID': Buffer.from('dex-client-id').toString('base64') });
+    expect(r.stderr).toContain(
+      'warning: DEX_GITHUB_CLIENT_SECRET is not set, so argocd/argocd-secret has no dex.github.clientSecret',
+    );
+    expect(cluster.state().secrets['argocd/argocd-secret']!.data).toEqual({
+      'dex.github.clientID': Buffer.from('dex-client-id').toString('base64'),
+    });
     expect(cluster.state().secrets['argocd/devops-repo-creds']).toBeUndefined();
   });
 
   it('registers an SSH deploy key for an SSH repository URL, and adds the Dex client secret when single sign-on is on', () => {
-    const { cluster, tmp, run } = setUp({ repository: { url: 'git@github.com:acme-shop/devops.git' }, sso: { github: { organization: 'acme-shop', clientId: 'public-client-id' } } });
+    const { cluster, tmp, run } = setUp({
+      repository: { url: 'git@github.com:acme-shop/devops.git' },
+      sso: { github: { organization: 'acme-shop', clientId: 'public-client-id' } },
+    });
     const keyFile = join(tmp, 'deploy-key');
-    writeFileSync(keyFile, '-----BEGIN OPENSSH PRIVATE KEY-----\nfake0key0material0000000000000000\n-----END OPENSSH PRIVATE KEY-----\n');
+    writeFileSync(
+      keyFile,
+      '-----BEGIN OPENSSH PRIVATE KEY-----\nfake0key0material0000000000000000\n-----END OPENSSH PRIVATE KEY-----\n',
+    );
     const state = cluster.state();
     state.namespaces.push('argocd');
-    state.secrets['argocd/argocd-secret'] = { labels: {}, data: { 'server.secretkey': Buffer.from('kept').toString('base64') } };
+    state.secrets['argocd/argocd-secret'] = {
+      labels: {},
+      data: { 'server.secretkey': Buffer.from('kept').toString('base64') },
+    };
     cluster.setState(state);
     const r = run(['--yes'], { DEVOPS_REPO_SSH_KEY_FILE: keyFile });
     expect(r.stderr).toBe('');
@@ -263,9 +318,14 @@ describe('the bootstrap script against a stand-in cluster', () => {
     expect(decode(repo.data.sshPrivateKey!)).toBe(readFileSync(keyFile, 'utf8'));
     expect(decode(repo.data.url!)).toBe('git@github.com:acme-shop/devops.git');
     // The client ID is in the settings, so only the client secret goes into argocd-secret, beside what is there.
-    expect(Object.keys(after.secrets['argocd/argocd-secret']!.data).sort()).toEqual(['dex.github.clientSecret', 'server.secretkey']);
+    expect(Object.keys(after.secrets['argocd/argocd-secret']!.data).sort()).toEqual([
+      'dex.github.clientSecret',
+      'server.secretkey',
+    ]);
     expect(decode(after.secrets['argocd/argocd-secret']!.data['dex.github.clientSecret']!)).toBe(DEX_SECRET);
-    expect(after.secrets['argocd/argocd-secret']!.data['server.secretkey']).toBe(Buffer.from('kept').toString('base64'));
+    expect(after.secrets['argocd/argocd-secret']!.data['server.secretkey']).toBe(
+      Buffer.from('kept').toString('base64'),
+    );
     for (const c of cluster.calls()) expect(c.join(' ')).not.toContain(DEX_SECRET);
   });
 
@@ -283,7 +343,8 @@ describe('the bootstrap script against a stand-in cluster', () => {
     // A PATH with everything the script uses except kubectl.
     const bin = join(tmp, 'bin-without-kubectl');
     mkdirSync(bin);
-    for (const tool of ['dirname', 'openssl', 'mktemp', 'grep', 'rm']) symlinkSync(execFileSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).trim(), join(bin, tool));
+    for (const tool of ['dirname', 'openssl', 'mktemp', 'grep', 'rm'])
+      symlinkSync(execFileSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).trim(), join(bin, tool));
     const r = run(['--yes'], { PATH: bin });
     expect(r.stderr).toBe('bootstrap: error: kubectl is not installed; this script needs kubectl and openssl\n');
     expect(r.code).toBe(1);

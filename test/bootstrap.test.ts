@@ -29,7 +29,8 @@ function editSettings(dir: string, changes: Record<string, unknown>): void {
   // Mappings are merged key by key (the example's other settings stay); undefined deletes.
   const set = (path: string[], value: unknown): void => {
     if (value === undefined) doc.deleteIn(path);
-    else if (value && typeof value === 'object' && !Array.isArray(value)) Object.entries(value).forEach(([k, v]) => set([...path, k], v));
+    else if (value && typeof value === 'object' && !Array.isArray(value))
+      Object.entries(value).forEach(([k, v]) => set([...path, k], v));
     else doc.setIn(path, value);
   };
   set([], changes);
@@ -77,7 +78,12 @@ describe('gitops-synth bootstrap', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/run it against the cluster kubectl points at: bash \S*dist\/bootstrap\/bootstrap\.sh\n/);
     const files = Object.keys(snapshotTree(join(dir, 'dist', 'bootstrap')));
-    expect(files).toEqual(['README.md', 'argo-cd/kustomization.yaml', 'bootstrap.sh', 'image-updater/kustomization.yaml']);
+    expect(files).toEqual([
+      'README.md',
+      'argo-cd/kustomization.yaml',
+      'bootstrap.sh',
+      'image-updater/kustomization.yaml',
+    ]);
     expect(statSync(join(dir, 'dist', 'bootstrap', 'bootstrap.sh')).mode & 0o111).toBe(0o111);
   });
 
@@ -86,11 +92,17 @@ describe('gitops-synth bootstrap', () => {
     const full = exampleWithSettings({
       repository: { url: 'git@github.com:acme-shop/devops.git' },
       sso: { github: { organization: 'acme-shop', clientId: 'abc' } },
-      registries: [{ prefix: 'ghcr.io', credentials: 'pullsecret:argocd/ghcr-pull' }, { prefix: 'quay.io', credentials: 'secret:argocd/quay#token' }],
+      registries: [
+        { prefix: 'ghcr.io', credentials: 'pullsecret:argocd/ghcr-pull' },
+        { prefix: 'quay.io', credentials: 'secret:argocd/quay#token' },
+      ],
       argocd: { namespace: 'gitops' },
     });
     const prod = join(full, 'environments', 'prod.yaml');
-    writeFileSync(prod, readFileSync(prod, 'utf8').replace('cluster: https://kubernetes.default.svc', 'cluster: prod-cluster'));
+    writeFileSync(
+      prod,
+      readFileSync(prod, 'utf8').replace('cluster: https://kubernetes.default.svc', 'cluster: prod-cluster'),
+    );
     for (const dir of [plain, full]) {
       expect(bootstrap(dir).code).toBe(0);
       const r = shellcheck(join(dir, 'dist', 'bootstrap', 'bootstrap.sh'));
@@ -100,13 +112,17 @@ describe('gitops-synth bootstrap', () => {
     const script = readFileSync(join(full, 'dist', 'bootstrap', 'bootstrap.sh'), 'utf8');
     expect(script).toContain('DEVOPS_REPO_SSH_KEY_FILE');
     expect(script).not.toContain('DEVOPS_REPO_TOKEN');
-    expect(script).toContain("add_key_from_environment 'argocd-secret' 'dex.github.clientSecret' 'DEX_GITHUB_CLIENT_SECRET'");
+    expect(script).toContain(
+      "add_key_from_environment 'argocd-secret' 'dex.github.clientSecret' 'DEX_GITHUB_CLIENT_SECRET'",
+    );
     expect(script).not.toContain('DEX_GITHUB_CLIENT_ID');
     expect(script).toContain("kubectl -n 'argocd' get secret 'ghcr-pull'");
-    expect(script).toContain("environment prod deploys to cluster prod-cluster, which this script does not touch");
+    expect(script).toContain('environment prod deploys to cluster prod-cluster, which this script does not touch');
     expect(ensureSecretCalls(script).every((c) => c.namespace === 'shop-stage')).toBe(true);
     expect(script).toContain("readonly ARGOCD_NAMESPACE='gitops'");
-    expect(parse(readFileSync(join(full, 'dist', 'bootstrap', 'argo-cd', 'kustomization.yaml'), 'utf8')).namespace).toBe('gitops');
+    expect(
+      parse(readFileSync(join(full, 'dist', 'bootstrap', 'argo-cd', 'kustomization.yaml'), 'utf8')).namespace,
+    ).toBe('gitops');
   });
 
   it('is strict bash: set -euo pipefail before any command', () => {
@@ -149,10 +165,13 @@ describe('gitops-synth bootstrap', () => {
     const dir = exampleWithSettings();
     bootstrap(dir);
     const script = readFileSync(join(dir, 'dist', 'bootstrap', 'bootstrap.sh'), 'utf8');
-    const body = (fn: string) => script.slice(script.indexOf(`${fn}() {`), script.indexOf('\n}\n', script.indexOf(`${fn}() {`)));
+    const body = (fn: string) =>
+      script.slice(script.indexOf(`${fn}() {`), script.indexOf('\n}\n', script.indexOf(`${fn}() {`)));
     const ensure = body('ensure_secret');
     // Create only in the branch where `get secret` failed; otherwise patch only the missing keys.
-    expect(ensure).toMatch(/if ! kubectl -n "\$namespace" get secret "\$name" >\/dev\/null 2>&1; then[\s\S]*kubectl create -f[\s\S]*return 0\n {2}fi/);
+    expect(ensure).toMatch(
+      /if ! kubectl -n "\$namespace" get secret "\$name" >\/dev\/null 2>&1; then[\s\S]*kubectl create -f[\s\S]*return 0\n {2}fi/,
+    );
     expect(ensure).toMatch(/grep -qxF -- "\$\{pair%=\*\}" <<<"\$existing" \|\| missing\+=\("\$pair"\)/);
     expect(ensure).toMatch(/for pair in "\$\{missing\[@\]\}"; do/);
     const repo = body('register_repository');
@@ -185,8 +204,14 @@ describe('gitops-synth bootstrap', () => {
     const out = join(dir, 'dist', 'bootstrap');
     const argocd = parse(readFileSync(join(out, 'argo-cd', 'kustomization.yaml'), 'utf8'));
     const updater = parse(readFileSync(join(out, 'image-updater', 'kustomization.yaml'), 'utf8'));
-    expect(argocd).toMatchObject({ namespace: 'argocd', resources: ['https://raw.githubusercontent.com/argoproj/argo-cd/v3.4.2/manifests/install.yaml'] });
-    expect(updater).toMatchObject({ namespace: 'argocd', resources: ['https://raw.githubusercontent.com/argoproj-labs/argocd-image-updater/v1.2.0/config/install.yaml'] });
+    expect(argocd).toMatchObject({
+      namespace: 'argocd',
+      resources: ['https://raw.githubusercontent.com/argoproj/argo-cd/v3.4.2/manifests/install.yaml'],
+    });
+    expect(updater).toMatchObject({
+      namespace: 'argocd',
+      resources: ['https://raw.githubusercontent.com/argoproj-labs/argocd-image-updater/v1.2.0/config/install.yaml'],
+    });
     const script = readFileSync(join(out, 'bootstrap.sh'), 'utf8');
     expect(script).toContain("readonly ARGOCD_VERSION='v3.4.2'");
     expect(script).toContain("readonly IMAGE_UPDATER_VERSION='v1.2.0'");
@@ -209,15 +234,22 @@ describe('gitops-synth bootstrap', () => {
     ].join('\n---\n');
     writeFileSync(join(updaterDir, 'upstream.yaml'), upstream);
     const kustomization = readFileSync(join(updaterDir, 'kustomization.yaml'), 'utf8');
-    expect(kustomization).toContain('https://raw.githubusercontent.com/argoproj-labs/argocd-image-updater/v1.3.0/config/install.yaml');
-    writeFileSync(join(updaterDir, 'kustomization.yaml'), kustomization.replace(/https:\/\/\S+install\.yaml/, 'upstream.yaml'));
+    expect(kustomization).toContain(
+      'https://raw.githubusercontent.com/argoproj-labs/argocd-image-updater/v1.3.0/config/install.yaml',
+    );
+    writeFileSync(
+      join(updaterDir, 'kustomization.yaml'),
+      kustomization.replace(/https:\/\/\S+install\.yaml/, 'upstream.yaml'),
+    );
     const built = spawnSync(toolPath('kubectl'), ['kustomize', updaterDir], { encoding: 'utf8' });
     expect(built.stderr).toBe('');
     const docs = built.stdout.split(/^---$/m).map((d) => parse(d));
     expect(docs.map((d) => d.kind)).toEqual(['ServiceAccount', 'ClusterRoleBinding']);
     expect(docs[0].metadata.namespace).toBe('argocd');
     expect(docs[1].subjects[0].namespace).toBe('argocd');
-    expect(readFileSync(join(out, 'argo-cd', 'kustomization.yaml'), 'utf8')).toContain('https://raw.githubusercontent.com/argoproj/argo-cd/v3.5.1/manifests/install.yaml');
+    expect(readFileSync(join(out, 'argo-cd', 'kustomization.yaml'), 'utf8')).toContain(
+      'https://raw.githubusercontent.com/argoproj/argo-cd/v3.5.1/manifests/install.yaml',
+    );
   });
 
   it('reads the devops repository token from the environment into the Secret Argo CD reads and Image Updater pushes with', () => {
@@ -257,17 +289,24 @@ describe('gitops-synth bootstrap --print', () => {
     const r = bootstrap(dir, '--print');
     expect(r.code).toBe(0);
     expect(existsSync(join(dir, 'dist'))).toBe(false);
-    expect(r.stdout).toContain('Argo CD        v3.5.1  https://raw.githubusercontent.com/argoproj/argo-cd/v3.5.1/manifests/install.yaml');
-    expect(r.stdout).toContain('Image Updater  v1.3.0  https://raw.githubusercontent.com/argoproj-labs/argocd-image-updater/v1.3.0/config/install.yaml');
+    expect(r.stdout).toContain(
+      'Argo CD        v3.5.1  https://raw.githubusercontent.com/argoproj/argo-cd/v3.5.1/manifests/install.yaml',
+    );
+    expect(r.stdout).toContain(
+      'Image Updater  v1.3.0  https://raw.githubusercontent.com/argoproj-labs/argocd-image-updater/v1.3.0/config/install.yaml',
+    );
     expect(r.stdout).toContain('Create namespaces if missing: shop-prod, shop-stage.');
     for (const [ns, secrets] of referencedSecrets(dir)) {
       for (const [name, keys] of secrets) {
         expect(r.stdout).toContain(`       ${ns}/${name}\n`);
-        for (const key of keys) expect(r.stdout).toMatch(new RegExp(`${ns}/${name}\\n(?: {9}.*\\n)*? {9}${key.replace(/[.]/g, '\\.')} \\(`));
+        for (const key of keys)
+          expect(r.stdout).toMatch(new RegExp(`${ns}/${name}\\n(?: {9}.*\\n)*? {9}${key.replace(/[.]/g, '\\.')} \\(`));
       }
     }
     expect(r.stdout).toContain(`Register the devops repository ${REPO_URL} with the token in $DEVOPS_REPO_TOKEN`);
-    expect(r.stdout).toMatch(/1\. Check[\s\S]*2\. Install[\s\S]*3\. Create namespaces[\s\S]*4\. Create secrets[\s\S]*5\. Register[\s\S]*6\. Apply argocd\//);
+    expect(r.stdout).toMatch(
+      /1\. Check[\s\S]*2\. Install[\s\S]*3\. Create namespaces[\s\S]*4\. Create secrets[\s\S]*5\. Register[\s\S]*6\. Apply argocd\//,
+    );
   });
 });
 
@@ -276,7 +315,9 @@ describe('gitops-synth bootstrap: bad input', () => {
     const dir = exampleWithSettings({ imageUpdater: 'crd', versions: { imageUpdater: 'v0.18.0' } });
     const r = bootstrap(dir);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/environments\/_settings\.yaml:\d+:\d+: versions\.imageUpdater: .*Image Updater v0\.18\.0 cannot read; expected versions\.imageUpdater v1\.2\.0 or later/);
+    expect(r.stderr).toMatch(
+      /environments\/_settings\.yaml:\d+:\d+: versions\.imageUpdater: .*Image Updater v0\.18\.0 cannot read; expected versions\.imageUpdater v1\.2\.0 or later/,
+    );
     expect(existsSync(join(dir, 'dist'))).toBe(false);
   });
 
@@ -301,7 +342,10 @@ describe('gitops-synth bootstrap: bad input', () => {
     const dir = exampleWithSettings();
     bootstrap(dir);
     const before = snapshotTree(join(dir, 'dist'));
-    writeFileSync(join(dir, 'apps', 'api.yaml'), 'image: {repository: ghcr.io/acme/api, tag: 1.0.0}\nsecretEnv:\n  X: {secret: Bad_Name, key: k}\n');
+    writeFileSync(
+      join(dir, 'apps', 'api.yaml'),
+      'image: {repository: ghcr.io/acme/api, tag: 1.0.0}\nsecretEnv:\n  X: {secret: Bad_Name, key: k}\n',
+    );
     const r = bootstrap(dir);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('apps/api.yaml');
@@ -319,7 +363,16 @@ describe('gitops-synth bootstrap: bad input', () => {
   it('documents the command and its options in --help', () => {
     const r = runCli(['bootstrap', '--help']);
     expect(r.code).toBe(0);
-    for (const text of ['--print', '--out', '--project', 'DEVOPS_REPO_TOKEN', 'DEVOPS_REPO_SSH_KEY_FILE', 'cluster-admin', 'openssl']) expect(r.stdout).toContain(text);
+    for (const text of [
+      '--print',
+      '--out',
+      '--project',
+      'DEVOPS_REPO_TOKEN',
+      'DEVOPS_REPO_SSH_KEY_FILE',
+      'cluster-admin',
+      'openssl',
+    ])
+      expect(r.stdout).toContain(text);
     expect(runCli(['--help']).stdout).toMatch(/bootstrap\s+Write only dist\/bootstrap\/ \(synth writes it too\)/);
   });
 });

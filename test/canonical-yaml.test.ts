@@ -9,14 +9,17 @@ import { seededRandom } from '../bench/stack.js';
 import { copyExample } from './helpers.js';
 
 /** What toYaml wrote before it had its own writer; the writer must give the same bytes. */
-const library = (value: unknown): string => stringify(canonical(value), { lineWidth: 0, minContentWidth: 0, aliasDuplicateObjects: false });
+const library = (value: unknown): string =>
+  stringify(canonical(value), { lineWidth: 0, minContentWidth: 0, aliasDuplicateObjects: false });
 
 /** The writer on its own (no fallback), in canonical key order; undefined where it declines. */
 function written(value: unknown): string | undefined {
   const first = ['apiVersion', 'kind', 'metadata'];
   const rank = (k: string) => (first.includes(k) ? first.indexOf(k) : 99);
   try {
-    return writeYamlDocument(value, (keys, depth) => (depth === 0 ? keys.sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0)) : keys.sort()));
+    return writeYamlDocument(value, (keys, depth) =>
+      depth === 0 ? keys.sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0)) : keys.sort(),
+    );
   } catch (e) {
     if (e instanceof Unsupported) return undefined;
     throw e;
@@ -25,9 +28,65 @@ function written(value: unknown): string | undefined {
 
 /** Pieces of strings that trip YAML writers: indicators, quotes, numbers, booleans, line breaks, unicode. */
 const PIECES = [
-  'a', 'Z', '0', '7', ' ', '  ', '\n', '\n\n', '\t', ':', ': ', '#', ' #', '-', '- ', '?', ',', '[', ']', '{', '}', '&', '*', '!', '|',
-  '>', "'", '"', '%', '@', '`', '.', '...', '---', '\\', 'true', 'False', 'null', '~', '0x1F', '0o7', '1e3', '.inf', '-1', '+1', '1.5',
-  'é', '€', '😀', '\u00a0', '\r', '\x00', '$(X)', '${service:db}', 'http://x:80/y', 'a:b', '/p', 'app.kubernetes.io/name', '<<',
+  'a',
+  'Z',
+  '0',
+  '7',
+  ' ',
+  '  ',
+  '\n',
+  '\n\n',
+  '\t',
+  ':',
+  ': ',
+  '#',
+  ' #',
+  '-',
+  '- ',
+  '?',
+  ',',
+  '[',
+  ']',
+  '{',
+  '}',
+  '&',
+  '*',
+  '!',
+  '|',
+  '>',
+  "'",
+  '"',
+  '%',
+  '@',
+  '`',
+  '.',
+  '...',
+  '---',
+  '\\',
+  'true',
+  'False',
+  'null',
+  '~',
+  '0x1F',
+  '0o7',
+  '1e3',
+  '.inf',
+  '-1',
+  '+1',
+  '1.5',
+  'é',
+  '€',
+  '😀',
+  '\u00a0',
+  '\r',
+  '\x00',
+  '$(X)',
+  '${service:db}',
+  'http://x:80/y',
+  'a:b',
+  '/p',
+  'app.kubernetes.io/name',
+  '<<',
 ];
 const KEYS = ['a', 'name', 'app.kubernetes.io/name', 'k_1', 'A-b', 'x:y', '_z', '/path'];
 /** What the writer leaves to the library: control characters, keys that need quotes, non-integers. */
@@ -45,12 +104,26 @@ function documents(count: number, seed: number, declined: boolean): Record<strin
     const r = random();
     if (depth > 3 || r < 0.5) {
       const t = random();
-      return t < 0.75 ? str() : t < 0.85 ? Math.floor(random() * 2000) - 1000 : t < 0.9 ? random() < 0.5 : t < 0.95 || !declined ? null : 2.5;
+      return t < 0.75
+        ? str()
+        : t < 0.85
+          ? Math.floor(random() * 2000) - 1000
+          : t < 0.9
+            ? random() < 0.5
+            : t < 0.95 || !declined
+              ? null
+              : 2.5;
     }
-    if (r < 0.75) return Object.fromEntries(Array.from({ length: Math.floor(random() * 4) }, () => [pick(keys), value(depth + 1)]));
+    if (r < 0.75)
+      return Object.fromEntries(Array.from({ length: Math.floor(random() * 4) }, () => [pick(keys), value(depth + 1)]));
     return Array.from({ length: Math.floor(random() * 4) }, () => value(depth + 1));
   };
-  return Array.from({ length: count }, () => ({ kind: 'Thing', apiVersion: 'v1', metadata: { name: 'x' }, ...Object.fromEntries(Array.from({ length: 3 }, () => [pick(KEYS), value(0)])) }));
+  return Array.from({ length: count }, () => ({
+    kind: 'Thing',
+    apiVersion: 'v1',
+    metadata: { name: 'x' },
+    ...Object.fromEntries(Array.from({ length: 3 }, () => [pick(KEYS), value(0)])),
+  }));
 }
 
 describe('the YAML writer', () => {
@@ -91,8 +164,18 @@ describe('the YAML writer', () => {
     const awkward = [
       { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' }, data: { bell: 'ring\x07', crlf: 'a\r\nb' } },
       { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' }, data: { 'trailing-space-line': 'a\nb\n  ' } },
-      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' }, data: { 'needs quotes: key': 'x', 'true': 'y', '10': 'ten', '9': 'nine' } },
-      { apiVersion: 'v1', kind: 'Thing', metadata: { name: 't' }, spec: { ratio: 0.25, big: 2 ** 60, list: [1, undefined, 3] } },
+      {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'c' },
+        data: { 'needs quotes: key': 'x', true: 'y', '10': 'ten', '9': 'nine' },
+      },
+      {
+        apiVersion: 'v1',
+        kind: 'Thing',
+        metadata: { name: 't' },
+        spec: { ratio: 0.25, big: 2 ** 60, list: [1, undefined, 3] },
+      },
       [{ a: 1 }, 'top-level list'],
       { kind: 'Thing', spec: { when: new Date(0), nested: [[1, 2], []] } },
     ];

@@ -7,7 +7,11 @@ import { synth } from '../src/pipeline/pipeline.js';
 import { copyExample, REPO, snapshotTree, tempDir } from './helpers.js';
 
 describe('cdk8s.yaml', () => {
-  const config = parse(readFileSync(join(REPO, 'cdk8s.yaml'), 'utf8')) as { app: string; output: string; language: string };
+  const config = parse(readFileSync(join(REPO, 'cdk8s.yaml'), 'utf8')) as {
+    app: string;
+    output: string;
+    language: string;
+  };
 
   it('never points the cdk8s CLI at dist/, which it empties before every run', () => {
     expect(config.language).toBe('typescript');
@@ -23,11 +27,14 @@ describe('cdk8s.yaml', () => {
     const outdir = join(project, config.output);
     mkdirSync(outdir, { recursive: true });
     writeFileSync(join(outdir, 'left-over.yaml'), 'kind: Stale\n');
-    execSync(`rm -rf ${JSON.stringify(outdir)} && ${config.app.replace(/^node bin\//, `node ${JSON.stringify(join(REPO, 'bin'))}/`)}`, {
-      cwd: project,
-      env: { ...process.env, CDK8S_OUTDIR: outdir },
-      stdio: 'pipe',
-    });
+    execSync(
+      `rm -rf ${JSON.stringify(outdir)} && ${config.app.replace(/^node bin\//, `node ${JSON.stringify(join(REPO, 'bin'))}/`)}`,
+      {
+        cwd: project,
+        env: { ...process.env, CDK8S_OUTDIR: outdir },
+        stdio: 'pipe',
+      },
+    );
     expect(snapshotTree(outdir)).toEqual(snapshotTree(expected));
   });
 });

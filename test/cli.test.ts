@@ -8,7 +8,9 @@ describe('gitops-synth --help', () => {
   it('lists the synth and validate commands and the --project option', () => {
     const r = runCli(['--help']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/gitops-synth synth\s+Render apps\/ × environments\/ into dist\/ \(dist\/<env>\/<service>\//);
+    expect(r.stdout).toMatch(
+      /gitops-synth synth\s+Render apps\/ × environments\/ into dist\/ \(dist\/<env>\/<service>\//,
+    );
     expect(r.stdout).toMatch(/gitops-synth validate\s+Check the specs and everything synth would write/);
     expect(r.stdout).toMatch(/--project\s+Project folder holding apps\/, environments\/ and dist\//);
   });
@@ -43,7 +45,10 @@ describe('gitops-synth synth', () => {
     const project = copyExample();
     const r = runCli(['synth'], { cwd: project });
     expect(r.code, r.stderr).toBe(0);
-    const m = /^gitops-synth: rendered (\d+) service folders for (.+): (\d+) objects in (\d+) files, validated, written to (.+)$/m.exec(r.stdout);
+    const m =
+      /^gitops-synth: rendered (\d+) service folders for (.+): (\d+) objects in (\d+) files, validated, written to (.+)$/m.exec(
+        r.stdout,
+      );
     expect(m, r.stdout).not.toBeNull();
     const [, services, environments, objects, files, out] = m!;
     expect(out).toBe('dist');
@@ -89,7 +94,10 @@ describe('gitops-synth validate', () => {
 
   it('fails on a bad spec, naming the file, and on a kustomize failure', () => {
     const project = copyExample();
-    writeFileSync(join(project, 'apps', 'typo.yaml'), 'image: {repository: ghcr.io/acme/typo, tag: 1.0.0}\nportz: 80\n');
+    writeFileSync(
+      join(project, 'apps', 'typo.yaml'),
+      'image: {repository: ghcr.io/acme/typo, tag: 1.0.0}\nportz: 80\n',
+    );
     const bad = runCli(['validate', '--project', project]);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/apps\/typo\.yaml:2:1.*portz/);

@@ -13,7 +13,19 @@ import { synthesizeService } from '../src/synth/synthesize-service.js';
 import { canonical } from '../src/output/serialize.js';
 import { kustomizeBuild } from '../src/validate/kustomize.js';
 import { tempDir } from './helpers.js';
-import { allContainers, environmentYaml, type K8sObject, makeProject, objectsIn, only, podSpec, renderFiles, SETTINGS_YAML, WORKLOAD_KINDS, writeFiles } from './synth-fixtures.js';
+import {
+  allContainers,
+  environmentYaml,
+  type K8sObject,
+  makeProject,
+  objectsIn,
+  only,
+  podSpec,
+  renderFiles,
+  SETTINGS_YAML,
+  WORKLOAD_KINDS,
+  writeFiles,
+} from './synth-fixtures.js';
 
 const BACKEND = `
 image: {repository: ghcr.io/acme/backend, tag: 1.0.0}
@@ -57,7 +69,11 @@ describe('no hidden library defaults', () => {
       expect(c.readinessProbe).toBeUndefined();
       expect(c.livenessProbe).toBeUndefined();
       expect(deployment.spec.replicas).toBe(1);
-      expect(objectsIn(objects, `${env}/plain`).map((o) => o.kind).sort()).toEqual(['Deployment', 'Service', 'ServiceAccount']);
+      expect(
+        objectsIn(objects, `${env}/plain`)
+          .map((o) => o.kind)
+          .sort(),
+      ).toEqual(['Deployment', 'Service', 'ServiceAccount']);
     }
   });
 
@@ -106,7 +122,8 @@ describe('security context', () => {
       if (!WORKLOAD_KINDS.includes(o.kind)) continue;
       expect(podSpec(o).securityContext).toEqual({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
       expect(podSpec(o).automountServiceAccountToken).toBe(false);
-      for (const c of allContainers(o)) expect(c.securityContext).toMatchObject({ allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
+      for (const c of allContainers(o))
+        expect(c.securityContext).toMatchObject({ allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
     }
   });
 
@@ -122,8 +139,19 @@ environments:
     });
     const { objects } = await renderFiles(dir);
     const stage = only(objects, 'stage/legacy', 'Deployment');
-    expect(podSpec(stage).securityContext).toEqual({ runAsUser: 0, runAsGroup: 0, fsGroup: 2000, runAsNonRoot: false, seccompProfile: { type: 'RuntimeDefault' } });
-    expect(mainContainer(stage).securityContext).toEqual({ allowPrivilegeEscalation: false, privileged: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
+    expect(podSpec(stage).securityContext).toEqual({
+      runAsUser: 0,
+      runAsGroup: 0,
+      fsGroup: 2000,
+      runAsNonRoot: false,
+      seccompProfile: { type: 'RuntimeDefault' },
+    });
+    expect(mainContainer(stage).securityContext).toEqual({
+      allowPrivilegeEscalation: false,
+      privileged: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ['ALL'] },
+    });
     const prod = only(objects, 'prod/legacy', 'Deployment');
     expect(podSpec(prod).securityContext).toMatchObject({ runAsUser: 4242, runAsNonRoot: true });
   });
@@ -147,21 +175,30 @@ describe('files: a ConfigMap mounted at each path', () => {
       });
       for (const m of mounts) expect(m.readOnly).toBe(true);
       // Config before the workload.
-      expect(Number(configMap.metadata.annotations!['argocd.argoproj.io/sync-wave'])).toBeLessThan(Number(deployment.metadata.annotations!['argocd.argoproj.io/sync-wave']));
+      expect(Number(configMap.metadata.annotations!['argocd.argoproj.io/sync-wave'])).toBeLessThan(
+        Number(deployment.metadata.annotations!['argocd.argoproj.io/sync-wave']),
+      );
     }
   });
 
   it('rolls the pods when a file changes (pod template hash) and keeps every byte when nothing changes', async () => {
-    const hashOf = (objects: Map<string, K8sObject>, env: string) => only(objects, `${env}/proxy`, 'Deployment').spec.template.metadata.annotations?.['gitops-synth.io/files-hash'];
+    const hashOf = (objects: Map<string, K8sObject>, env: string) =>
+      only(objects, `${env}/proxy`, 'Deployment').spec.template.metadata.annotations?.['gitops-synth.io/files-hash'];
     const before = await renderFiles(makeProject({ backend: BACKEND, proxy: proxy(PROXY_CONFIG) }));
     const again = await renderFiles(makeProject({ backend: BACKEND, proxy: proxy(PROXY_CONFIG) }));
-    const changed = await renderFiles(makeProject({ backend: BACKEND, proxy: proxy(PROXY_CONFIG.replace('listen 8080', 'listen 8080 default_server')) }));
+    const changed = await renderFiles(
+      makeProject({
+        backend: BACKEND,
+        proxy: proxy(PROXY_CONFIG.replace('listen 8080', 'listen 8080 default_server')),
+      }),
+    );
     expect([...again.files]).toEqual([...before.files]);
     for (const env of ['stage', 'prod']) {
       expect(hashOf(before.objects, env)).toMatch(/^[0-9a-f]{8,}$/);
       expect(hashOf(changed.objects, env)).not.toBe(hashOf(before.objects, env));
       // Only the proxy changes: the backend's files are untouched.
-      for (const [path, content] of before.files) if (path.startsWith(`${env}/backend/`)) expect(changed.files.get(path), path).toBe(content);
+      for (const [path, content] of before.files)
+        if (path.startsWith(`${env}/backend/`)) expect(changed.files.get(path), path).toBe(content);
     }
   });
 });
@@ -186,13 +223,17 @@ describe('ingress', () => {
         expect(ingress.spec.tls).toEqual([{ hosts: [host], secretName: expect.any(String) }]);
       }
       expect(apex.spec.tls[0].secretName).not.toBe(www.spec.tls[0].secretName);
-      expect(apex.spec.rules[0].http.paths).toEqual([{ path: '/api', pathType: 'Prefix', backend: { service: { name: 'backend', port: { number: 8000 } } } }]);
+      expect(apex.spec.rules[0].http.paths).toEqual([
+        { path: '/api', pathType: 'Prefix', backend: { service: { name: 'backend', port: { number: 8000 } } } },
+      ]);
     }
   });
 
   it('has no TLS and no issuer annotation in an environment without tls', async () => {
     const env = environmentYaml('dev').replace(/ {2}tls:\n {4}clusterIssuer: issuer-dev\n/, '');
-    const { objects } = await renderFiles(makeProject({ backend: `${BACKEND}expose: {subdomain: api}\n` }, { dev: env }));
+    const { objects } = await renderFiles(
+      makeProject({ backend: `${BACKEND}expose: {subdomain: api}\n` }, { dev: env }),
+    );
     const ingress = only(objects, 'dev/backend', 'Ingress');
     expect(ingress.spec.tls).toBeUndefined();
     expect(ingress.metadata.annotations?.['cert-manager.io/cluster-issuer']).toBeUndefined();
@@ -220,7 +261,13 @@ volumes:
     const { objects } = await renderFiles(dir);
     for (const env of ['stage', 'prod']) {
       const sts = only(objects, `${env}/store`, 'StatefulSet');
-      expect(sts.spec.volumeClaimTemplates.map((t: K8sObject) => [t.metadata.name, t.metadata.annotations?.['argocd.argoproj.io/sync-options'], t.spec.storageClassName])).toEqual([
+      expect(
+        sts.spec.volumeClaimTemplates.map((t: K8sObject) => [
+          t.metadata.name,
+          t.metadata.annotations?.['argocd.argoproj.io/sync-options'],
+          t.spec.storageClassName,
+        ]),
+      ).toEqual([
         ['data', 'Prune=false,Delete=false', 'fast-ssd'],
         ['wal', 'Prune=false,Delete=false', 'fast-ssd'],
       ]);
@@ -231,7 +278,11 @@ volumes:
 
       const claim = only(objects, `${env}/cache`, 'PersistentVolumeClaim');
       expect(claim.metadata.annotations!['argocd.argoproj.io/sync-options']).toBe('Prune=false,Delete=false');
-      expect(claim.spec).toEqual({ accessModes: ['ReadWriteOnce'], storageClassName: 'fast-ssd', resources: { requests: { storage: '2Gi' } } });
+      expect(claim.spec).toEqual({
+        accessModes: ['ReadWriteOnce'],
+        storageClassName: 'fast-ssd',
+        resources: { requests: { storage: '2Gi' } },
+      });
       expect(only(objects, `${env}/cache`, 'Deployment').spec.strategy).toEqual({ type: 'Recreate' });
     }
   });
@@ -264,21 +315,31 @@ describe('dependsOn: bounded waits', () => {
   it('gives the pods and the migration Job one init container per dependency, in the spec order', async () => {
     const dir = makeProject({
       backend: BACKEND,
-      queue: 'image: {repository: ghcr.io/acme/queue, tag: 1.0.0}\nworkload: statefulset\nports: [{name: amqp, port: 5672}]\n',
+      queue:
+        'image: {repository: ghcr.io/acme/queue, tag: 1.0.0}\nworkload: statefulset\nports: [{name: amqp, port: 5672}]\n',
       app: 'image: {repository: ghcr.io/acme/app, tag: 1.0.0}\nport: 80\ndependsOn: [queue, backend]\nmigrations: {command: [migrate], args: [--yes]}\n',
     });
     const { objects } = await renderFiles(dir);
     for (const env of ['stage', 'prod']) {
       const deployment = only(objects, `${env}/app`, 'Deployment');
       const job = only(objects, `${env}/app`, 'Job');
-      const waits = (o: K8sObject) => (podSpec(o).initContainers as K8sObject[]).map((c) => [c.name, c.env.find((e: K8sObject) => e.name === 'WAIT_HOST').value, c.env.find((e: K8sObject) => e.name === 'WAIT_PORT').value]);
+      const waits = (o: K8sObject) =>
+        (podSpec(o).initContainers as K8sObject[]).map((c) => [
+          c.name,
+          c.env.find((e: K8sObject) => e.name === 'WAIT_HOST').value,
+          c.env.find((e: K8sObject) => e.name === 'WAIT_PORT').value,
+        ]);
       const expected = [
         ['wait-for-queue', `queue.team-${env}.svc.cluster.local`, '5672'],
         ['wait-for-backend', `backend.team-${env}.svc.cluster.local`, '8000'],
       ];
       expect(waits(deployment)).toEqual(expected);
       expect(waits(job)).toEqual(expected);
-      expect(mainContainer(job)).toMatchObject({ command: ['migrate'], args: ['--yes'], image: 'ghcr.io/acme/app:1.0.0' });
+      expect(mainContainer(job)).toMatchObject({
+        command: ['migrate'],
+        args: ['--yes'],
+        image: 'ghcr.io/acme/app:1.0.0',
+      });
       for (const c of podSpec(job).initContainers) expect(c.resources.limits.memory).toBeDefined();
     }
   });
@@ -296,7 +357,13 @@ describe('dependsOn: bounded waits', () => {
     chmodSync(join(bin, 'nc'), 0o755);
     const run = (port: number, timeout: number) =>
       new Promise<{ code: number | null; out: string }>((resolve) => {
-        const env = { PATH: `${bin}:${process.env.PATH}`, WAIT_SERVICE: 'backend', WAIT_HOST: '127.0.0.1', WAIT_PORT: String(port), WAIT_TIMEOUT: String(timeout) };
+        const env = {
+          PATH: `${bin}:${process.env.PATH}`,
+          WAIT_SERVICE: 'backend',
+          WAIT_HOST: '127.0.0.1',
+          WAIT_PORT: String(port),
+          WAIT_TIMEOUT: String(timeout),
+        };
         const p = spawn('sh', ['-c', wait.command[2]], { env });
         let out = '';
         p.stdout.on('data', (d) => (out += d));
@@ -325,8 +392,15 @@ describe('version label', () => {
   it('leaves out the version label for a tag longer than a label value, and the folder still builds with kubectl kustomize', async () => {
     const tag = `build-${'0123456789'.repeat(7)}`;
     const dir = makeProject(
-      { longtag: `image: {repository: ghcr.io/acme/longtag, tag: ${tag}, autoUpdate: true}\nport: 80\nmigrations: {command: [migrate]}\n` },
-      { stage: environmentYaml('stage').replace('imagePolicy: {strategy: newest-build}', 'imagePolicy: {strategy: newest-build, allowTags: any}') },
+      {
+        longtag: `image: {repository: ghcr.io/acme/longtag, tag: ${tag}, autoUpdate: true}\nport: 80\nmigrations: {command: [migrate]}\n`,
+      },
+      {
+        stage: environmentYaml('stage').replace(
+          'imagePolicy: {strategy: newest-build}',
+          'imagePolicy: {strategy: newest-build, allowTags: any}',
+        ),
+      },
     );
     await synth({ projectDir: dir });
     const built = kustomizeBuild(join(dir, 'dist', 'stage', 'longtag'));
@@ -342,16 +416,21 @@ describe('purpose-made projects pass the same checks as the example', () => {
       'environments/prod.yaml': environmentYaml('prod'),
       'apps/backend.yaml': `${BACKEND}resources: {requests: {memory: 200Mi}}\nautoscaling: {minReplicas: 3, maxReplicas: 6, targetMemoryUtilization: 80}\nmigrations: {command: [migrate]}\n`,
       'apps/proxy.yaml': proxy(PROXY_CONFIG),
-      'apps/store.yaml': 'image: {repository: ghcr.io/acme/store, tag: 1.0.0}\nworkload: statefulset\nreplicas: 3\nport: 7000\nvolumes: [{name: data, mountPath: /data, size: 1Gi}]\n',
+      'apps/store.yaml':
+        'image: {repository: ghcr.io/acme/store, tag: 1.0.0}\nworkload: statefulset\nreplicas: 3\nport: 7000\nvolumes: [{name: data, mountPath: /data, size: 1Gi}]\n',
     });
     // renderFiles throws a ValidationError when any object fails its schema.
     const { objects } = await renderFiles(dir);
     const kinds = [...objects.values()].map((o) => o.kind);
-    for (const kind of ['ConfigMap', 'StatefulSet', 'Job', 'HorizontalPodAutoscaler', 'PodDisruptionBudget', 'Ingress']) expect(kinds).toContain(kind);
+    for (const kind of ['ConfigMap', 'StatefulSet', 'Job', 'HorizontalPodAutoscaler', 'PodDisruptionBudget', 'Ingress'])
+      expect(kinds).toContain(kind);
     expect(only(objects, 'prod/backend', 'HorizontalPodAutoscaler').spec.metrics).toEqual([
       { type: 'Resource', resource: { name: 'memory', target: { type: 'Utilization', averageUtilization: 80 } } },
     ]);
     expect('replicas' in only(objects, 'prod/backend', 'Deployment').spec).toBe(false);
-    expect(only(objects, 'prod/store', 'PodDisruptionBudget').spec.selector.matchLabels).toEqual({ 'app.kubernetes.io/name': 'store', 'app.kubernetes.io/instance': 'store-prod' });
+    expect(only(objects, 'prod/store', 'PodDisruptionBudget').spec.selector.matchLabels).toEqual({
+      'app.kubernetes.io/name': 'store',
+      'app.kubernetes.io/instance': 'store-prod',
+    });
   });
 });

@@ -23,13 +23,16 @@ function changeSpecs(project: string): void {
   git(project, ['rm', '-q', 'apps/flower.yaml']);
 }
 
-// eslint-disable-next-line no-control-regex
 const ANSI = /\x1b\[[0-9;]*m/;
 
 describe('diff', () => {
   it('exits 0 and says so when the devops repository holds the render, write-back files included', () => {
     const { remote, project } = published();
-    writeBack(remote, 'clusters/shop/stage/api/.argocd-source-api-stage.yaml', 'kustomize:\n  images:\n  - ghcr.io/acme-shop/api:abcdef1\n');
+    writeBack(
+      remote,
+      'clusters/shop/stage/api/.argocd-source-api-stage.yaml',
+      'kustomize:\n  images:\n  - ghcr.io/acme-shop/api:abcdef1\n',
+    );
     const r = diff(project);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('No differences');
@@ -49,8 +52,8 @@ describe('diff', () => {
     expect(r.stdout).toMatch(/^ {2}~ Deployment shop-stage\/worker {2}deployment-worker\.yaml$/m);
     expect(r.stdout).toMatch(/^ {6}- +value: shop$/m);
     expect(r.stdout).toMatch(/^ {6}\+ +value: shop_v2$/m);
-    expect(r.stdout).toMatch(/^ {6}-  replicas: 2$/m);
-    expect(r.stdout).toMatch(/^ {6}\+  replicas: 3$/m);
+    expect(r.stdout).toMatch(/^ {6}- {2}replicas: 2$/m);
+    expect(r.stdout).toMatch(/^ {6}\+ {2}replicas: 3$/m);
     // The bootstrap script no longer creates flower's secret.
     expect(r.stdout).toContain('bootstrap (bootstrap): changed');
     expect(r.stdout).toMatch(/5 folders differ: 0 objects added, 12 removed, 3 changed/);
@@ -73,8 +76,10 @@ describe('diff', () => {
     expect(r.stdout).toMatch(/^### Rendered manifests: 5 folders differ/);
     expect(r.stdout).toContain('| Environment | Service | Added | Removed | Changed |');
     expect(r.stdout).toContain('| stage | worker |  |  | `Deployment shop-stage/worker` |');
-    expect(r.stdout).toMatch(/^\| prod \| flower \(removed\) \|  \| .*`Deployment shop-prod\/flower`.* \|  \|$/m);
-    expect(r.stdout).toContain('<details><summary>stage/worker: Deployment shop-stage/worker (<code>stage/worker/deployment-worker.yaml</code>)</summary>');
+    expect(r.stdout).toMatch(/^\| prod \| flower \(removed\) \| {2}\| .*`Deployment shop-prod\/flower`.* \| {2}\|$/m);
+    expect(r.stdout).toContain(
+      '<details><summary>stage/worker: Deployment shop-stage/worker (<code>stage/worker/deployment-worker.yaml</code>)</summary>',
+    );
     expect(r.stdout).toMatch(/```diff\n--- a\/clusters\/shop\/stage\/worker\/deployment-worker\.yaml\n\+\+\+ b\//);
     expect(r.stdout).not.toMatch(ANSI);
   });

@@ -37,7 +37,10 @@ export interface CliResult {
 }
 
 /** Runs the real CLI as a separate process, as a user would. */
-export function runCli(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {}): CliResult {
+export function runCli(
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {},
+): CliResult {
   const r = spawnSync(process.execPath, [CLI, ...args], {
     cwd: options.cwd ?? REPO,
     env: { ...process.env, NO_COLOR: '1', ...options.env },
@@ -75,7 +78,8 @@ function storeShards(dir: string): string[] {
 export function storeEntries(dir: string): Map<string, unknown> {
   const out = new Map<string, unknown>();
   for (const file of storeShards(dir)) {
-    for (const [key, value] of (deserialize(readFileSync(file)) as { entries: Map<string, unknown> }).entries) out.set(key, value);
+    for (const [key, value] of (deserialize(readFileSync(file)) as { entries: Map<string, unknown> }).entries)
+      out.set(key, value);
   }
   return out;
 }

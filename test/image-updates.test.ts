@@ -26,7 +26,9 @@ function applyWriteBack(folder: string, images: string[]): Obj[] {
   for (const ref of images) {
     const at = ref.lastIndexOf(':');
     const name = ref.slice(0, at);
-    k.images = (k.images ?? []).filter((i: { name: string }) => i.name !== name).concat([{ name, newTag: ref.slice(at + 1) }]);
+    k.images = (k.images ?? [])
+      .filter((i: { name: string }) => i.name !== name)
+      .concat([{ name, newTag: ref.slice(at + 1) }]);
   }
   writeFileSync(join(work, 'kustomization.yaml'), stringify(k));
   return parseAllDocuments(kustomizeBuild(work)).map((d) => d.toJS() as Obj);
@@ -38,7 +40,8 @@ describe('a tag moved by Image Updater', () => {
     const objects = applyWriteBack(join(dist, 'stage', 'api'), ['ghcr.io/acme-shop/api:abcdef1']);
     const deployment = objects.find((o) => o.kind === 'Deployment')!;
     expect(deployment.spec.template.spec.containers[0].image).toBe('ghcr.io/acme-shop/api:abcdef1');
-    for (const o of objects) expect(o.metadata.labels?.['app.kubernetes.io/version'], `${o.kind} ${o.metadata.name}`).toBe('abcdef1');
+    for (const o of objects)
+      expect(o.metadata.labels?.['app.kubernetes.io/version'], `${o.kind} ${o.metadata.name}`).toBe('abcdef1');
     for (const o of objects.filter((x) => x.spec?.template)) {
       expect(o.spec.template.metadata.labels['app.kubernetes.io/version'], `${o.kind} pods`).toBe('abcdef1');
     }
@@ -58,7 +61,8 @@ describe('a tag moved by Image Updater', () => {
     const dist = await renderExample();
     for (const env of ['stage', 'prod']) {
       const sts = parse(readFileSync(join(dist, env, 'postgres', 'statefulset-postgres.yaml'), 'utf8'));
-      for (const t of sts.spec.volumeClaimTemplates) expect(t.metadata.labels['app.kubernetes.io/version']).toBeUndefined();
+      for (const t of sts.spec.volumeClaimTemplates)
+        expect(t.metadata.labels['app.kubernetes.io/version']).toBeUndefined();
     }
   });
 

@@ -38,7 +38,11 @@ function recordingKubectl(): Kubectl {
   return {
     path,
     built() {
-      const lines = existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter((l) => l !== '') : [];
+      const lines = existsSync(log)
+        ? readFileSync(log, 'utf8')
+            .split('\n')
+            .filter((l) => l !== '')
+        : [];
       rmSync(log, { force: true });
       return lines.sort();
     },
@@ -50,7 +54,9 @@ function entries(cacheDir: string): string[] {
   return [...storeEntries(cacheDir).keys()].sort();
 }
 
-const EXAMPLE_FOLDERS = ['api', 'flower', 'frontend', 'postgres', 'rabbitmq', 'worker'].flatMap((s) => [`prod/${s}`, `stage/${s}`]).sort();
+const EXAMPLE_FOLDERS = ['api', 'flower', 'frontend', 'postgres', 'rabbitmq', 'worker']
+  .flatMap((s) => [`prod/${s}`, `stage/${s}`])
+  .sort();
 
 function synthCli(project: string, env: NodeJS.ProcessEnv, out = join(project, 'dist')): void {
   const r = runCli(['synth', '--project', project, '--out', out], { env });
@@ -87,7 +93,9 @@ describe('synth remembers successful kubectl kustomize builds', () => {
     synthCli(project, { ...env, [KUSTOMIZE_CACHE_SWITCH]: '0' }, uncached);
     expect(kubectl.built()).toEqual(EXAMPLE_FOLDERS);
     expect(snapshotTree(join(project, 'dist'))).toEqual(snapshotTree(uncached));
-    expect(readFileSync(join(project, 'dist', 'prod', 'flower', 'kustomization.yaml'), 'utf8')).toContain('newTag: 2.0.2');
+    expect(readFileSync(join(project, 'dist', 'prod', 'flower', 'kustomization.yaml'), 'utf8')).toContain(
+      'newTag: 2.0.2',
+    );
   });
 
   it('builds every folder and remembers nothing with GITOPS_SYNTH_KUSTOMIZE_CACHE=0', () => {
@@ -132,7 +140,8 @@ describe('synth remembers successful kubectl kustomize builds', () => {
   });
 });
 
-const configMap = (name: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n  namespace: team\ndata:\n  key: value\n`;
+const configMap = (name: string) =>
+  `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n  namespace: team\ndata:\n  key: value\n`;
 
 /** Service folders `<env>/svc-<i>` of `perFolder` ConfigMaps named `<i>-<j>`, written to `root`. */
 function serviceTree(root: string, envs: string[], count: number, perFolder: number): KustomizeFolder[] {
@@ -142,7 +151,8 @@ function serviceTree(root: string, envs: string[], count: number, perFolder: num
     for (let i = 0; i < count; i++) {
       const folder = `${env}/svc-${i}`;
       for (let j = 0; j < perFolder; j++) files[`${folder}/cm-${j}.yaml`] = configMap(`cm-${i}-${j}`);
-      files[`${folder}/kustomization.yaml`] = `resources:\n${Array.from({ length: perFolder }, (_, j) => `- cm-${j}.yaml`).join('\n')}\n`;
+      files[`${folder}/kustomization.yaml`] =
+        `resources:\n${Array.from({ length: perFolder }, (_, j) => `- cm-${j}.yaml`).join('\n')}\n`;
       folders.push({ folder, objects: perFolder });
     }
   }
@@ -163,7 +173,9 @@ describe('a remembered build never hides a failure', () => {
     writeFiles(root, { 'stage/svc-3/kustomization.yaml': `${good}- missing.yaml\n` });
     const failures = await kustomizeBuildAll(root, folders, options);
     expect(kubectl.built()).toEqual(['stage/svc-3']);
-    expect(failures).toEqual([expect.stringMatching(/^kubectl kustomize failed for environment stage: .*missing\.yaml/s)]);
+    expect(failures).toEqual([
+      expect.stringMatching(/^kubectl kustomize failed for environment stage: .*missing\.yaml/s),
+    ]);
 
     // A failure is never remembered: the same broken folder is built, and fails, again.
     expect(await kustomizeBuildAll(root, folders, options)).toEqual(failures);
@@ -184,7 +196,9 @@ describe('a remembered build never hides a failure', () => {
     kubectl.built();
 
     const expectingMore = folders.map((f) => (f.folder === 'prod/svc-1' ? { ...f, objects: 3 } : f));
-    expect(await kustomizeBuildAll(root, expectingMore, options)).toEqual(['kubectl kustomize built 6 objects for environment prod, expected 7']);
+    expect(await kustomizeBuildAll(root, expectingMore, options)).toEqual([
+      'kubectl kustomize built 6 objects for environment prod, expected 7',
+    ]);
     expect(kubectl.built()).toEqual(['prod/svc-1']);
   });
 
@@ -211,10 +225,17 @@ describe('a remembered build never hides a failure', () => {
   it('reports folders that yield one object too many and one too few, though the environment total is right', async () => {
     const root = tempDir();
     const folders = serviceTree(root, ['prod'], 3, 2);
-    writeFiles(root, { 'prod/svc-0/cm-2.yaml': configMap('cm-0-2'), 'prod/svc-0/kustomization.yaml': 'resources:\n- cm-0.yaml\n- cm-1.yaml\n- cm-2.yaml\n', 'prod/svc-1/kustomization.yaml': 'resources:\n- cm-0.yaml\n' });
+    writeFiles(root, {
+      'prod/svc-0/cm-2.yaml': configMap('cm-0-2'),
+      'prod/svc-0/kustomization.yaml': 'resources:\n- cm-0.yaml\n- cm-1.yaml\n- cm-2.yaml\n',
+      'prod/svc-1/kustomization.yaml': 'resources:\n- cm-0.yaml\n',
+    });
     const kubectl = recordingKubectl();
     const options = { kubectl: kubectl.path, cacheDir: tempDir() };
-    const failures = ['kubectl kustomize built 3 objects from prod/svc-0, expected 2', 'kubectl kustomize built 1 objects from prod/svc-1, expected 2'];
+    const failures = [
+      'kubectl kustomize built 3 objects from prod/svc-0, expected 2',
+      'kubectl kustomize built 1 objects from prod/svc-1, expected 2',
+    ];
     expect(await kustomizeBuildAll(root, folders, options)).toEqual(failures);
     // Neither is remembered as a success; the sound folder is.
     expect(await kustomizeBuildAll(root, folders, options)).toEqual(failures);
@@ -266,7 +287,13 @@ describe('the key of a folder written from memory', () => {
       const dir = join(root, f.folder);
       const files = readdirSync(dir, { recursive: true, withFileTypes: true })
         .filter((e) => e.isFile())
-        .map((e) => [join(e.parentPath, e.name).slice(dir.length + 1), readFileSync(join(e.parentPath, e.name), 'utf8')] as const)
+        .map(
+          (e) =>
+            [
+              join(e.parentPath, e.name).slice(dir.length + 1),
+              readFileSync(join(e.parentPath, e.name), 'utf8'),
+            ] as const,
+        )
         .reverse();
       expect(cache.keyOfFiles(files, f.objects)).toBe(cache.keyOf(dir, f.objects));
       expect(cache.keyOfFiles(files, f.objects)).not.toBe(cache.keyOf(dir, f.objects + 1));
@@ -276,6 +303,14 @@ describe('the key of a folder written from memory', () => {
   it('is none for a kustomization that reaches outside its folder, as for one read from disk', async () => {
     const cache = (await KustomizeBuildCache.open(tempDir(), toolPath('kubectl')))!;
     expect(cache.keyOfFiles([['kustomization.yaml', 'resources:\n- ../shared\n']], 1)).toBeUndefined();
-    expect(cache.keyOfFiles([['kustomization.yaml', 'resources:\n- cm.yaml\n'], ['cm.yaml', configMap('a')]], 1)).toMatch(/^[0-9a-f]{64}$/);
+    expect(
+      cache.keyOfFiles(
+        [
+          ['kustomization.yaml', 'resources:\n- cm.yaml\n'],
+          ['cm.yaml', configMap('a')],
+        ],
+        1,
+      ),
+    ).toMatch(/^[0-9a-f]{64}$/);
   });
 });

@@ -12,10 +12,16 @@ import { writeFiles } from './synth-fixtures.js';
  */
 const NO_CACHE = { cacheDir: null };
 
-const configMap = (name: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n  namespace: team\ndata:\n  key: value\n`;
+const configMap = (name: string) =>
+  `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n  namespace: team\ndata:\n  key: value\n`;
 
 /** `count` service folders per environment, each a kustomization over `perFolder` ConfigMaps named after the folder. */
-function tree(envs: string[], count: number, perFolder: number, name = (env: string, i: number, j: number) => `svc-${i}-${j}`): { root: string; folders: KustomizeFolder[] } {
+function tree(
+  envs: string[],
+  count: number,
+  perFolder: number,
+  name = (_env: string, i: number, j: number) => `svc-${i}-${j}`,
+): { root: string; folders: KustomizeFolder[] } {
   const root = tempDir('gitops-synth-kustomize-');
   const files: Record<string, string> = {};
   const folders: KustomizeFolder[] = [];
@@ -48,18 +54,24 @@ describe('kubectl kustomize over many service folders', () => {
 
   it('catches two folders of one environment emitting the same object when different runs build them', async () => {
     // The first and the last folder of prod both emit ConfigMap team/shared; stage is sound.
-    const { root, folders } = tree(['prod', 'stage'], count, perFolder, (env, i, j) => (env === 'prod' && j === 0 && (i === 0 || i === count - 1) ? 'shared' : `svc-${i}-${j}`));
+    const { root, folders } = tree(['prod', 'stage'], count, perFolder, (env, i, j) =>
+      env === 'prod' && j === 0 && (i === 0 || i === count - 1) ? 'shared' : `svc-${i}-${j}`,
+    );
     const failures = await kustomizeBuildAll(root, folders, { ...NO_CACHE, parallelism: 2 });
-    expect(failures).toEqual([expect.stringContaining('same kind, namespace and name in environment prod: v1 ConfigMap team/shared')]);
+    expect(failures).toEqual([
+      expect.stringContaining('same kind, namespace and name in environment prod: v1 ConfigMap team/shared'),
+    ]);
   });
 
-  it('reports a folder that kubectl cannot build with kubectl\'s own message, and counts the objects of the others', async () => {
+  it("reports a folder that kubectl cannot build with kubectl's own message, and counts the objects of the others", async () => {
     const { root, folders } = tree(['prod', 'stage'], count, perFolder);
     writeFiles(root, { 'stage/svc-149/kustomization.yaml': 'resources:\n- missing.yaml\n' });
     const wrongCount = folders.map((f) => (f.folder === 'prod/svc-000' ? { ...f, objects: perFolder + 1 } : f));
     const failures = await kustomizeBuildAll(root, wrongCount, NO_CACHE);
     expect(failures).toHaveLength(2);
-    expect(failures[0]).toBe(`kubectl kustomize built ${count * perFolder} objects for environment prod, expected ${count * perFolder + 1}`);
+    expect(failures[0]).toBe(
+      `kubectl kustomize built ${count * perFolder} objects for environment prod, expected ${count * perFolder + 1}`,
+    );
     expect(failures[1]).toMatch(/^kubectl kustomize failed for environment stage: .*missing\.yaml/s);
   });
 });

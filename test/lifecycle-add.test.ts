@@ -12,15 +12,27 @@ describe('app add', () => {
   it('writes apps/<name>.yaml with the schema comment, and the new service is rendered into every environment', () => {
     const project = copyExample();
     const r = runCli([
-      'app', 'add', 'cache',
-      '--image', 'ghcr.io/acme-shop/cache:7.4.1',
-      '--port', '6379',
-      '--expose', 'cache',
-      '--replicas', '1',
-      '--env', 'LOG_LEVEL=info', '--env', 'MAX_MEMORY=256',
-      '--secret-env', 'REDIS_PASSWORD=cache-credentials/password',
-      '--volume', 'data:/data:2Gi',
-      '--project', project,
+      'app',
+      'add',
+      'cache',
+      '--image',
+      'ghcr.io/acme-shop/cache:7.4.1',
+      '--port',
+      '6379',
+      '--expose',
+      'cache',
+      '--replicas',
+      '1',
+      '--env',
+      'LOG_LEVEL=info',
+      '--env',
+      'MAX_MEMORY=256',
+      '--secret-env',
+      'REDIS_PASSWORD=cache-credentials/password',
+      '--volume',
+      'data:/data:2Gi',
+      '--project',
+      project,
     ]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
@@ -47,9 +59,13 @@ describe('app add', () => {
       ].join('\n'),
     );
     // The comment resolves: the project gets the schemas the repository ships.
-    for (const f of ['service.schema.json', 'environment.schema.json']) expect(readFileSync(join(project, 'schemas', f), 'utf8')).toBe(readFileSync(join(REPO, 'schemas', f), 'utf8'));
+    for (const f of ['service.schema.json', 'environment.schema.json'])
+      expect(readFileSync(join(project, 'schemas', f), 'utf8')).toBe(readFileSync(join(REPO, 'schemas', f), 'utf8'));
 
-    for (const [env, domain, namespace] of [['stage', 'stage.shop.example.com', 'shop-stage'], ['prod', 'shop.example.com', 'shop-prod']]) {
+    for (const [env, domain, namespace] of [
+      ['stage', 'stage.shop.example.com', 'shop-stage'],
+      ['prod', 'shop.example.com', 'shop-prod'],
+    ]) {
       const dir = join(project, 'dist', env!, 'cache');
       const deployment = readYaml(join(dir, 'deployment-cache.yaml'));
       expect(deployment.metadata.namespace).toBe(namespace);
@@ -68,7 +84,9 @@ describe('app add', () => {
       ]);
       expect(readYaml(join(dir, 'ingress-cache.yaml')).spec.rules[0].host).toBe(`cache.${domain}`);
       expect(readYaml(join(dir, 'persistentvolumeclaim-cache-data.yaml')).spec.resources.requests.storage).toBe('2Gi');
-      expect(readYaml(join(dir, 'kustomization.yaml')).images).toEqual([{ name: 'ghcr.io/acme-shop/cache', newTag: '7.4.1' }]);
+      expect(readYaml(join(dir, 'kustomization.yaml')).images).toEqual([
+        { name: 'ghcr.io/acme-shop/cache', newTag: '7.4.1' },
+      ]);
     }
     expect(runCli(['validate', '--project', project]).code).toBe(0);
   });
@@ -93,26 +111,59 @@ describe('bad arguments of every app command', () => {
     [['app', 'add', 'Cache_1', '--image', 'redis:7.4.1'], '<name> "Cache_1": expected a DNS-1123 label'],
     [['app', 'add', 'cache', '--image', 'redis'], '--image "redis": expected <repository>:<tag>'],
     [['app', 'add', 'cache', '--image', 'Redis:7.4.1'], 'expected an image repository without tag'],
-    [['app', 'add', 'cache', '--image', 'redis:7.4.1', '--port', '70000'], '--port "70000": expected a port from 1 to 65535'],
+    [
+      ['app', 'add', 'cache', '--image', 'redis:7.4.1', '--port', '70000'],
+      '--port "70000": expected a port from 1 to 65535',
+    ],
     [['app', 'add', 'cache', '--image', 'redis:7.4.1', '--port', 'http'], '--port "http": expected a port number'],
-    [['app', 'add', 'cache', '--image', 'redis:7.4.1', '--replicas=-1'], '--replicas "-1": expected a number of at least 0'],
-    [['app', 'add', 'cache', '--image', 'redis:7.4.1', '--port', '80', '--expose', 'Cache.Shop'], '--expose "Cache.Shop": expected a DNS-1123 label'],
+    [
+      ['app', 'add', 'cache', '--image', 'redis:7.4.1', '--replicas=-1'],
+      '--replicas "-1": expected a number of at least 0',
+    ],
+    [
+      ['app', 'add', 'cache', '--image', 'redis:7.4.1', '--port', '80', '--expose', 'Cache.Shop'],
+      '--expose "Cache.Shop": expected a DNS-1123 label',
+    ],
     [['app', 'add', 'cache', '--image', 'redis:7.4.1', '--expose', 'cache'], '--expose "cache": needs --port'],
-    [['app', 'add', 'cache', '--image', 'redis:7.4.1', '--env', '1ST=x'], '--env "1ST=x": expected an environment variable name'],
+    [
+      ['app', 'add', 'cache', '--image', 'redis:7.4.1', '--env', '1ST=x'],
+      '--env "1ST=x": expected an environment variable name',
+    ],
     [['app', 'add', 'cache', '--image', 'redis:7.4.1', '--env', 'NOVALUE'], '--env "NOVALUE": expected KEY=VALUE'],
-    [['app', 'add', 'cache', '--image', 'redis:7.4.1', '--secret-env', 'PASSWORD=credentials'], '--secret-env "PASSWORD=credentials": expected VAR=<secret>/<key>'],
-    [['app', 'add', 'cache', '--image', 'redis:7.4.1', '--secret-env', 'PASSWORD=Creds/password'], 'expected a DNS-1123 subdomain'],
-    [['app', 'add', 'cache', '--image', 'redis:7.4.1', '--volume', 'data:/data:1m'], 'a lower-case "m" means milli-bytes'],
-    [['app', 'add', 'cache', '--image', 'redis:7.4.1', '--volume', 'data:data:1Gi'], 'expected an absolute path starting with "/"'],
+    [
+      ['app', 'add', 'cache', '--image', 'redis:7.4.1', '--secret-env', 'PASSWORD=credentials'],
+      '--secret-env "PASSWORD=credentials": expected VAR=<secret>/<key>',
+    ],
+    [
+      ['app', 'add', 'cache', '--image', 'redis:7.4.1', '--secret-env', 'PASSWORD=Creds/password'],
+      'expected a DNS-1123 subdomain',
+    ],
+    [
+      ['app', 'add', 'cache', '--image', 'redis:7.4.1', '--volume', 'data:/data:1m'],
+      'a lower-case "m" means milli-bytes',
+    ],
+    [
+      ['app', 'add', 'cache', '--image', 'redis:7.4.1', '--volume', 'data:data:1Gi'],
+      'expected an absolute path starting with "/"',
+    ],
     [['app', 'add', 'cache', '--image', 'redis:7.4.1', '--volume', 'data'], 'expected <name>:<mount path>:<size>'],
     [['app', 'add', 'cache', '--port', '80'], 'Missing required argument: image'],
     [['app', 'add', 'cache', '--image', 'redis:7.4.1', '--replica', '2'], 'Unknown argument'],
     // Valid arguments that make an invalid spec: caught by validating the written spec, which is then taken back.
     [['app', 'add', 'cache', '--image', 'redis:7.4.1', '--env', 'REDIS_PASSWORD=hunter2'], 'apps/cache.yaml'],
-    [['app', 'add', 'shop', '--image', 'redis:7.4.1', '--port', '80', '--expose', 'api'], 'host api.shop.example.com is already claimed by service "api"'],
-    [['app', 'add', 'cache', '--image', 'redis:7.4.1', '--replicas', '2', '--volume', 'data:/data:1Gi'], 'ReadWriteOnce'],
+    [
+      ['app', 'add', 'shop', '--image', 'redis:7.4.1', '--port', '80', '--expose', 'api'],
+      'host api.shop.example.com is already claimed by service "api"',
+    ],
+    [
+      ['app', 'add', 'cache', '--image', 'redis:7.4.1', '--replicas', '2', '--volume', 'data:/data:1Gi'],
+      'ReadWriteOnce',
+    ],
     [['app', 'list', '--env', 'qa'], '--env "qa": unknown environment "qa"; expected one of: prod, stage'],
-    [['app', 'suspend', 'nginx'], 'unknown service "nginx"; expected one of: api, flower, frontend, postgres, rabbitmq, worker'],
+    [
+      ['app', 'suspend', 'nginx'],
+      'unknown service "nginx"; expected one of: api, flower, frontend, postgres, rabbitmq, worker',
+    ],
     [['app', 'suspend', 'api', '--env', 'qa'], 'unknown environment "qa"'],
     [['app', 'resume', 'nginx'], 'unknown service "nginx"'],
     [['app', 'remove', 'nginx'], 'unknown service "nginx"'],
@@ -132,7 +183,19 @@ describe('bad arguments of every app command', () => {
 
   it('every problem of one command line is reported at once', () => {
     const project = copyExample();
-    const r = runCli(['app', 'add', 'Cache', '--image', 'redis', '--port', '0', '--env', 'A-B=1', '--project', project]);
+    const r = runCli([
+      'app',
+      'add',
+      'Cache',
+      '--image',
+      'redis',
+      '--port',
+      '0',
+      '--env',
+      'A-B=1',
+      '--project',
+      project,
+    ]);
     expect(r.code).toBe(1);
     expect(r.stderr.split('\n').filter((l) => l.startsWith('  '))).toHaveLength(4);
     expect(existsSync(join(project, 'apps', 'Cache.yaml'))).toBe(false);

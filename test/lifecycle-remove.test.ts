@@ -9,7 +9,10 @@ import { CLI, copyExample, runCli, snapshotTree, tempDir } from './helpers.js';
 /** A service the example does not reference, owning volumes as a Deployment (cache) or a StatefulSet (queue). */
 function withUnreferencedServices(): string {
   const project = copyExample();
-  writeFileSync(join(project, 'apps', 'cache.yaml'), 'image: {repository: redis, tag: "7.4.1"}\nport: 6379\nvolumes:\n  - {name: data, mountPath: /data, size: 1Gi}\n');
+  writeFileSync(
+    join(project, 'apps', 'cache.yaml'),
+    'image: {repository: redis, tag: "7.4.1"}\nport: 6379\nvolumes:\n  - {name: data, mountPath: /data, size: 1Gi}\n',
+  );
   writeFileSync(
     join(project, 'apps', 'queue.yaml'),
     'image: {repository: nats, tag: "2.11.0"}\nworkload: statefulset\nports: [{name: client, port: 4222}]\nvolumes:\n  - {name: store, mountPath: /data, size: 5Gi}\nenvironments:\n  prod: {replicas: 3}\n  stage: {enabled: false}\n',
@@ -29,7 +32,11 @@ describe('app remove', () => {
     expect(api.stderr).toMatch(/apps\/worker\.yaml:\d+:\d+: volumes\[0\]\.from: mounts the volume "uploads" of "api"/);
     const postgres = runCli(['app', 'remove', 'postgres', '--project', project]);
     expect(postgres.code).toBe(1);
-    for (const ref of [/apps\/api\.yaml:\d+:\d+: env\.DATABASE_HOST: uses its address \$\{service:postgres\}/, /apps\/api\.yaml:\d+:\d+: dependsOn\[0\]: waits for "postgres"/, /apps\/worker\.yaml:\d+:\d+: dependsOn\[0\]/]) {
+    for (const ref of [
+      /apps\/api\.yaml:\d+:\d+: env\.DATABASE_HOST: uses its address \$\{service:postgres\}/,
+      /apps\/api\.yaml:\d+:\d+: dependsOn\[0\]: waits for "postgres"/,
+      /apps\/worker\.yaml:\d+:\d+: dependsOn\[0\]/,
+    ]) {
       expect(postgres.stderr).toMatch(ref);
     }
     expect(snapshotTree(project)).toEqual(before);
@@ -44,7 +51,9 @@ describe('app remove', () => {
     expect(existsSync(join(project, 'dist', 'prod', 'queue'))).toBe(false);
     expect(existsSync(join(project, 'dist', 'prod', 'cache'))).toBe(true);
     expect(r.stdout).toContain('Its volumes stay in the cluster with all their data');
-    expect(r.stdout).toContain('prod (namespace shop-prod): PersistentVolumeClaims store-queue-0, store-queue-1, store-queue-2, and any other store-queue-<N>');
+    expect(r.stdout).toContain(
+      'prod (namespace shop-prod): PersistentVolumeClaims store-queue-0, store-queue-1, store-queue-2, and any other store-queue-<N>',
+    );
     expect(r.stdout).not.toContain('stage (namespace');
     expect(r.stdout).toContain('applicationsSync: create-update');
     expect(r.stdout).toContain('kubectl -n argocd delete application queue-prod');
@@ -52,7 +61,9 @@ describe('app remove', () => {
     const cache = runCli(['app', 'remove', 'cache', '--project', project]);
     expect(cache.code).toBe(0);
     expect(cache.stdout).toContain('prod (namespace shop-prod): PersistentVolumeClaim cache-data (1Gi, ReadWriteOnce)');
-    expect(cache.stdout).toContain('stage (namespace shop-stage): PersistentVolumeClaim cache-data (1Gi, ReadWriteOnce)');
+    expect(cache.stdout).toContain(
+      'stage (namespace shop-stage): PersistentVolumeClaim cache-data (1Gi, ReadWriteOnce)',
+    );
     expect(cache.stdout).toContain('Applications cache-prod, cache-stage');
   });
 
@@ -61,7 +72,9 @@ describe('app remove', () => {
     const before = snapshotTree(project);
     const r = runCli(['app', 'remove', 'cache', '--purge-volumes', '--project', project], { input: 'cache\n' });
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('--purge-volumes deletes data: confirm it at the prompt on a terminal, or pass --yes; nothing was changed');
+    expect(r.stderr).toContain(
+      '--purge-volumes deletes data: confirm it at the prompt on a terminal, or pass --yes; nothing was changed',
+    );
     expect(r.stdout).toBe('');
     expect(snapshotTree(project)).toEqual(before);
   });
@@ -76,13 +89,16 @@ describe('app remove', () => {
     expect(script.startsWith('#!/usr/bin/env bash\n')).toBe(true);
     expect(script).toContain('set -euo pipefail');
     expect(script).toContain('kubectl -n argocd get application queue-prod --ignore-not-found -o name');
-    expect(script).toContain("kubectl -n shop-prod get persistentvolumeclaim -l app.kubernetes.io/instance=queue-prod -o name");
+    expect(script).toContain(
+      'kubectl -n shop-prod get persistentvolumeclaim -l app.kubernetes.io/instance=queue-prod -o name',
+    );
     expect(script).toContain("grep -E '^persistentvolumeclaim/store-queue-[0-9]+$'");
     expect(script).not.toContain('shop-stage');
     const file = join(tempDir(), 'purge.sh');
     writeFileSync(file, script);
     const check = spawnSync('shellcheck', ['--shell=bash', '--severity=style', file], { encoding: 'utf8' });
-    if (check.error) throw new Error(`shellcheck is needed for this test (apt-get install shellcheck): ${check.error.message}`);
+    if (check.error)
+      throw new Error(`shellcheck is needed for this test (apt-get install shellcheck): ${check.error.message}`);
     expect(check.stdout).toBe('');
     expect(check.status).toBe(0);
 
@@ -96,12 +112,16 @@ describe('app remove', () => {
     const before = snapshotTree(project);
     // `script` gives the CLI a pseudo-terminal, as an operator's shell would.
     const onTerminal = (answer: string) =>
-      spawnSync('script', ['-qec', `${process.execPath} ${CLI} app remove cache --purge-volumes --project ${project}`, '/dev/null'], {
-        input: `${answer}\n`,
-        encoding: 'utf8',
-        env: { ...process.env, NO_COLOR: '1' },
-        timeout: 120_000,
-      });
+      spawnSync(
+        'script',
+        ['-qec', `${process.execPath} ${CLI} app remove cache --purge-volumes --project ${project}`, '/dev/null'],
+        {
+          input: `${answer}\n`,
+          encoding: 'utf8',
+          env: { ...process.env, NO_COLOR: '1' },
+          timeout: 120_000,
+        },
+      );
     const wrong = onTerminal('yes');
     expect(wrong.stdout).toContain('Type the service name (cache) to confirm');
     expect(wrong.stdout).toContain('not confirmed');

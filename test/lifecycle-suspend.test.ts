@@ -7,7 +7,10 @@ import { copyExample, runCli, snapshotTree } from './helpers.js';
 /** `gitops-synth app suspend` / `app resume`, through the real CLI. */
 
 const read = (project: string, path: string) => readFileSync(join(project, path), 'utf8');
-const objects = (project: string, folder: string) => readdirSync(join(project, 'dist', folder)).filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml').sort();
+const objects = (project: string, folder: string) =>
+  readdirSync(join(project, 'dist', folder))
+    .filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml')
+    .sort();
 
 describe('app suspend and app resume', () => {
   it('suspend scales every environment to zero without autoscaler, disruption budget or migration Job; resume restores the spec byte for byte', () => {
@@ -26,14 +29,24 @@ describe('app suspend and app resume', () => {
     expect(suspend.code).toBe(0);
     expect(suspend.stdout).toContain('api is now suspended in prod, stage');
     // One line added, before environments:, nothing else touched (the file has hand-aligned comments and flow maps).
-    expect(read(project, 'apps/api.yaml')).toBe(spec.replace('\nenvironments:\n', '\nsuspended: true\nenvironments:\n'));
+    expect(read(project, 'apps/api.yaml')).toBe(
+      spec.replace('\nenvironments:\n', '\nsuspended: true\nenvironments:\n'),
+    );
     for (const env of ['prod', 'stage']) {
       const files = objects(project, `${env}/api`);
       expect(files).not.toContain('horizontalpodautoscaler-api.yaml');
       expect(files).not.toContain('poddisruptionbudget-api.yaml');
       expect(files).not.toContain('job-api-migrate.yaml');
       // Volumes, config and routing stay.
-      expect(files).toEqual(expect.arrayContaining(['deployment-api.yaml', 'persistentvolumeclaim-api-uploads.yaml', 'service-api.yaml', 'ingress-api.yaml', 'serviceaccount-api.yaml']));
+      expect(files).toEqual(
+        expect.arrayContaining([
+          'deployment-api.yaml',
+          'persistentvolumeclaim-api-uploads.yaml',
+          'service-api.yaml',
+          'ingress-api.yaml',
+          'serviceaccount-api.yaml',
+        ]),
+      );
       const deployment = parse(read(project, `dist/${env}/api/deployment-api.yaml`));
       expect(deployment.spec.replicas).toBe(0);
       expect(deployment.metadata.annotations['gitops-synth.io/suspended']).toBe('true');
@@ -88,7 +101,9 @@ describe('app suspend and app resume', () => {
     const before = snapshotTree(project);
     const partial = runCli(['app', 'resume', 'postgres', '--env', 'prod', '--project', project]);
     expect(partial.code).toBe(1);
-    expect(partial.stderr).toContain('suspended in every environment (suspended: true at the top of apps/postgres.yaml)');
+    expect(partial.stderr).toContain(
+      'suspended in every environment (suspended: true at the top of apps/postgres.yaml)',
+    );
     expect(snapshotTree(project)).toEqual(before);
     const notSuspended = runCli(['app', 'resume', 'rabbitmq', '--project', project]);
     expect(notSuspended.code).toBe(0);

@@ -12,24 +12,42 @@ import { copyExample, REPO, runCli } from './helpers.js';
 
 describe('JSON Schemas for editors', () => {
   it('the committed schemas/ are exactly what the zod schemas generate (run `npm run schemas` after changing a spec schema)', () => {
-    for (const { file, content } of jsonSchemaFiles()) expect(readFileSync(join(REPO, SCHEMAS_DIR, file), 'utf8'), file).toBe(content);
+    for (const { file, content } of jsonSchemaFiles())
+      expect(readFileSync(join(REPO, SCHEMAS_DIR, file), 'utf8'), file).toBe(content);
   });
 
   it('accept every shipped spec and reject a misspelled key, so an editor flags typos and nothing else', () => {
     const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
     const service = ajv.compile(JSON.parse(readFileSync(join(REPO, SCHEMAS_DIR, 'service.schema.json'), 'utf8')));
-    const environment = ajv.compile(JSON.parse(readFileSync(join(REPO, SCHEMAS_DIR, 'environment.schema.json'), 'utf8')));
+    const environment = ajv.compile(
+      JSON.parse(readFileSync(join(REPO, SCHEMAS_DIR, 'environment.schema.json'), 'utf8')),
+    );
     const projects = [REPO, join(REPO, 'examples', 'webfarm')].filter((p) => readdirSafe(join(p, 'apps')).length);
     for (const project of projects) {
-      for (const f of readdirSafe(join(project, 'apps'))) expect(service(parse(readFileSync(join(project, 'apps', f), 'utf8'))), `${project}/apps/${f}: ${ajv.errorsText(service.errors)}`).toBe(true);
+      for (const f of readdirSafe(join(project, 'apps')))
+        expect(
+          service(parse(readFileSync(join(project, 'apps', f), 'utf8'))),
+          `${project}/apps/${f}: ${ajv.errorsText(service.errors)}`,
+        ).toBe(true);
       for (const f of readdirSafe(join(project, 'environments')).filter((n) => !n.startsWith('_'))) {
-        expect(environment(parse(readFileSync(join(project, 'environments', f), 'utf8'))), `${project}/environments/${f}: ${ajv.errorsText(environment.errors)}`).toBe(true);
+        expect(
+          environment(parse(readFileSync(join(project, 'environments', f), 'utf8'))),
+          `${project}/environments/${f}: ${ajv.errorsText(environment.errors)}`,
+        ).toBe(true);
       }
     }
     expect(service({ image: { repository: 'x', tag: '1' }, replica: 2 })).toBe(false);
     expect(service({ environments: { prod: { image: null, suspended: true } } })).toBe(true);
     expect(service({ suspended: 'yes' })).toBe(false);
-    const added = newServiceText({ name: 'cache', image: 'redis:7.4.1', port: '6379', expose: 'cache', env: ['A=1'], secretEnv: ['P=s/k'], volume: ['data:/data:1Gi'] });
+    const added = newServiceText({
+      name: 'cache',
+      image: 'redis:7.4.1',
+      port: '6379',
+      expose: 'cache',
+      env: ['A=1'],
+      secretEnv: ['P=s/k'],
+      volume: ['data:/data:1Gi'],
+    });
     expect(service(parse(added)), ajv.errorsText(service.errors)).toBe(true);
   });
 });
@@ -62,7 +80,7 @@ describe('spec edits keep every byte they do not change', () => {
     expect(deleteEntry(suspended, ['suspended'])).toBe(spec);
   });
 
-  it('adds to an existing environment in the file\'s own indentation, and to a new one, and takes both back exactly', () => {
+  it("adds to an existing environment in the file's own indentation, and to a new one, and takes both back exactly", () => {
     const prod = setScalar(spec, ['environments', 'prod', 'suspended'], true);
     expect(prod).toContain('        replicas: 2      # two in prod\n        suspended: true\n');
     expect(deleteEntry(prod, ['environments', 'prod', 'suspended'])).toBe(spec);
@@ -84,12 +102,17 @@ describe('spec edits keep every byte they do not change', () => {
     expect(prod).toBe('image: {repository: redis, tag: "7.4"}\nenvironments: {prod: {replicas: 2, suspended: true}}\n');
     expect(deleteEntry(prod, ['environments', 'prod', 'suspended'])).toBe(flow);
     const stage = setScalar(flow, ['environments', 'stage', 'suspended'], true);
-    expect(parse(stage)).toEqual({ image: { repository: 'redis', tag: '7.4' }, environments: { prod: { replicas: 2 }, stage: { suspended: true } } });
+    expect(parse(stage)).toEqual({
+      image: { repository: 'redis', tag: '7.4' },
+      environments: { prod: { replicas: 2 }, stage: { suspended: true } },
+    });
     expect(deleteEntry(stage, ['environments', 'stage', 'suspended'])).toBe(flow);
   });
 
   it('changes a value in place and leaves a missing entry alone', () => {
-    expect(setScalar('a: 1 # one\nsuspended: false  # off\n', ['suspended'], true)).toBe('a: 1 # one\nsuspended: true  # off\n');
+    expect(setScalar('a: 1 # one\nsuspended: false  # off\n', ['suspended'], true)).toBe(
+      'a: 1 # one\nsuspended: true  # off\n',
+    );
     expect(deleteEntry(spec, ['environments', 'stage', 'suspended'])).toBe(spec);
   });
 });
@@ -99,11 +122,15 @@ describe('Image Updater write-back files', () => {
     expect(imageUpdaterFile('api', 'stage')).toBe('stage/api/.argocd-source-api-stage.yaml');
   });
 
-  it('give the tag for the service\'s image in every spelling kustomize images take', () => {
+  it("give the tag for the service's image in every spelling kustomize images take", () => {
     const file = (images: string[]) => `kustomize:\n  images:\n${images.map((i) => `  - ${i}\n`).join('')}`;
     expect(writtenBackTag(file(['ghcr.io/acme/api:1a2b3c4']), 'ghcr.io/acme/api')).toBe('1a2b3c4');
-    expect(writtenBackTag(file(['ghcr.io/acme/other:9', 'ghcr.io/acme/api=ghcr.io/acme/api:1.5.0']), 'ghcr.io/acme/api')).toBe('1.5.0');
-    expect(writtenBackTag(file([`localhost:5000/api@sha256:${'a'.repeat(64)}`]), 'localhost:5000/api')).toBe(`@sha256:${'a'.repeat(64)}`);
+    expect(
+      writtenBackTag(file(['ghcr.io/acme/other:9', 'ghcr.io/acme/api=ghcr.io/acme/api:1.5.0']), 'ghcr.io/acme/api'),
+    ).toBe('1.5.0');
+    expect(writtenBackTag(file([`localhost:5000/api@sha256:${'a'.repeat(64)}`]), 'localhost:5000/api')).toBe(
+      `@sha256:${'a'.repeat(64)}`,
+    );
     expect(writtenBackTag(file(['ghcr.io/acme/other:9']), 'ghcr.io/acme/api')).toBeUndefined();
     expect(writtenBackTag(': not yaml :', 'ghcr.io/acme/api')).toBeUndefined();
   });
@@ -116,7 +143,11 @@ describe('suspended in the rendered output', () => {
     const before = await renderProject(project);
     writeFileSync(file, setScalar(readFileSync(file, 'utf8'), ['suspended'], true, { before: 'environments' }));
     const after = await renderProject(project);
-    const sts = (r: typeof before) => parse(r.tree.get('prod/postgres/statefulset-postgres.yaml')!) as { metadata: { annotations: Record<string, string> }; spec: Record<string, unknown> & { template: unknown; volumeClaimTemplates: unknown } };
+    const sts = (r: typeof before) =>
+      parse(r.tree.get('prod/postgres/statefulset-postgres.yaml')!) as {
+        metadata: { annotations: Record<string, string> };
+        spec: Record<string, unknown> & { template: unknown; volumeClaimTemplates: unknown };
+      };
     expect(sts(after).spec.replicas).toBe(0);
     expect(sts(after).metadata.annotations['gitops-synth.io/suspended']).toBe('true');
     expect(sts(after).spec.volumeClaimTemplates).toEqual(sts(before).spec.volumeClaimTemplates);

@@ -16,7 +16,8 @@ import { runCli, snapshotTree, specProblems, tempDir } from './helpers.js';
 
 /** cache.yaml does not parse; web.yaml names the cache service everywhere a service can be named. */
 const BROKEN_CACHE = 'image: {repository: redis, tag: "8.2"\nport: 6379\n';
-const FIXED_CACHE = 'image: {repository: redis, tag: "8.2"}\nport: 6379\nvolumes:\n  - {name: sessions, mountPath: /data, size: 1Gi, accessMode: ReadWriteMany}\n';
+const FIXED_CACHE =
+  'image: {repository: redis, tag: "8.2"}\nport: 6379\nvolumes:\n  - {name: sessions, mountPath: /data, size: 1Gi, accessMode: ReadWriteMany}\n';
 const WEB = [
   'image: {repository: ghcr.io/acme/web, tag: 1a2b3c4}',
   'port: 8080',
@@ -33,9 +34,12 @@ const WEB = [
 ].join('\n');
 
 /** The problems of single files and between files that this project has, as the CLI prints them. */
-const OWN = 'apps/cache.yaml:1:8: YAML syntax error: this { is not closed; expected a closing } (a flow collection that goes on over several lines must be indented more than its key)';
-const CYCLE = 'apps/api.yaml:24:13: dependsOn[0]: dependency cycle api -> db -> api; expected no cycles: remove one of these dependsOn entries';
-const UNKNOWN_FROM = 'apps/web.yaml:10:48: volumes[1].from: unknown service "storage"; expected one of: api, db, worker';
+const OWN =
+  'apps/cache.yaml:1:8: YAML syntax error: this { is not closed; expected a closing } (a flow collection that goes on over several lines must be indented more than its key)';
+const CYCLE =
+  'apps/api.yaml:24:13: dependsOn[0]: dependency cycle api -> db -> api; expected no cycles: remove one of these dependsOn entries';
+const UNKNOWN_FROM =
+  'apps/web.yaml:10:48: volumes[1].from: unknown service "storage"; expected one of: api, db, worker';
 
 /** The corpus base (api, worker, db × stage, prod) with a broken cache.yaml, a web service naming it, and a cycle api -> db -> api. */
 function brokenProject(): string {
@@ -62,7 +66,10 @@ function existingDist(project: string): string {
 
 /** The problem lines a CLI run printed under its header. */
 function problemLines(stderr: string): string[] {
-  return stderr.split('\n').filter((l) => l.startsWith('  ')).map((l) => l.slice(2));
+  return stderr
+    .split('\n')
+    .filter((l) => l.startsWith('  '))
+    .map((l) => l.slice(2));
 }
 
 function partialProblems(project: string): string[] {
@@ -84,7 +91,7 @@ describe('a broken file and problems between the other files in one run', () => 
     expect(snapshotTree(dist)).toEqual(before);
   });
 
-  it('reports no reference to the broken file\'s service: not in env, files, from or dependsOn', () => {
+  it("reports no reference to the broken file's service: not in env, files, from or dependsOn", () => {
     const reported = partialProblems(brokenProject());
     expect(reported.filter((p) => p.includes('"cache"'))).toEqual([]);
     expect(reported.filter((p) => p.startsWith('apps/web.yaml:'))).toEqual([UNKNOWN_FROM]);
@@ -103,7 +110,10 @@ describe('a broken file and problems between the other files in one run', () => 
 
   it('app list and bootstrap, which load and resolve too, report the same problems', () => {
     const project = brokenProject();
-    for (const command of [['app', 'list'], ['bootstrap', '--print']]) {
+    for (const command of [
+      ['app', 'list'],
+      ['bootstrap', '--print'],
+    ]) {
       const r = runCli([...command, '--project', project]);
       expect(r.code, `${command.join(' ')}: ${r.stderr}`).toBe(1);
       expect(problemLines(r.stderr), command.join(' ')).toEqual([CYCLE, OWN, UNKNOWN_FROM]);
@@ -112,7 +122,7 @@ describe('a broken file and problems between the other files in one run', () => 
 });
 
 describe('loading a project with a broken file', () => {
-  it('loadProject still throws with only the files\' own problems, for callers that need every file', () => {
+  it("loadProject still throws with only the files' own problems, for callers that need every file", () => {
     let thrown: unknown;
     try {
       loadProject(brokenProject());

@@ -5,7 +5,18 @@ import { parseAllDocuments } from 'yaml';
 import { kustomizeBuild } from '../src/validate/kustomize.js';
 import { KUBERNETES_KINDS, SchemaValidator } from '../src/validate/schemas.js';
 import { copyExample, runCli } from './helpers.js';
-import { environmentYaml, type K8sObject, makeProject, objectsIn, only, podSpec, readTree, parseObjectFiles, renderFiles, selects } from './synth-fixtures.js';
+import {
+  environmentYaml,
+  type K8sObject,
+  makeProject,
+  objectsIn,
+  only,
+  podSpec,
+  readTree,
+  parseObjectFiles,
+  renderFiles,
+  selects,
+} from './synth-fixtures.js';
 
 /**
  * Monitoring: `metrics:` on a service becomes a Prometheus Operator
@@ -27,15 +38,20 @@ metrics: {}
 const PLAIN = `image: {repository: ghcr.io/acme/plain, tag: 1.2.3}
 port: 8080
 `;
-const PROD_MONITORED = environmentYaml('prod', 'monitoring:\n  serviceMonitors: true\n  labels: {release: kube-prometheus-stack}');
+const PROD_MONITORED = environmentYaml(
+  'prod',
+  'monitoring:\n  serviceMonitors: true\n  labels: {release: kube-prometheus-stack}',
+);
 
 describe('ServiceMonitor from metrics:', () => {
   let objects: Map<string, K8sObject>;
   beforeAll(async () => {
-    ({ objects } = await renderFiles(makeProject({ api: API, web: WEB, plain: PLAIN }, { stage: environmentYaml('stage'), prod: PROD_MONITORED })));
+    ({ objects } = await renderFiles(
+      makeProject({ api: API, web: WEB, plain: PLAIN }, { stage: environmentYaml('stage'), prod: PROD_MONITORED }),
+    ));
   });
 
-  it('selects exactly the service\'s own Service in its namespace and scrapes the named metrics port and path', () => {
+  it("selects exactly the service's own Service in its namespace and scrapes the named metrics port and path", () => {
     const monitor = only(objects, 'prod/api', 'ServiceMonitor');
     expect(monitor.apiVersion).toBe('monitoring.coreos.com/v1');
     expect(monitor.metadata).toMatchObject({ name: 'api', namespace: 'team-prod' });
@@ -52,17 +68,21 @@ describe('ServiceMonitor from metrics:', () => {
   });
 
   it('defaults to the first port, /metrics and 30s', () => {
-    expect(only(objects, 'prod/web', 'ServiceMonitor').spec.endpoints).toEqual([{ port: 'http', path: '/metrics', interval: '30s', scheme: 'http' }]);
+    expect(only(objects, 'prod/web', 'ServiceMonitor').spec.endpoints).toEqual([
+      { port: 'http', path: '/metrics', interval: '30s', scheme: 'http' },
+    ]);
   });
 
-  it('carries the environment\'s monitoring labels beside the service\'s own', () => {
+  it("carries the environment's monitoring labels beside the service's own", () => {
     const labels = only(objects, 'prod/api', 'ServiceMonitor').metadata.labels!;
     expect(labels.release).toBe('kube-prometheus-stack');
     expect(labels['app.kubernetes.io/instance']).toBe('api-prod');
   });
 
   it('exists only where the environment switches ServiceMonitors on, and only for services with metrics', () => {
-    const monitors = [...objects].filter(([, o]) => o.kind === 'ServiceMonitor').map(([p]) => p.split('/').slice(0, 2).join('/'));
+    const monitors = [...objects]
+      .filter(([, o]) => o.kind === 'ServiceMonitor')
+      .map(([p]) => p.split('/').slice(0, 2).join('/'));
     expect(monitors.sort()).toEqual(['prod/api', 'prod/web']);
   });
 
@@ -111,9 +131,21 @@ describe('monitoring through the CLI', () => {
   });
 
   it.each([
-    ['a label key gitops-synth owns', 'monitoring: {serviceMonitors: true, labels: {app.kubernetes.io/name: x}}', /environments\/prod\.yaml:\d+:\d+: monitoring\.labels.*app\.kubernetes\.io\/ labels are set by gitops-synth/],
-    ['a switch that is not a boolean', 'monitoring: {serviceMonitors: "yes"}', /environments\/prod\.yaml:\d+:\d+: monitoring\.serviceMonitors: .*expected true or false/],
-    ['an unknown key', 'monitoring: {serviceMonitor: true}', /environments\/prod\.yaml:\d+:\d+: monitoring\.serviceMonitor: unknown key "serviceMonitor" \(did you mean "serviceMonitors"\?\)/],
+    [
+      'a label key gitops-synth owns',
+      'monitoring: {serviceMonitors: true, labels: {app.kubernetes.io/name: x}}',
+      /environments\/prod\.yaml:\d+:\d+: monitoring\.labels.*app\.kubernetes\.io\/ labels are set by gitops-synth/,
+    ],
+    [
+      'a switch that is not a boolean',
+      'monitoring: {serviceMonitors: "yes"}',
+      /environments\/prod\.yaml:\d+:\d+: monitoring\.serviceMonitors: .*expected true or false/,
+    ],
+    [
+      'an unknown key',
+      'monitoring: {serviceMonitor: true}',
+      /environments\/prod\.yaml:\d+:\d+: monitoring\.serviceMonitor: unknown key "serviceMonitor" \(did you mean "serviceMonitors"\?\)/,
+    ],
   ])('rejects %s with the file, line and field, writing nothing', (_what, yaml, message) => {
     const project = makeProject({ api: API }, { stage: environmentYaml('stage'), prod: environmentYaml('prod', yaml) });
     const r = runCli(['synth', '--project', project]);
@@ -123,10 +155,15 @@ describe('monitoring through the CLI', () => {
   });
 
   it('rejects metrics on a port the service does not declare', () => {
-    const project = makeProject({ api: API.replace('{port: metrics,', '{port: prometheus,') }, { stage: environmentYaml('stage'), prod: PROD_MONITORED });
+    const project = makeProject(
+      { api: API.replace('{port: metrics,', '{port: prometheus,') },
+      { stage: environmentYaml('stage'), prod: PROD_MONITORED },
+    );
     const r = runCli(['synth', '--project', project]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/apps\/api\.yaml:\d+:\d+: metrics\.port: metrics refers to port "prometheus", which the service does not declare; expected one of: http \(8000\), metrics \(9100\)/);
+    expect(r.stderr).toMatch(
+      /apps\/api\.yaml:\d+:\d+: metrics\.port: metrics refers to port "prometheus", which the service does not declare; expected one of: http \(8000\), metrics \(9100\)/,
+    );
     expect(existsSync(join(project, 'dist'))).toBe(false);
   });
 });

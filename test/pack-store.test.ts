@@ -109,7 +109,9 @@ describe('a pack store', () => {
     mine.save();
     expect(existsSync(stale)).toBe(false);
     expect(existsSync(recent)).toBe(true);
-    const stores = [recent, projectStoreDir(cache, 'folders', '/my/project')].map((d) => d.slice(join(cache, 'folders').length + 1));
+    const stores = [recent, projectStoreDir(cache, 'folders', '/my/project')].map((d) =>
+      d.slice(join(cache, 'folders').length + 1),
+    );
     expect(readdirSync(join(cache, 'folders')).sort()).toEqual([...stores, 'abcdef', 'notes.txt'].sort());
   });
 

@@ -31,61 +31,84 @@ afterEach(async () => {
 async function gitServer(token: string): Promise<GitServer> {
   const dir = tempDir('gitops-synth-https-');
   const remote = bareRepo(dir);
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=localhost',
+      '-addext',
+      'subjectAltName=DNS:localhost',
+      '-keyout',
+      join(dir, 'key.pem'),
+      '-out',
+      join(dir, 'cert.pem'),
+    ],
+    { stdio: 'ignore' },
+  );
   const home = join(dir, 'home');
   mkdirSync(home);
   writeFileSync(join(home, '.gitconfig'), `[http]\n\tsslCAInfo = ${join(dir, 'cert.pem')}\n`);
   const expected = `Basic ${Buffer.from(`x-access-token:${token}`).toString('base64')}`;
   const requests: { authorized: boolean }[] = [];
 
-  const server: Server = createServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) }, (req, res) => {
-    const authorized = req.headers.authorization === expected;
-    requests.push({ authorized });
-    if (!authorized) {
-      res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="devops"' });
-      res.end();
-      return;
-    }
-    const url = new URL(req.url ?? '/', 'https://localhost');
-    const cgi = spawn('git', ['http-backend'], {
-      env: {
-        PATH: process.env.PATH,
-        GIT_PROJECT_ROOT: dir,
-        GIT_HTTP_EXPORT_ALL: '1',
-        GIT_CONFIG_NOSYSTEM: '1',
-        HOME: home,
-        PATH_INFO: url.pathname,
-        QUERY_STRING: url.search.slice(1),
-        REQUEST_METHOD: req.method ?? 'GET',
-        CONTENT_TYPE: req.headers['content-type'] ?? '',
-        ...(req.headers['content-length'] ? { CONTENT_LENGTH: req.headers['content-length'] } : {}),
-        HTTP_CONTENT_ENCODING: req.headers['content-encoding'] ?? '',
-        REMOTE_USER: 'x-access-token',
-        REMOTE_ADDR: '127.0.0.1',
-      },
-    });
-    req.pipe(cgi.stdin);
-    let head = Buffer.alloc(0);
-    let started = false;
-    cgi.stdout.on('data', (chunk: Buffer) => {
-      if (started) return void res.write(chunk);
-      head = Buffer.concat([head, chunk]);
-      const end = head.indexOf('\r\n\r\n');
-      if (end < 0) return;
-      let status = 200;
-      const headers: Record<string, string> = {};
-      for (const line of head.subarray(0, end).toString().split('\r\n')) {
-        const colon = line.indexOf(':');
-        const [name, value] = [line.slice(0, colon).trim(), line.slice(colon + 1).trim()];
-        if (name.toLowerCase() === 'status') status = parseInt(value, 10);
-        else headers[name] = value;
+  const server: Server = createServer(
+    { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) },
+    (req, res) => {
+      const authorized = req.headers.authorization === expected;
+      requests.push({ authorized });
+      if (!authorized) {
+        res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="devops"' });
+        res.end();
+        return;
       }
-      res.writeHead(status, headers);
-      res.write(head.subarray(end + 4));
-      started = true;
-    });
-    cgi.stdout.on('end', () => res.end());
-  });
+      const url = new URL(req.url ?? '/', 'https://localhost');
+      const cgi = spawn('git', ['http-backend'], {
+        env: {
+          PATH: process.env.PATH,
+          GIT_PROJECT_ROOT: dir,
+          GIT_HTTP_EXPORT_ALL: '1',
+          GIT_CONFIG_NOSYSTEM: '1',
+          HOME: home,
+          PATH_INFO: url.pathname,
+          QUERY_STRING: url.search.slice(1),
+          REQUEST_METHOD: req.method ?? 'GET',
+          CONTENT_TYPE: req.headers['content-type'] ?? '',
+          ...(req.headers['content-length'] ? { CONTENT_LENGTH: req.headers['content-length'] } : {}),
+          HTTP_CONTENT_ENCODING: req.headers['content-encoding'] ?? '',
+          REMOTE_USER: 'x-access-token',
+          REMOTE_ADDR: '127.0.0.1',
+        },
+      });
+      req.pipe(cgi.stdin);
+      let head = Buffer.alloc(0);
+      let started = false;
+      cgi.stdout.on('data', (chunk: Buffer) => {
+        if (started) return void res.write(chunk);
+        head = Buffer.concat([head, chunk]);
+        const end = head.indexOf('\r\n\r\n');
+        if (end < 0) return;
+        let status = 200;
+        const headers: Record<string, string> = {};
+        for (const line of head.subarray(0, end).toString().split('\r\n')) {
+          const colon = line.indexOf(':');
+          const [name, value] = [line.slice(0, colon).trim(), line.slice(colon + 1).trim()];
+          if (name.toLowerCase() === 'status') status = parseInt(value, 10);
+          else headers[name] = value;
+        }
+        res.writeHead(status, headers);
+        res.write(head.subarray(end + 4));
+        started = true;
+      });
+      cgi.stdout.on('end', () => res.end());
+    },
+  );
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as AddressInfo).port;
   const handle: GitServer = {
@@ -124,14 +147,23 @@ describe('publish credentials', () => {
     git(project, ['remote', 'set-url', 'origin', `https://x-access-token:${token}@github.com/acme-shop/shop.git`]);
     const workDir = join(tempDir('gitops-synth-work-'), 'devops');
 
-    const published = await runCliAsync(['publish', '--project', project, '--work-dir', workDir], { HOME: server.home, GITOPS_SYNTH_GIT_TOKEN: token });
+    const published = await runCliAsync(['publish', '--project', project, '--work-dir', workDir], {
+      HOME: server.home,
+      GITOPS_SYNTH_GIT_TOKEN: token,
+    });
     expect(published.code, published.stderr).toBe(0);
     expect(commits(server.remote)).toHaveLength(1);
     expect(server.requests.some((r) => r.authorized)).toBe(true);
 
-    const diff = await runCliAsync(['diff', '--project', project, '--work-dir', workDir], { HOME: server.home, GITOPS_SYNTH_GIT_TOKEN: token });
+    const diff = await runCliAsync(['diff', '--project', project, '--work-dir', workDir], {
+      HOME: server.home,
+      GITOPS_SYNTH_GIT_TOKEN: token,
+    });
     expect(diff.code, diff.stderr).toBe(0);
-    const dry = await runCliAsync(['publish', '--dry-run', '--project', project, '--work-dir', workDir], { HOME: server.home, GITOPS_SYNTH_GIT_TOKEN: token });
+    const dry = await runCliAsync(['publish', '--dry-run', '--project', project, '--work-dir', workDir], {
+      HOME: server.home,
+      GITOPS_SYNTH_GIT_TOKEN: token,
+    });
     expect(dry.code, dry.stderr).toBe(0);
 
     for (const out of [published, diff, dry]) {
@@ -160,7 +192,10 @@ describe('publish credentials', () => {
     expect(missing.stderr).toMatch(/could not read Username|Authentication failed|terminal prompts disabled/);
     expect(missing.stderr).toContain('no credentials from the environment');
 
-    const refused = await runCliAsync(['publish', '--project', project], { HOME: server.home, GITOPS_SYNTH_GIT_TOKEN: wrong });
+    const refused = await runCliAsync(['publish', '--project', project], {
+      HOME: server.home,
+      GITOPS_SYNTH_GIT_TOKEN: wrong,
+    });
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('token from GITOPS_SYNTH_GIT_TOKEN');
     expect(refused.stdout + refused.stderr).not.toContain(wrong);

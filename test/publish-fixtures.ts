@@ -27,7 +27,12 @@ export const NO_HOME = '/nonexistent/gitops-synth-test-home';
 
 /** Runs git in `cwd` and returns its trimmed stdout; throws with stderr on failure. */
 export function git(cwd: string, args: string[], env: NodeJS.ProcessEnv = {}): string {
-  return execFileSync('git', args, { cwd, encoding: 'utf8', env: { ...process.env, ...gitEnv(), ...env }, stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+  return execFileSync('git', args, {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, ...gitEnv(), ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  }).trim();
 }
 
 /** git that may fail: exit status and output. */
@@ -102,7 +107,8 @@ export function writeBack(remote: string, file: string, content: string): string
 export function filesAt(repo: string, ref: string, path: string): Record<string, string> {
   const out: Record<string, string> = {};
   const names = git(repo, ['ls-tree', '-r', '--name-only', ref, '--', path]).split('\n').filter(Boolean);
-  for (const name of names) out[name.slice(path.length + 1)] = execFileSync('git', ['show', `${ref}:${name}`], { cwd: repo, encoding: 'utf8' });
+  for (const name of names)
+    out[name.slice(path.length + 1)] = execFileSync('git', ['show', `${ref}:${name}`], { cwd: repo, encoding: 'utf8' });
   return out;
 }
 
@@ -138,9 +144,15 @@ export function trailers(repo: string, commit: string): Record<string, string> {
 }
 
 /** Runs the real CLI without blocking this process (for tests that serve the remote themselves). */
-export function runCliAsync(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+export function runCliAsync(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: REPO, env: { ...process.env, NO_COLOR: '1', ...gitEnv(), ...env } });
+    const child = spawn(process.execPath, [CLI, ...args], {
+      cwd: REPO,
+      env: { ...process.env, NO_COLOR: '1', ...gitEnv(), ...env },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

@@ -51,7 +51,10 @@ writeFileSync(out, JSON.stringify(written));
 
 function run(script: string, args: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [script, ...args], { env: { ...process.env, ...gitEnv() }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [script, ...args], {
+      env: { ...process.env, ...gitEnv() },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('error', reject);
@@ -63,64 +66,80 @@ function tinyProject(remote: string, team: string): string {
   const dir = tempDir('gitops-synth-racer-');
   mkdirSync(join(dir, 'apps'));
   mkdirSync(join(dir, 'environments'));
-  writeFileSync(join(dir, 'environments', 'stage.yaml'), 'namespace: tiny\ndomain: tiny.example.com\ncluster: https://kubernetes.default.svc\ningress: {className: nginx}\nimagePolicy: {strategy: newest-build}\n');
-  writeFileSync(join(dir, 'environments', '_settings.yaml'), `repository: {url: ${remote}, branch: main, path: ${team}}\n`);
+  writeFileSync(
+    join(dir, 'environments', 'stage.yaml'),
+    'namespace: tiny\ndomain: tiny.example.com\ncluster: https://kubernetes.default.svc\ningress: {className: nginx}\nimagePolicy: {strategy: newest-build}\n',
+  );
+  writeFileSync(
+    join(dir, 'environments', '_settings.yaml'),
+    `repository: {url: ${remote}, branch: main, path: ${team}}\n`,
+  );
   return dir;
 }
 
 describe('publish racing', () => {
-  it(
-    'four publishers racing one branch for twenty rounds while write-backs land: every commit kept, history linear, nothing forced',
-    async () => {
-      const work = tempDir('gitops-synth-race-');
-      const remote = bareRepo(work);
-      const publisherScript = join(work, 'publisher.mjs');
-      const writerScript = join(work, 'writer.mjs');
-      writeFileSync(publisherScript, PUBLISHER);
-      writeFileSync(writerScript, WRITER);
+  it('four publishers racing one branch for twenty rounds while write-backs land: every commit kept, history linear, nothing forced', async () => {
+    const work = tempDir('gitops-synth-race-');
+    const remote = bareRepo(work);
+    const publisherScript = join(work, 'publisher.mjs');
+    const writerScript = join(work, 'writer.mjs');
+    writeFileSync(publisherScript, PUBLISHER);
+    writeFileSync(writerScript, WRITER);
 
-      const teams = Array.from({ length: PUBLISHERS }, (_, i) => `team${i + 1}`);
-      const outputs = teams.map((t) => join(work, `${t}.json`));
-      const writerOut = join(work, 'writer.json');
-      await Promise.all([
-        ...teams.map((team, i) => run(publisherScript, [tinyProject(remote, team), String(i + 1), String(ROUNDS), outputs[i]!])),
-        run(writerScript, [remote, join(work, 'writer-clone'), String(WRITE_BACKS), String(PUBLISHERS), writerOut]),
-      ]);
+    const teams = Array.from({ length: PUBLISHERS }, (_, i) => `team${i + 1}`);
+    const outputs = teams.map((t) => join(work, `${t}.json`));
+    const writerOut = join(work, 'writer.json');
+    await Promise.all([
+      ...teams.map((team, i) =>
+        run(publisherScript, [tinyProject(remote, team), String(i + 1), String(ROUNDS), outputs[i]!]),
+      ),
+      run(writerScript, [remote, join(work, 'writer-clone'), String(WRITE_BACKS), String(PUBLISHERS), writerOut]),
+    ]);
 
-      const published = outputs.map((o) => JSON.parse(readFileSync(o, 'utf8')) as { round: number; outcome: string; commit: string; attempts: number }[]);
-      const written = JSON.parse(readFileSync(writerOut, 'utf8')) as { file: string; content: string; commit: string }[];
-      const head = git(remote, ['rev-parse', 'main']);
+    const published = outputs.map(
+      (o) =>
+        JSON.parse(readFileSync(o, 'utf8')) as { round: number; outcome: string; commit: string; attempts: number }[],
+    );
+    const written = JSON.parse(readFileSync(writerOut, 'utf8')) as { file: string; content: string; commit: string }[];
+    const head = git(remote, ['rev-parse', 'main']);
 
-      // Every publisher pushed every round, and each of its commits carries that round's tag in its own folder only.
-      published.forEach((rounds, i) => {
-        const team = teams[i]!;
-        expect(rounds.map((r) => r.outcome)).toEqual(Array(ROUNDS).fill('pushed'));
-        for (const r of rounds) {
-          expect(git(remote, ['show', `${r.commit}:${team}/stage/web/kustomization.yaml`])).toContain(`newTag: p${i + 1}-r${r.round}`);
-          const touched = git(remote, ['diff-tree', '--no-commit-id', '--name-only', '-r', '--root', r.commit]).split('\n');
-          expect(touched.filter((f) => !f.startsWith(`${team}/`))).toEqual([]);
-        }
-      });
-      expect(written).toHaveLength(WRITE_BACKS);
-      // The race was real: some pushes were refused and re-applied on a newer head.
-      expect(published.flat().some((r) => r.attempts > 1)).toBe(true);
+    // Every publisher pushed every round, and each of its commits carries that round's tag in its own folder only.
+    published.forEach((rounds, i) => {
+      const team = teams[i]!;
+      expect(rounds.map((r) => r.outcome)).toEqual(Array(ROUNDS).fill('pushed'));
+      for (const r of rounds) {
+        expect(git(remote, ['show', `${r.commit}:${team}/stage/web/kustomization.yaml`])).toContain(
+          `newTag: p${i + 1}-r${r.round}`,
+        );
+        const touched = git(remote, ['diff-tree', '--no-commit-id', '--name-only', '-r', '--root', r.commit]).split(
+          '\n',
+        );
+        expect(touched.filter((f) => !f.startsWith(`${team}/`))).toEqual([]);
+      }
+    });
+    expect(written).toHaveLength(WRITE_BACKS);
+    // The race was real: some pushes were refused and re-applied on a newer head.
+    expect(published.flat().some((r) => r.attempts > 1)).toBe(true);
 
-      // No commit lost: every pushed commit is on the branch, and the branch holds nothing else.
-      const pushed = [...published.flat().map((r) => r.commit), ...written.map((w) => w.commit)];
-      for (const c of pushed) expect(isAncestor(remote, c, head), `${c} is on main`).toBe(true);
-      expect(new Set(commits(remote))).toEqual(new Set(pushed));
+    // No commit lost: every pushed commit is on the branch, and the branch holds nothing else.
+    const pushed = [...published.flat().map((r) => r.commit), ...written.map((w) => w.commit)];
+    for (const c of pushed) expect(isAncestor(remote, c, head), `${c} is on main`).toBe(true);
+    expect(new Set(commits(remote))).toEqual(new Set(pushed));
 
-      // Linear history, and every update of the branch was a fast-forward (no force-push).
-      expect(git(remote, ['rev-list', '--min-parents=2', 'main'])).toBe('');
-      const updates = refUpdates(remote);
-      expect(updates).toHaveLength(pushed.length);
-      for (const [from, to] of updates) if (!/^0+$/.test(from)) expect(isAncestor(remote, from, to), `${from} → ${to} is a fast-forward`).toBe(true);
+    // Linear history, and every update of the branch was a fast-forward (no force-push).
+    expect(git(remote, ['rev-list', '--min-parents=2', 'main'])).toBe('');
+    const updates = refUpdates(remote);
+    expect(updates).toHaveLength(pushed.length);
+    for (const [from, to] of updates)
+      if (!/^0+$/.test(from)) expect(isAncestor(remote, from, to), `${from} → ${to} is a fast-forward`).toBe(true);
 
-      // The end state: each publisher's last round, and each write-back file's last content.
-      teams.forEach((team, i) => expect(git(remote, ['show', `main:${team}/stage/web/kustomization.yaml`])).toContain(`newTag: p${i + 1}-r${ROUNDS}`));
-      const lastWrite = new Map(written.map((w) => [w.file, w.content]));
-      for (const [file, content] of lastWrite) expect(`${git(remote, ['show', `main:${file}`])}\n`).toBe(content);
-    },
-    900_000,
-  );
+    // The end state: each publisher's last round, and each write-back file's last content.
+    teams.forEach((team, i) =>
+      expect(git(remote, ['show', `main:${team}/stage/web/kustomization.yaml`])).toContain(
+        `newTag: p${i + 1}-r${ROUNDS}`,
+      ),
+    );
+    const lastWrite = new Map(written.map((w) => [w.file, w.content]));
+    for (const [file, content] of lastWrite) expect(`${git(remote, ['show', `main:${file}`])}\n`).toBe(content);
+  }, 900_000);
 });

@@ -2,7 +2,20 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli, snapshotTree, tempDir } from './helpers.js';
-import { bareRepo, commitProject, commits, editSpec, exampleProject, filesAt, git, gitEnv, isAncestor, refUpdates, trailers, writeBack } from './publish-fixtures.js';
+import {
+  bareRepo,
+  commitProject,
+  commits,
+  editSpec,
+  exampleProject,
+  filesAt,
+  git,
+  gitEnv,
+  isAncestor,
+  refUpdates,
+  trailers,
+  writeBack,
+} from './publish-fixtures.js';
 
 const PATH = 'clusters/shop';
 const WRITE_BACK = `${PATH}/stage/api/.argocd-source-api-stage.yaml`;
@@ -39,7 +52,10 @@ describe('publish', () => {
     const [head, ...older] = commits(remote);
     expect(older).toEqual([]);
     expect(filesAt(remote, 'main', PATH)).toEqual(synthesized(project));
-    expect(trailers(remote, head!)).toEqual({ 'Source-Repository': 'https://github.com/acme-shop/shop', 'Source-Commit': source });
+    expect(trailers(remote, head!)).toEqual({
+      'Source-Repository': 'https://github.com/acme-shop/shop',
+      'Source-Commit': source,
+    });
     const subject = git(remote, ['log', '-1', '--format=%s', 'main']);
     expect(subject).toMatch(new RegExp(`^Render ${source.slice(0, 7)}: `));
   });
@@ -66,9 +82,14 @@ describe('publish', () => {
     const r = publish(project);
     expect(r.code, r.stderr).toBe(0);
     const changed = git(remote, ['diff', '--name-only', 'main~1', 'main']).split('\n');
-    expect(changed).toEqual([`${PATH}/prod/worker/deployment-worker.yaml`, `${PATH}/stage/worker/deployment-worker.yaml`]);
+    expect(changed).toEqual([
+      `${PATH}/prod/worker/deployment-worker.yaml`,
+      `${PATH}/stage/worker/deployment-worker.yaml`,
+    ]);
     expect(git(remote, ['log', '-1', '--format=%s', 'main'])).toBe(`Render ${source.slice(0, 7)}: worker`);
-    expect(git(remote, ['log', '-1', '--format=%b', 'main'])).toMatch(/prod\/worker\s+changed: ~deployment-worker\.yaml/);
+    expect(git(remote, ['log', '-1', '--format=%b', 'main'])).toMatch(
+      /prod\/worker\s+changed: ~deployment-worker\.yaml/,
+    );
   });
 
   it('keeps an Image Updater write-back committed between two publishes, and does not count it as a change', () => {
@@ -138,7 +159,9 @@ describe('publish', () => {
     const project = exampleProject(remote);
     mustPublish(project);
     const head = git(remote, ['rev-parse', 'main']);
-    writeFileSync(join(remote, 'hooks', 'pre-receive'), '#!/bin/sh\necho "branch main is frozen" >&2\nexit 1\n', { mode: 0o755 });
+    writeFileSync(join(remote, 'hooks', 'pre-receive'), '#!/bin/sh\necho "branch main is frozen" >&2\nexit 1\n', {
+      mode: 0o755,
+    });
     editSpec(project, 'apps/worker.yaml', ['env', 'DATABASE_NAME'], 'shop_v2');
 
     const r = publish(project, '--attempts', '3');
@@ -157,7 +180,11 @@ describe('publish', () => {
     const project = exampleProject(remote);
     mustPublish(project);
     // Refuses the first push only, as a branch that moved under it would.
-    writeFileSync(join(remote, 'hooks', 'pre-receive'), `#!/bin/sh\nif [ ! -e "$GIT_DIR/refused-once" ]; then touch "$GIT_DIR/refused-once"; echo busy >&2; exit 1; fi\n`, { mode: 0o755 });
+    writeFileSync(
+      join(remote, 'hooks', 'pre-receive'),
+      `#!/bin/sh\nif [ ! -e "$GIT_DIR/refused-once" ]; then touch "$GIT_DIR/refused-once"; echo busy >&2; exit 1; fi\n`,
+      { mode: 0o755 },
+    );
     editSpec(project, 'apps/worker.yaml', ['env', 'DATABASE_NAME'], 'shop_v2');
 
     const r = mustPublish(project);
@@ -182,13 +209,20 @@ describe('publish', () => {
     const anonymous = Object.fromEntries(Object.entries(gitEnv()).filter(([k]) => !/^GIT_(AUTHOR|COMMITTER)_/.test(k)));
     const r = runCli(['publish', '--project', project], { env: anonymous });
     expect(r.code, r.stderr).toBe(0);
-    expect(git(remote, ['log', '-1', '--format=%an <%ae>', 'main'])).toBe('gitops-synth <gitops-synth@users.noreply.github.com>');
+    expect(git(remote, ['log', '-1', '--format=%an <%ae>', 'main'])).toBe(
+      'gitops-synth <gitops-synth@users.noreply.github.com>',
+    );
   });
 
   it('refuses a repository URL with credentials in the settings, naming the field, without printing them', () => {
     const remote = bareRepo();
     const project = exampleProject(remote);
-    editSpec(project, 'environments/_settings.yaml', ['repository', 'url'], 'https://bot:s3cret-t0ken@example.com/acme/devops.git');
+    editSpec(
+      project,
+      'environments/_settings.yaml',
+      ['repository', 'url'],
+      'https://bot:s3cret-t0ken@example.com/acme/devops.git',
+    );
     const r = publish(project);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/environments\/_settings\.yaml:\d+:\d+: repository\.url: /);

@@ -25,9 +25,12 @@ function load(project: string, pack: string | undefined, code = CODE): LoadedPro
 /** What a load yields, without the parse trees: names, files and checked data. */
 function dataOf(p: LoadedProject): unknown {
   const strip = <T extends { source: { file: string } }>(x: T) => ({ ...x, source: x.source.file });
-  return { settings: p.settings.source ? strip(p.settings as { source: { file: string } }) : p.settings, environments: p.environments.map(strip), services: p.services.map(strip) };
+  return {
+    settings: p.settings.source ? strip(p.settings as { source: { file: string } }) : p.settings,
+    environments: p.environments.map(strip),
+    services: p.services.map(strip),
+  };
 }
-
 
 describe('the spec cache', () => {
   it('gives back exactly the data a full parse gives, and the same resolved project', () => {
@@ -38,7 +41,9 @@ describe('the spec cache', () => {
     const second = load(project, pack);
     expect(dataOf(first)).toEqual(dataOf(parsed));
     expect(dataOf(second)).toEqual(dataOf(parsed));
-    expect(JSON.stringify(resolveProject(second), (_k, v: unknown) => (v instanceof Map ? [...v] : v))).toBe(JSON.stringify(resolveProject(parsed), (_k, v: unknown) => (v instanceof Map ? [...v] : v)));
+    expect(JSON.stringify(resolveProject(second), (_k, v: unknown) => (v instanceof Map ? [...v] : v))).toBe(
+      JSON.stringify(resolveProject(parsed), (_k, v: unknown) => (v instanceof Map ? [...v] : v)),
+    );
   });
 
   it('takes a file whose text is unchanged from the pack instead of parsing it', () => {
@@ -54,7 +59,9 @@ describe('the spec cache', () => {
     cache.save();
     expect(load(project, pack).services.find((s) => s.name === 'api')!.spec.description).toBe('remembered');
     // A pack of other code is not used.
-    expect(load(project, pack, 'other-code').services.find((s) => s.name === 'api')!.spec.description).not.toBe('remembered');
+    expect(load(project, pack, 'other-code').services.find((s) => s.name === 'api')!.spec.description).not.toBe(
+      'remembered',
+    );
   });
 
   it('parses a changed file again and keeps in the pack only the files of the last load', () => {
@@ -108,7 +115,8 @@ describe('the spec cache', () => {
     expect(SpecCache.open(pack, CODE).lookup('service', text)).toBeDefined();
     const withPack = specProblems(() => resolveProject(load(project, pack)));
     const without = specProblems(() => resolveProject(load(project, undefined)));
-    const expected = 'apps/web.yaml:6:42: files["/etc/nginx/conf.d/default.conf"]: unknown service "backend" in ${service:backend}; expected one of: ';
+    const expected =
+      'apps/web.yaml:6:42: files["/etc/nginx/conf.d/default.conf"]: unknown service "backend" in ${service:backend}; expected one of: ';
     expect(withPack).toHaveLength(1);
     expect(withPack[0]!.startsWith(expected), withPack[0]).toBe(true);
     expect(withPack).toEqual(without);

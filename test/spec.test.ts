@@ -44,7 +44,14 @@ describe('the shipped example', () => {
   it('loads every service for stage and prod', () => {
     expect(resolved.environments.map((e) => e.name)).toEqual(['prod', 'stage']);
     for (const env of ['prod', 'stage']) {
-      expect(resolved.services.get(env)!.map((s) => s.name)).toEqual(['api', 'flower', 'frontend', 'postgres', 'rabbitmq', 'worker']);
+      expect(resolved.services.get(env)!.map((s) => s.name)).toEqual([
+        'api',
+        'flower',
+        'frontend',
+        'postgres',
+        'rabbitmq',
+        'worker',
+      ]);
     }
   });
 
@@ -52,7 +59,9 @@ describe('the shipped example', () => {
     expect(envValue(service(resolved, 'stage', 'api'), 'DATABASE_HOST')).toBe('postgres.shop-stage.svc.cluster.local');
     expect(envValue(service(resolved, 'prod', 'api'), 'DATABASE_HOST')).toBe('postgres.shop-prod.svc.cluster.local');
     expect(envValue(service(resolved, 'prod', 'api'), 'PUBLIC_URL')).toBe('https://api.shop.example.com');
-    const prodText = JSON.stringify(resolved.services.get('prod')!.map(({ environment: _e, source: _s, ...rest }) => rest));
+    const prodText = JSON.stringify(
+      resolved.services.get('prod')!.map(({ environment: _e, source: _s, ...rest }) => rest),
+    );
     expect(prodText).not.toMatch(/stage/);
   });
 
@@ -125,7 +134,11 @@ environments:
 
   it('deepMerge itself: maps merge, lists and scalars replace, null removes, the base is not changed', () => {
     const base = { a: { x: 1, y: [1, 2] }, b: 'keep', c: 3 };
-    expect(deepMerge(base, { a: { y: [9] }, c: null, d: { e: null, f: 1 } })).toEqual({ a: { x: 1, y: [9] }, b: 'keep', d: { f: 1 } });
+    expect(deepMerge(base, { a: { y: [9] }, c: null, d: { e: null, f: 1 } })).toEqual({
+      a: { x: 1, y: [9] },
+      b: 'keep',
+      d: { f: 1 },
+    });
     expect(base).toEqual({ a: { x: 1, y: [1, 2] }, b: 'keep', c: 3 });
   });
 
@@ -146,8 +159,15 @@ environments:
 `,
       }),
     );
-    expect(service(r, 'prod', 'web')!.autoscaling).toEqual({ minReplicas: 2, maxReplicas: 20, targetCPUUtilization: 70 });
-    expect(service(r, 'prod', 'web')!.probes.liveness).toMatchObject({ http: { path: '/healthz', port: 8080 }, periodSeconds: 30 });
+    expect(service(r, 'prod', 'web')!.autoscaling).toEqual({
+      minReplicas: 2,
+      maxReplicas: 20,
+      targetCPUUtilization: 70,
+    });
+    expect(service(r, 'prod', 'web')!.probes.liveness).toMatchObject({
+      http: { path: '/healthz', port: 8080 },
+      periodSeconds: 30,
+    });
     expect(service(r, 'stage', 'web')!.autoscaling).toMatchObject({ maxReplicas: 4 });
   });
 
@@ -165,11 +185,16 @@ environments:
       }),
     );
     expect(service(r, 'prod', 'web')!.probes.readiness).toEqual({ tcp: { port: 8080 } });
-    expect(service(r, 'stage', 'web')!.probes.readiness).toMatchObject({ http: { path: '/healthz', port: 8080 }, periodSeconds: 10 });
+    expect(service(r, 'stage', 'web')!.probes.readiness).toMatchObject({
+      http: { path: '/healthz', port: 8080 },
+      periodSeconds: 10,
+    });
   });
 
   it('enabled: false keeps a service out of one environment only', () => {
-    const r = resolveDir(project({ 'apps/web.yaml': `${IMAGE}port: 8080\nenvironments:\n  prod:\n    enabled: false\n` }));
+    const r = resolveDir(
+      project({ 'apps/web.yaml': `${IMAGE}port: 8080\nenvironments:\n  prod:\n    enabled: false\n` }),
+    );
     expect(service(r, 'stage', 'web')).toBeDefined();
     expect(service(r, 'prod', 'web')).toBeUndefined();
     expect(r.services.get('prod')!.map((s) => s.name)).toEqual(['api', 'db', 'worker']);
@@ -182,11 +207,14 @@ describe('problems', () => {
       project({
         'apps/zeta.yaml': `${IMAGE}port: "80"\nreplicas: -1\n`,
         'apps/alpha.yaml': `${IMAGE}port: 8080\nprobes:\n  readyness: {http: /}\nworkload: daemonset\n`,
-        'environments/prod.yaml': 'namespace: Shop_Prod\ndomain: example.com\ncluster: in-cluster\ningress: {className: nginx}\nimagePolicy: {strategy: semver}\n',
+        'environments/prod.yaml':
+          'namespace: Shop_Prod\ndomain: example.com\ncluster: in-cluster\ningress: {className: nginx}\nimagePolicy: {strategy: semver}\n',
       }),
     );
     expect(problems).toEqual([
-      expect.stringMatching(/^apps\/alpha\.yaml:4:3: probes\.readyness: unknown key "readyness" \(did you mean "readiness"\?\)/),
+      expect.stringMatching(
+        /^apps\/alpha\.yaml:4:3: probes\.readyness: unknown key "readyness" \(did you mean "readiness"\?\)/,
+      ),
       expect.stringMatching(/^apps\/alpha\.yaml:5:11: workload: got "daemonset"; expected deployment or statefulset$/),
       expect.stringMatching(/^apps\/zeta\.yaml:2:7: port: got "80"; expected a port number$/),
       expect.stringMatching(/^apps\/zeta\.yaml:3:11: replicas: got number -1; expected a number of at least 0$/),
@@ -196,18 +224,35 @@ describe('problems', () => {
 
   it('in a base field are reported once, not once per environment', () => {
     const problems = problemsOf(project({ 'apps/web.yaml': `${IMAGE}port: 8080\nenv:\n  DB: \${service:postgres}\n` }));
-    expect(problems).toEqual(['apps/web.yaml:4:7: env.DB: unknown service "postgres" in ${service:postgres}; expected one of: api, db, web, worker']);
+    expect(problems).toEqual([
+      'apps/web.yaml:4:7: env.DB: unknown service "postgres" in ${service:postgres}; expected one of: api, db, web, worker',
+    ]);
   });
 
   it('that occur in some environments only name them', () => {
-    const problems = problemsOf(project({ 'apps/web.yaml': `${IMAGE}port: 8080\nenv:\n  DB: \${service:db}\n`, 'apps/db.yaml': `image: {repository: postgres, tag: "18.1"}\nport: 5432\nenvironments:\n  stage:\n    enabled: false\n` }));
-    expect(problems).toContain('apps/web.yaml:4:7: env.DB: service "db" is disabled in environment stage; expected a service that runs there');
+    const problems = problemsOf(
+      project({
+        'apps/web.yaml': `${IMAGE}port: 8080\nenv:\n  DB: \${service:db}\n`,
+        'apps/db.yaml': `image: {repository: postgres, tag: "18.1"}\nport: 5432\nenvironments:\n  stage:\n    enabled: false\n`,
+      }),
+    );
+    expect(problems).toContain(
+      'apps/web.yaml:4:7: env.DB: service "db" is disabled in environment stage; expected a service that runs there',
+    );
     const partial = problemsOf(project({ 'apps/web.yaml': `${IMAGE}resources:\n  requests: {memory: 200Mi}\n` }));
-    expect(partial).toEqual([expect.stringMatching(/^apps\/web\.yaml:3:22: resources\.requests\.memory: request 200Mi is greater than the limit 128Mi .*\(environment stage\)$/)]);
+    expect(partial).toEqual([
+      expect.stringMatching(
+        /^apps\/web\.yaml:3:22: resources\.requests\.memory: request 200Mi is greater than the limit 128Mi .*\(environment stage\)$/,
+      ),
+    ]);
   });
 
   it('never echo a value written where a secret reference belongs', () => {
-    const problems = problemsOf(project({ 'apps/web.yaml': `${IMAGE}secretEnv:\n  API_TOKEN: hunter2-s3cr3t\n  DB_PASSWORD: {secret: db, key: "hunter2 s3cr3t"}\n` }));
+    const problems = problemsOf(
+      project({
+        'apps/web.yaml': `${IMAGE}secretEnv:\n  API_TOKEN: hunter2-s3cr3t\n  DB_PASSWORD: {secret: db, key: "hunter2 s3cr3t"}\n`,
+      }),
+    );
     expect(problems).toHaveLength(2);
     expect(problems.join('\n')).not.toMatch(/hunter2/);
   });

@@ -12,8 +12,12 @@ import { REPO, tempDir } from './helpers.js';
  */
 
 /** A Kubernetes object as parsed from a rendered file. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests walk arbitrary object shapes
-export type K8sObject = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> }; [key: string]: any };
+export type K8sObject = {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  [key: string]: any;
+};
 
 /** An environment file with no resource defaults, so nothing in the output comes from anywhere but the spec. */
 export function environmentYaml(name: string, extra = ''): string {
@@ -64,7 +68,10 @@ export function writeFiles(dir: string, files: Record<string, string>): string {
  * A project in a temporary folder: the given apps (name → YAML) with a
  * `stage` and a `prod` environment (unless `environments` replaces them).
  */
-export function makeProject(apps: Record<string, string>, environments: Record<string, string> = { stage: environmentYaml('stage'), prod: environmentYaml('prod') }): string {
+export function makeProject(
+  apps: Record<string, string>,
+  environments: Record<string, string> = { stage: environmentYaml('stage'), prod: environmentYaml('prod') },
+): string {
   const files: Record<string, string> = { 'environments/_settings.yaml': SETTINGS_YAML };
   for (const [env, yaml] of Object.entries(environments)) files[`environments/${env}.yaml`] = yaml;
   for (const [name, yaml] of Object.entries(apps)) files[`apps/${name}.yaml`] = yaml;
@@ -72,7 +79,9 @@ export function makeProject(apps: Record<string, string>, environments: Record<s
 }
 
 /** The rendered tree of a project in memory: path → content, and every object file parsed. */
-export async function renderFiles(projectDir: string): Promise<{ files: Map<string, string>; objects: Map<string, K8sObject> }> {
+export async function renderFiles(
+  projectDir: string,
+): Promise<{ files: Map<string, string>; objects: Map<string, K8sObject> }> {
   const { tree } = await renderProject(projectDir);
   const files = new Map(tree.entries());
   return { files, objects: parseObjectFiles(files) };
@@ -98,7 +107,8 @@ export function parseObjectFiles(files: Map<string, string>): Map<string, K8sObj
   const out = new Map<string, K8sObject>();
   for (const [path, content] of files) {
     const parts = path.split('/');
-    if (parts.length !== 3 || !path.endsWith('.yaml') || parts[2] === 'kustomization.yaml' || parts[2]!.startsWith('.')) continue;
+    if (parts.length !== 3 || !path.endsWith('.yaml') || parts[2] === 'kustomization.yaml' || parts[2]!.startsWith('.'))
+      continue;
     out.set(path, parse(content) as K8sObject);
   }
   return out;
@@ -106,7 +116,10 @@ export function parseObjectFiles(files: Map<string, string>): Map<string, K8sObj
 
 /** `<env>/<service>` folders holding an app.json, sorted. */
 export function serviceFolders(files: Map<string, string>): string[] {
-  return [...files.keys()].filter((p) => /^[^/]+\/[^/]+\/app\.json$/.test(p)).map((p) => p.slice(0, -'/app.json'.length)).sort();
+  return [...files.keys()]
+    .filter((p) => /^[^/]+\/[^/]+\/app\.json$/.test(p))
+    .map((p) => p.slice(0, -'/app.json'.length))
+    .sort();
 }
 
 /** Objects of one service folder. */
@@ -116,8 +129,11 @@ export function objectsIn(objects: Map<string, K8sObject>, folder: string): K8sO
 
 /** The one object of a kind (and name) in a folder; throws when there is not exactly one. */
 export function only(objects: Map<string, K8sObject>, folder: string, kind: string, name?: string): K8sObject {
-  const found = objectsIn(objects, folder).filter((o) => o.kind === kind && (name === undefined || o.metadata.name === name));
-  if (found.length !== 1) throw new Error(`expected one ${kind}${name ? ` ${name}` : ''} in ${folder}, found ${found.length}`);
+  const found = objectsIn(objects, folder).filter(
+    (o) => o.kind === kind && (name === undefined || o.metadata.name === name),
+  );
+  if (found.length !== 1)
+    throw new Error(`expected one ${kind}${name ? ` ${name}` : ''} in ${folder}, found ${found.length}`);
   return found[0]!;
 }
 

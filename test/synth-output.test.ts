@@ -42,12 +42,19 @@ beforeAll(async () => {
   files = readTree(dist);
   objects = parseObjectFiles(files);
   folders = serviceFolders(files);
-  specs = new Map(readdirSync(join(project, 'apps')).map((f) => [f.replace(/\.yaml$/, ''), parse(readFileSync(join(project, 'apps', f), 'utf8'))]));
+  specs = new Map(
+    readdirSync(join(project, 'apps')).map((f) => [
+      f.replace(/\.yaml$/, ''),
+      parse(readFileSync(join(project, 'apps', f), 'utf8')),
+    ]),
+  );
 });
 
 const workloadOf = (folder: string): K8sObject => {
   const name = folder.split('/')[1]!;
-  return objectsIn(objects, folder).find((o) => (o.kind === 'Deployment' || o.kind === 'StatefulSet') && o.metadata.name === name)!;
+  return objectsIn(objects, folder).find(
+    (o) => (o.kind === 'Deployment' || o.kind === 'StatefulSet') && o.metadata.name === name,
+  )!;
 };
 const mainContainer = (o: K8sObject): K8sObject => podSpec(o).containers[0];
 const selectorOf = (folder: string) => {
@@ -76,7 +83,9 @@ describe('the shipped example: layout', () => {
   it('lists every object file of the folder in kustomization.yaml and pins the service image there', () => {
     for (const folder of folders) {
       const kustomization = parse(files.get(`${folder}/kustomization.yaml`)!);
-      const objectFiles = [...objects.keys()].filter((p) => p.startsWith(`${folder}/`)).map((p) => p.slice(folder.length + 1));
+      const objectFiles = [...objects.keys()]
+        .filter((p) => p.startsWith(`${folder}/`))
+        .map((p) => p.slice(folder.length + 1));
       expect([...kustomization.resources].sort(), folder).toEqual(objectFiles.sort());
       const app = JSON.parse(files.get(`${folder}/app.json`)!);
       expect(kustomization.images, folder).toEqual([{ name: app.image.repository, newTag: app.image.tag }]);
@@ -120,7 +129,11 @@ describe('the shipped example: validation', () => {
       const expected = objectsIn(objects, folder);
       expect(built.map(key).sort(), folder).toEqual(expected.map(key).sort());
       // Same content too: the images: entry and the version label replacement change nothing while the tag is the rendered one.
-      for (const o of expected) expect(built.find((b) => key(b) === key(o)), `${folder} ${key(o)}`).toEqual(o);
+      for (const o of expected)
+        expect(
+          built.find((b) => key(b) === key(o)),
+          `${folder} ${key(o)}`,
+        ).toEqual(o);
     }
   });
 });
@@ -129,7 +142,9 @@ describe('the shipped example: no secret values', () => {
   it('contains no Secret object anywhere in dist', () => {
     for (const [path, content] of files) {
       expect(content, path).not.toMatch(/^kind:\s*Secret\s*$/m);
-      if (path.endsWith('.yaml')) for (const d of parseAllDocuments(content)) expect((d.toJS() as K8sObject | null)?.kind, path).not.toBe('Secret');
+      if (path.endsWith('.yaml'))
+        for (const d of parseAllDocuments(content))
+          expect((d.toJS() as K8sObject | null)?.kind, path).not.toBe('Secret');
     }
   });
 
@@ -137,13 +152,18 @@ describe('the shipped example: no secret values', () => {
     for (const folder of folders) {
       const [env, name] = folder.split('/') as [string, string];
       const spec = specs.get(name)!;
-      const secretEnv: Record<string, { secret: string; key: string }> = { ...spec.secretEnv, ...spec.environments?.[env]?.secretEnv };
+      const secretEnv: Record<string, { secret: string; key: string }> = {
+        ...spec.secretEnv,
+        ...spec.environments?.[env]?.secretEnv,
+      };
       const pods = objectsIn(objects, folder).filter((o) => WORKLOAD_KINDS.includes(o.kind));
       for (const pod of pods) {
         const containerEnv: K8sObject[] = mainContainer(pod).env ?? [];
         for (const [variable, ref] of Object.entries(secretEnv)) {
           const entries = containerEnv.filter((e) => e.name === variable);
-          expect(entries, `${folder} ${pod.kind} ${variable}`).toEqual([{ name: variable, valueFrom: { secretKeyRef: { name: ref.secret, key: ref.key } } }]);
+          expect(entries, `${folder} ${pod.kind} ${variable}`).toEqual([
+            { name: variable, valueFrom: { secretKeyRef: { name: ref.secret, key: ref.key } } },
+          ]);
         }
       }
     }
@@ -154,18 +174,33 @@ describe('the shipped example: no secret values', () => {
 
 describe('no path for a secret value into dist', () => {
   it('renders none of the values of a Secret the specs reference, wherever else those values live', () => {
-    const values = ['pg-Value-7f3a9c1e', 'mq-Value-0b5d2e8f', 'tok-Value-c4e1a7b2', 'dj-Value-9e8d7c6b', 'fl-Value-1a2b3c4d'];
+    const values = [
+      'pg-Value-7f3a9c1e',
+      'mq-Value-0b5d2e8f',
+      'tok-Value-c4e1a7b2',
+      'dj-Value-9e8d7c6b',
+      'fl-Value-1a2b3c4d',
+    ];
     const project = copyExample();
     const b64 = (v: string) => Buffer.from(v).toString('base64');
     writeFiles(project, {
       // A purpose-made service referencing a test Secret...
-      'apps/notifier.yaml': 'image: {repository: ghcr.io/acme-shop/notifier, tag: 1.0.0}\nsecretEnv:\n  NOTIFY_TOKEN: {secret: notifier-test-secret, key: token}\n',
+      'apps/notifier.yaml':
+        'image: {repository: ghcr.io/acme-shop/notifier, tag: 1.0.0}\nsecretEnv:\n  NOTIFY_TOKEN: {secret: notifier-test-secret, key: token}\n',
       // ...whose values sit next to the specs, as a manifest and as a dotenv file.
       'secrets/notifier-test-secret.yaml': `apiVersion: v1\nkind: Secret\nmetadata: {name: notifier-test-secret}\ndata: {token: ${b64(values[2]!)}}\nstringData: {password: ${values[0]}}\n`,
       '.env': `DATABASE_PASSWORD=${values[0]}\nRABBITMQ_PASSWORD=${values[1]}\nNOTIFY_TOKEN=${values[2]}\n`,
     });
     // ...and in the environment of the process, under the names the specs use.
-    const env = { DATABASE_PASSWORD: values[0], POSTGRES_PASSWORD: values[0], RABBITMQ_PASSWORD: values[1], RABBITMQ_DEFAULT_PASS: values[1], NOTIFY_TOKEN: values[2], DJANGO_SECRET_KEY: values[3], FLOWER_BASIC_AUTH: values[4] };
+    const env = {
+      DATABASE_PASSWORD: values[0],
+      POSTGRES_PASSWORD: values[0],
+      RABBITMQ_PASSWORD: values[1],
+      RABBITMQ_DEFAULT_PASS: values[1],
+      NOTIFY_TOKEN: values[2],
+      DJANGO_SECRET_KEY: values[3],
+      FLOWER_BASIC_AUTH: values[4],
+    };
     const r = runCli(['synth', '--project', project], { env });
     expect(r.code, r.stderr).toBe(0);
     const tree = snapshotTree(join(project, 'dist'));
@@ -176,7 +211,9 @@ describe('no path for a secret value into dist', () => {
     }
     // The reference itself is there, as a reference.
     const deployment = parse(tree['prod/notifier/deployment-notifier.yaml']!) as K8sObject;
-    expect(podSpec(deployment).containers[0].env).toEqual([{ name: 'NOTIFY_TOKEN', valueFrom: { secretKeyRef: { name: 'notifier-test-secret', key: 'token' } } }]);
+    expect(podSpec(deployment).containers[0].env).toEqual([
+      { name: 'NOTIFY_TOKEN', valueFrom: { secretKeyRef: { name: 'notifier-test-secret', key: 'token' } } },
+    ]);
     expect(Object.keys(tree).filter((p) => /^(prod|stage)\//.test(p) && p.includes('secret'))).toEqual([]);
   });
 });
@@ -209,10 +246,12 @@ describe('the shipped example: protected data', () => {
     const statefulSets = [...objects.values()].filter((o) => o.kind === 'StatefulSet');
     expect(claims.map((c) => c.metadata.name)).toEqual(['api-uploads', 'api-uploads']);
     expect(statefulSets.map((s) => s.metadata.name).sort()).toEqual(['postgres', 'postgres', 'rabbitmq', 'rabbitmq']);
-    for (const c of claims) expect(c.metadata.annotations?.['argocd.argoproj.io/sync-options']).toBe('Prune=false,Delete=false');
+    for (const c of claims)
+      expect(c.metadata.annotations?.['argocd.argoproj.io/sync-options']).toBe('Prune=false,Delete=false');
     for (const s of statefulSets) {
       expect(s.spec.volumeClaimTemplates.length).toBeGreaterThan(0);
-      for (const t of s.spec.volumeClaimTemplates) expect(t.metadata.annotations?.['argocd.argoproj.io/sync-options']).toBe('Prune=false,Delete=false');
+      for (const t of s.spec.volumeClaimTemplates)
+        expect(t.metadata.annotations?.['argocd.argoproj.io/sync-options']).toBe('Prune=false,Delete=false');
       expect(s.spec.persistentVolumeClaimRetentionPolicy).toEqual({ whenDeleted: 'Retain', whenScaled: 'Retain' });
     }
   });
@@ -250,7 +289,10 @@ describe('the shipped example: security defaults', () => {
     for (const folder of folders) {
       const name = folder.split('/')[1]!;
       const accounts = objectsIn(objects, folder).filter((o) => o.kind === 'ServiceAccount');
-      expect(accounts.map((a) => a.metadata.name), folder).toEqual([name]);
+      expect(
+        accounts.map((a) => a.metadata.name),
+        folder,
+      ).toEqual([name]);
       expect(accounts[0]!.automountServiceAccountToken, folder).toBe(false);
       expect(podSpec(workloadOf(folder)).serviceAccountName, folder).toBe(name);
     }
@@ -268,7 +310,10 @@ describe('the shipped example: security defaults', () => {
       for (const name of ['postgres', 'rabbitmq']) {
         const main = podSpec(workloadOf(`${env}/${name}`)).containers[0];
         expect(main.securityContext.readOnlyRootFilesystem, `${env}/${name}`).toBe(false);
-        expect(main.volumeMounts.some((m: { mountPath: string }) => m.mountPath === '/tmp'), `${env}/${name}`).toBe(false);
+        expect(
+          main.volumeMounts.some((m: { mountPath: string }) => m.mountPath === '/tmp'),
+          `${env}/${name}`,
+        ).toBe(false);
       }
       const job = objectsIn(objects, `${env}/api`).find((o) => o.kind === 'Job')!;
       expect(podSpec(job).containers[0].volumeMounts).toEqual([{ name: 'synth-tmp', mountPath: '/tmp' }]);
@@ -277,8 +322,17 @@ describe('the shipped example: security defaults', () => {
 
   it('applies the securityContext of the spec (fixed UIDs of the official images)', () => {
     for (const env of ENVIRONMENTS) {
-      expect(podSpec(workloadOf(`${env}/postgres`)).securityContext).toMatchObject({ runAsUser: 999, runAsGroup: 999, fsGroup: 999, runAsNonRoot: true });
-      expect(podSpec(workloadOf(`${env}/frontend`)).securityContext).toMatchObject({ runAsUser: 101, runAsGroup: 101, runAsNonRoot: true });
+      expect(podSpec(workloadOf(`${env}/postgres`)).securityContext).toMatchObject({
+        runAsUser: 999,
+        runAsGroup: 999,
+        fsGroup: 999,
+        runAsNonRoot: true,
+      });
+      expect(podSpec(workloadOf(`${env}/frontend`)).securityContext).toMatchObject({
+        runAsUser: 101,
+        runAsGroup: 101,
+        runAsNonRoot: true,
+      });
     }
   });
 });
@@ -286,8 +340,14 @@ describe('the shipped example: security defaults', () => {
 describe('the shipped example: environment differences', () => {
   it('autoscales the prod API 2–10 on CPU, with no replicas field in its Deployment, a PDB and topology spread', () => {
     const hpa = only(objects, 'prod/api', 'HorizontalPodAutoscaler');
-    expect(hpa.spec).toMatchObject({ minReplicas: 2, maxReplicas: 10, scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'api' } });
-    expect(hpa.spec.metrics).toEqual([{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } }]);
+    expect(hpa.spec).toMatchObject({
+      minReplicas: 2,
+      maxReplicas: 10,
+      scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'api' },
+    });
+    expect(hpa.spec.metrics).toEqual([
+      { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } },
+    ]);
     const deployment = workloadOf('prod/api');
     expect('replicas' in deployment.spec).toBe(false);
     expect(files.get('prod/api/deployment-api.yaml')).not.toMatch(/^\s*replicas:/m);
@@ -300,7 +360,12 @@ describe('the shipped example: environment differences', () => {
     expect(worker.spec.replicas).toBe(2);
     only(objects, 'prod/worker', 'PodDisruptionBudget');
     expect(podSpec(worker).topologySpreadConstraints).toEqual([
-      { maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: selectorOf('prod/worker') } },
+      {
+        maxSkew: 1,
+        topologyKey: 'kubernetes.io/hostname',
+        whenUnsatisfiable: 'ScheduleAnyway',
+        labelSelector: { matchLabels: selectorOf('prod/worker') },
+      },
     ]);
   });
 
@@ -317,7 +382,8 @@ describe('the shipped example: environment differences', () => {
   it('never names a host or namespace of the other environment', () => {
     const hostLike = /[a-z0-9-]+(\.[a-z0-9-]+)*\.example\.com/g;
     // Service folders, and the per-environment Argo CD objects (argocd/<kind>-<env>.yaml).
-    const environmentOf = (path: string) => ENVIRONMENTS.find((e) => path.startsWith(`${e}/`) || (path.startsWith('argocd/') && path.endsWith(`-${e}.yaml`)));
+    const environmentOf = (path: string) =>
+      ENVIRONMENTS.find((e) => path.startsWith(`${e}/`) || (path.startsWith('argocd/') && path.endsWith(`-${e}.yaml`)));
     let checked = 0;
     for (const [path, content] of files) {
       const env = environmentOf(path);
@@ -340,8 +406,13 @@ describe('the shipped example: environment differences', () => {
       const host = `postgres.${NAMESPACE[env]}.svc.cluster.local`;
       for (const name of ['api', 'worker']) {
         const vars = mainContainer(workloadOf(`${env}/${name}`)).env as K8sObject[];
-        expect(vars.find((v) => v.name === 'DATABASE_HOST'), `${env}/${name}`).toEqual({ name: 'DATABASE_HOST', value: host });
-        expect(vars.find((v) => v.name === 'CELERY_BROKER_URL')!.value).toBe(`amqp://shop:$(RABBITMQ_PASSWORD)@rabbitmq.${NAMESPACE[env]}.svc.cluster.local:5672/shop`);
+        expect(
+          vars.find((v) => v.name === 'DATABASE_HOST'),
+          `${env}/${name}`,
+        ).toEqual({ name: 'DATABASE_HOST', value: host });
+        expect(vars.find((v) => v.name === 'CELERY_BROKER_URL')!.value).toBe(
+          `amqp://shop:$(RABBITMQ_PASSWORD)@rabbitmq.${NAMESPACE[env]}.svc.cluster.local:5672/shop`,
+        );
       }
       expect(only(objects, `${env}/postgres`, 'Service', 'postgres').metadata.namespace).toBe(NAMESPACE[env]);
     }
@@ -350,8 +421,14 @@ describe('the shipped example: environment differences', () => {
   it('uses the prod image tags and resources in prod and the build tags in stage', () => {
     expect(mainContainer(workloadOf('prod/api')).image).toBe('ghcr.io/acme-shop/api:1.4.2');
     expect(mainContainer(workloadOf('stage/api')).image).toBe('ghcr.io/acme-shop/api:3f9c2a1');
-    expect(mainContainer(workloadOf('prod/api')).resources).toEqual({ requests: { cpu: '250m', memory: '512Mi' }, limits: { memory: '1Gi' } });
-    expect(mainContainer(workloadOf('stage/api')).resources).toEqual({ requests: { cpu: '50m', memory: '128Mi' }, limits: { memory: '256Mi' } });
+    expect(mainContainer(workloadOf('prod/api')).resources).toEqual({
+      requests: { cpu: '250m', memory: '512Mi' },
+      limits: { memory: '1Gi' },
+    });
+    expect(mainContainer(workloadOf('stage/api')).resources).toEqual({
+      requests: { cpu: '50m', memory: '128Mi' },
+      limits: { memory: '256Mi' },
+    });
     expect(workloadOf('prod/postgres').spec.volumeClaimTemplates[0].spec.resources.requests.storage).toBe('50Gi');
     expect(workloadOf('stage/postgres').spec.volumeClaimTemplates[0].spec.resources.requests.storage).toBe('10Gi');
   });
@@ -361,7 +438,9 @@ describe('the shipped example: environment differences', () => {
       expect(content, path).not.toContain('1000m');
       expect(content, path).not.toContain('startupProbe');
     }
-    for (const o of objects.values()) if (WORKLOAD_KINDS.includes(o.kind)) for (const c of allContainers(o)) expect(c.imagePullPolicy).toBe('IfNotPresent');
+    for (const o of objects.values())
+      if (WORKLOAD_KINDS.includes(o.kind))
+        for (const c of allContainers(o)) expect(c.imagePullPolicy).toBe('IfNotPresent');
   });
 });
 
@@ -370,7 +449,10 @@ describe('the shipped example: migrations and dependencies', () => {
     for (const env of ENVIRONMENTS) {
       const job = only(objects, `${env}/api`, 'Job');
       const web = mainContainer(workloadOf(`${env}/api`));
-      expect(job.metadata.annotations).toMatchObject({ 'argocd.argoproj.io/hook': 'PreSync', 'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation' });
+      expect(job.metadata.annotations).toMatchObject({
+        'argocd.argoproj.io/hook': 'PreSync',
+        'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation',
+      });
       const migrate = mainContainer(job);
       expect(migrate.image).toBe(web.image);
       expect(migrate.env).toEqual(web.env);
@@ -387,7 +469,8 @@ describe('the shipped example: migrations and dependencies', () => {
       expect(selects(only(objects, `${env}/api`, 'Service').spec.selector, jobLabels)).toBe(false);
       for (const o of objects.values()) {
         if (o.kind === 'Service') expect(selects(o.spec.selector, jobLabels), o.metadata.name).toBe(false);
-        if (o.kind === 'PodDisruptionBudget') expect(selects(o.spec.selector.matchLabels, jobLabels), o.metadata.name).toBe(false);
+        if (o.kind === 'PodDisruptionBudget')
+          expect(selects(o.spec.selector.matchLabels, jobLabels), o.metadata.name).toBe(false);
       }
     }
   });
@@ -402,7 +485,10 @@ describe('the shipped example: migrations and dependencies', () => {
         const pods = objectsIn(objects, folder).filter((o) => WORKLOAD_KINDS.includes(o.kind));
         for (const pod of pods) {
           const inits = podSpec(pod).initContainers as K8sObject[];
-          expect(inits.map((c) => c.name), `${folder} ${pod.kind}`).toEqual(deps.map((d) => `wait-for-${d}`));
+          expect(
+            inits.map((c) => c.name),
+            `${folder} ${pod.kind}`,
+          ).toEqual(deps.map((d) => `wait-for-${d}`));
           for (const [i, c] of inits.entries()) {
             const vars = Object.fromEntries((c.env as { name: string; value: string }[]).map((e) => [e.name, e.value]));
             expect(vars.WAIT_HOST).toBe(`${deps[i]}.${NAMESPACE[env]}.svc.cluster.local`);
@@ -437,7 +523,8 @@ describe('the shipped example: ingress', () => {
         expect(secrets.has(secret), `TLS secret ${secret} used twice`).toBe(false);
         secrets.set(secret, host);
       }
-      for (const name of ['postgres', 'rabbitmq', 'worker']) expect(objectsIn(objects, `${env}/${name}`).map((o) => o.kind)).not.toContain('Ingress');
+      for (const name of ['postgres', 'rabbitmq', 'worker'])
+        expect(objectsIn(objects, `${env}/${name}`).map((o) => o.kind)).not.toContain('Ingress');
     }
   });
 });
@@ -454,8 +541,14 @@ describe('determinism', () => {
   it('does not depend on the order in which apps/ files were created', async () => {
     const example = copyExample();
     const appFiles = readdirSync(join(example, 'apps')).sort();
-    const contents = (names: string[]) => Object.fromEntries(names.map((n) => [`apps/${n}`, readFileSync(join(example, 'apps', n), 'utf8')]));
-    const envFiles = Object.fromEntries(readdirSync(join(example, 'environments')).map((n) => [`environments/${n}`, readFileSync(join(example, 'environments', n), 'utf8')]));
+    const contents = (names: string[]) =>
+      Object.fromEntries(names.map((n) => [`apps/${n}`, readFileSync(join(example, 'apps', n), 'utf8')]));
+    const envFiles = Object.fromEntries(
+      readdirSync(join(example, 'environments')).map((n) => [
+        `environments/${n}`,
+        readFileSync(join(example, 'environments', n), 'utf8'),
+      ]),
+    );
     const forward = writeFiles(tempDir(), { ...contents(appFiles), ...envFiles });
     const backward = writeFiles(tempDir(), { ...envFiles, ...contents([...appFiles].reverse()) });
     const a = await renderFiles(forward);
@@ -468,7 +561,8 @@ describe('selectors stay put', () => {
   const selectorsAndClaimTemplates = (objs: Map<string, K8sObject>) => {
     const out: Record<string, unknown> = {};
     for (const [path, o] of objs) {
-      if (o.kind === 'Deployment' || o.kind === 'StatefulSet') out[path] = { selector: o.spec.selector, serviceName: o.spec.serviceName, claims: o.spec.volumeClaimTemplates };
+      if (o.kind === 'Deployment' || o.kind === 'StatefulSet')
+        out[path] = { selector: o.spec.selector, serviceName: o.spec.serviceName, claims: o.spec.volumeClaimTemplates };
       if (o.kind === 'Service') out[path] = o.spec.selector;
       if (o.kind === 'PodDisruptionBudget') out[path] = o.spec.selector;
     }
@@ -480,23 +574,38 @@ describe('selectors stay put', () => {
     const changed = copyExample();
     rmSync(join(changed, 'apps', 'flower.yaml'));
     rmSync(join(changed, 'apps', 'frontend.yaml'));
-    writeFileSync(join(changed, 'apps', 'mailer.yaml'), 'image: {repository: ghcr.io/acme-shop/mailer, tag: 1a2b3c4}\nport: 8025\nenvironments: {prod: {image: {tag: 1.0.0}, replicas: 3}}\n');
+    writeFileSync(
+      join(changed, 'apps', 'mailer.yaml'),
+      'image: {repository: ghcr.io/acme-shop/mailer, tag: 1a2b3c4}\nport: 8025\nenvironments: {prod: {image: {tag: 1.0.0}, replicas: 3}}\n',
+    );
     const after = await renderFiles(changed);
     const kept = selectorsAndClaimTemplates(after.objects);
     const before = selectorsAndClaimTemplates(base.objects);
-    for (const path of Object.keys(kept)) if (!path.split('/')[1]!.startsWith('mailer')) expect(kept[path], path).toEqual(before[path]);
+    for (const path of Object.keys(kept))
+      if (!path.split('/')[1]!.startsWith('mailer')) expect(kept[path], path).toEqual(before[path]);
     expect(Object.keys(kept).filter((p) => /\/(api|worker|postgres|rabbitmq)\//.test(p)).length).toBeGreaterThan(10);
   });
 
   /** Every tag of the example, moved to another one its environment's policy allows. */
-  const NEXT_TAG: Record<string, string> = { '3f9c2a1': 'a1b2c3d', '9b1e4d7': 'd4c3b2a', '1.4.2': '1.5.0', '1.4.0': '1.5.1', '18.1': '18.2', '2.0.1': '2.0.2', '4.2.0': '4.2.1' };
+  const NEXT_TAG: Record<string, string> = {
+    '3f9c2a1': 'a1b2c3d',
+    '9b1e4d7': 'd4c3b2a',
+    '1.4.2': '1.5.0',
+    '1.4.0': '1.5.1',
+    '18.1': '18.2',
+    '2.0.1': '2.0.2',
+    '4.2.0': '4.2.1',
+  };
 
   it('when every image tag changes (claim templates of StatefulSets included, which are immutable)', async () => {
     const base = await renderFiles(copyExample());
     const changed = copyExample();
     for (const name of readdirSync(join(changed, 'apps'))) {
       const path = join(changed, 'apps', name);
-      writeFileSync(path, readFileSync(path, 'utf8').replace(/tag: "?([0-9a-z.]+)"?/g, (_, tag: string) => `tag: "${NEXT_TAG[tag]}"`));
+      writeFileSync(
+        path,
+        readFileSync(path, 'utf8').replace(/tag: "?([0-9a-z.]+)"?/g, (_, tag: string) => `tag: "${NEXT_TAG[tag]}"`),
+      );
     }
     const after = await renderFiles(changed);
     expect(mainContainer(after.objects.get('stage/postgres/statefulset-postgres.yaml')!).image).toBe('postgres:18.2');

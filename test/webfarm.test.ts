@@ -7,7 +7,16 @@ import { parseAllDocuments } from 'yaml';
 import { kustomizeBuild } from '../src/validate/kustomize.js';
 import { KUBERNETES_KINDS, SchemaValidator } from '../src/validate/schemas.js';
 import { REPO, runCli, snapshotTree } from './helpers.js';
-import { type K8sObject, objectsIn, only, parseObjectFiles, podSpec, readTree, selects, suiteDir } from './synth-fixtures.js';
+import {
+  type K8sObject,
+  objectsIn,
+  only,
+  parseObjectFiles,
+  podSpec,
+  readTree,
+  selects,
+  suiteDir,
+} from './synth-fixtures.js';
 
 /**
  * The web-farm example, rendered through the real CLI into a temporary folder
@@ -32,12 +41,18 @@ beforeAll(() => {
 });
 
 /** The `server host:port` lines of each nginx `upstream` block, and the upstreams `proxy_pass` sends to. */
-function nginxUpstreams(conf: string): { upstreams: Map<string, { host: string; port: number }[]>; proxyPasses: string[] } {
+function nginxUpstreams(conf: string): {
+  upstreams: Map<string, { host: string; port: number }[]>;
+  proxyPasses: string[];
+} {
   const upstreams = new Map<string, { host: string; port: number }[]>();
   for (const block of conf.matchAll(/upstream\s+([\w.-]+)\s*\{([^}]*)\}/g)) {
     upstreams.set(
       block[1]!,
-      [...block[2]!.matchAll(/^\s*server\s+([^\s:;]+):(\d+)[^;]*;/gm)].map((m) => ({ host: m[1]!, port: Number(m[2]) })),
+      [...block[2]!.matchAll(/^\s*server\s+([^\s:;]+):(\d+)[^;]*;/gm)].map((m) => ({
+        host: m[1]!,
+        port: Number(m[2]),
+      })),
     );
   }
   const proxyPasses = [...conf.matchAll(/proxy_pass\s+https?:\/\/([^/;\s]+)[^;]*;/g)].map((m) => m[1]!);
@@ -47,30 +62,38 @@ function nginxUpstreams(conf: string): { upstreams: Map<string, { host: string; 
 function proxyConfig(env: string): string {
   const cm = only(objects, `${env}/proxy`, 'ConfigMap', 'proxy-files');
   const proxy = only(objects, `${env}/proxy`, 'Deployment', 'proxy');
-  const mount = podSpec(proxy).containers[0].volumeMounts.find((m: K8sObject) => m.mountPath === '/etc/nginx/conf.d/default.conf');
-  expect(mount, 'the proxy mounts its config over nginx\'s default server').toBeDefined();
+  const mount = podSpec(proxy).containers[0].volumeMounts.find(
+    (m: K8sObject) => m.mountPath === '/etc/nginx/conf.d/default.conf',
+  );
+  expect(mount, "the proxy mounts its config over nginx's default server").toBeDefined();
   return cm.data[mount.subPath];
 }
 
 describe('the web-farm example', () => {
   it('renders a farm and a proxy in stage and prod', () => {
-    const folders = [...files.keys()].filter((p) => p.endsWith('/app.json')).map((p) => p.slice(0, -'/app.json'.length)).sort();
+    const folders = [...files.keys()]
+      .filter((p) => p.endsWith('/app.json'))
+      .map((p) => p.slice(0, -'/app.json'.length))
+      .sort();
     expect(folders).toEqual(['prod/proxy', 'prod/web', 'stage/proxy', 'stage/web']);
   });
 
   for (const [env, namespace] of Object.entries(ENVIRONMENTS)) {
     describe(env, () => {
-      it('sends the proxy\'s upstream to the farm\'s Service DNS name, a Service that selects the farm\'s pods on the port the upstream uses', () => {
+      it("sends the proxy's upstream to the farm's Service DNS name, a Service that selects the farm's pods on the port the upstream uses", () => {
         const { upstreams, proxyPasses } = nginxUpstreams(proxyConfig(env));
         expect(proxyPasses.length).toBeGreaterThan(0);
-        for (const name of proxyPasses) expect(upstreams.has(name), `proxy_pass to an upstream block named ${name}`).toBe(true);
+        for (const name of proxyPasses)
+          expect(upstreams.has(name), `proxy_pass to an upstream block named ${name}`).toBe(true);
         const servers = proxyPasses.flatMap((name) => upstreams.get(name)!);
         expect(servers).toEqual([{ host: `web.${namespace}.svc.cluster.local`, port: 8080 }]);
         const { host, port } = servers[0]!;
         const [svcName, svcNamespace, ...rest] = host.split('.');
         expect(rest).toEqual(['svc', 'cluster', 'local']);
         // That Service exists, in that namespace, with that port...
-        const service = [...objects.values()].find((o) => o.kind === 'Service' && o.metadata.name === svcName && o.metadata.namespace === svcNamespace);
+        const service = [...objects.values()].find(
+          (o) => o.kind === 'Service' && o.metadata.name === svcName && o.metadata.namespace === svcNamespace,
+        );
         expect(service, `Service ${svcName} in ${svcNamespace}`).toBeDefined();
         const servicePort = service!.spec.ports.find((p: K8sObject) => p.port === port);
         expect(servicePort).toBeDefined();
@@ -78,7 +101,9 @@ describe('the web-farm example', () => {
         const farm = only(objects, `${env}/web`, 'Deployment', 'web');
         expect(selects(service!.spec.selector, farm.spec.template.metadata.labels)).toBe(true);
         expect(service!.spec.selector).toEqual(farm.spec.selector.matchLabels);
-        const containerPort = podSpec(farm).containers[0].ports.find((p: K8sObject) => p.name === servicePort.targetPort);
+        const containerPort = podSpec(farm).containers[0].ports.find(
+          (p: K8sObject) => p.name === servicePort.targetPort,
+        );
         expect(containerPort).toMatchObject({ containerPort: 8080 });
         // It selects nothing else: the proxy's own pods are not behind it.
         const proxy = only(objects, `${env}/proxy`, 'Deployment', 'proxy');
@@ -92,14 +117,30 @@ describe('the web-farm example', () => {
         expect(selects(pdb.spec.selector.matchLabels, farm.spec.template.metadata.labels)).toBe(true);
         expect(pdb.spec.maxUnavailable).toBe(1);
         expect(podSpec(farm).topologySpreadConstraints).toEqual([
-          { maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: farm.spec.selector.matchLabels } },
+          {
+            maxSkew: 1,
+            topologyKey: 'kubernetes.io/hostname',
+            whenUnsatisfiable: 'ScheduleAnyway',
+            labelSelector: { matchLabels: farm.spec.selector.matchLabels },
+          },
         ]);
       });
 
       it('exposes only the proxy, on the apex domain', () => {
-        const ingresses = [...objects].filter(([p, o]) => p.startsWith(`${env}/`) && o.kind === 'Ingress').map(([, o]) => o);
+        const ingresses = [...objects]
+          .filter(([p, o]) => p.startsWith(`${env}/`) && o.kind === 'Ingress')
+          .map(([, o]) => o);
         expect(ingresses.map((i) => i.metadata.name)).toEqual(['proxy']);
-        expect(ingresses[0]!.spec.rules).toEqual([{ host: DOMAINS[env as keyof typeof DOMAINS], http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'proxy', port: { number: 8080 } } } }] } }]);
+        expect(ingresses[0]!.spec.rules).toEqual([
+          {
+            host: DOMAINS[env as keyof typeof DOMAINS],
+            http: {
+              paths: [
+                { path: '/', pathType: 'Prefix', backend: { service: { name: 'proxy', port: { number: 8080 } } } },
+              ],
+            },
+          },
+        ]);
       });
 
       it('runs both containers as a non-root user without privilege escalation', () => {
@@ -107,7 +148,11 @@ describe('the web-farm example', () => {
           const spec = podSpec(only(objects, `${env}/${name}`, 'Deployment', name));
           expect(spec.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 101, runAsGroup: 101 });
           for (const c of [...(spec.initContainers ?? []), ...spec.containers]) {
-            expect(c.securityContext).toMatchObject({ allowPrivilegeEscalation: false, privileged: false, capabilities: { drop: ['ALL'] } });
+            expect(c.securityContext).toMatchObject({
+              allowPrivilegeEscalation: false,
+              privileged: false,
+              capabilities: { drop: ['ALL'] },
+            });
             expect(c.securityContext.runAsUser ?? spec.securityContext.runAsUser).not.toBe(0);
           }
           expect(spec.containers[0].image).toBe('nginxinc/nginx-unprivileged:1.28.0-alpine');
@@ -117,7 +162,10 @@ describe('the web-farm example', () => {
       it('makes the proxy wait for the farm before nginx resolves its upstream', () => {
         const spec = podSpec(only(objects, `${env}/proxy`, 'Deployment', 'proxy'));
         const wait = spec.initContainers.find((c: K8sObject) => c.name === 'wait-for-web');
-        expect(Object.fromEntries(wait.env.map((e: K8sObject) => [e.name, e.value]))).toMatchObject({ WAIT_HOST: `web.${namespace}.svc.cluster.local`, WAIT_PORT: '8080' });
+        expect(Object.fromEntries(wait.env.map((e: K8sObject) => [e.name, e.value]))).toMatchObject({
+          WAIT_HOST: `web.${namespace}.svc.cluster.local`,
+          WAIT_PORT: '8080',
+        });
       });
     });
   }
@@ -159,23 +207,36 @@ describe.skipIf(!nginx)('the web-farm configuration in a real nginx', () => {
   it('proxies a request to the farm, which names the replica that served it', async () => {
     const dir = suiteDir('gitops-synth-webfarm-nginx-');
     const [proxyPort, farmPort] = [await freePort(), await freePort()];
-    const data = (folder: string, name: string) => only(objects, folder, 'ConfigMap', name).data as Record<string, string>;
-    const proxyConf = proxyConfig('prod').replace(/server web\.webfarm-prod\.svc\.cluster\.local:8080;/, `server 127.0.0.1:${farmPort};`).replace('listen 8080;', `listen 127.0.0.1:${proxyPort};`);
+    const data = (folder: string, name: string) =>
+      only(objects, folder, 'ConfigMap', name).data as Record<string, string>;
+    const proxyConf = proxyConfig('prod')
+      .replace(/server web\.webfarm-prod\.svc\.cluster\.local:8080;/, `server 127.0.0.1:${farmPort};`)
+      .replace('listen 8080;', `listen 127.0.0.1:${proxyPort};`);
     expect(proxyConf).toContain(`server 127.0.0.1:${farmPort};`);
     const web = data('prod/web', 'web-files');
-    const farmConf = web['etc_nginx_conf.d_default.conf']!.replace('listen 8080;', `listen 127.0.0.1:${farmPort};`).replace('root /usr/share/nginx/html;', `root ${dir}/html;`);
+    const farmConf = web['etc_nginx_conf.d_default.conf']!.replace(
+      'listen 8080;',
+      `listen 127.0.0.1:${farmPort};`,
+    ).replace('root /usr/share/nginx/html;', `root ${dir}/html;`);
     // Readable by nginx's workers, which drop to an unprivileged user when the tests run as root.
     chmodSync(dir, 0o755);
     mkdirSync(join(dir, 'html'));
     writeFileSync(join(dir, 'html', 'index.html'), web['usr_share_nginx_html_index.html']!);
     writeFileSync(join(dir, 'proxy.conf'), proxyConf);
     writeFileSync(join(dir, 'farm.conf'), farmConf);
-    const temp = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((t) => `${t}_temp_path ${dir}/${t};`).join(' ');
-    writeFileSync(join(dir, 'nginx.conf'), `pid ${dir}/nginx.pid;\nerror_log ${dir}/error.log;\nevents {}\nhttp { access_log off; ${temp} include ${dir}/proxy.conf; include ${dir}/farm.conf; }\n`);
+    const temp = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']
+      .map((t) => `${t}_temp_path ${dir}/${t};`)
+      .join(' ');
+    writeFileSync(
+      join(dir, 'nginx.conf'),
+      `pid ${dir}/nginx.pid;\nerror_log ${dir}/error.log;\nevents {}\nhttp { access_log off; ${temp} include ${dir}/proxy.conf; include ${dir}/farm.conf; }\n`,
+    );
     const check = spawnSync(nginx, ['-t', '-p', dir, '-c', join(dir, 'nginx.conf')], { encoding: 'utf8' });
     expect(check.status, check.stderr).toBe(0);
     server = spawn(nginx, ['-p', dir, '-c', join(dir, 'nginx.conf'), '-g', 'daemon off;'], { stdio: 'ignore' });
-    const response = await retry(() => fetch(`http://127.0.0.1:${proxyPort}/`, { headers: { 'X-Forwarded-Proto': 'https' } }));
+    const response = await retry(() =>
+      fetch(`http://127.0.0.1:${proxyPort}/`, { headers: { 'X-Forwarded-Proto': 'https' } }),
+    );
     expect(response.status).toBe(200);
     expect(response.headers.get('x-served-by')).toBeTruthy();
     expect(await response.text()).toContain('<h1>Web farm, prod</h1>');

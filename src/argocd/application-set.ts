@@ -1,7 +1,17 @@
 import type { ResolvedEnvironment } from '../resolve/model.js';
 import { templateLiteral } from './go-template.js';
 import type { ArgoCdBuilder, ArgoCdContext } from './model.js';
-import { ARGOCD_API, argoMetadata, argoObject, commonLabels, ENVIRONMENT_LABEL, environmentPath, projectName, SERVICE_LABEL, WAVE } from './names.js';
+import {
+  ARGOCD_API,
+  argoMetadata,
+  argoObject,
+  commonLabels,
+  ENVIRONMENT_LABEL,
+  environmentPath,
+  projectName,
+  SERVICE_LABEL,
+  WAVE,
+} from './names.js';
 import { templatePatch } from './template-patch.js';
 
 /** Sync options of every generated Application. */
@@ -27,7 +37,9 @@ export const applicationSets: ArgoCdBuilder = {
 
 function applicationSet(ctx: ArgoCdContext, env: ResolvedEnvironment) {
   const repo = ctx.settings.repository;
-  const destination = env.cluster.server ? { server: templateLiteral(env.cluster.server) } : { name: templateLiteral(env.cluster.name!) };
+  const destination = env.cluster.server
+    ? { server: templateLiteral(env.cluster.server) }
+    : { name: templateLiteral(env.cluster.name!) };
   return {
     apiVersion: ARGOCD_API,
     kind: 'ApplicationSet',
@@ -36,7 +48,15 @@ function applicationSet(ctx: ArgoCdContext, env: ResolvedEnvironment) {
       goTemplate: true,
       goTemplateOptions: ['missingkey=error'],
       syncPolicy: { preserveResourcesOnDeletion: true, applicationsSync: 'create-update' },
-      generators: [{ git: { repoURL: repo.url, revision: repo.branch, files: [{ path: `${environmentPath(ctx, env)}/*/app.json` }] } }],
+      generators: [
+        {
+          git: {
+            repoURL: repo.url,
+            revision: repo.branch,
+            files: [{ path: `${environmentPath(ctx, env)}/*/app.json` }],
+          },
+        },
+      ],
       template: {
         metadata: {
           name: `{{ .service }}-${env.name}`,
@@ -45,7 +65,11 @@ function applicationSet(ctx: ArgoCdContext, env: ResolvedEnvironment) {
         spec: {
           project: projectName(env),
           // `.path.path` is the folder of the app.json inside the repository (the generator's own parameter).
-          source: { repoURL: templateLiteral(repo.url), targetRevision: templateLiteral(repo.branch), path: '{{ .path.path }}' },
+          source: {
+            repoURL: templateLiteral(repo.url),
+            targetRevision: templateLiteral(repo.branch),
+            path: '{{ .path.path }}',
+          },
           destination: { ...destination, namespace: env.namespace },
           syncPolicy: {
             // The environment's policy; templatePatch applies each service's (app.json `sync`).

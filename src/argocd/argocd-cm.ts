@@ -29,7 +29,10 @@ return hs
  */
 export function installedConfigMapMetadata(ctx: ArgoCdContext, name: string, partOf: string) {
   const metadata = argoMetadata(ctx, name, WAVE.config, { annotations: { [SYNC_OPTIONS]: PROTECT_DATA } });
-  return { ...metadata, labels: { ...metadata.labels, 'app.kubernetes.io/name': name, 'app.kubernetes.io/part-of': partOf } };
+  return {
+    ...metadata,
+    labels: { ...metadata.labels, 'app.kubernetes.io/name': name, 'app.kubernetes.io/part-of': partOf },
+  };
 }
 
 /**
@@ -69,6 +72,13 @@ export const argocdCm: ArgoCdBuilder = {
       );
       if (sso.disableAdmin) data['admin.enabled'] = 'false';
     }
-    return [argoObject({ apiVersion: 'v1', kind: 'ConfigMap', metadata: installedConfigMapMetadata(ctx, 'argocd-cm', 'argocd'), data })];
+    return [
+      argoObject({
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: installedConfigMapMetadata(ctx, 'argocd-cm', 'argocd'),
+        data,
+      }),
+    ];
   },
 };

@@ -32,7 +32,9 @@ export const argocdRbacCm: ArgoCdBuilder = {
 };
 
 function policyCsv(ctx: ArgoCdContext): string {
-  const lines = ADMIN_POLICIES.map(([resource, action, object]) => `p, ${ADMIN_ROLE}, ${resource}, ${action}, ${object}, allow`);
+  const lines = ADMIN_POLICIES.map(
+    ([resource, action, object]) => `p, ${ADMIN_ROLE}, ${resource}, ${action}, ${object}, allow`,
+  );
   const sso = ctx.settings.sso;
   if (sso) lines.push(`g, ${sso.organization}:${sso.adminTeam}, ${ADMIN_ROLE}`);
   return `${lines.join('\n')}\n`;

@@ -16,8 +16,12 @@ export function bootstrapReadme(ctx: ArgoCdContext, objects: readonly ArgoCdObje
   const secrets = [
     `- \`${s.repository.writeSecret}\` in \`${s.namespace}\`: keys \`url\` (${s.repository.url}), \`username\` and \`password\` (a token that may push), or \`sshPrivateKey\` for an SSH URL. Image Updater pushes its write-back commits to \`${s.repository.branch}\` with it; labelled \`argocd.argoproj.io/secret-type: repository\`, it is also how Argo CD reads a private repository.`,
   ];
-  if (s.sso) secrets.unshift(`- \`argocd-secret\` in \`${s.namespace}\`: \`${DEX_CLIENT_SECRET_KEY}\`${s.sso.clientId ? '' : ` and \`${DEX_CLIENT_ID_KEY}\``} of the GitHub OAuth app (callback https://${s.ui.host}/api/dex/callback).`);
-  for (const r of s.registries) if (r.credentials) secrets.push(`- The registry credentials of ${r.prefix}: \`${r.credentials}\`.`);
+  if (s.sso)
+    secrets.unshift(
+      `- \`argocd-secret\` in \`${s.namespace}\`: \`${DEX_CLIENT_SECRET_KEY}\`${s.sso.clientId ? '' : ` and \`${DEX_CLIENT_ID_KEY}\``} of the GitHub OAuth app (callback https://${s.ui.host}/api/dex/callback).`,
+    );
+  for (const r of s.registries)
+    if (r.credentials) secrets.push(`- The registry credentials of ${r.prefix}: \`${r.credentials}\`.`);
   return [
     '# Argo CD configuration',
     '',

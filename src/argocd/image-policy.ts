@@ -22,7 +22,11 @@ export function imageUpdatePolicy(ctx: ArgoCdContext, env: ResolvedEnvironment):
     updateStrategy: p.strategy,
     allowTags: p.allowTags,
     constraint: p.strategy === 'semver' ? p.constraint : undefined,
-    writeBack: { method: writeBackMethod(ctx), repository: ctx.settings.repository.url, branch: ctx.settings.repository.branch },
+    writeBack: {
+      method: writeBackMethod(ctx),
+      repository: ctx.settings.repository.url,
+      branch: ctx.settings.repository.branch,
+    },
   };
 }
 

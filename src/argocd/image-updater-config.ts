@@ -11,7 +11,12 @@ import { installedConfigMapMetadata } from './argocd-cm.js';
 export const imageUpdaterConfig: ArgoCdBuilder = {
   describes: 'the argocd-image-updater-config ConfigMap',
   build: (ctx) => {
-    const registries = ctx.settings.registries.map((r) => ({ name: r.name, prefix: r.prefix, api_url: r.apiUrl, credentials: r.credentials }));
+    const registries = ctx.settings.registries.map((r) => ({
+      name: r.name,
+      prefix: r.prefix,
+      api_url: r.apiUrl,
+      credentials: r.credentials,
+    }));
     return [
       argoObject({
         apiVersion: 'v1',

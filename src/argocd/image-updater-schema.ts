@@ -71,7 +71,11 @@ const imagesVerification = {
 const targetFields = (min: number) => ({
   type: 'object',
   additionalProperties: false,
-  properties: { name: { type: 'string', minLength: min }, tag: { type: 'string', minLength: min }, spec: { type: 'string', minLength: min } },
+  properties: {
+    name: { type: 'string', minLength: min },
+    tag: { type: 'string', minLength: min },
+    spec: { type: 'string', minLength: min },
+  },
 });
 
 const image = {
@@ -87,7 +91,12 @@ const image = {
       additionalProperties: false,
       properties: {
         helm: targetFields(0),
-        kustomize: { type: 'object', additionalProperties: false, required: ['name'], properties: { name: { type: 'string', minLength: 1 } } },
+        kustomize: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['name'],
+          properties: { name: { type: 'string', minLength: 1 } },
+        },
         plugin: { ...targetFields(1), anyOf: [{ required: ['spec'] }, { required: ['name'] }] },
       },
       minProperties: 1,
@@ -108,7 +117,11 @@ const labelSelector = {
         type: 'object',
         additionalProperties: false,
         required: ['key', 'operator'],
-        properties: { key: { type: 'string' }, operator: { enum: ['In', 'NotIn', 'Exists', 'DoesNotExist'] }, values: stringList },
+        properties: {
+          key: { type: 'string' },
+          operator: { enum: ['In', 'NotIn', 'Exists', 'DoesNotExist'] },
+          values: stringList,
+        },
       },
     },
   },
@@ -170,24 +183,30 @@ function describe(errors: readonly ErrorObject[]): string {
     .filter((e) => e.keyword !== 'if')
     .map((e) => {
       const at = e.instancePath || '(root)';
-      if (e.keyword === 'additionalProperties') return `${at}: unknown field "${(e.params as { additionalProperty: string }).additionalProperty}"`;
-      if (e.keyword === 'enum') return `${at}: ${e.message} (${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')})`;
+      if (e.keyword === 'additionalProperties')
+        return `${at}: unknown field "${(e.params as { additionalProperty: string }).additionalProperty}"`;
+      if (e.keyword === 'enum')
+        return `${at}: ${e.message} (${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')})`;
       return `${at}: ${e.message}`;
     })
     .join('; ');
 }
 
 /** Keys that must be unique in a list-map, as the CRD's x-kubernetes-list-map-keys declare. */
-function duplicateKeys(spec: { applicationRefs?: { namePattern?: string; images?: { alias?: string }[] }[] } | undefined): string[] {
+function duplicateKeys(
+  spec: { applicationRefs?: { namePattern?: string; images?: { alias?: string }[] }[] } | undefined,
+): string[] {
   const problems: string[] = [];
   const refs = spec?.applicationRefs ?? [];
   const seen = new Set<string>();
   refs.forEach((r, i) => {
-    if (r.namePattern !== undefined && seen.has(r.namePattern)) problems.push(`/spec/applicationRefs/${i}/namePattern: "${r.namePattern}" is listed twice`);
+    if (r.namePattern !== undefined && seen.has(r.namePattern))
+      problems.push(`/spec/applicationRefs/${i}/namePattern: "${r.namePattern}" is listed twice`);
     if (r.namePattern !== undefined) seen.add(r.namePattern);
     const aliases = new Set<string>();
     (r.images ?? []).forEach((img, j) => {
-      if (img.alias !== undefined && aliases.has(img.alias)) problems.push(`/spec/applicationRefs/${i}/images/${j}/alias: "${img.alias}" is listed twice`);
+      if (img.alias !== undefined && aliases.has(img.alias))
+        problems.push(`/spec/applicationRefs/${i}/images/${j}/alias: "${img.alias}" is listed twice`);
       if (img.alias !== undefined) aliases.add(img.alias);
     });
   });

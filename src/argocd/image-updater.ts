@@ -2,7 +2,15 @@ import semver from 'semver';
 import type { ResolvedEnvironment } from '../resolve/model.js';
 import { autoUpdatedServices, imageNameWithConstraint, imageUpdatePolicy } from './image-policy.js';
 import type { ArgoCdBuilder, ArgoCdContext, ArgoCdObject } from './model.js';
-import { applicationName, argoMetadata, argoObject, ENVIRONMENT_LABEL, IMAGE_UPDATER_API, IMAGE_UPDATER_LABEL, WAVE } from './names.js';
+import {
+  applicationName,
+  argoMetadata,
+  argoObject,
+  ENVIRONMENT_LABEL,
+  IMAGE_UPDATER_API,
+  IMAGE_UPDATER_LABEL,
+  WAVE,
+} from './names.js';
 import { ANNOTATIONS_MODE } from './template-patch.js';
 
 /**
@@ -28,7 +36,8 @@ export const imageUpdaters: ArgoCdBuilder = {
 function imageUpdater(ctx: ArgoCdContext, env: ResolvedEnvironment): ArgoCdObject[] {
   const services = autoUpdatedServices(ctx, env);
   if (!services.length) return [];
-  const spec = ctx.settings.imageUpdater.mode === 'annotations' ? annotationsSpec(ctx, env) : crdSpec(ctx, env, services);
+  const spec =
+    ctx.settings.imageUpdater.mode === 'annotations' ? annotationsSpec(ctx, env) : crdSpec(ctx, env, services);
   if (!spec) return [];
   const metadata = argoMetadata(ctx, env.name, WAVE.apps, { labels: { [ENVIRONMENT_LABEL]: env.name } });
   return [argoObject({ apiVersion: IMAGE_UPDATER_API, kind: 'ImageUpdater', metadata, spec })];
@@ -49,12 +58,19 @@ function annotationsSpec(ctx: ArgoCdContext, env: ResolvedEnvironment): Record<s
 }
 
 /** One ref per auto-updated service, by its exact Application name, with the environment's policy. */
-function crdSpec(ctx: ArgoCdContext, env: ResolvedEnvironment, services: ReturnType<typeof autoUpdatedServices>): Record<string, unknown> {
+function crdSpec(
+  ctx: ArgoCdContext,
+  env: ResolvedEnvironment,
+  services: ReturnType<typeof autoUpdatedServices>,
+): Record<string, unknown> {
   const policy = imageUpdatePolicy(ctx, env);
   return {
     commonUpdateSettings: { updateStrategy: policy.updateStrategy, allowTags: policy.allowTags },
     // No writeBackTarget: the default .argocd-source-<app>.yaml beside the kustomization, which synth never touches.
-    writeBackConfig: { method: policy.writeBack.method, gitConfig: { repository: policy.writeBack.repository, branch: policy.writeBack.branch } },
+    writeBackConfig: {
+      method: policy.writeBack.method,
+      gitConfig: { repository: policy.writeBack.repository, branch: policy.writeBack.branch },
+    },
     applicationRefs: services.map((svc) => ({
       namePattern: applicationName(svc.name, env),
       images: [

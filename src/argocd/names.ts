@@ -49,7 +49,12 @@ export function commonLabels(ctx: ArgoCdContext): Record<string, string> {
 export const WAVE = { config: '-1', apps: '0' } as const;
 
 /** Metadata in the Argo CD namespace with the common labels and a sync wave. */
-export function argoMetadata(ctx: ArgoCdContext, name: string, wave: string, extra: { labels?: Record<string, string>; annotations?: Record<string, string> } = {}) {
+export function argoMetadata(
+  ctx: ArgoCdContext,
+  name: string,
+  wave: string,
+  extra: { labels?: Record<string, string>; annotations?: Record<string, string> } = {},
+) {
   return {
     name,
     namespace: ctx.settings.namespace,

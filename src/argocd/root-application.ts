@@ -32,7 +32,12 @@ export const rootApplication: ArgoCdBuilder = {
       metadata: argoMetadata(ctx, CONFIG_APP, WAVE.apps),
       spec: {
         project: CONFIG_PROJECT,
-        source: { repoURL: ctx.settings.repository.url, targetRevision: ctx.settings.repository.branch, path: configPath(ctx), directory: { recurse: false } },
+        source: {
+          repoURL: ctx.settings.repository.url,
+          targetRevision: ctx.settings.repository.branch,
+          path: configPath(ctx),
+          directory: { recurse: false },
+        },
         destination: { server: IN_CLUSTER, namespace: ctx.settings.namespace },
         syncPolicy: {
           automated: { prune: true, selfHeal: true },

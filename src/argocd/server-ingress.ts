@@ -27,7 +27,20 @@ export const serverIngress: ArgoCdBuilder = {
         metadata: argoMetadata(ctx, 'argocd-server', WAVE.apps, { annotations }),
         spec: {
           ingressClassName: ui.ingressClassName,
-          rules: [{ host: ui.host, http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'argocd-server', port: { name: 'https' } } } }] } }],
+          rules: [
+            {
+              host: ui.host,
+              http: {
+                paths: [
+                  {
+                    path: '/',
+                    pathType: 'Prefix',
+                    backend: { service: { name: 'argocd-server', port: { name: 'https' } } },
+                  },
+                ],
+              },
+            },
+          ],
           tls: [{ hosts: [ui.host], secretName: SERVER_TLS_SECRET }],
         },
       }),

@@ -21,13 +21,30 @@ export function formatPlan(plan: BootstrapPlan): string {
   );
   for (const env of local) secretLines(env).forEach((l) => out(l));
   const repo = plan.repository;
-  const from = repo.credentials === 'token' ? `with the token in $${v.token}` : repo.credentials === 'ssh-key' ? `with the SSH key in $${v.sshKeyFile}` : 'without credentials';
-  out(`  5. Register the devops repository ${repo.url} ${from} (secret ${plan.argocdNamespace}/${repo.secretName}, if missing).`);
-  for (const e of plan.dex?.entries ?? []) out(`     Add ${e.key} to ${plan.argocdNamespace}/${plan.dex!.secret} from $${e.fromVariable}, if missing.`);
-  for (const s of plan.operatorSecrets) out(`     Check that ${s.namespace}/${s.name}${s.key ? ` (key ${s.key})` : ''}, the ${s.purpose}, exists (you create it).`);
-  out(`  6. Apply ${plan.argocdFolder}/ of the rendered tree (server-side); its root Application keeps Argo CD in sync with git.`);
+  const from =
+    repo.credentials === 'token'
+      ? `with the token in $${v.token}`
+      : repo.credentials === 'ssh-key'
+        ? `with the SSH key in $${v.sshKeyFile}`
+        : 'without credentials';
+  out(
+    `  5. Register the devops repository ${repo.url} ${from} (secret ${plan.argocdNamespace}/${repo.secretName}, if missing).`,
+  );
+  for (const e of plan.dex?.entries ?? [])
+    out(`     Add ${e.key} to ${plan.argocdNamespace}/${plan.dex!.secret} from $${e.fromVariable}, if missing.`);
+  for (const s of plan.operatorSecrets)
+    out(
+      `     Check that ${s.namespace}/${s.name}${s.key ? ` (key ${s.key})` : ''}, the ${s.purpose}, exists (you create it).`,
+    );
+  out(
+    `  6. Apply ${plan.argocdFolder}/ of the rendered tree (server-side); its root Application keeps Argo CD in sync with git.`,
+  );
   for (const env of plan.environments.filter((e) => e.remoteCluster)) {
-    out('', `Not done by the script: environment ${env.name} deploys to cluster ${env.remoteCluster}; create namespace ${env.namespace} and these secrets there:`, ...secretLines(env));
+    out(
+      '',
+      `Not done by the script: environment ${env.name} deploys to cluster ${env.remoteCluster}; create namespace ${env.namespace} and these secrets there:`,
+      ...secretLines(env),
+    );
   }
   return `${lines.join('\n')}\n`;
 }
@@ -36,6 +53,9 @@ function secretLines(env: PlannedEnvironment): string[] {
   if (!env.secrets.length) return [`       ${env.namespace}: none`];
   return env.secrets.flatMap((s) => [
     `       ${env.namespace}/${s.name}`,
-    ...s.keys.map((k) => `         ${k.key} (${k.format === 'hex' ? '64 hex digits' : 'admin:<48 hex digits>'}) used by ${k.usedBy.join(', ')}`),
+    ...s.keys.map(
+      (k) =>
+        `         ${k.key} (${k.format === 'hex' ? '64 hex digits' : 'admin:<48 hex digits>'}) used by ${k.usedBy.join(', ')}`,
+    ),
   ]);
 }

@@ -23,9 +23,17 @@ export interface BootstrapPlan {
   readonly environments: readonly PlannedEnvironment[];
   readonly repository: PlannedRepository;
   /** Set when single sign-on is configured: what goes into argocd-secret (argocd-cm references it), from which variable. */
-  readonly dex?: { readonly secret: 'argocd-secret'; readonly entries: readonly { readonly key: string; readonly fromVariable: string }[] };
+  readonly dex?: {
+    readonly secret: 'argocd-secret';
+    readonly entries: readonly { readonly key: string; readonly fromVariable: string }[];
+  };
   /** Secrets the settings reference that only the operator can provide (registry credentials); the script checks them. */
-  readonly operatorSecrets: readonly { readonly namespace: string; readonly name: string; readonly key?: string; readonly purpose: string }[];
+  readonly operatorSecrets: readonly {
+    readonly namespace: string;
+    readonly name: string;
+    readonly key?: string;
+    readonly purpose: string;
+  }[];
   /** Folder under the rendered tree whose manifests the script applies last (the root Application and what it manages). */
   readonly argocdFolder: string;
 }
@@ -135,7 +143,9 @@ export function bootstrapPlan(resolved: ResolvedProject): BootstrapPlan {
         .sort(([a], [b]) => codeUnitOrder(a, b))
         .map(([name, keys]) => ({
           name,
-          keys: [...keys].sort(([a], [b]) => codeUnitOrder(a, b)).map(([key, usedBy]) => ({ key, format: secretValueFormat(key), usedBy: [...usedBy].sort(codeUnitOrder) })),
+          keys: [...keys]
+            .sort(([a], [b]) => codeUnitOrder(a, b))
+            .map(([key, usedBy]) => ({ key, format: secretValueFormat(key), usedBy: [...usedBy].sort(codeUnitOrder) })),
         })),
     });
   }
@@ -145,8 +155,19 @@ export function bootstrapPlan(resolved: ResolvedProject): BootstrapPlan {
     const ref = registry.credentials;
     const pull = ref && /^pullsecret:([^/]+)\/(.+)$/.exec(ref);
     const secret = ref && /^secret:([^/]+)\/([^#]+)#(.+)$/.exec(ref);
-    if (pull) operatorSecrets.push({ namespace: pull[1]!, name: pull[2]!, purpose: `pull secret Image Updater uses for ${registry.prefix}` });
-    else if (secret) operatorSecrets.push({ namespace: secret[1]!, name: secret[2]!, key: secret[3]!, purpose: `credentials Image Updater uses for ${registry.prefix}` });
+    if (pull)
+      operatorSecrets.push({
+        namespace: pull[1]!,
+        name: pull[2]!,
+        purpose: `pull secret Image Updater uses for ${registry.prefix}`,
+      });
+    else if (secret)
+      operatorSecrets.push({
+        namespace: secret[1]!,
+        name: secret[2]!,
+        key: secret[3]!,
+        purpose: `credentials Image Updater uses for ${registry.prefix}`,
+      });
   }
 
   const dexEntries = settings.sso
@@ -161,9 +182,17 @@ export function bootstrapPlan(resolved: ResolvedProject): BootstrapPlan {
     argocdNamespace: settings.namespace,
     argocd: { version: argocdVersion, manifest: argocdManifest(argocdVersion) },
     // v1.x ships the ImageUpdater CRD (also when it reads annotations through useAnnotations).
-    imageUpdater: { version: imageUpdater.version, manifest: imageUpdaterManifest(imageUpdater.version), crd: semver.major(imageUpdater.version) >= 1 },
+    imageUpdater: {
+      version: imageUpdater.version,
+      manifest: imageUpdaterManifest(imageUpdater.version),
+      crd: semver.major(imageUpdater.version) >= 1,
+    },
     environments,
-    repository: { url: settings.repository.url, secretName: settings.repository.writeSecret, credentials: credentialKind(settings.repository.url) },
+    repository: {
+      url: settings.repository.url,
+      secretName: settings.repository.writeSecret,
+      credentials: credentialKind(settings.repository.url),
+    },
     dex: dexEntries.length ? { secret: 'argocd-secret', entries: dexEntries } : undefined,
     operatorSecrets,
     argocdFolder: ARGOCD_DIR,

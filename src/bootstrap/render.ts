@@ -31,9 +31,15 @@ export function planProject(projectDir: string): BootstrapPlan {
 export function renderBootstrap(plan: BootstrapPlan): RenderedTree {
   const tree = new RenderedTree();
   tree.add(SCRIPT_FILE, renderBootstrapScript(plan), { executable: true });
-  tree.add(`${ARGOCD_INSTALL_DIR}/kustomization.yaml`, installKustomization(plan, `Argo CD ${plan.argocd.version}`, plan.argocd.manifest, false));
+  tree.add(
+    `${ARGOCD_INSTALL_DIR}/kustomization.yaml`,
+    installKustomization(plan, `Argo CD ${plan.argocd.version}`, plan.argocd.manifest, false),
+  );
   // Image Updater v1 ships its own Namespace; it runs in the Argo CD namespace instead, which the script creates.
-  tree.add(`${IMAGE_UPDATER_INSTALL_DIR}/kustomization.yaml`, installKustomization(plan, `Argo CD Image Updater ${plan.imageUpdater.version}`, plan.imageUpdater.manifest, true));
+  tree.add(
+    `${IMAGE_UPDATER_INSTALL_DIR}/kustomization.yaml`,
+    installKustomization(plan, `Argo CD Image Updater ${plan.imageUpdater.version}`, plan.imageUpdater.manifest, true),
+  );
   tree.add('README.md', readme(plan));
   return tree;
 }
@@ -52,9 +58,17 @@ function installKustomization(plan: BootstrapPlan, what: string, manifest: strin
     resources: [manifest],
   };
   if (dropNamespaces) {
-    kustomization.patches = [{ target: { kind: 'Namespace' }, patch: '$patch: delete\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: any\n' }];
+    kustomization.patches = [
+      {
+        target: { kind: 'Namespace' },
+        patch: '$patch: delete\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: any\n',
+      },
+    ];
   }
-  return toYaml(kustomization, `${what}, pinned in environments/_settings.yaml (versions), installed into namespace ${plan.argocdNamespace}.\n${HEADER}`);
+  return toYaml(
+    kustomization,
+    `${what}, pinned in environments/_settings.yaml (versions), installed into namespace ${plan.argocdNamespace}.\n${HEADER}`,
+  );
 }
 
 function readme(plan: BootstrapPlan): string {

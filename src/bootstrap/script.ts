@@ -63,9 +63,9 @@ export function renderBootstrapScript(plan: BootstrapPlan): string {
     'HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)',
     'readonly HERE',
     '',
-    "say() { printf 'bootstrap: %s\\n' \"$*\"; }",
-    "warn() { printf 'bootstrap: warning: %s\\n' \"$*\" >&2; }",
-    "fail() { printf 'bootstrap: error: %s\\n' \"$*\" >&2; exit 1; }",
+    'say() { printf \'bootstrap: %s\\n\' "$*"; }',
+    'warn() { printf \'bootstrap: warning: %s\\n\' "$*" >&2; }',
+    'fail() { printf \'bootstrap: error: %s\\n\' "$*" >&2; exit 1; }',
     '',
     'usage() {',
     "  printf '%s\\n' 'Usage: bash bootstrap.sh [--yes]' \\",
@@ -98,7 +98,7 @@ export function renderBootstrapScript(plan: BootstrapPlan): string {
     `  [ -d "$HERE/../${plan.argocdFolder}" ] || fail "$HERE/../${plan.argocdFolder} is missing: run gitops-synth synth first"`,
     '  context=$(kubectl config current-context 2>/dev/null) || fail "kubectl has no current context: point it at the cluster (kubectl config use-context NAME)"',
     '  kubectl get --raw=/readyz --request-timeout=20s >/dev/null 2>&1 || fail "the cluster of context $context does not answer"',
-    '  kubectl auth can-i \'*\' \'*\' --all-namespaces >/dev/null 2>&1 || fail "context $context is not cluster-admin; installing Argo CD creates CRDs and cluster roles"',
+    "  kubectl auth can-i '*' '*' --all-namespaces >/dev/null 2>&1 || fail \"context $context is not cluster-admin; installing Argo CD creates CRDs and cluster roles\"",
     '  say "cluster: kubectl context $context"',
     '  confirm "$context"',
     '}',
@@ -135,7 +135,9 @@ export function renderBootstrapScript(plan: BootstrapPlan): string {
     `  kubectl wait --for=condition=Established --timeout="$TIMEOUT" ${ARGOCD_CRDS.map((c) => `crd/${c}`).join(' ')} >/dev/null`,
     '  say "installing Argo CD Image Updater $IMAGE_UPDATER_VERSION ($IMAGE_UPDATER_MANIFEST)"',
     `  kubectl apply --server-side --force-conflicts -k "$HERE/${IMAGE_UPDATER_INSTALL_DIR}" >/dev/null`,
-    ...(plan.imageUpdater.crd ? [`  kubectl wait --for=condition=Established --timeout="$TIMEOUT" crd/${IMAGE_UPDATER_CRD} >/dev/null`] : []),
+    ...(plan.imageUpdater.crd
+      ? [`  kubectl wait --for=condition=Established --timeout="$TIMEOUT" crd/${IMAGE_UPDATER_CRD} >/dev/null`]
+      : []),
     '  say "waiting (up to $TIMEOUT) until they are available"',
     '  kubectl -n "$ARGOCD_NAMESPACE" wait --for=condition=Available --timeout="$TIMEOUT" deployment --all >/dev/null',
     '  kubectl -n "$ARGOCD_NAMESPACE" rollout status --timeout="$TIMEOUT" statefulset/argocd-application-controller >/dev/null',
@@ -146,13 +148,13 @@ export function renderBootstrapScript(plan: BootstrapPlan): string {
     '# secret_keys NAMESPACE NAME: the key names of a Secret, one a line; never its values.',
     'secret_keys() {',
     '  # shellcheck disable=SC2016 # a go-template for kubectl, not a shell expansion',
-    "  kubectl -n \"$1\" get secret \"$2\" -o go-template='{{range $key, $value := .data}}{{$key}}{{\"\\n\"}}{{end}}'",
+    '  kubectl -n "$1" get secret "$2" -o go-template=\'{{range $key, $value := .data}}{{$key}}{{"\\n"}}{{end}}\'',
     '}',
     '',
     '# encode VALUE: sets ENCODED to VALUE in base64, as Secret data holds it. A shell function',
     '# (like printf), so the value never appears on the command line of a process.',
     'encode() {',
-    "  ENCODED=$(printf '%s' \"$1\" | openssl base64 -A)",
+    '  ENCODED=$(printf \'%s\' "$1" | openssl base64 -A)',
     '}',
     '',
     '# generate FORMAT: sets ENCODED to a fresh random value, base64-encoded as Secret data is.',
@@ -179,11 +181,11 @@ export function renderBootstrapScript(plan: BootstrapPlan): string {
     '  shift 2',
     '  if ! kubectl -n "$namespace" get secret "$name" >/dev/null 2>&1; then',
     '    {',
-    "      printf 'apiVersion: v1\\nkind: Secret\\ntype: Opaque\\nmetadata:\\n  name: %s\\n  namespace: %s\\n' \"$name\" \"$namespace\"",
-    "      printf '  labels:\\n    app.kubernetes.io/managed-by: %s\\n    app.kubernetes.io/part-of: %s\\ndata:\\n' \"$MANAGED_BY\" \"$PROJECT\"",
+    '      printf \'apiVersion: v1\\nkind: Secret\\ntype: Opaque\\nmetadata:\\n  name: %s\\n  namespace: %s\\n\' "$name" "$namespace"',
+    '      printf \'  labels:\\n    app.kubernetes.io/managed-by: %s\\n    app.kubernetes.io/part-of: %s\\ndata:\\n\' "$MANAGED_BY" "$PROJECT"',
     '      for pair in "$@"; do',
     '        generate "${pair##*=}"',
-    "        printf \"  '%s': %s\\n\" \"${pair%=*}\" \"$ENCODED\"",
+    '        printf "  \'%s\': %s\\n" "${pair%=*}" "$ENCODED"',
     '      done',
     '    } >"$WORK/secret.yaml"',
     '    kubectl create -f "$WORK/secret.yaml" >/dev/null',
@@ -201,10 +203,10 @@ export function renderBootstrapScript(plan: BootstrapPlan): string {
     '  fi',
     '  separator=',
     '  {',
-    "    printf '{\"data\":{'",
+    '    printf \'{"data":{\'',
     '    for pair in "${missing[@]}"; do',
     '      generate "${pair##*=}"',
-    "      printf '%s\"%s\":\"%s\"' \"$separator\" \"${pair%=*}\" \"$ENCODED\"",
+    '      printf \'%s"%s":"%s"\' "$separator" "${pair%=*}" "$ENCODED"',
     '      separator=,',
     '    done',
     "    printf '}}\\n'",
@@ -219,13 +221,17 @@ export function renderBootstrapScript(plan: BootstrapPlan): string {
   if (!plan.environments.some((e) => !e.remoteCluster)) out('  say "no environment deploys to this cluster"');
   for (const env of plan.environments) {
     if (env.remoteCluster) {
-      out(`  warn ${q(`environment ${env.name} deploys to cluster ${env.remoteCluster}, which this script does not touch: create namespace ${env.namespace} and its secrets there (gitops-synth bootstrap --print lists them)`)}`);
+      out(
+        `  warn ${q(`environment ${env.name} deploys to cluster ${env.remoteCluster}, which this script does not touch: create namespace ${env.namespace} and its secrets there (gitops-synth bootstrap --print lists them)`)}`,
+      );
       continue;
     }
     out(`  # Environment ${env.name}`, `  ensure_namespace ${q(env.namespace)}`);
     for (const secret of env.secrets) {
       for (const k of secret.keys) out(`  # ${secret.name}/${k.key}: ${k.usedBy.join(', ')}`);
-      out(`  ensure_secret ${q(env.namespace)} ${q(secret.name)} ${secret.keys.map((k) => q(`${k.key}=${k.format}`)).join(' ')}`);
+      out(
+        `  ensure_secret ${q(env.namespace)} ${q(secret.name)} ${secret.keys.map((k) => q(`${k.key}=${k.format}`)).join(' ')}`,
+      );
     }
   }
   out('}', '', '# 5. Credentials -----------------------------------------------------------------', '');
@@ -258,7 +264,7 @@ export function renderBootstrapScript(plan: BootstrapPlan): string {
     '  umask 077',
     '  WORK=$(mktemp -d)',
     '  readonly WORK',
-    "  trap 'rm -rf \"$WORK\"' EXIT",
+    '  trap \'rm -rf "$WORK"\' EXIT',
     '  install_components',
     '  create_namespaces_and_secrets',
     '  register_repository',
@@ -283,11 +289,16 @@ function credentialHelp(plan: BootstrapPlan): string[] {
       `  ${v.username}  user name that goes with the token (default: git)`,
     );
   } else if (plan.repository.credentials === 'ssh-key') {
-    help.push(`  ${v.sshKeyFile}  file with a private SSH key (deploy key with write access) for ${plan.repository.url}`);
+    help.push(
+      `  ${v.sshKeyFile}  file with a private SSH key (deploy key with write access) for ${plan.repository.url}`,
+    );
   } else {
     help.push(`  (none for the repository: ${plan.repository.url} is read without credentials)`);
   }
-  for (const e of plan.dex?.entries ?? []) help.push(`  ${e.fromVariable}  ${e.key.endsWith('clientSecret') ? 'client secret' : 'client ID'} of the GitHub OAuth app for single sign-on`);
+  for (const e of plan.dex?.entries ?? [])
+    help.push(
+      `  ${e.fromVariable}  ${e.key.endsWith('clientSecret') ? 'client secret' : 'client ID'} of the GitHub OAuth app for single sign-on`,
+    );
   return help;
 }
 
@@ -297,7 +308,7 @@ function registerRepository(plan: BootstrapPlan): string[] {
   const header = [
     '# The devops repository credentials, created only if missing (to change them, delete the',
     '# Secret and run this script again): labelled as an Argo CD repository, so Argo CD reads',
-    '# with them, and named as the settings\' repository.writeSecret, so Image Updater pushes with them.',
+    "# with them, and named as the settings' repository.writeSecret, so Image Updater pushes with them.",
     'register_repository() {',
   ];
   if (repo.credentials === 'none') {
@@ -319,9 +330,9 @@ function registerRepository(plan: BootstrapPlan): string[] {
   ];
   const manifestBody = [
     '  {',
-    "    printf 'apiVersion: v1\\nkind: Secret\\ntype: Opaque\\nmetadata:\\n  name: %s\\n  namespace: %s\\n' \"$REPO_SECRET\" \"$ARGOCD_NAMESPACE\"",
-    "    printf '  labels:\\n    argocd.argoproj.io/secret-type: repository\\n    app.kubernetes.io/managed-by: %s\\n    app.kubernetes.io/part-of: %s\\n' \"$MANAGED_BY\" \"$PROJECT\"",
-    "    printf 'data:\\n  type: %s\\n  url: %s\\n' \"$type_data\" \"$url_data\"",
+    '    printf \'apiVersion: v1\\nkind: Secret\\ntype: Opaque\\nmetadata:\\n  name: %s\\n  namespace: %s\\n\' "$REPO_SECRET" "$ARGOCD_NAMESPACE"',
+    '    printf \'  labels:\\n    argocd.argoproj.io/secret-type: repository\\n    app.kubernetes.io/managed-by: %s\\n    app.kubernetes.io/part-of: %s\\n\' "$MANAGED_BY" "$PROJECT"',
+    '    printf \'data:\\n  type: %s\\n  url: %s\\n\' "$type_data" "$url_data"',
   ];
   const manifestEnd = [
     '  } >"$WORK/repository.yaml"',
@@ -343,7 +354,7 @@ function registerRepository(plan: BootstrapPlan): string[] {
       `  encode "$${v.token}"`,
       '  password_data=$ENCODED',
       ...manifestBody,
-      "    printf '  username: %s\\n  password: %s\\n' \"$username_data\" \"$password_data\"",
+      '    printf \'  username: %s\\n  password: %s\\n\' "$username_data" "$password_data"',
       ...manifestEnd,
       `  say "registered the devops repository $REPO_URL with the token from ${v.token}"`,
       '}',
@@ -362,7 +373,7 @@ function registerRepository(plan: BootstrapPlan): string[] {
     `  key_data=$(openssl base64 -A <"$${v.sshKeyFile}")`,
     `  [ -n "$key_data" ] || fail "${v.sshKeyFile}=$${v.sshKeyFile} is empty"`,
     ...manifestBody,
-    "    printf '  sshPrivateKey: %s\\n' \"$key_data\"",
+    '    printf \'  sshPrivateKey: %s\\n\' "$key_data"',
     ...manifestEnd,
     `  say "registered the devops repository $REPO_URL with the SSH key in $${v.sshKeyFile}"`,
     '}',

@@ -15,7 +15,9 @@ export async function main(argv: string[]): Promise<number> {
   try {
     await yargs(argv)
       .scriptName('gitops-synth')
-      .usage('$0 <command> [options]\n\nTyped GitOps config: apps/<service>.yaml × environments/<env>.yaml → dist/<env>/<service>/ plus Argo CD objects.')
+      .usage(
+        '$0 <command> [options]\n\nTyped GitOps config: apps/<service>.yaml × environments/<env>.yaml → dist/<env>/<service>/ plus Argo CD objects.',
+      )
       .option('project', {
         type: 'string',
         default: '.',

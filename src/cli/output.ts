@@ -9,7 +9,9 @@ import { SpecError, ValidationError } from '../spec/errors.js';
  */
 export function reportError(err: unknown, stderr: NodeJS.WritableStream = process.stderr): number {
   if (err instanceof SpecError) {
-    stderr.write(`gitops-synth: ${err.problems.length} problem${err.problems.length === 1 ? '' : 's'} in the specs; nothing was written.\n`);
+    stderr.write(
+      `gitops-synth: ${err.problems.length} problem${err.problems.length === 1 ? '' : 's'} in the specs; nothing was written.\n`,
+    );
     for (const line of err.message.split('\n')) stderr.write(`  ${line}\n`);
     return 1;
   }

@@ -18,11 +18,24 @@ export class Autoscaler extends Construct {
     const a = svc.autoscaling;
     if (!a) throw new Error(`Autoscaler: service ${svc.name} has no autoscaling; do not create the construct for it`);
     const metrics: k8s.MetricSpecV2[] = [];
-    if (a.targetCPUUtilization !== undefined) metrics.push({ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: a.targetCPUUtilization } } });
-    if (a.targetMemoryUtilization !== undefined) metrics.push({ type: 'Resource', resource: { name: 'memory', target: { type: 'Utilization', averageUtilization: a.targetMemoryUtilization } } });
+    if (a.targetCPUUtilization !== undefined)
+      metrics.push({
+        type: 'Resource',
+        resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: a.targetCPUUtilization } },
+      });
+    if (a.targetMemoryUtilization !== undefined)
+      metrics.push({
+        type: 'Resource',
+        resource: { name: 'memory', target: { type: 'Utilization', averageUtilization: a.targetMemoryUtilization } },
+      });
     new k8s.KubeHorizontalPodAutoscalerV2(this, 'Resource', {
       metadata: metadata(svc, svc.name, WAVE.routing),
-      spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: props.targetKind, name: svc.name }, minReplicas: a.minReplicas, maxReplicas: a.maxReplicas, metrics },
+      spec: {
+        scaleTargetRef: { apiVersion: 'apps/v1', kind: props.targetKind, name: svc.name },
+        minReplicas: a.minReplicas,
+        maxReplicas: a.maxReplicas,
+        metrics,
+      },
     });
   }
 }

@@ -17,7 +17,8 @@ export class Claims extends Construct {
   constructor(scope: Construct, id: string, props: ClaimsProps) {
     super(scope, id);
     const svc = props.service;
-    if (svc.workload !== 'deployment') throw new Error(`Claims: ${svc.name} is a StatefulSet; its volumes are claim templates of the StatefulSet`);
+    if (svc.workload !== 'deployment')
+      throw new Error(`Claims: ${svc.name} is a StatefulSet; its volumes are claim templates of the StatefulSet`);
     for (const v of svc.volumes) {
       if (!v.owned) continue;
       new k8s.KubePersistentVolumeClaim(this, v.name, {

@@ -13,7 +13,8 @@ export class FilesConfigMap extends Construct {
   constructor(scope: Construct, id: string, props: FilesConfigMapProps) {
     super(scope, id);
     const svc = props.service;
-    if (!svc.files.length) throw new Error(`FilesConfigMap: service ${svc.name} has no files; do not create the construct for it`);
+    if (!svc.files.length)
+      throw new Error(`FilesConfigMap: service ${svc.name} has no files; do not create the construct for it`);
     new k8s.KubeConfigMap(this, 'Resource', {
       metadata: metadata(svc, `${svc.name}-files`, WAVE.prerequisites),
       data: Object.fromEntries(svc.files.map((f) => [f.key, f.content])),

@@ -20,7 +20,8 @@ export class MigrationJob extends Construct {
   constructor(scope: Construct, id: string, props: MigrationJobProps) {
     super(scope, id);
     const svc = props.service;
-    if (!svc.migrations) throw new Error(`MigrationJob: service ${svc.name} has no migrations; do not create the construct for it`);
+    if (!svc.migrations)
+      throw new Error(`MigrationJob: service ${svc.name} has no migrations; do not create the construct for it`);
     const name = `${svc.name}-migrate`;
     // Not the service's selector labels: the Service and the PodDisruptionBudget must not pick this pod.
     const labels = { ...commonLabels(svc), 'app.kubernetes.io/name': name, 'app.kubernetes.io/component': 'migration' };
@@ -29,7 +30,10 @@ export class MigrationJob extends Construct {
         name,
         namespace: svc.environment.namespace,
         labels,
-        annotations: { 'argocd.argoproj.io/hook': 'PreSync', 'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation' },
+        annotations: {
+          'argocd.argoproj.io/hook': 'PreSync',
+          'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation',
+        },
       },
       spec: {
         backoffLimit: 2,

@@ -2,7 +2,10 @@ import { k8s } from 'cdk8s-plus-28';
 import { FILES_VOLUME, TMP_VOLUME, type ResolvedProbe, type ResolvedService } from '../resolve/model.js';
 
 export const FILES_HASH_ANNOTATION = 'gitops-synth.io/files-hash';
-const WAIT_RESOURCES = { requests: { cpu: k8s.Quantity.fromString('10m'), memory: k8s.Quantity.fromString('16Mi') }, limits: { memory: k8s.Quantity.fromString('32Mi') } };
+const WAIT_RESOURCES = {
+  requests: { cpu: k8s.Quantity.fromString('10m'), memory: k8s.Quantity.fromString('16Mi') },
+  limits: { memory: k8s.Quantity.fromString('32Mi') },
+};
 
 export interface PodTemplateProps {
   /** Labels of the pods (the selector labels plus the common ones). */
@@ -32,9 +35,19 @@ export function podTemplate(svc: ResolvedService, props: PodTemplateProps): k8s.
     image: `${svc.image.repository}:${svc.image.tag}`,
     imagePullPolicy: 'IfNotPresent',
     command: migration ? [...svc.migrations!.command] : svc.command ? [...svc.command] : undefined,
-    args: migration ? (svc.migrations!.args ? [...svc.migrations!.args] : undefined) : svc.args ? [...svc.args] : undefined,
+    args: migration
+      ? svc.migrations!.args
+        ? [...svc.migrations!.args]
+        : undefined
+      : svc.args
+        ? [...svc.args]
+        : undefined,
     env: environmentVariables(svc),
-    ports: migration ? undefined : svc.ports.length ? svc.ports.map((p) => ({ name: p.name, containerPort: p.port, protocol: p.protocol })) : undefined,
+    ports: migration
+      ? undefined
+      : svc.ports.length
+        ? svc.ports.map((p) => ({ name: p.name, containerPort: p.port, protocol: p.protocol }))
+        : undefined,
     readinessProbe: migration ? undefined : probe(svc.probes.readiness),
     livenessProbe: migration ? undefined : probe(svc.probes.liveness),
     startupProbe: migration ? undefined : probe(svc.probes.startup),
@@ -48,7 +61,10 @@ export function podTemplate(svc: ResolvedService, props: PodTemplateProps): k8s.
     for (const v of svc.volumes) {
       // A StatefulSet's own volumes come from its claim templates, not from pod volumes.
       if (svc.workload === 'statefulset' && v.owned) continue;
-      volumes.push({ name: v.name, persistentVolumeClaim: { claimName: v.claimName, readOnly: v.readOnly || undefined } });
+      volumes.push({
+        name: v.name,
+        persistentVolumeClaim: { claimName: v.claimName, readOnly: v.readOnly || undefined },
+      });
     }
     if (svc.files.length) volumes.push({ name: FILES_VOLUME, configMap: { name: `${svc.name}-files` } });
   }
@@ -68,12 +84,21 @@ export function podTemplate(svc: ResolvedService, props: PodTemplateProps): k8s.
         fsGroup: sc.fsGroup,
         seccompProfile: { type: 'RuntimeDefault' },
       },
-      initContainers: svc.dependsOn.length ? svc.dependsOn.map((d) => waitContainer(svc, d.service, d.host, d.port)) : undefined,
+      initContainers: svc.dependsOn.length
+        ? svc.dependsOn.map((d) => waitContainer(svc, d.service, d.host, d.port))
+        : undefined,
       containers: [main],
       volumes: volumes.length ? volumes : undefined,
       topologySpreadConstraints:
         props.spread && props.selector
-          ? [{ maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: props.selector } }]
+          ? [
+              {
+                maxSkew: 1,
+                topologyKey: 'kubernetes.io/hostname',
+                whenUnsatisfiable: 'ScheduleAnyway',
+                labelSelector: { matchLabels: props.selector },
+              },
+            ]
           : undefined,
     },
   };
@@ -92,7 +117,9 @@ function environmentVariables(svc: ResolvedService): k8s.EnvVar[] | undefined {
 function volumeMounts(svc: ResolvedService, migration: boolean): k8s.VolumeMount[] | undefined {
   const mounts: k8s.VolumeMount[] = [];
   if (!migration) {
-    mounts.push(...svc.volumes.map((v) => ({ name: v.name, mountPath: v.mountPath, readOnly: v.readOnly || undefined })));
+    mounts.push(
+      ...svc.volumes.map((v) => ({ name: v.name, mountPath: v.mountPath, readOnly: v.readOnly || undefined })),
+    );
     for (const f of svc.files) mounts.push({ name: FILES_VOLUME, mountPath: f.path, subPath: f.key, readOnly: true });
   }
   if (svc.writableTmp) mounts.push({ name: TMP_VOLUME, mountPath: '/tmp' });
@@ -100,19 +127,32 @@ function volumeMounts(svc: ResolvedService, migration: boolean): k8s.VolumeMount
 }
 
 function resources(svc: ResolvedService): k8s.ResourceRequirements | undefined {
-  const q = (m: Readonly<Record<string, string>>) => (Object.keys(m).length ? Object.fromEntries(Object.entries(m).map(([k, v]) => [k, k8s.Quantity.fromString(v)])) : undefined);
+  const q = (m: Readonly<Record<string, string>>) =>
+    Object.keys(m).length
+      ? Object.fromEntries(Object.entries(m).map(([k, v]) => [k, k8s.Quantity.fromString(v)]))
+      : undefined;
   const requests = q(svc.resources.requests);
   const limits = q(svc.resources.limits);
   return requests || limits ? { requests, limits } : undefined;
 }
 
 function containerSecurity(readOnlyRootFilesystem: boolean): k8s.SecurityContext {
-  return { allowPrivilegeEscalation: false, privileged: false, readOnlyRootFilesystem, capabilities: { drop: ['ALL'] } };
+  return {
+    allowPrivilegeEscalation: false,
+    privileged: false,
+    readOnlyRootFilesystem,
+    capabilities: { drop: ['ALL'] },
+  };
 }
 
 function probe(p: ResolvedProbe | undefined): k8s.Probe | undefined {
   if (!p) return undefined;
-  const timing = { initialDelaySeconds: p.initialDelaySeconds, periodSeconds: p.periodSeconds, timeoutSeconds: p.timeoutSeconds, failureThreshold: p.failureThreshold };
+  const timing = {
+    initialDelaySeconds: p.initialDelaySeconds,
+    periodSeconds: p.periodSeconds,
+    timeoutSeconds: p.timeoutSeconds,
+    failureThreshold: p.failureThreshold,
+  };
   if (p.http) return { httpGet: { path: p.http.path, port: k8s.IntOrString.fromNumber(p.http.port) }, ...timing };
   if (p.tcp) return { tcpSocket: { port: k8s.IntOrString.fromNumber(p.tcp.port) }, ...timing };
   return { exec: { command: [...p.exec!] }, ...timing };

@@ -18,7 +18,8 @@ export class PublicIngress extends Construct {
     super(scope, id);
     const svc = props.service;
     const expose = svc.expose;
-    if (!expose) throw new Error(`PublicIngress: service ${svc.name} has no expose; do not create the construct for it`);
+    if (!expose)
+      throw new Error(`PublicIngress: service ${svc.name} has no expose; do not create the construct for it`);
     const issuer = svc.environment.clusterIssuer;
     new k8s.KubeIngress(this, 'Resource', {
       metadata: metadata(svc, svc.name, WAVE.routing, issuer ? { 'cert-manager.io/cluster-issuer': issuer } : {}),
@@ -27,7 +28,15 @@ export class PublicIngress extends Construct {
         rules: [
           {
             host: expose.host,
-            http: { paths: [{ path: expose.path, pathType: 'Prefix', backend: { service: { name: svc.name, port: { number: expose.port } } } }] },
+            http: {
+              paths: [
+                {
+                  path: expose.path,
+                  pathType: 'Prefix',
+                  backend: { service: { name: svc.name, port: { number: expose.port } } },
+                },
+              ],
+            },
           },
         ],
         tls: issuer && expose.tlsSecretName ? [{ hosts: [expose.host], secretName: expose.tlsSecretName }] : undefined,

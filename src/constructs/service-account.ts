@@ -12,6 +12,9 @@ export class ServiceAccount extends Construct {
   constructor(scope: Construct, id: string, props: ServiceAccountProps) {
     super(scope, id);
     const svc = props.service;
-    new k8s.KubeServiceAccount(this, 'Resource', { metadata: metadata(svc, svc.name, WAVE.prerequisites), automountServiceAccountToken: false });
+    new k8s.KubeServiceAccount(this, 'Resource', {
+      metadata: metadata(svc, svc.name, WAVE.prerequisites),
+      automountServiceAccountToken: false,
+    });
   }
 }

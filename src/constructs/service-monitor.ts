@@ -25,14 +25,22 @@ export class ServiceMonitor extends Construct {
     super(scope, id);
     const svc = props.service;
     const metrics = svc.metrics;
-    if (!metrics) throw new Error(`ServiceMonitor: service ${svc.name} has no metrics; add metrics: {port, path} to its spec or do not create the construct`);
+    if (!metrics)
+      throw new Error(
+        `ServiceMonitor: service ${svc.name} has no metrics; add metrics: {port, path} to its spec or do not create the construct`,
+      );
     if (!svc.ports.some((p) => p.name === metrics.portName)) {
-      throw new Error(`ServiceMonitor: service ${svc.name} has no port named ${metrics.portName}; metrics.port must name one of its ports`);
+      throw new Error(
+        `ServiceMonitor: service ${svc.name} has no port named ${metrics.portName}; metrics.port must name one of its ports`,
+      );
     }
     const meta = metadata(svc, svc.name, WAVE.routing);
     const extraLabels = props.extraLabels ?? svc.environment.monitoring.labels;
     const clash = Object.keys(extraLabels).find((k) => k in meta.labels);
-    if (clash) throw new Error(`ServiceMonitor: label ${clash} is one of the service's own labels; choose another key for monitoring.labels`);
+    if (clash)
+      throw new Error(
+        `ServiceMonitor: label ${clash} is one of the service's own labels; choose another key for monitoring.labels`,
+      );
     new ApiObject(this, 'Resource', {
       apiVersion: SERVICE_MONITOR_API_VERSION,
       kind: 'ServiceMonitor',
@@ -40,7 +48,9 @@ export class ServiceMonitor extends Construct {
       spec: {
         selector: { matchLabels: selectorLabels(svc) },
         namespaceSelector: { matchNames: [svc.environment.namespace] },
-        endpoints: [{ port: metrics.portName, path: metrics.path, interval: props.interval ?? metrics.interval, scheme: 'http' }],
+        endpoints: [
+          { port: metrics.portName, path: metrics.path, interval: props.interval ?? metrics.interval, scheme: 'http' },
+        ],
       },
     });
   }

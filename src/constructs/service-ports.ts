@@ -17,10 +17,18 @@ export class ServicePorts extends Construct {
   constructor(scope: Construct, id: string, props: ServicePortsProps) {
     super(scope, id);
     const svc = props.service;
-    const ports = svc.ports.map((p) => ({ name: p.name, port: p.port, targetPort: k8s.IntOrString.fromString(p.name), protocol: p.protocol }));
+    const ports = svc.ports.map((p) => ({
+      name: p.name,
+      port: p.port,
+      targetPort: k8s.IntOrString.fromString(p.name),
+      protocol: p.protocol,
+    }));
     const selector = selectorLabels(svc);
     if (ports.length) {
-      new k8s.KubeService(this, 'Resource', { metadata: metadata(svc, svc.name, WAVE.workload), spec: { type: 'ClusterIP', selector, ports } });
+      new k8s.KubeService(this, 'Resource', {
+        metadata: metadata(svc, svc.name, WAVE.workload),
+        spec: { type: 'ClusterIP', selector, ports },
+      });
     }
     if (svc.workload === 'statefulset') {
       new k8s.KubeService(this, 'Headless', {

@@ -34,6 +34,7 @@ export class ServiceStack extends Construct {
     if (svc.autoscaling) new Autoscaler(this, 'Autoscaler', { service: svc, targetKind: workload.kind });
     if (isReplicated(svc)) new DisruptionBudget(this, 'DisruptionBudget', { service: svc });
     if (svc.migrations) new MigrationJob(this, 'Migrations', { service: svc });
-    if (svc.metrics && svc.environment.monitoring.serviceMonitors) new ServiceMonitor(this, 'ServiceMonitor', { service: svc });
+    if (svc.metrics && svc.environment.monitoring.serviceMonitors)
+      new ServiceMonitor(this, 'ServiceMonitor', { service: svc });
   }
 }

@@ -50,7 +50,9 @@ export class Workload extends Construct {
     } else {
       this.kind = 'Deployment';
       // A ReadWriteOnce claim cannot be mounted by the old and the new pod on different nodes at once.
-      const singleAttach = svc.volumes.some((v) => v.owned && (v.owned.accessMode === 'ReadWriteOnce' || v.owned.accessMode === 'ReadWriteOncePod'));
+      const singleAttach = svc.volumes.some(
+        (v) => v.owned && (v.owned.accessMode === 'ReadWriteOnce' || v.owned.accessMode === 'ReadWriteOncePod'),
+      );
       new k8s.KubeDeployment(this, 'Resource', {
         metadata: meta,
         spec: {
@@ -60,7 +62,13 @@ export class Workload extends Construct {
           revisionHistoryLimit: 5,
           strategy: singleAttach
             ? { type: 'Recreate' }
-            : { type: 'RollingUpdate', rollingUpdate: { maxSurge: k8s.IntOrString.fromNumber(1), maxUnavailable: k8s.IntOrString.fromNumber(0) } },
+            : {
+                type: 'RollingUpdate',
+                rollingUpdate: {
+                  maxSurge: k8s.IntOrString.fromNumber(1),
+                  maxUnavailable: k8s.IntOrString.fromNumber(0),
+                },
+              },
         },
       });
     }

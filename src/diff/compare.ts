@@ -41,7 +41,12 @@ export async function diffProject(options: DevopsOptions): Promise<DiffReport> {
       for (const f of unit.files) {
         const before = f.status === 'added' ? undefined : await checkout.headContent(f.path);
         const after = context.rendered.tree.get(f.path);
-        files.push({ path: f.path, status: f.status, objects: compareObjects(f.path, before, after), patch: f.status === 'changed' ? patches.get(f.path) : undefined });
+        files.push({
+          path: f.path,
+          status: f.status,
+          objects: compareObjects(f.path, before, after),
+          patch: f.status === 'changed' ? patches.get(f.path) : undefined,
+        });
       }
       out.push({ ...unit, files });
     }

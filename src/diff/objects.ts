@@ -16,7 +16,7 @@ export interface FileObject {
 export function objectsOf(path: string, content: string): FileObject[] {
   const file = posix.basename(path);
   if (!/\.ya?ml$/.test(path)) return [{ key: path, label: file, text: content }];
-  let docs;
+  let docs: ReturnType<typeof parseAllDocuments>;
   try {
     docs = parseAllDocuments(content);
   } catch {
@@ -26,19 +26,30 @@ export function objectsOf(path: string, content: string): FileObject[] {
   const out: FileObject[] = [];
   list.forEach((doc, i) => {
     if (doc.contents === null) return;
-    const value = (doc.errors.length ? undefined : doc.toJS()) as { apiVersion?: unknown; kind?: unknown; metadata?: { name?: unknown; namespace?: unknown } } | undefined;
+    const value = (doc.errors.length ? undefined : doc.toJS()) as
+      | { apiVersion?: unknown; kind?: unknown; metadata?: { name?: unknown; namespace?: unknown } }
+      | undefined;
     const kind = typeof value?.kind === 'string' ? value.kind : undefined;
     const name = typeof value?.metadata?.name === 'string' ? value.metadata.name : undefined;
     const namespace = typeof value?.metadata?.namespace === 'string' ? value.metadata.namespace : undefined;
     const text = doc.toString();
-    if (kind && name) out.push({ key: `${String(value?.apiVersion)}|${kind}|${namespace ?? ''}|${name}`, label: `${kind} ${namespace ? `${namespace}/` : ''}${name}`, text });
+    if (kind && name)
+      out.push({
+        key: `${String(value?.apiVersion)}|${kind}|${namespace ?? ''}|${name}`,
+        label: `${kind} ${namespace ? `${namespace}/` : ''}${name}`,
+        text,
+      });
     else out.push({ key: `${path}#${i}`, label: kind ? `${kind} (${file})` : file, text });
   });
   return out.length ? out : [{ key: path, label: file, text: content }];
 }
 
 /** How the objects of a file differ between two versions of it (either may be absent). */
-export function compareObjects(path: string, before: string | undefined, after: string | undefined): { label: string; status: ChangeStatus }[] {
+export function compareObjects(
+  path: string,
+  before: string | undefined,
+  after: string | undefined,
+): { label: string; status: ChangeStatus }[] {
   const old = new Map((before === undefined ? [] : objectsOf(path, before)).map((o) => [o.key, o]));
   const now = new Map((after === undefined ? [] : objectsOf(path, after)).map((o) => [o.key, o]));
   const out: { label: string; status: ChangeStatus }[] = [];
@@ -49,6 +60,10 @@ export function compareObjects(path: string, before: string | undefined, after: 
   }
   for (const [key, o] of old) if (!now.has(key)) out.push({ label: o.label, status: 'removed' });
   // The file differs though no object does (comments, formatting): report the file.
-  if (out.length === 0 && before !== after) out.push({ label: posix.basename(path), status: before === undefined ? 'added' : after === undefined ? 'removed' : 'changed' });
+  if (out.length === 0 && before !== after)
+    out.push({
+      label: posix.basename(path),
+      status: before === undefined ? 'added' : after === undefined ? 'removed' : 'changed',
+    });
   return out;
 }

@@ -26,13 +26,21 @@ export async function addService(projectDir: string, args: NewServiceArguments):
   const file = `${APPS_DIR}/${args.name}.yaml`;
   const path = join(project.root, file);
   const existing = project.services.find((s) => s.name === args.name);
-  if (existsSync(path) || existsSync(path.replace(/\.yaml$/, '.yml'))) throw new LifecycleError(`${file} already exists; app add never overwrites a service: edit the file, or remove the service first with gitops-synth app remove ${args.name}`);
-  if (existing) throw new LifecycleError(`service "${args.name}" already exists (${existing.source.file} sets name: ${args.name}); expected a new service name`);
+  if (existsSync(path) || existsSync(path.replace(/\.yaml$/, '.yml')))
+    throw new LifecycleError(
+      `${file} already exists; app add never overwrites a service: edit the file, or remove the service first with gitops-synth app remove ${args.name}`,
+    );
+  if (existing)
+    throw new LifecycleError(
+      `service "${args.name}" already exists (${existing.source.file} sets name: ${args.name}); expected a new service name`,
+    );
 
   const schemasDir = join(project.root, SCHEMAS_DIR);
   const wroteSchemas = !existsSync(join(schemasDir, SERVICE_SCHEMA_FILE));
   const result = await commitChange(project.root, (files) => {
-    if (wroteSchemas) for (const schema of jsonSchemaFiles()) if (!existsSync(join(schemasDir, schema.file))) files.write(join(schemasDir, schema.file), schema.content);
+    if (wroteSchemas)
+      for (const schema of jsonSchemaFiles())
+        if (!existsSync(join(schemasDir, schema.file))) files.write(join(schemasDir, schema.file), schema.content);
     files.write(path, text);
   });
   return { ...result, file, wroteSchemas };

@@ -13,7 +13,15 @@ export class ArgumentProblems {
   check<T>(schema: z.ZodType<T>, value: unknown, option: string, raw: string = String(value)): T | undefined {
     const result = schema.safeParse(value);
     if (result.success) return result.data;
-    const messages = [...new Set(result.error.issues.map((i) => (i.message && !i.message.startsWith('Invalid') ? i.message : `expected ${'expected' in i ? String(i.expected) : 'a valid value'}`)))];
+    const messages = [
+      ...new Set(
+        result.error.issues.map((i) =>
+          i.message && !i.message.startsWith('Invalid')
+            ? i.message
+            : `expected ${'expected' in i ? String(i.expected) : 'a valid value'}`,
+        ),
+      ),
+    ];
     this.add(option, raw, messages.join('; '));
     return undefined;
   }
@@ -29,7 +37,9 @@ export class ArgumentProblems {
   /** Throws a LifecycleError listing every problem, when there is any. */
   throwIfAny(): void {
     if (!this.lines.length) return;
-    throw new LifecycleError(`invalid argument${this.lines.length === 1 ? '' : 's'}; nothing was changed:\n${this.lines.map((l) => `  ${l}`).join('\n')}`);
+    throw new LifecycleError(
+      `invalid argument${this.lines.length === 1 ? '' : 's'}; nothing was changed:\n${this.lines.map((l) => `  ${l}`).join('\n')}`,
+    );
   }
 }
 
@@ -39,7 +49,12 @@ export function integerArgument(raw: string): number | string {
 }
 
 /** Splits `KEY=VALUE`; undefined (after recording the problem) when there is no `=`. */
-export function splitAssignment(raw: string, option: string, form: string, problems: ArgumentProblems): [string, string] | undefined {
+export function splitAssignment(
+  raw: string,
+  option: string,
+  form: string,
+  problems: ArgumentProblems,
+): [string, string] | undefined {
   const eq = raw.indexOf('=');
   if (eq <= 0) {
     problems.add(option, raw, `expected ${form}`);

@@ -16,7 +16,11 @@ export interface OwnedClaim {
    * `<template>-<statefulset>-<ordinal>` and keeps it after scale-downs, so
    * ordinals beyond today's replicas may exist too.
    */
-  readonly template?: { readonly name: string; readonly statefulSet: string; readonly currentClaims: readonly string[] };
+  readonly template?: {
+    readonly name: string;
+    readonly statefulSet: string;
+    readonly currentClaims: readonly string[];
+  };
   /** The `app.kubernetes.io/instance` label on the claim. */
   readonly instanceLabel: string;
 }
@@ -33,7 +37,13 @@ export function ownedClaims(svc: ResolvedService): OwnedClaim[] {
       accessMode: v.owned!.accessMode,
       instanceLabel: instanceName(svc),
       ...(svc.workload === 'statefulset'
-        ? { template: { name: v.claimName, statefulSet: svc.name, currentClaims: Array.from({ length: replicas }, (_, i) => `${v.claimName}-${svc.name}-${i}`) } }
+        ? {
+            template: {
+              name: v.claimName,
+              statefulSet: svc.name,
+              currentClaims: Array.from({ length: replicas }, (_, i) => `${v.claimName}-${svc.name}-${i}`),
+            },
+          }
         : { claimName: v.claimName }),
     }));
 }

@@ -3,7 +3,13 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
-import { canonicalUrl, DEFAULT_BRANCH, DEFAULT_PATH, resolveRepository, type DevopsRepository } from '../resolve/repository.js';
+import {
+  canonicalUrl,
+  DEFAULT_BRANCH,
+  DEFAULT_PATH,
+  resolveRepository,
+  type DevopsRepository,
+} from '../resolve/repository.js';
 import { gitAccess, type GitAccess } from '../publish/credentials.js';
 import { SpecError } from '../spec/errors.js';
 import type { LoadedProject } from '../spec/load.js';
@@ -53,7 +59,12 @@ export async function openDevopsTree(project: LoadedProject, options: DevopsTree
 
   if (!repo) {
     // No URL anywhere: the rendered tree is this project's own output.
-    if (!root) return workingTree(undefined, join(project.root, settings.path ?? DEFAULT_PATH), `${settings.path ?? DEFAULT_PATH}/ of the project (not in git: no write-back times)`);
+    if (!root)
+      return workingTree(
+        undefined,
+        join(project.root, settings.path ?? DEFAULT_PATH),
+        `${settings.path ?? DEFAULT_PATH}/ of the project (not in git: no write-back times)`,
+      );
     const prefix = (await git(project.root).revparse(['--show-prefix'])).trim();
     const path = settings.path ?? `${prefix}${DEFAULT_PATH}`;
     return workingTree(root, join(root, path), `this repository's working tree (${path}/)`);
@@ -61,7 +72,8 @@ export async function openDevopsTree(project: LoadedProject, options: DevopsTree
   if (root && (repo.urlFrom === 'origin' || (await isThisRepository(root, repo.gitUrl)))) {
     return workingTree(root, join(root, repo.path), `this repository's working tree (${repo.path}/)`);
   }
-  if (isAbsolute(repo.gitUrl)) return gitBranch(repo.gitUrl, repo.branch, repo.path, `${repo.gitUrl} (branch ${repo.branch}, ${repo.path}/)`);
+  if (isAbsolute(repo.gitUrl))
+    return gitBranch(repo.gitUrl, repo.branch, repo.path, `${repo.gitUrl} (branch ${repo.branch}, ${repo.path}/)`);
   const clone = await fetchIntoCache(repo.gitUrl, repo.branch, options.cacheDir ?? defaultCacheDir());
   return gitBranch(clone, repo.branch, repo.path, `${repo.url} (branch ${repo.branch}, ${repo.path}/)`);
 }
@@ -76,7 +88,11 @@ export async function openDevopsTree(project: LoadedProject, options: DevopsTree
 function git(dir?: string, access?: GitAccess): SimpleGit {
   const base = dir ? { baseDir: dir } : {};
   if (!access) return simpleGit(base);
-  return simpleGit({ ...base, allowEnvironment: access.gitVariables, unsafe: { allowUnsafeConfigEnvCount: true, allowUnsafeSshCommand: true } }).env(access.env);
+  return simpleGit({
+    ...base,
+    allowEnvironment: access.gitVariables,
+    unsafe: { allowUnsafeConfigEnvCount: true, allowUnsafeSshCommand: true },
+  }).env(access.env);
 }
 
 async function gitRoot(dir: string): Promise<string | undefined> {
@@ -130,11 +146,18 @@ function gitBranch(repoDir: string, branch: string, treePath: string, origin: st
 }
 
 /** A bare clone of `url`'s `branch` under `cacheDir`, cloned the first time and fetched every time after. */
-export async function fetchIntoCache(url: string, branch: string = DEFAULT_BRANCH, cacheDir: string = defaultCacheDir()): Promise<string> {
+export async function fetchIntoCache(
+  url: string,
+  branch: string = DEFAULT_BRANCH,
+  cacheDir: string = defaultCacheDir(),
+): Promise<string> {
   const dir = join(cacheDir, createHash('sha256').update(url).digest('hex').slice(0, 16));
   const refspec = `+refs/heads/${branch}:refs/heads/${branch}`;
   const access = gitAccess(url);
-  const failed = (err: unknown): Error => new Error(`could not fetch branch ${branch} of ${url} (${access.method}): ${access.redact(err instanceof Error ? err.message : String(err)).trim()}`);
+  const failed = (err: unknown): Error =>
+    new Error(
+      `could not fetch branch ${branch} of ${url} (${access.method}): ${access.redact(err instanceof Error ? err.message : String(err)).trim()}`,
+    );
   if (existsSync(join(dir, 'HEAD'))) {
     await git(dir, access)
       .raw(['fetch', '--quiet', '--no-tags', '--prune', url, refspec])
@@ -148,7 +171,14 @@ export async function fetchIntoCache(url: string, branch: string = DEFAULT_BRANC
   const temp = `${dir}.${process.pid}.tmp`;
   rmSync(temp, { recursive: true, force: true });
   try {
-    await git(undefined, access).clone(url, temp, ['--bare', '--quiet', '--no-tags', '--single-branch', '--branch', branch]);
+    await git(undefined, access).clone(url, temp, [
+      '--bare',
+      '--quiet',
+      '--no-tags',
+      '--single-branch',
+      '--branch',
+      branch,
+    ]);
     if (existsSync(join(dir, 'HEAD'))) rmSync(temp, { recursive: true, force: true });
     else renameSync(temp, dir);
   } catch (err) {

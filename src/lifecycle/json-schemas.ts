@@ -29,16 +29,41 @@ export interface SchemaFile {
 
 export function jsonSchemaFiles(): SchemaFile[] {
   return [
-    { file: SERVICE_SCHEMA_FILE, content: render(serviceFileSchema, 'gitops-synth service spec', 'apps/<service>.yaml: one service, deployed to every environment (overrides under environments.<env>).', 'src/spec/service-schema.ts') },
-    { file: ENVIRONMENT_SCHEMA_FILE, content: render(environmentFileSchema, 'gitops-synth environment spec', 'environments/<env>.yaml: one environment (namespace, domain, cluster, image policy).', 'src/spec/environment-schema.ts') },
+    {
+      file: SERVICE_SCHEMA_FILE,
+      content: render(
+        serviceFileSchema,
+        'gitops-synth service spec',
+        'apps/<service>.yaml: one service, deployed to every environment (overrides under environments.<env>).',
+        'src/spec/service-schema.ts',
+      ),
+    },
+    {
+      file: ENVIRONMENT_SCHEMA_FILE,
+      content: render(
+        environmentFileSchema,
+        'gitops-synth environment spec',
+        'environments/<env>.yaml: one environment (namespace, domain, cluster, image policy).',
+        'src/spec/environment-schema.ts',
+      ),
+    },
   ];
 }
 
 function render(schema: z.ZodType, title: string, description: string, source: string): string {
   // io "input": what a person writes (numbers allowed where the spec turns them into strings).
-  const json = z.toJSONSchema(schema, { io: 'input', target: 'draft-7', unrepresentable: 'any' }) as Record<string, unknown>;
+  const json = z.toJSONSchema(schema, { io: 'input', target: 'draft-7', unrepresentable: 'any' }) as Record<
+    string,
+    unknown
+  >;
   const { $schema, ...rest } = json;
-  const ordered = { $schema, $comment: `Generated from ${source} by \`npm run schemas\`; do not edit.`, title, description, ...rest };
+  const ordered = {
+    $schema,
+    $comment: `Generated from ${source} by \`npm run schemas\`; do not edit.`,
+    title,
+    description,
+    ...rest,
+  };
   return `${JSON.stringify(ordered, null, 2)}\n`;
 }
 
@@ -52,5 +77,6 @@ export function writeJsonSchemas(dir: string): string[] {
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
-  for (const written of writeJsonSchemas(resolve(process.argv[2] ?? SCHEMAS_DIR))) process.stdout.write(`wrote ${written}\n`);
+  for (const written of writeJsonSchemas(resolve(process.argv[2] ?? SCHEMAS_DIR)))
+    process.stdout.write(`wrote ${written}\n`);
 }

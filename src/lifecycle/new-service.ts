@@ -1,4 +1,4 @@
-import { Document, YAMLMap } from 'yaml';
+import { Document, type YAMLMap } from 'yaml';
 import { absolutePath, dnsLabel, envVarName, nonNegativeInt, port, storageQuantity } from '../spec/fields.js';
 import { exposeSpec, imageSpec, secretRefSpec } from '../spec/service-schema.js';
 import { ArgumentProblems, integerArgument, splitAssignment } from './arguments.js';
@@ -42,26 +42,47 @@ export function newServiceText(args: NewServiceArguments): string {
   }
   if (args.port !== undefined) spec.port = problems.check(port, integerArgument(args.port), '--port', args.port);
   if (args.expose !== undefined) {
-    const subdomain = args.expose === '' ? undefined : problems.check(exposeSpec.shape.subdomain.unwrap(), args.expose, '--expose', args.expose);
-    if (args.port === undefined) problems.add('--expose', args.expose, 'needs --port: the Ingress routes to the service\'s port');
+    const subdomain =
+      args.expose === ''
+        ? undefined
+        : problems.check(exposeSpec.shape.subdomain.unwrap(), args.expose, '--expose', args.expose);
+    if (args.port === undefined)
+      problems.add('--expose', args.expose, "needs --port: the Ingress routes to the service's port");
     spec.expose = flow(subdomain === undefined ? {} : { subdomain });
   }
-  if (args.replicas !== undefined) spec.replicas = problems.check(nonNegativeInt, integerArgument(args.replicas), '--replicas', args.replicas);
+  if (args.replicas !== undefined)
+    spec.replicas = problems.check(nonNegativeInt, integerArgument(args.replicas), '--replicas', args.replicas);
 
   const env = assignments(args.env ?? [], '--env', 'KEY=VALUE', problems, (value) => value);
   if (env.size) spec.env = Object.fromEntries(env);
 
-  const secretEnv = assignments(args.secretEnv ?? [], '--secret-env', 'VAR=<secret>/<key>, e.g. DATABASE_PASSWORD=postgres-credentials/password', problems, (value, raw) => {
-    const slash = value.indexOf('/');
-    if (slash <= 0) {
-      problems.add('--secret-env', raw, 'expected VAR=<secret>/<key>, e.g. DATABASE_PASSWORD=postgres-credentials/password');
-      return undefined;
-    }
-    const secret = problems.check(secretRefSpec.shape.secret, value.slice(0, slash), '--secret-env', raw);
-    const key = problems.check(secretRefSpec.shape.key, value.slice(slash + 1), '--secret-env', raw);
-    return secret !== undefined && key !== undefined ? flow({ secret, key }) : undefined;
-  });
-  for (const name of secretEnv.keys()) if (env.has(name)) problems.add('--env', `${name}=${env.get(name)}`, `${name} is also given with --secret-env; keep it in --secret-env only`);
+  const secretEnv = assignments(
+    args.secretEnv ?? [],
+    '--secret-env',
+    'VAR=<secret>/<key>, e.g. DATABASE_PASSWORD=postgres-credentials/password',
+    problems,
+    (value, raw) => {
+      const slash = value.indexOf('/');
+      if (slash <= 0) {
+        problems.add(
+          '--secret-env',
+          raw,
+          'expected VAR=<secret>/<key>, e.g. DATABASE_PASSWORD=postgres-credentials/password',
+        );
+        return undefined;
+      }
+      const secret = problems.check(secretRefSpec.shape.secret, value.slice(0, slash), '--secret-env', raw);
+      const key = problems.check(secretRefSpec.shape.key, value.slice(slash + 1), '--secret-env', raw);
+      return secret !== undefined && key !== undefined ? flow({ secret, key }) : undefined;
+    },
+  );
+  for (const name of secretEnv.keys())
+    if (env.has(name))
+      problems.add(
+        '--env',
+        `${name}=${env.get(name)}`,
+        `${name} is also given with --secret-env; keep it in --secret-env only`,
+      );
   if (secretEnv.size) spec.secretEnv = Object.fromEntries(secretEnv);
 
   const volumes: Record<string, unknown>[] = [];
@@ -74,7 +95,8 @@ export function newServiceText(args: NewServiceArguments): string {
     const name = problems.check(dnsLabel, parts[1], '--volume', raw);
     const mountPath = problems.check(absolutePath, parts[2], '--volume', raw);
     const size = problems.check(storageQuantity, parts[3], '--volume', raw);
-    if (name !== undefined && volumes.some((v) => v.name === name)) problems.add('--volume', raw, `volume "${name}" is given twice; expected each volume once`);
+    if (name !== undefined && volumes.some((v) => v.name === name))
+      problems.add('--volume', raw, `volume "${name}" is given twice; expected each volume once`);
     volumes.push({ name, mountPath, size });
   }
   if (volumes.length) spec.volumes = volumes;

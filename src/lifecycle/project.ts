@@ -21,7 +21,9 @@ export function findService(project: LoadedProject, name: string): LoadedService
   const svc = project.services.find((s) => s.name === name);
   if (!svc) {
     const names = project.services.map((s) => s.name);
-    throw new LifecycleError(`unknown service "${name}"; expected one of: ${names.join(', ') || '(none: apps/ holds no service)'}`);
+    throw new LifecycleError(
+      `unknown service "${name}"; expected one of: ${names.join(', ') || '(none: apps/ holds no service)'}`,
+    );
   }
   return svc;
 }
@@ -35,7 +37,10 @@ export function specPath(project: LoadedProject, svc: LoadedService): string {
 export function checkEnvironment(project: LoadedProject, env: string | undefined): void {
   if (env === undefined) return;
   const names = project.environments.map((e) => e.name);
-  if (!names.includes(env)) throw new LifecycleError(`--env ${JSON.stringify(env)}: unknown environment "${env}"; expected one of: ${names.join(', ')}`);
+  if (!names.includes(env))
+    throw new LifecycleError(
+      `--env ${JSON.stringify(env)}: unknown environment "${env}"; expected one of: ${names.join(', ')}`,
+    );
 }
 
 export interface ChangeResult {
@@ -51,7 +56,10 @@ export interface ChangeResult {
  * was; synth swaps dist/ in atomically, so it is either the old or the new
  * tree.
  */
-export async function commitChange(projectDir: string, change: (files: FileTransaction) => void): Promise<ChangeResult> {
+export async function commitChange(
+  projectDir: string,
+  change: (files: FileTransaction) => void,
+): Promise<ChangeResult> {
   const files = new FileTransaction();
   const interrupted = (signal: NodeJS.Signals): void => {
     files.rollback();

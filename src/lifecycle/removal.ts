@@ -48,7 +48,12 @@ export function planRemoval(projectDir: string, name: string): RemovalPlan {
   for (const env of resolved.environments) {
     const running = resolved.services.get(env.name)?.find((s) => s.name === name);
     if (!running) continue;
-    environments.push({ environment: env.name, namespace: env.namespace, application: applicationName(name, env.name), claims: ownedClaims(running) });
+    environments.push({
+      environment: env.name,
+      namespace: env.namespace,
+      application: applicationName(name, env.name),
+      claims: ownedClaims(running),
+    });
   }
   return {
     service: name,
@@ -87,11 +92,14 @@ export function referencesTo(project: LoadedProject, name: string): SpecProblem[
       });
       for (const key of ['env', 'files'] as const) {
         for (const [k, value] of Object.entries((fields[key] as Record<string, unknown> | null | undefined) ?? {})) {
-          if (typeof value === 'string' && value.includes(reference)) at([...base, key, k], `uses its address ${reference}`);
+          if (typeof value === 'string' && value.includes(reference))
+            at([...base, key, k], `uses its address ${reference}`);
         }
       }
     };
-    const spec = other.spec as Record<string, unknown> & { environments?: Record<string, Record<string, unknown> | null> };
+    const spec = other.spec as Record<string, unknown> & {
+      environments?: Record<string, Record<string, unknown> | null>;
+    };
     visit(spec, []);
     for (const [env, override] of Object.entries(spec.environments ?? {})) visit(override, ['environments', env]);
   }
@@ -130,7 +138,9 @@ export function purgeScript(plan: RemovalPlan): string {
   ];
   if (!plan.environments.length) lines.push(`echo 'service ${plan.service} runs in no environment: nothing to delete'`);
   else {
-    lines.push('# 1. The Argo CD Applications, with their workloads; the claims carry Delete=false and stay for step 2.');
+    lines.push(
+      '# 1. The Argo CD Applications, with their workloads; the claims carry Delete=false and stay for step 2.',
+    );
     for (const e of plan.environments) {
       lines.push(
         `app=$(kubectl -n ${plan.argocdNamespace} get application ${e.application} --ignore-not-found -o name)`,
@@ -145,7 +155,9 @@ export function purgeScript(plan: RemovalPlan): string {
     if (!claims.length) lines.push(`echo 'service ${plan.service} owns no volumes: no claims to delete'`);
     for (const c of claims) {
       if (c.claimName) {
-        lines.push(`kubectl -n ${c.namespace} delete persistentvolumeclaim ${c.claimName} --ignore-not-found --timeout=10m`);
+        lines.push(
+          `kubectl -n ${c.namespace} delete persistentvolumeclaim ${c.claimName} --ignore-not-found --timeout=10m`,
+        );
         continue;
       }
       const t = c.template!;

@@ -65,7 +65,9 @@ export interface ListOptions {
 export async function listServices(projectDir: string, options: ListOptions = {}): Promise<ServiceListing> {
   const { project, resolved } = loadValidProject(projectDir);
   checkEnvironment(project, options.environment);
-  const environments = resolved.environments.filter((e) => options.environment === undefined || e.name === options.environment);
+  const environments = resolved.environments.filter(
+    (e) => options.environment === undefined || e.name === options.environment,
+  );
 
   let tree: DevopsTree | undefined;
   let error: string | null = null;
@@ -80,11 +82,26 @@ export async function listServices(projectDir: string, options: ListOptions = {}
     const perEnv: Record<string, ListedEnvironment> = {};
     for (const env of environments) {
       const svc = resolved.services.get(env.name)?.find((s) => s.name === loaded.name);
-      perEnv[env.name] = svc ? await describe(svc, tree) : { deployed: false, namespace: env.namespace, image: null, replicas: null, autoscaling: null, url: null, volumes: null, suspended: null };
+      perEnv[env.name] = svc
+        ? await describe(svc, tree)
+        : {
+            deployed: false,
+            namespace: env.namespace,
+            image: null,
+            replicas: null,
+            autoscaling: null,
+            url: null,
+            volumes: null,
+            suspended: null,
+          };
     }
     services.push({ name: loaded.name, file: loaded.source.file, environments: perEnv });
   }
-  return { environments: environments.map((e) => e.name), devopsRepository: { readFrom: tree?.origin ?? null, error }, services };
+  return {
+    environments: environments.map((e) => e.name),
+    devopsRepository: { readFrom: tree?.origin ?? null, error },
+    services,
+  };
 }
 
 async function describe(svc: ResolvedService, tree: DevopsTree | undefined): Promise<ListedEnvironment> {
@@ -103,8 +120,12 @@ async function describe(svc: ResolvedService, tree: DevopsTree | undefined): Pro
       autoUpdate: svc.image.autoUpdate,
     },
     replicas: svc.replicas ?? null,
-    autoscaling: svc.autoscaling ? { minReplicas: svc.autoscaling.minReplicas, maxReplicas: svc.autoscaling.maxReplicas } : null,
-    url: expose ? `${expose.tlsSecretName ? 'https' : 'http'}://${expose.host}${expose.path === '/' ? '' : expose.path}` : null,
+    autoscaling: svc.autoscaling
+      ? { minReplicas: svc.autoscaling.minReplicas, maxReplicas: svc.autoscaling.maxReplicas }
+      : null,
+    url: expose
+      ? `${expose.tlsSecretName ? 'https' : 'http'}://${expose.host}${expose.path === '/' ? '' : expose.path}`
+      : null,
     volumes: svc.volumes.map((v) => ({
       name: v.name,
       mountPath: v.mountPath,
@@ -128,16 +149,31 @@ export function formatListing(listing: ServiceListing): string {
         rows.push([svc.name, envName, '-', 'not deployed (enabled: false)', '-', '-', '-']);
         continue;
       }
-      const tag = e.image.tagFrom === 'image-updater' ? `${e.image.tag} (Image Updater${e.image.writtenBackAt ? `, ${e.image.writtenBackAt}` : ''}; pinned ${e.image.pinnedTag})` : e.image.tag;
-      const replicas = e.suspended ? '0 (suspended)' : e.autoscaling ? `${e.autoscaling.minReplicas}-${e.autoscaling.maxReplicas} (autoscaled)` : String(e.replicas);
-      const volumes = (e.volumes ?? []).map((v) => (v.from ? `${v.name} (from ${v.from})` : `${v.name} ${v.size}${v.perReplica ? '/replica' : ''}`)).join(', ') || '-';
+      const tag =
+        e.image.tagFrom === 'image-updater'
+          ? `${e.image.tag} (Image Updater${e.image.writtenBackAt ? `, ${e.image.writtenBackAt}` : ''}; pinned ${e.image.pinnedTag})`
+          : e.image.tag;
+      const replicas = e.suspended
+        ? '0 (suspended)'
+        : e.autoscaling
+          ? `${e.autoscaling.minReplicas}-${e.autoscaling.maxReplicas} (autoscaled)`
+          : String(e.replicas);
+      const volumes =
+        (e.volumes ?? [])
+          .map((v) => (v.from ? `${v.name} (from ${v.from})` : `${v.name} ${v.size}${v.perReplica ? '/replica' : ''}`))
+          .join(', ') || '-';
       rows.push([svc.name, envName, e.image.repository, tag, replicas, e.url ?? '-', volumes]);
     }
   }
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   const out = [line(header), ...rows.map(line)];
-  if (listing.devopsRepository.error) out.push('', `Written-back tags unknown (showing the pinned ones): ${listing.devopsRepository.error}`);
+  if (listing.devopsRepository.error)
+    out.push('', `Written-back tags unknown (showing the pinned ones): ${listing.devopsRepository.error}`);
   else out.push('', `Written-back tags read from ${listing.devopsRepository.readFrom}.`);
   return `${out.join('\n')}\n`;
 }

@@ -1,7 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { LifecycleError } from './errors.js';
-import { checkEnvironment, commitChange, findService, loadValidProject, specPath, type ChangeResult, type ValidProject } from './project.js';
+import {
+  checkEnvironment,
+  commitChange,
+  findService,
+  loadValidProject,
+  specPath,
+  type ChangeResult,
+  type ValidProject,
+} from './project.js';
 import { deleteEntry, setScalar } from './yaml-edit.js';
 
 /**
@@ -46,7 +54,11 @@ function deployedIn(spec: SuspensionView, env: string): boolean {
 export async function suspendService(projectDir: string, name: string, env?: string): Promise<SuspensionResult> {
   return change(projectDir, name, env, 'suspend', (text, spec, targets) => {
     if (targets.every((e) => suspendedIn(spec, e))) return { unchanged: `already suspended in ${targets.join(', ')}` };
-    return { text: env ? setScalar(text, ['environments', env, 'suspended'], true) : setScalar(text, ['suspended'], true, { before: 'environments' }) };
+    return {
+      text: env
+        ? setScalar(text, ['environments', env, 'suspended'], true)
+        : setScalar(text, ['suspended'], true, { before: 'environments' }),
+    };
   });
 }
 
@@ -55,19 +67,33 @@ export async function resumeService(projectDir: string, name: string, env?: stri
     if (targets.every((e) => !suspendedIn(spec, e))) return { unchanged: `not suspended in ${targets.join(', ')}` };
     if (env) {
       if (spec.suspended === true) {
-        throw new LifecycleError(`service "${name}" is suspended in every environment (suspended: true at the top of ${file}); resume it everywhere with gitops-synth app resume ${name}, then suspend the environments that should stay off with --env`);
+        throw new LifecycleError(
+          `service "${name}" is suspended in every environment (suspended: true at the top of ${file}); resume it everywhere with gitops-synth app resume ${name}, then suspend the environments that should stay off with --env`,
+        );
       }
       return { text: deleteEntry(text, ['environments', env, 'suspended']) };
     }
     let out = spec.suspended === true ? deleteEntry(text, ['suspended']) : text;
-    for (const [e, override] of Object.entries(spec.environments ?? {})) if (override?.suspended === true) out = deleteEntry(out, ['environments', e, 'suspended']);
+    for (const [e, override] of Object.entries(spec.environments ?? {}))
+      if (override?.suspended === true) out = deleteEntry(out, ['environments', e, 'suspended']);
     return { text: out };
   });
 }
 
-type Edit = (text: string, spec: SuspensionView, targets: string[], file: string) => { text: string; unchanged?: undefined } | { unchanged: string; text?: undefined };
+type Edit = (
+  text: string,
+  spec: SuspensionView,
+  targets: string[],
+  file: string,
+) => { text: string; unchanged?: undefined } | { unchanged: string; text?: undefined };
 
-async function change(projectDir: string, name: string, env: string | undefined, verb: 'suspend' | 'resume', edit: Edit): Promise<SuspensionResult> {
+async function change(
+  projectDir: string,
+  name: string,
+  env: string | undefined,
+  verb: 'suspend' | 'resume',
+  edit: Edit,
+): Promise<SuspensionResult> {
   const valid = loadValidProject(projectDir);
   const { project } = valid;
   checkEnvironment(project, env);
@@ -76,20 +102,36 @@ async function change(projectDir: string, name: string, env: string | undefined,
   const text = readFileSync(path, 'utf8');
   const spec = svc.spec as SuspensionView;
   const all = project.environments.map((e) => e.name);
-  if (env && !deployedIn(spec, env)) throw new LifecycleError(`service "${name}" does not run in ${env} (environments.${env}.enabled: false in ${svc.source.file}); nothing to ${verb}`);
+  if (env && !deployedIn(spec, env))
+    throw new LifecycleError(
+      `service "${name}" does not run in ${env} (environments.${env}.enabled: false in ${svc.source.file}); nothing to ${verb}`,
+    );
   const targets = env ? [env] : all.filter((e) => deployedIn(spec, e));
-  if (!targets.length) throw new LifecycleError(`service "${name}" runs in no environment (enabled: false in each); nothing to ${verb}`);
+  if (!targets.length)
+    throw new LifecycleError(`service "${name}" runs in no environment (enabled: false in each); nothing to ${verb}`);
 
   const result = edit(text, spec, targets, svc.source.file);
-  const base = { service: name, file: svc.source.file, environments: targets, dependents: dependents(valid, name, targets) };
-  if (result.unchanged !== undefined) return { ...base, unchanged: result.unchanged, suspendedIn: targets.filter((e) => suspendedIn(spec, e)) };
+  const base = {
+    service: name,
+    file: svc.source.file,
+    environments: targets,
+    dependents: dependents(valid, name, targets),
+  };
+  if (result.unchanged !== undefined)
+    return { ...base, unchanged: result.unchanged, suspendedIn: targets.filter((e) => suspendedIn(spec, e)) };
   const after = (parse(result.text) ?? {}) as SuspensionView;
   const committed = await commitChange(project.root, (files) => files.write(path, result.text));
   return { ...base, change: committed, suspendedIn: all.filter((e) => deployedIn(after, e) && suspendedIn(after, e)) };
 }
 
-function dependents({ resolved }: ValidProject, name: string, environments: readonly string[]): { environment: string; service: string }[] {
+function dependents(
+  { resolved }: ValidProject,
+  name: string,
+  environments: readonly string[],
+): { environment: string; service: string }[] {
   return environments.flatMap((environment) =>
-    (resolved.services.get(environment) ?? []).filter((s) => s.dependsOn.some((d) => d.service === name)).map((s) => ({ environment, service: s.name })),
+    (resolved.services.get(environment) ?? [])
+      .filter((s) => s.dependsOn.some((d) => d.service === name))
+      .map((s) => ({ environment, service: s.name })),
   );
 }

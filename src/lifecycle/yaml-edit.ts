@@ -62,7 +62,13 @@ function checked(spliced: string | undefined, intended: Document): string {
   return intended.toString();
 }
 
-function spliceSet(text: string, doc: Document.Parsed, path: YamlPath, value: Scalar, options: SetOptions): string | undefined {
+function spliceSet(
+  text: string,
+  doc: Document.Parsed,
+  path: YamlPath,
+  value: Scalar,
+  options: SetOptions,
+): string | undefined {
   let map: unknown = doc.contents;
   for (let i = 0; i < path.length; i++) {
     if (!isMap(map) || !map.range) return undefined;
@@ -79,7 +85,14 @@ function spliceSet(text: string, doc: Document.Parsed, path: YamlPath, value: Sc
 }
 
 /** Inserts `rest[0]: {rest[1]: ... value}` into `map`, in the map's own style. */
-function insertInto(text: string, doc: Document.Parsed, map: YAMLMap, rest: YamlPath, value: Scalar, options: SetOptions): string | undefined {
+function insertInto(
+  text: string,
+  doc: Document.Parsed,
+  map: YAMLMap,
+  rest: YamlPath,
+  value: Scalar,
+  options: SetOptions,
+): string | undefined {
   if (rest.some((k) => typeof k !== 'string')) return undefined;
   const keys = rest as string[];
   if (map.flow) {
@@ -98,7 +111,9 @@ function insertInto(text: string, doc: Document.Parsed, map: YAMLMap, rest: Yaml
   const indent = columnOf(text, first.key.range[0]);
   if (!onlySpaceBefore(text, first.key.range[0])) return undefined;
   const unit = indentUnit(text, doc);
-  const lines = keys.map((k, i) => `${' '.repeat(indent + i * unit)}${keyText(k)}:${i === keys.length - 1 ? ` ${scalarText(value)}` : ''}`);
+  const lines = keys.map(
+    (k, i) => `${' '.repeat(indent + i * unit)}${keyText(k)}:${i === keys.length - 1 ? ` ${scalarText(value)}` : ''}`,
+  );
   const block = `${lines.join('\n')}\n`;
 
   const before = options.before !== undefined ? findPair(map, options.before) : undefined;
@@ -163,7 +178,7 @@ function findPair(map: YAMLMap, key: string | number): Pair | undefined {
 /** Where a pair's value ends in the text (the key's end for an empty value). */
 function nodeEnd(pair: Pair): number | undefined {
   const value = pair.value as { range?: [number, number, number] } | null;
-  if (value && value.range) return value.range[1];
+  if (value?.range) return value.range[1];
   const key = pair.key as { range?: [number, number, number] } | null;
   return key?.range?.[1];
 }

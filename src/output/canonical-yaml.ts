@@ -55,7 +55,12 @@ export function writeYamlDocument(value: unknown, order: (keys: string[], depth:
   return `${writeMap(value, '', 0, order)}\n`;
 }
 
-function writeMap(obj: Record<string, unknown>, indent: string, depth: number, order: (keys: string[], depth: number) => string[]): string {
+function writeMap(
+  obj: Record<string, unknown>,
+  indent: string,
+  depth: number,
+  order: (keys: string[], depth: number) => string[],
+): string {
   const keys = order(
     Object.keys(obj).filter((k) => obj[k] !== undefined),
     depth,
@@ -78,7 +83,12 @@ function writeMap(obj: Record<string, unknown>, indent: string, depth: number, o
   return out;
 }
 
-function writeSeq(items: readonly unknown[], indent: string, depth: number, order: (keys: string[], depth: number) => string[]): string {
+function writeSeq(
+  items: readonly unknown[],
+  indent: string,
+  depth: number,
+  order: (keys: string[], depth: number) => string[],
+): string {
   const inner = indent + STEP;
   let out = '';
   for (let i = 0; i < items.length; i++) {
@@ -103,7 +113,14 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 /** A mapping key: only keys the library writes plain and on one line. */
 function key(k: string): string {
   if (SIMPLE.test(k) && !BOOLEAN_OR_NULL.has(k) && k.length <= MAX_IMPLICIT_KEY) return k;
-  if (k.length > MAX_IMPLICIT_KEY || k.includes('\n') || FORCE_DOUBLE.test(k) || NOT_PLAIN.test(k) || DOCUMENT_MARKER.test(k) || readsAsOtherType(k)) {
+  if (
+    k.length > MAX_IMPLICIT_KEY ||
+    k.includes('\n') ||
+    FORCE_DOUBLE.test(k) ||
+    NOT_PLAIN.test(k) ||
+    DOCUMENT_MARKER.test(k) ||
+    readsAsOtherType(k)
+  ) {
     throw new Unsupported('key needs quotes');
   }
   return k;

@@ -1,7 +1,11 @@
 /** A rendered Kubernetes object with the file it goes to. */
 export interface RenderedObject {
   readonly file: string;
-  readonly object: Record<string, unknown> & { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } };
+  readonly object: Record<string, unknown> & {
+    apiVersion: string;
+    kind: string;
+    metadata: { name: string; namespace?: string };
+  };
 }
 
 /** One object per file, named after the object: lower-case kind, a dash, `metadata.name`. */

@@ -24,14 +24,20 @@ function topLevelOrder(a: string, b: string): number {
 }
 
 /** Canonical key order for the YAML writer: the same order `canonical` gives. */
-const canonicalKeyOrder = (keys: string[], depth: number): string[] => (depth === 0 ? keys.sort(topLevelOrder) : keys.sort(codeUnitOrder));
+const canonicalKeyOrder = (keys: string[], depth: number): string[] =>
+  depth === 0 ? keys.sort(topLevelOrder) : keys.sort(codeUnitOrder);
 
 const YAML_OPTIONS = { lineWidth: 0, minContentWidth: 0, aliasDuplicateObjects: false } as const;
 
 /** One YAML document, canonical key order, no line folding, with an optional comment header. */
 export function toYaml(value: unknown, header?: string): string {
   const body = canonicalYaml(value);
-  return header ? `${header.split('\n').map((l) => `# ${l}`.trimEnd()).join('\n')}\n${body}` : body;
+  return header
+    ? `${header
+        .split('\n')
+        .map((l) => `# ${l}`.trimEnd())
+        .join('\n')}\n${body}`
+    : body;
 }
 
 /** Pretty JSON with sorted keys and a final newline. */

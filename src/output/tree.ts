@@ -10,7 +10,8 @@ export class RenderedTree {
   /** Adds a file; `executable` files are written with mode 0755 (scripts). */
   add(path: string, content: string, options: { executable?: boolean } = {}): void {
     if (this.files.has(path)) throw new Error(`internal error: two rendered files at ${path}`);
-    if (path.startsWith('/') || path.split('/').some((s) => s === '..' || s === '')) throw new Error(`internal error: bad rendered path ${path}`);
+    if (path.startsWith('/') || path.split('/').some((s) => s === '..' || s === ''))
+      throw new Error(`internal error: bad rendered path ${path}`);
     this.files.set(path, content);
     if (options.executable) this.executables.add(path);
   }

@@ -30,7 +30,11 @@ export interface RenderResult {
  * Load → resolve → build → synthesize → schema-validate, all in memory.
  * Throws SpecError for bad specs and ValidationError for invalid objects.
  */
-export async function renderProject(projectDir: string, renderers: readonly Renderer[] = DEFAULT_RENDERERS, onPhase?: PhaseListener): Promise<RenderResult> {
+export async function renderProject(
+  projectDir: string,
+  renderers: readonly Renderer[] = DEFAULT_RENDERERS,
+  onPhase?: PhaseListener,
+): Promise<RenderResult> {
   const phase = phaseTimer(onPhase);
   const root = resolve(projectDir);
   const caches = openRenderCaches(root);
@@ -62,7 +66,13 @@ export async function renderProject(projectDir: string, renderers: readonly Rend
   for (const out of outputs) out.remember?.();
   caches.folders?.save();
   phase('schemas');
-  return { context, tree, kustomizeFolders: outputs.flatMap((o) => o.kustomizeFolders ?? []), objectCount, renderedNow: outputs.flatMap((o) => o.objects.map((x) => x.file)) };
+  return {
+    context,
+    tree,
+    kustomizeFolders: outputs.flatMap((o) => o.kustomizeFolders ?? []),
+    objectCount,
+    renderedNow: outputs.flatMap((o) => o.objects.map((x) => x.file)),
+  };
 }
 
 /** The stages of a synth run, in order, as `onPhase` reports them. */
@@ -109,7 +119,10 @@ export async function synth(options: SynthOptions): Promise<SynthResult> {
     beforeSwap: async (treeDir, scratchDir) => {
       phase('write');
       if (options.kustomize === false) return;
-      const failures = await kustomizeBuildAll(treeDir, rendered.kustomizeFolders, { scratchDir, project: rendered.context.project.root });
+      const failures = await kustomizeBuildAll(treeDir, rendered.kustomizeFolders, {
+        scratchDir,
+        project: rendered.context.project.root,
+      });
       if (failures.length) throw new ValidationError(failures);
       phase('kustomize');
     },
@@ -128,14 +141,18 @@ export async function synth(options: SynthOptions): Promise<SynthResult> {
  * Everything synth checks, writing nothing to the project: the tree is built
  * in a temporary folder. Returns the checked tree too (publish and diff use it).
  */
-export async function validate(options: Omit<SynthOptions, 'outDir'>): Promise<{ services: number; objects: number; rendered: RenderResult }> {
+export async function validate(
+  options: Omit<SynthOptions, 'outDir'>,
+): Promise<{ services: number; objects: number; rendered: RenderResult }> {
   const rendered = await renderProject(options.projectDir, options.renderers);
   if (options.kustomize !== false) {
     const scratch = mkdtempSync(join(tmpdir(), 'gitops-synth-validate-'));
     try {
       await writeTreeAtomicallyAsync(join(scratch, 'dist'), rendered.tree, {
         beforeSwap: async (staging) => {
-          const failures = await kustomizeBuildAll(staging, rendered.kustomizeFolders, { project: rendered.context.project.root });
+          const failures = await kustomizeBuildAll(staging, rendered.kustomizeFolders, {
+            project: rendered.context.project.root,
+          });
           if (failures.length) throw new ValidationError(failures);
         },
       });

@@ -48,13 +48,22 @@ export class DevopsCheckout {
   /** Opens (creating when needed) a work clone in `dir`; the remote URL is stored without credentials. */
   static async open(dir: string, repository: DevopsRepository, access: GitAccess): Promise<DevopsCheckout> {
     mkdirSync(dir, { recursive: true });
-    const git = simpleGit({ baseDir: dir, allowEnvironment: access.gitVariables, unsafe: { allowUnsafeConfigEnvCount: true, allowUnsafeSshCommand: true } }).env(access.env);
+    const git = simpleGit({
+      baseDir: dir,
+      allowEnvironment: access.gitVariables,
+      unsafe: { allowUnsafeConfigEnvCount: true, allowUnsafeSshCommand: true },
+    }).env(access.env);
     const checkout = new DevopsCheckout(dir, repository, git, access);
     if (!existsSync(join(dir, '.git'))) await checkout.run('git init', ['init', '-q']);
     // Files go in byte for byte, whatever the machine's git configuration says about line endings.
     await checkout.run('git config', ['config', 'core.autocrlf', 'false']);
     const remotes = (await checkout.run('git remote', ['remote'])).split('\n');
-    await checkout.run('git remote', remotes.includes('origin') ? ['remote', 'set-url', 'origin', repository.gitUrl] : ['remote', 'add', 'origin', repository.gitUrl]);
+    await checkout.run(
+      'git remote',
+      remotes.includes('origin')
+        ? ['remote', 'set-url', 'origin', repository.gitUrl]
+        : ['remote', 'add', 'origin', repository.gitUrl],
+    );
     return checkout;
   }
 
@@ -75,7 +84,14 @@ export class DevopsCheckout {
     const head = await this.remoteHead();
     await this.run('git symbolic-ref', ['symbolic-ref', 'HEAD', `refs/heads/${branch}`]);
     if (head) {
-      await this.run(`fetching ${this.where()}`, ['fetch', '-q', '--depth=1', '--no-tags', 'origin', `+refs/heads/${branch}:refs/remotes/origin/${branch}`]);
+      await this.run(`fetching ${this.where()}`, [
+        'fetch',
+        '-q',
+        '--depth=1',
+        '--no-tags',
+        'origin',
+        `+refs/heads/${branch}:refs/remotes/origin/${branch}`,
+      ]);
       await this.run('git reset', ['reset', '-q', '--hard', `refs/remotes/origin/${branch}`]);
     } else {
       // A branch that does not exist yet: start from nothing, not from another branch.
@@ -103,7 +119,15 @@ export class DevopsCheckout {
     }
     // --force: a .gitignore in the devops repository must not keep a rendered file out.
     await this.run('git add', ['add', '-A', '--force', '--', this.repository.path]);
-    const out = await this.run('git diff', ['diff', '--cached', '--name-status', '--no-renames', '-z', '--', this.repository.path]);
+    const out = await this.run('git diff', [
+      'diff',
+      '--cached',
+      '--name-status',
+      '--no-renames',
+      '-z',
+      '--',
+      this.repository.path,
+    ]);
     const fields = out.split('\0').filter((f) => f.length > 0);
     const changes: FileChange[] = [];
     const prefix = `${this.repository.path}/`;
@@ -116,7 +140,18 @@ export class DevopsCheckout {
 
   /** The staged unified diff of one file (relative to the rendered folder), without colour. */
   async stagedPatch(path: string): Promise<string> {
-    return this.run('git diff', ['diff', '--cached', '--no-color', '--no-renames', '--no-ext-diff', '--src-prefix=a/', '--dst-prefix=b/', '-U3', '--', `${this.repository.path}/${path}`]);
+    return this.run('git diff', [
+      'diff',
+      '--cached',
+      '--no-color',
+      '--no-renames',
+      '--no-ext-diff',
+      '--src-prefix=a/',
+      '--dst-prefix=b/',
+      '-U3',
+      '--',
+      `${this.repository.path}/${path}`,
+    ]);
   }
 
   /** The content of a file (relative to the rendered folder) at the branch head, or undefined. */
@@ -136,7 +171,15 @@ export class DevopsCheckout {
     if (!(await this.config('user.email'))) identity.push('-c', `user.email=${DEFAULT_IDENTITY.email}`);
     const messageFile = join(this.dir, '.git', 'GITOPS_SYNTH_MSG');
     writeFileSync(messageFile, message);
-    await this.run('git commit', [...identity, 'commit', '-q', '--no-verify', '--cleanup=whitespace', '-F', messageFile]);
+    await this.run('git commit', [
+      ...identity,
+      'commit',
+      '-q',
+      '--no-verify',
+      '--cleanup=whitespace',
+      '-F',
+      messageFile,
+    ]);
     return this.headCommit();
   }
 
@@ -189,7 +232,8 @@ function removeEmptyFolders(root: string): void {
   const prune = (dir: string): boolean => {
     let empty = true;
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      if (entry.isDirectory() && prune(join(dir, entry.name))) rmSync(join(dir, entry.name), { recursive: true, force: true });
+      if (entry.isDirectory() && prune(join(dir, entry.name)))
+        rmSync(join(dir, entry.name), { recursive: true, force: true });
       else empty = false;
     }
     return empty;

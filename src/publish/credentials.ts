@@ -13,7 +13,15 @@ export const TOKEN_USER_ENV = 'GITOPS_SYNTH_GIT_USER';
 export const SSH_KEY_FILE_ENV = 'GITOPS_SYNTH_SSH_KEY_FILE';
 
 /** Variables of git's own that a run passes through from its environment: commit identity and a pipeline's SSH command. */
-const PASSED_THROUGH = ['GIT_AUTHOR_NAME', 'GIT_AUTHOR_EMAIL', 'GIT_AUTHOR_DATE', 'GIT_COMMITTER_NAME', 'GIT_COMMITTER_EMAIL', 'GIT_COMMITTER_DATE', 'GIT_SSH_COMMAND'];
+const PASSED_THROUGH = [
+  'GIT_AUTHOR_NAME',
+  'GIT_AUTHOR_EMAIL',
+  'GIT_AUTHOR_DATE',
+  'GIT_COMMITTER_NAME',
+  'GIT_COMMITTER_EMAIL',
+  'GIT_COMMITTER_DATE',
+  'GIT_SSH_COMMAND',
+];
 
 /** Variables that make git run another program (editor, pager, askpass); a publish needs none of them. */
 const COMMAND_VARIABLES = ['EDITOR', 'VISUAL', 'PAGER', 'SSH_ASKPASS', 'PREFIX'];
@@ -94,8 +102,11 @@ export function gitAccess(gitUrl: string, environ: NodeJS.ProcessEnv = process.e
 /** Hides the given secrets and any `user:password@` in URLs. */
 export function redact(text: string, secrets: readonly string[] = []): string {
   let out = text;
-  for (const s of [...secrets].filter((x) => x.length >= 4).sort((a, b) => b.length - a.length)) out = out.split(s).join('***');
-  return out.replace(/([a-z][a-z0-9+.-]*:\/\/)[^/@\s:]+:[^/@\s]+@/gi, '$1***@').replace(/(Authorization:\s*(?:Basic|Bearer)\s+)\S+/gi, '$1***');
+  for (const s of [...secrets].filter((x) => x.length >= 4).sort((a, b) => b.length - a.length))
+    out = out.split(s).join('***');
+  return out
+    .replace(/([a-z][a-z0-9+.-]*:\/\/)[^/@\s:]+:[^/@\s]+@/gi, '$1***@')
+    .replace(/(Authorization:\s*(?:Basic|Bearer)\s+)\S+/gi, '$1***');
 }
 
 function shellQuote(s: string): string {

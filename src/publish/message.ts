@@ -34,17 +34,31 @@ export function commitMessage(source: SourceInfo, units: readonly UnitChange[]):
     const name = u.service ?? u.unit;
     if (!names.includes(name)) names.push(name);
   }
-  const shown = names.length > SUBJECT_NAMES ? [...names.slice(0, SUBJECT_NAMES - 1), `${names.length - SUBJECT_NAMES + 1} more`] : names;
+  const shown =
+    names.length > SUBJECT_NAMES
+      ? [...names.slice(0, SUBJECT_NAMES - 1), `${names.length - SUBJECT_NAMES + 1} more`]
+      : names;
   const subject = `Render ${describeSource(source)}: ${joinNames(shown)}`;
 
   const width = Math.max(...units.map((u) => u.unit.length));
   const lines = units.map((u) => {
-    const files = u.files.map((f) => `${f.status === 'added' ? '+' : f.status === 'removed' ? '-' : '~'}${f.path.slice(u.unit.length + 1) || f.path}`);
-    const listed = files.length > FILES_PER_UNIT ? [...files.slice(0, FILES_PER_UNIT), `and ${files.length - FILES_PER_UNIT} more`] : files;
+    const files = u.files.map(
+      (f) =>
+        `${f.status === 'added' ? '+' : f.status === 'removed' ? '-' : '~'}${f.path.slice(u.unit.length + 1) || f.path}`,
+    );
+    const listed =
+      files.length > FILES_PER_UNIT
+        ? [...files.slice(0, FILES_PER_UNIT), `and ${files.length - FILES_PER_UNIT} more`]
+        : files;
     return `  ${u.unit.padEnd(width)}  ${u.status}${u.status === 'changed' ? `: ${listed.join(' ')}` : ''}`;
   });
-  const from = source.commit ? `${source.repository} at ${source.commit}${source.dirty ? ' with uncommitted spec changes' : ''}` : `${source.repository} (specs not committed)`;
-  const trailers = [`${SOURCE_REPOSITORY_TRAILER}: ${source.repository}`, `${SOURCE_COMMIT_TRAILER}: ${source.commit ? `${source.commit}${source.dirty ? ' (dirty)' : ''}` : 'none'}`];
+  const from = source.commit
+    ? `${source.repository} at ${source.commit}${source.dirty ? ' with uncommitted spec changes' : ''}`
+    : `${source.repository} (specs not committed)`;
+  const trailers = [
+    `${SOURCE_REPOSITORY_TRAILER}: ${source.repository}`,
+    `${SOURCE_COMMIT_TRAILER}: ${source.commit ? `${source.commit}${source.dirty ? ' (dirty)' : ''}` : 'none'}`,
+  ];
   return `${subject}\n\nRendered by gitops-synth from ${from}.\n\n${lines.join('\n')}\n\n${trailers.join('\n')}\n`;
 }
 

@@ -71,14 +71,20 @@ export interface UnitChange {
  * Groups file changes by service folder (any folder holding `app.json`
  * before or after) or else by top-level entry, sorted by unit.
  */
-export function groupChanges(changes: readonly FileChange[], before: readonly string[], after: readonly string[]): UnitChange[] {
+export function groupChanges(
+  changes: readonly FileChange[],
+  before: readonly string[],
+  after: readonly string[],
+): UnitChange[] {
   const serviceDirs = new Set<string>();
-  for (const p of [...before, ...after]) if (posix.basename(p) === SERVICE_MARKER && p.includes('/')) serviceDirs.add(posix.dirname(p));
+  for (const p of [...before, ...after])
+    if (posix.basename(p) === SERVICE_MARKER && p.includes('/')) serviceDirs.add(posix.dirname(p));
   const unitOf = (p: string): string => {
     const dir = posix.dirname(p);
     return serviceDirs.has(dir) ? dir : p.split('/')[0]!;
   };
-  const existed = (unit: string, files: readonly string[]): boolean => files.some((f) => f === unit || f.startsWith(`${unit}/`));
+  const existed = (unit: string, files: readonly string[]): boolean =>
+    files.some((f) => f === unit || f.startsWith(`${unit}/`));
   const byUnit = new Map<string, FileChange[]>();
   for (const c of changes) byUnit.set(unitOf(c.path), [...(byUnit.get(unitOf(c.path)) ?? []), c]);
   return [...byUnit.keys()].sort().map((unit) => {

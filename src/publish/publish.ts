@@ -76,7 +76,11 @@ export async function prepare(options: DevopsOptions): Promise<DevopsContext> {
 }
 
 /** Runs `body` with a work clone of the devops branch, in `workDir` or a temporary folder removed afterwards. */
-export async function withCheckout<T>(options: DevopsOptions, context: DevopsContext, body: (checkout: DevopsCheckout) => Promise<T>): Promise<T> {
+export async function withCheckout<T>(
+  options: DevopsOptions,
+  context: DevopsContext,
+  body: (checkout: DevopsCheckout) => Promise<T>,
+): Promise<T> {
   const dir = options.workDir ? resolve(options.workDir) : mkdtempSync(join(tmpdir(), 'gitops-synth-devops-'));
   try {
     const checkout = await DevopsCheckout.open(dir, context.repository, context.access);
@@ -90,7 +94,10 @@ export async function withCheckout<T>(options: DevopsOptions, context: DevopsCon
 }
 
 /** Resets the checkout to the remote branch and applies the rendered tree; returns the applied plan and its changes by folder. */
-export async function applyRendered(checkout: DevopsCheckout, context: DevopsContext): Promise<{ base?: string; applied: AppliedPlan; units: UnitChange[] }> {
+export async function applyRendered(
+  checkout: DevopsCheckout,
+  context: DevopsContext,
+): Promise<{ base?: string; applied: AppliedPlan; units: UnitChange[] }> {
   const base = await checkout.reset();
   const applied = await checkout.apply(context.rendered.tree);
   return { base, applied, units: groupChanges(applied.changes, applied.before, applied.after) };
@@ -132,8 +139,12 @@ export async function publish(options: PublishOptions): Promise<PublishResult> {
               `Last answer from git: ${err.detail}`,
           );
         }
-        const delay = Math.round(Math.min(MAX_RETRY_DELAY_MS, baseDelay * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2));
-        log(`gitops-synth: push refused (attempt ${attempt} of ${attempts}): ${firstLine(err.detail)}; fetching the new head and re-applying in ${delay} ms`);
+        const delay = Math.round(
+          Math.min(MAX_RETRY_DELAY_MS, baseDelay * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2),
+        );
+        log(
+          `gitops-synth: push refused (attempt ${attempt} of ${attempts}): ${firstLine(err.detail)}; fetching the new head and re-applying in ${delay} ms`,
+        );
         await sleep(delay);
       }
     }
@@ -141,5 +152,10 @@ export async function publish(options: PublishOptions): Promise<PublishResult> {
 }
 
 function firstLine(text: string): string {
-  return text.split('\n').find((l) => l.trim().length > 0)?.trim() ?? text;
+  return (
+    text
+      .split('\n')
+      .find((l) => l.trim().length > 0)
+      ?.trim() ?? text
+  );
 }

@@ -10,7 +10,10 @@ import type { SourceInfo } from './message.js';
  */
 export async function sourceInfo(projectDir: string, environ: NodeJS.ProcessEnv = process.env): Promise<SourceInfo> {
   const git = simpleGit({ baseDir: projectDir });
-  const fromActions = environ.GITHUB_SERVER_URL && environ.GITHUB_REPOSITORY ? `${environ.GITHUB_SERVER_URL}/${environ.GITHUB_REPOSITORY}` : undefined;
+  const fromActions =
+    environ.GITHUB_SERVER_URL && environ.GITHUB_REPOSITORY
+      ? `${environ.GITHUB_SERVER_URL}/${environ.GITHUB_REPOSITORY}`
+      : undefined;
   let commit: string | undefined;
   try {
     commit = (await git.raw(['rev-parse', '-q', '--verify', 'HEAD^{commit}'])).trim() || undefined;

@@ -15,7 +15,10 @@ export function imageTagRules(settings: SettingsFile): { shaLength: number; tags
   const formats = imageTagFormats(settings);
   return {
     shaLength: formats.build.shaLength,
-    tags: ['type=sha,format=short,prefix=,suffix=,enable={{is_default_branch}}', `type=semver,pattern=${formats.release.prefix}{{version}},prefix=,suffix=`],
+    tags: [
+      'type=sha,format=short,prefix=,suffix=,enable={{is_default_branch}}',
+      `type=semver,pattern=${formats.release.prefix}{{version}},prefix=,suffix=`,
+    ],
     flavor: ['latest=false', 'prefix=', 'suffix='],
   };
 }

@@ -16,7 +16,11 @@ export function imageTagFormats(settings: SettingsFile): ImageTagFormats {
   const shaLength = settings.imageTags?.shaLength ?? 7;
   const prefix = settings.imageTags?.releasePrefix ?? '';
   return {
-    build: { shaLength, allowTags: `regexp:^[0-9a-f]{${shaLength}}$`, example: '0123456789abcdef0123456789abcdef01234567'.slice(0, shaLength) },
+    build: {
+      shaLength,
+      allowTags: `regexp:^[0-9a-f]{${shaLength}}$`,
+      example: '0123456789abcdef0123456789abcdef01234567'.slice(0, shaLength),
+    },
     // Strict X.Y.Z: an all-digit short sha would otherwise parse as a huge version and reach prod.
     release: { prefix, allowTags: 'regexp:^v?[0-9]+\\.[0-9]+\\.[0-9]+$', example: `${prefix}1.2.3` },
   };

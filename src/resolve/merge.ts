@@ -4,9 +4,15 @@
  * A mapping for which `replacesWhole(path, override)` holds replaces the base
  * value instead of merging into it.
  */
-export function deepMerge<T>(base: T, override: unknown, replacesWhole: WholeValueRule = probeKindChange, path = ''): T {
+export function deepMerge<T>(
+  base: T,
+  override: unknown,
+  replacesWhole: WholeValueRule = probeKindChange,
+  path = '',
+): T {
   if (override === undefined) return base;
-  if (!isPlainObject(base) || !isPlainObject(override) || replacesWhole(path, override)) return stripNulls(override) as T;
+  if (!isPlainObject(base) || !isPlainObject(override) || replacesWhole(path, override))
+    return stripNulls(override) as T;
   const out: Record<string, unknown> = { ...base };
   for (const [k, v] of Object.entries(override)) {
     const at = path ? `${path}.${k}` : k;
@@ -23,11 +29,16 @@ export type WholeValueRule = (path: string, override: Record<string, unknown>) =
  * replaces the inherited probe; one that only changes timing merges into it.
  */
 export const probeKindChange: WholeValueRule = (path, override) =>
-  /^probes\.(readiness|liveness|startup)$/.test(path) && ['http', 'tcp', 'exec'].some((k) => override[k] !== undefined && override[k] !== null);
+  /^probes\.(readiness|liveness|startup)$/.test(path) &&
+  ['http', 'tcp', 'exec'].some((k) => override[k] !== undefined && override[k] !== null);
 
 function stripNulls(v: unknown): unknown {
   if (!isPlainObject(v)) return v;
-  return Object.fromEntries(Object.entries(v).filter(([, x]) => x !== null).map(([k, x]) => [k, stripNulls(x)]));
+  return Object.fromEntries(
+    Object.entries(v)
+      .filter(([, x]) => x !== null)
+      .map(([k, x]) => [k, stripNulls(x)]),
+  );
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {

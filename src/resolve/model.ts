@@ -117,7 +117,12 @@ export interface ResolvedService {
   readonly command?: readonly string[];
   readonly args?: readonly string[];
   readonly ports: readonly ResolvedPort[];
-  readonly expose?: { readonly host: string; readonly path: string; readonly port: number; readonly tlsSecretName?: string };
+  readonly expose?: {
+    readonly host: string;
+    readonly path: string;
+    readonly port: number;
+    readonly tlsSecretName?: string;
+  };
   /** Plain variables in the order they are emitted (after secret variables, so `$(VAR)` can use them). */
   readonly env: readonly { readonly name: string; readonly value: string }[];
   readonly secretEnv: readonly { readonly name: string; readonly secret: string; readonly key: string }[];
@@ -127,9 +132,18 @@ export interface ResolvedService {
   readonly filesHash?: string;
   /** Absent with autoscaling, so Argo CD and the HPA never fight over it. */
   readonly replicas?: number;
-  readonly autoscaling?: { readonly minReplicas: number; readonly maxReplicas: number; readonly targetCPUUtilization?: number; readonly targetMemoryUtilization?: number };
+  readonly autoscaling?: {
+    readonly minReplicas: number;
+    readonly maxReplicas: number;
+    readonly targetCPUUtilization?: number;
+    readonly targetMemoryUtilization?: number;
+  };
   readonly resources: { readonly requests: QuantityMap; readonly limits: QuantityMap };
-  readonly probes: { readonly readiness?: ResolvedProbe; readonly liveness?: ResolvedProbe; readonly startup?: ResolvedProbe };
+  readonly probes: {
+    readonly readiness?: ResolvedProbe;
+    readonly liveness?: ResolvedProbe;
+    readonly startup?: ResolvedProbe;
+  };
   readonly migrations?: { readonly command: readonly string[]; readonly args?: readonly string[] };
   /**
    * Scaled to zero (`suspended: true`): replicas is 0, and autoscaling and
@@ -150,7 +164,12 @@ export interface ResolvedService {
    * else is mounted there, and nearly every program needs a writable /tmp.
    */
   readonly writableTmp: boolean;
-  readonly metrics?: { readonly port: number; readonly portName: string; readonly path: string; readonly interval: string };
+  readonly metrics?: {
+    readonly port: number;
+    readonly portName: string;
+    readonly path: string;
+    readonly interval: string;
+  };
   /** Bounded wait for each dependency, in seconds. */
   readonly waitTimeoutSeconds: number;
   readonly source: SourceFile;
@@ -179,7 +198,12 @@ export interface ResolvedSettings {
   };
   /** The Argo CD UI's Ingress. */
   readonly ui: { readonly host: string; readonly ingressClassName: string; readonly clusterIssuer?: string };
-  readonly sso?: { readonly organization: string; readonly adminTeam: string; readonly clientId?: string; readonly disableAdmin: boolean };
+  readonly sso?: {
+    readonly organization: string;
+    readonly adminTeam: string;
+    readonly clientId?: string;
+    readonly disableAdmin: boolean;
+  };
   readonly registries: readonly RegistrySettings[];
   readonly imageUpdater: { readonly mode: ImageUpdaterMode; readonly version: string };
   readonly argocdVersion: string;

@@ -45,7 +45,11 @@ export function interpolate(text: string, ctx: ReferenceContext): { value: strin
       case 'namespace':
         return ctx.namespace;
       default:
-        errors.push({ message: `unknown reference \${env:${arg}}; expected \${env:domain}, \${env:name} or \${env:namespace}`, reference: whole, offset });
+        errors.push({
+          message: `unknown reference \${env:${arg}}; expected \${env:domain}, \${env:name} or \${env:namespace}`,
+          reference: whole,
+          offset,
+        });
         return whole;
     }
   });
@@ -54,7 +58,12 @@ export function interpolate(text: string, ctx: ReferenceContext): { value: strin
 
 /** True when the whole text is references and nothing else (so it holds no literal). */
 export function isOnlyReferences(text: string): boolean {
-  return text.replace(REFERENCE, '').replace(/\$\([A-Za-z_][A-Za-z0-9_]*\)/g, '').trim() === '';
+  return (
+    text
+      .replace(REFERENCE, '')
+      .replace(/\$\([A-Za-z_][A-Za-z0-9_]*\)/g, '')
+      .trim() === ''
+  );
 }
 
 /** Kubernetes `$(VAR)` dependent-variable references in an env value. */

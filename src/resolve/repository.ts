@@ -56,12 +56,23 @@ export function resolveRepository(project: LoadedProject): DevopsRepository {
   if (spec.url !== undefined) {
     urlFrom = 'settings';
     url = gitUrl = spec.url;
-    if (hasPassword(spec.url)) problems.push(at(['repository', 'url'], 'expected a URL without credentials: give the pipeline a token in GITOPS_SYNTH_GIT_TOKEN instead'));
+    if (hasPassword(spec.url))
+      problems.push(
+        at(
+          ['repository', 'url'],
+          'expected a URL without credentials: give the pipeline a token in GITOPS_SYNTH_GIT_TOKEN instead',
+        ),
+      );
   } else {
     urlFrom = 'origin';
     const origin = gitOutput(project.root, ['config', '--get', 'remote.origin.url']);
     if (!origin) {
-      problems.push(at(['repository', 'url'], `not set, and ${project.root} is not in a git clone with an "origin" remote to default to: set repository.url`));
+      problems.push(
+        at(
+          ['repository', 'url'],
+          `not set, and ${project.root} is not in a git clone with an "origin" remote to default to: set repository.url`,
+        ),
+      );
       url = gitUrl = '';
     } else {
       gitUrl = withoutPassword(isLocalPath(origin) ? resolvePath(project.root, origin) : origin);
@@ -71,7 +82,13 @@ export function resolveRepository(project: LoadedProject): DevopsRepository {
   }
 
   const path = (spec.path ?? defaultPath).replace(/\/+$/, '');
-  if (path.split('/').some((s) => s === '.' || s === '..' || s.toLowerCase() === '.git')) problems.push(at(['repository', 'path'], 'expected a folder inside the repository such as dist or clusters/shop, without ., .. or .git parts'));
+  if (path.split('/').some((s) => s === '.' || s === '..' || s.toLowerCase() === '.git'))
+    problems.push(
+      at(
+        ['repository', 'path'],
+        'expected a folder inside the repository such as dist or clusters/shop, without ., .. or .git parts',
+      ),
+    );
 
   if (problems.length) throw new SpecError(problems);
   return { url, gitUrl, branch: spec.branch ?? DEFAULT_BRANCH, path, urlFrom };
@@ -98,7 +115,9 @@ function hasPassword(url: string): boolean {
 export function withoutPassword(url: string): string {
   // https loses the whole user part (a token may be the user name); ssh keeps its user (git@).
   if (/^https?:\/\//i.test(url)) return url.replace(/^(https?:\/\/)[^/@]*@/i, '$1');
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)([^/@:]*):[^/@]*@/i, (_, scheme: string, user: string) => (user ? `${scheme}${user}@` : scheme));
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)([^/@:]*):[^/@]*@/i, (_, scheme: string, user: string) =>
+    user ? `${scheme}${user}@` : scheme,
+  );
 }
 
 /**

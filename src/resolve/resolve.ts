@@ -44,7 +44,9 @@ export function resolvePartialProject({ project, problems: own, unloaded }: Part
 
 function resolveLoaded(project: LoadedProject, unloaded: UnloadedSpecs, problems: ProblemList): ResolvedProject {
   const tags = imageTagFormats(project.settings.spec);
-  const environments = project.environments.map((e) => resolveEnvironment(e, project.settings.spec.project ?? 'app', tags));
+  const environments = project.environments.map((e) =>
+    resolveEnvironment(e, project.settings.spec.project ?? 'app', tags),
+  );
   // The tag formats come from the settings: with a broken settings file they are unknown.
   if (!unloaded.settings) for (const env of environments) checkAllowTags(env, tags, problems);
   // With a broken settings file its own problems stand; its defaults would only add false ones.
@@ -68,10 +70,20 @@ function checkAllowTags(env: ResolvedEnvironment, tags: ImageTagFormats, problem
   const { allowTags, strategy } = env.imagePolicy;
   const sample = strategy === 'semver' ? tags.release.example : tags.build.example;
   if (!tagAllowed(sample, allowTags)) {
-    problems.add(env.source.problem(at, `${allowTags} rejects "${sample}", the ${strategy === 'semver' ? 'release' : 'build'} tag format the image pipeline produces (imageTags in ${SETTINGS_FILE}); expected a filter that accepts it, or leave allowTags out to derive it`));
+    problems.add(
+      env.source.problem(
+        at,
+        `${allowTags} rejects "${sample}", the ${strategy === 'semver' ? 'release' : 'build'} tag format the image pipeline produces (imageTags in ${SETTINGS_FILE}); expected a filter that accepts it, or leave allowTags out to derive it`,
+      ),
+    );
   }
   if (strategy === 'semver' && tagAllowed('1234567', allowTags)) {
-    problems.add(env.source.problem(at, `${allowTags} accepts an all-digit short commit sha such as "1234567", which a semver policy reads as version 1234567.0.0 and would deploy; expected a strict filter such as ${tags.release.allowTags}`));
+    problems.add(
+      env.source.problem(
+        at,
+        `${allowTags} accepts an all-digit short commit sha such as "1234567", which a semver policy reads as version 1234567.0.0 and would deploy; expected a strict filter such as ${tags.release.allowTags}`,
+      ),
+    );
   }
 }
 
@@ -96,9 +108,18 @@ export function resolveEnvironment(e: LoadedEnvironment, partOf: string, tags: I
       automated: s.sync?.automated ?? true,
       prune: s.sync?.prune ?? true,
       selfHeal: s.sync?.selfHeal ?? true,
-      windows: (s.sync?.windows ?? []).map((w) => ({ kind: w.kind, schedule: w.schedule, duration: w.duration, timeZone: w.timeZone, manualSync: w.manualSync ?? false })),
+      windows: (s.sync?.windows ?? []).map((w) => ({
+        kind: w.kind,
+        schedule: w.schedule,
+        duration: w.duration,
+        timeZone: w.timeZone,
+        manualSync: w.manualSync ?? false,
+      })),
     },
-    monitoring: { serviceMonitors: s.monitoring?.serviceMonitors ?? false, labels: { ...(s.monitoring?.labels ?? {}) } },
+    monitoring: {
+      serviceMonitors: s.monitoring?.serviceMonitors ?? false,
+      labels: { ...(s.monitoring?.labels ?? {}) },
+    },
     defaults: { replicas: s.defaults?.replicas, resources: s.defaults?.resources },
     partOf,
     source: e.source,
@@ -111,7 +132,10 @@ export function resolveEnvironment(e: LoadedEnvironment, partOf: string, tags: I
  * environments only when it does not occur in all those the service runs in.
  */
 class EnvironmentProblems {
-  private readonly seen = new Map<string, { problem: SpecProblem; environments: string[]; enabledIn: readonly string[] }>();
+  private readonly seen = new Map<
+    string,
+    { problem: SpecProblem; environments: string[]; enabledIn: readonly string[] }
+  >();
 
   add(problem: SpecProblem, environment: string, enabledIn: readonly string[]): void {
     const key = JSON.stringify([problem.file, problem.line, problem.column, problem.field, problem.message]);
@@ -122,17 +146,29 @@ class EnvironmentProblems {
 
   addTo(problems: ProblemList): void {
     for (const { problem, environments, enabledIn } of this.seen.values()) {
-      const named = environments.some((e) => problem.message.includes(`environment ${e}`) || problem.field.startsWith(`environments.${e}.`));
-      const suffix = environments.length < enabledIn.length && !named ? ` (environment${environments.length > 1 ? 's' : ''} ${environments.join(', ')})` : '';
+      const named = environments.some(
+        (e) => problem.message.includes(`environment ${e}`) || problem.field.startsWith(`environments.${e}.`),
+      );
+      const suffix =
+        environments.length < enabledIn.length && !named
+          ? ` (environment${environments.length > 1 ? 's' : ''} ${environments.join(', ')})`
+          : '';
       problems.add({ ...problem, message: problem.message + suffix });
     }
   }
 }
 
-function resolveServices(project: LoadedProject, env: ResolvedEnvironment, problems: EnvironmentProblems, unloaded: UnloadedSpecs): ResolvedService[] {
+function resolveServices(
+  project: LoadedProject,
+  env: ResolvedEnvironment,
+  problems: EnvironmentProblems,
+  unloaded: UnloadedSpecs,
+): ResolvedService[] {
   const merged = new Map<string, Merged>();
   for (const svc of project.services) {
-    const enabledIn = project.environments.filter((e) => svc.spec.environments?.[e.name]?.enabled !== false).map((e) => e.name);
+    const enabledIn = project.environments
+      .filter((e) => svc.spec.environments?.[e.name]?.enabled !== false)
+      .map((e) => e.name);
     const override = svc.spec.environments?.[env.name];
     if (override?.enabled === false) continue;
     const { name: _n, environments: _e, ...base } = svc.spec;
@@ -151,11 +187,16 @@ function resolveServices(project: LoadedProject, env: ResolvedEnvironment, probl
         const envPath = ['environments', env.name, ...path];
         const inOverride = written(['environments', env.name]);
         const at = inOverride > 0 && inOverride >= written([]) ? envPath : path;
-        problems.add(span ? svc.source.problemInValue(at, span, message) : svc.source.problem(at, message, atKey), env.name, enabledIn);
+        problems.add(
+          span ? svc.source.problemInValue(at, span, message) : svc.source.problem(at, message, atKey),
+          env.name,
+          enabledIn,
+        );
       },
     };
     // An override may be partial; the merged result must be a complete, valid spec.
-    if (Object.keys(overrideFields).length) checkSchema(serviceFieldsSchema, fields).issues.forEach((i) => m.problem(i.path, i.message, i.atKey));
+    if (Object.keys(overrideFields).length)
+      checkSchema(serviceFieldsSchema, fields).issues.forEach((i) => m.problem(i.path, i.message, i.atKey));
     merged.set(svc.name, m);
   }
 
@@ -171,9 +212,16 @@ function resolveServices(project: LoadedProject, env: ResolvedEnvironment, probl
       if (!merged.has(name)) {
         const known = project.services.some((s) => s.name === name);
         if (!known && unloaded.services.has(name)) return { unchecked: true };
-        return { error: known ? `service "${name}" is disabled in environment ${env.name}; expected a service that runs there` : `unknown service "${name}" in \${service:${name}}; expected one of: ${[...merged.keys()].join(', ')}` };
+        return {
+          error: known
+            ? `service "${name}" is disabled in environment ${env.name}; expected a service that runs there`
+            : `unknown service "${name}" in \${service:${name}}; expected one of: ${[...merged.keys()].join(', ')}`,
+        };
       }
-      if (!ports.get(name)!.length) return { error: `service "${name}" has no ports, so it has no Service and no DNS name; expected a service with port: or ports:` };
+      if (!ports.get(name)!.length)
+        return {
+          error: `service "${name}" has no ports, so it has no Service and no DNS name; expected a service with port: or ports:`,
+        };
       void m;
       return { host: serviceHost(name, env) };
     },
@@ -182,7 +230,15 @@ function resolveServices(project: LoadedProject, env: ResolvedEnvironment, probl
   const out: ResolvedService[] = [];
   const declared = new Set(project.services.map((s) => s.name));
   for (const m of merged.values()) {
-    const r = resolveService(m, { env, ports: ports.get(m.svc.name)!, refs: refContext(m), services: merged, portsOf: ports, declared, unloaded });
+    const r = resolveService(m, {
+      env,
+      ports: ports.get(m.svc.name)!,
+      refs: refContext(m),
+      services: merged,
+      portsOf: ports,
+      declared,
+      unloaded,
+    });
     if (r) out.push(r);
   }
   checkDependencyCycles(merged);
@@ -198,7 +254,10 @@ function resolveServices(project: LoadedProject, env: ResolvedEnvironment, probl
         const cycle = [...stack.slice(stack.indexOf(name)), name];
         const first = all.get(cycle[0]!)!;
         const idx = (first.fields.dependsOn ?? []).indexOf(cycle[1]!);
-        first.problem(['dependsOn', idx], `dependency cycle ${cycle.join(' -> ')}; expected no cycles: remove one of these dependsOn entries`);
+        first.problem(
+          ['dependsOn', idx],
+          `dependency cycle ${cycle.join(' -> ')}; expected no cycles: remove one of these dependsOn entries`,
+        );
         return;
       }
       state.set(name, 'visiting');
@@ -216,9 +275,14 @@ function resolveServices(project: LoadedProject, env: ResolvedEnvironment, probl
     for (const r of resolved) {
       if (!r.expose) continue;
       const other = seen.get(r.expose.host);
-      if (other) all.get(r.name)!.problem(all.get(r.name)!.fields.expose?.subdomain ? ['expose', 'subdomain'] : ['expose'], `host ${r.expose.host} is already claimed by service "${other}" in environment ${r.environment.name}; expected one service per host (its Ingress and TLS certificate): choose another subdomain`);
+      if (other)
+        all
+          .get(r.name)!
+          .problem(
+            all.get(r.name)!.fields.expose?.subdomain ? ['expose', 'subdomain'] : ['expose'],
+            `host ${r.expose.host} is already claimed by service "${other}" in environment ${r.environment.name}; expected one service per host (its Ingress and TLS certificate): choose another subdomain`,
+          );
       else seen.set(r.expose.host, r.name);
     }
   }
 }
-

@@ -20,13 +20,20 @@ const MIN_ARGOCD = '2.10.0';
  * unknown ingress environment, an Image Updater mode the pinned version
  * cannot read. Returns undefined when there is any.
  */
-export function resolveSettings(project: LoadedProject, envs: readonly ResolvedEnvironment[], unloaded: UnloadedSpecs, problems: ProblemList): ResolvedSettings | undefined {
+export function resolveSettings(
+  project: LoadedProject,
+  envs: readonly ResolvedEnvironment[],
+  unloaded: UnloadedSpecs,
+  problems: ProblemList,
+): ResolvedSettings | undefined {
   const spec = project.settings.spec;
   const source = project.settings.source;
   const settingsFile = source?.file ?? `${ENVIRONMENTS_DIR}/${SETTINGS_FILE}`;
   const before = problems.length;
   const problem = (path: (string | number)[], message: string): void => {
-    const p: SpecProblem = source ? source.problem(path, message) : { file: settingsFile, field: fieldPath(path), message };
+    const p: SpecProblem = source
+      ? source.problem(path, message)
+      : { file: settingsFile, field: fieldPath(path), message };
     problems.add(p);
   };
 
@@ -42,9 +49,15 @@ export function resolveSettings(project: LoadedProject, envs: readonly ResolvedE
 
   // Where the Argo CD UI is published.
   const wanted = spec.argocd?.ingressEnvironment;
-  const ingressEnv = wanted ? envs.find((e) => e.name === wanted) : (envs.find((e) => e.name === 'prod') ?? envs.find((e) => e.name === 'stage') ?? envs[0]);
+  const ingressEnv = wanted
+    ? envs.find((e) => e.name === wanted)
+    : (envs.find((e) => e.name === 'prod') ?? envs.find((e) => e.name === 'stage') ?? envs[0]);
   // An environment whose file failed to load is not unknown: its own problems are reported.
-  if (wanted && !ingressEnv && !unloaded.environments.has(wanted)) problem(['argocd', 'ingressEnvironment'], `unknown environment "${wanted}"; expected one of: ${envs.map((e) => e.name).join(', ')}`);
+  if (wanted && !ingressEnv && !unloaded.environments.has(wanted))
+    problem(
+      ['argocd', 'ingressEnvironment'],
+      `unknown environment "${wanted}"; expected one of: ${envs.map((e) => e.name).join(', ')}`,
+    );
 
   // Image Updater: the mode must be one the pinned version reads.
   const mode = spec.imageUpdater ?? 'crd';
@@ -52,20 +65,36 @@ export function resolveSettings(project: LoadedProject, envs: readonly ResolvedE
   const iuAt = spec.versions?.imageUpdater ? ['versions', 'imageUpdater'] : ['imageUpdater'];
   const iu = semver.parse(iuVersion.replace(/^v/, ''))!;
   if (mode === 'crd' && semver.lt(iu, '1.2.0')) {
-    problem(iuAt, `imageUpdater: crd writes ImageUpdater resources in the v1.2+ shape (no spec.namespace), which Image Updater ${iuVersion} cannot read; expected versions.imageUpdater v1.2.0 or later, or imageUpdater: annotations for the v0.x line`);
+    problem(
+      iuAt,
+      `imageUpdater: crd writes ImageUpdater resources in the v1.2+ shape (no spec.namespace), which Image Updater ${iuVersion} cannot read; expected versions.imageUpdater v1.2.0 or later, or imageUpdater: annotations for the v0.x line`,
+    );
   }
   if (mode === 'annotations' && semver.gte(iu, '1.0.0') && semver.lt(iu, '1.2.0')) {
-    problem(iuAt, `imageUpdater: annotations needs Image Updater v0.x (annotations only) or v1.2.0+ (annotations read through an ImageUpdater with useAnnotations, in the v1.2+ shape); ${iuVersion} cannot do either (v1.0 reads no annotations, v1.1 needs spec.namespace)`);
+    problem(
+      iuAt,
+      `imageUpdater: annotations needs Image Updater v0.x (annotations only) or v1.2.0+ (annotations read through an ImageUpdater with useAnnotations, in the v1.2+ shape); ${iuVersion} cannot do either (v1.0 reads no annotations, v1.1 needs spec.namespace)`,
+    );
   }
   const argocdVersion = spec.versions?.argocd ?? DEFAULT_ARGOCD_VERSION;
   if (semver.lt(argocdVersion.replace(/^v/, ''), MIN_ARGOCD)) {
-    problem(['versions', 'argocd'], `Argo CD ${argocdVersion} has no ApplicationSet templatePatch, which carries each service's sync policy; expected v${MIN_ARGOCD} or later`);
+    problem(
+      ['versions', 'argocd'],
+      `Argo CD ${argocdVersion} has no ApplicationSet templatePatch, which carries each service's sync policy; expected v${MIN_ARGOCD} or later`,
+    );
   }
 
   const registries: RegistrySettings[] = [];
   (spec.registries ?? [{ prefix: 'ghcr.io' }]).forEach((r, i) => {
-    if (registries.some((o) => o.prefix === r.prefix)) problem(['registries', i, 'prefix'], `registry ${r.prefix} is listed twice`);
-    else registries.push({ name: r.name ?? r.prefix, prefix: r.prefix, apiUrl: r.apiUrl ?? `https://${r.prefix}`, credentials: r.credentials });
+    if (registries.some((o) => o.prefix === r.prefix))
+      problem(['registries', i, 'prefix'], `registry ${r.prefix} is listed twice`);
+    else
+      registries.push({
+        name: r.name ?? r.prefix,
+        prefix: r.prefix,
+        apiUrl: r.apiUrl ?? `https://${r.prefix}`,
+        credentials: r.credentials,
+      });
   });
 
   if (problems.length > before || !repository || !ingressEnv) return undefined;
@@ -79,7 +108,14 @@ export function resolveSettings(project: LoadedProject, envs: readonly ResolvedE
       ingressClassName: ingressEnv.ingressClassName,
       clusterIssuer: ingressEnv.clusterIssuer,
     },
-    sso: github ? { organization: github.organization, adminTeam: github.adminTeam ?? 'devops', clientId: github.clientId, disableAdmin: spec.sso?.disableAdmin ?? true } : undefined,
+    sso: github
+      ? {
+          organization: github.organization,
+          adminTeam: github.adminTeam ?? 'devops',
+          clientId: github.clientId,
+          disableAdmin: spec.sso?.disableAdmin ?? true,
+        }
+      : undefined,
     registries,
     imageUpdater: { mode, version: iuVersion },
     argocdVersion,

@@ -7,10 +7,16 @@ import { environmentSyncSchema } from './sync-schema.js';
 export const allowTags = z
   .string()
   .refine((v) => v === 'any' || v.startsWith('regexp:'), { message: 'expected "any" or "regexp:<regular expression>"' })
-  .refine((v) => !v.startsWith('regexp:') || compiles(v.slice('regexp:'.length)), { message: 'expected a valid regular expression after "regexp:"' })
-  .refine((v) => !v.startsWith('regexp:') || !compiles(v.slice('regexp:'.length)) || re2Compatible(v.slice('regexp:'.length)), {
-    message: 'Image Updater matches tags with Go (RE2) regular expressions, which have no lookarounds or backreferences; expected a regular expression without (?=, (?!, (?<=, (?<! or \\1',
-  });
+  .refine((v) => !v.startsWith('regexp:') || compiles(v.slice('regexp:'.length)), {
+    message: 'expected a valid regular expression after "regexp:"',
+  })
+  .refine(
+    (v) => !v.startsWith('regexp:') || !compiles(v.slice('regexp:'.length)) || re2Compatible(v.slice('regexp:'.length)),
+    {
+      message:
+        'Image Updater matches tags with Go (RE2) regular expressions, which have no lookarounds or backreferences; expected a regular expression without (?=, (?!, (?<=, (?<! or \\1',
+    },
+  );
 
 /** Whether a JavaScript regular expression uses none of the constructs Go's RE2 lacks (lookarounds, backreferences). */
 function re2Compatible(re: string): boolean {
@@ -18,7 +24,12 @@ function re2Compatible(re: string): boolean {
     if (re[i] === '\\') {
       if (/[1-9k]/.test(re[i + 1] ?? '')) return false;
       i++;
-    } else if (re.startsWith('(?=', i) || re.startsWith('(?!', i) || re.startsWith('(?<=', i) || re.startsWith('(?<!', i)) {
+    } else if (
+      re.startsWith('(?=', i) ||
+      re.startsWith('(?!', i) ||
+      re.startsWith('(?<=', i) ||
+      re.startsWith('(?<!', i)
+    ) {
       return false;
     }
   }
@@ -49,7 +60,9 @@ export const imagePolicySchema = z.discriminatedUnion(
       /** Semver range the version must satisfy, e.g. `^1.2`. @default any version */
       constraint: z
         .string()
-        .refine((v) => semver.validRange(v) !== null, { message: 'expected a semver range such as ^1.2 or >=1.0.0 <2.0.0' })
+        .refine((v) => semver.validRange(v) !== null, {
+          message: 'expected a semver range such as ^1.2 or >=1.0.0 <2.0.0',
+        })
         .optional(),
       /** @default "regexp:^v?[0-9]+\\.[0-9]+\\.[0-9]+$" */
       allowTags: allowTags.optional(),
@@ -62,8 +75,13 @@ export type ImagePolicy = z.infer<typeof imagePolicySchema>;
 /** A label key a ServiceMonitor may get; the `app.kubernetes.io/` ones are the service's own. */
 const monitoringLabelKey = z
   .string()
-  .regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/, 'expected a label key such as release or example.com/team')
-  .refine((k) => !k.startsWith('app.kubernetes.io/'), { message: 'app.kubernetes.io/ labels are set by gitops-synth; expected another key, such as release' });
+  .regex(
+    /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/,
+    'expected a label key such as release or example.com/team',
+  )
+  .refine((k) => !k.startsWith('app.kubernetes.io/'), {
+    message: 'app.kubernetes.io/ labels are set by gitops-synth; expected another key, such as release',
+  });
 
 export const environmentFileSchema = z.strictObject({
   /** @default the file name without `.yaml` */
@@ -91,7 +109,10 @@ export const environmentFileSchema = z.strictObject({
     .optional(),
   imagePolicy: imagePolicySchema,
   /** Image of the init container that waits for `dependsOn` services. @default busybox:1.37.0 */
-  waitImage: z.string().regex(/^[^\s:@]+(:[A-Za-z0-9_.-]+)?(@sha256:[a-f0-9]{64})?$/, 'expected an image reference such as busybox:1.37.0').optional(),
+  waitImage: z
+    .string()
+    .regex(/^[^\s:@]+(:[A-Za-z0-9_.-]+)?(@sha256:[a-f0-9]{64})?$/, 'expected an image reference such as busybox:1.37.0')
+    .optional(),
   /** How Argo CD syncs the environment's Applications. @default automated, with prune and self-heal */
   sync: environmentSyncSchema.optional(),
   /** Prometheus Operator integration; turn it on only where its CRDs are installed. */
@@ -100,7 +121,17 @@ export const environmentFileSchema = z.strictObject({
       /** A ServiceMonitor for every service with `metrics:`. @default false */
       serviceMonitors: z.boolean({ error: 'expected true or false' }).optional(),
       /** Labels every ServiceMonitor gets, for a Prometheus whose serviceMonitorSelector needs them (e.g. release: kube-prometheus-stack). @default {} */
-      labels: z.record(monitoringLabelKey, z.string().regex(/^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/, 'expected a label value: at most 63 letters, digits, "-", "_" and "."')).optional(),
+      labels: z
+        .record(
+          monitoringLabelKey,
+          z
+            .string()
+            .regex(
+              /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/,
+              'expected a label value: at most 63 letters, digits, "-", "_" and "."',
+            ),
+        )
+        .optional(),
     })
     .optional(),
 });

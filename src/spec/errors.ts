@@ -62,7 +62,10 @@ export class ProblemList {
     if (this.items.length === 0) return;
     const sorted = [...this.items].sort(
       (a, b) =>
-        a.file.localeCompare(b.file) || (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0) || a.message.localeCompare(b.message),
+        a.file.localeCompare(b.file) ||
+        (a.line ?? 0) - (b.line ?? 0) ||
+        (a.column ?? 0) - (b.column ?? 0) ||
+        a.message.localeCompare(b.message),
     );
     throw new SpecError(sorted);
   }

@@ -12,12 +12,18 @@ const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0
 export const dnsLabel = z
   .string()
   .max(63, 'expected at most 63 characters (a DNS-1123 label)')
-  .regex(DNS_LABEL, 'expected a DNS-1123 label: lower-case letters, digits and "-", starting and ending with a letter or digit');
+  .regex(
+    DNS_LABEL,
+    'expected a DNS-1123 label: lower-case letters, digits and "-", starting and ending with a letter or digit',
+  );
 
 export const dnsSubdomain = z
   .string()
   .max(253, 'expected at most 253 characters (a DNS-1123 subdomain)')
-  .regex(DNS_SUBDOMAIN, 'expected a DNS-1123 subdomain: lower-case letters, digits, "-" and ".", e.g. shop.example.com');
+  .regex(
+    DNS_SUBDOMAIN,
+    'expected a DNS-1123 subdomain: lower-case letters, digits, "-" and ".", e.g. shop.example.com',
+  );
 
 /** Kubernetes resource quantity, e.g. `100m`, `1.5`, `256Mi`, `1G`. */
 const QUANTITY = /^[+]?(\d+(\.\d*)?|\.\d+)(([KMGTPE]i)|[numkMGTPE]|([eE][+-]?\d+))?$/;
@@ -31,11 +37,17 @@ export const memoryQuantity = z
   .union([z.string(), z.number()])
   .transform((v) => String(v))
   .refine((v) => QUANTITY.test(v), { message: 'expected a memory quantity such as 128Mi, 1Gi or 500M' })
-  .refine((v) => !/[0-9.]m$/.test(v), { message: 'expected a memory quantity such as 128Mi; a lower-case "m" means milli-bytes (write Mi for mebibytes)' });
+  .refine((v) => !/[0-9.]m$/.test(v), {
+    message: 'expected a memory quantity such as 128Mi; a lower-case "m" means milli-bytes (write Mi for mebibytes)',
+  });
 
 export const storageQuantity = memoryQuantity;
 
-export const port = z.number({ error: 'expected a port number' }).int('expected a whole number').min(1, 'expected a port from 1 to 65535').max(65535, 'expected a port from 1 to 65535');
+export const port = z
+  .number({ error: 'expected a port number' })
+  .int('expected a whole number')
+  .min(1, 'expected a port from 1 to 65535')
+  .max(65535, 'expected a port from 1 to 65535');
 
 /** IANA service name, as Kubernetes requires for container and service port names. */
 export const portName = z
@@ -45,19 +57,44 @@ export const portName = z
   .refine((v) => /[a-z]/.test(v), { message: 'expected a port name with at least one letter' });
 
 /** A port given by number or by the name of one of the service's ports. */
-export const portRef = z.union([port, portName], { error: 'expected a port number or the name of one of the service\'s ports' });
+export const portRef = z.union([port, portName], {
+  error: "expected a port number or the name of one of the service's ports",
+});
 
-export const envVarName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name: letters, digits and "_", not starting with a digit');
+export const envVarName = z
+  .string()
+  .regex(
+    /^[A-Za-z_][A-Za-z0-9_]*$/,
+    'expected an environment variable name: letters, digits and "_", not starting with a digit',
+  );
 
 export const absolutePath = z.string().regex(/^\/[^\0]*$/, 'expected an absolute path starting with "/"');
 
 export const stringList = z.array(z.string({ error: 'expected a string' }), { error: 'expected a list of strings' });
 
-export const positiveInt = z.number({ error: 'expected a whole number' }).int('expected a whole number').min(1, 'expected a number of at least 1');
-export const nonNegativeInt = z.number({ error: 'expected a whole number' }).int('expected a whole number').min(0, 'expected a number of at least 0');
+export const positiveInt = z
+  .number({ error: 'expected a whole number' })
+  .int('expected a whole number')
+  .min(1, 'expected a number of at least 1');
+export const nonNegativeInt = z
+  .number({ error: 'expected a whole number' })
+  .int('expected a whole number')
+  .min(0, 'expected a number of at least 0');
 
 export const resources = z.strictObject({
-  requests: z.strictObject({ cpu: cpuQuantity.optional(), memory: memoryQuantity.optional(), 'ephemeral-storage': storageQuantity.optional() }).optional(),
-  limits: z.strictObject({ cpu: cpuQuantity.optional(), memory: memoryQuantity.optional(), 'ephemeral-storage': storageQuantity.optional() }).optional(),
+  requests: z
+    .strictObject({
+      cpu: cpuQuantity.optional(),
+      memory: memoryQuantity.optional(),
+      'ephemeral-storage': storageQuantity.optional(),
+    })
+    .optional(),
+  limits: z
+    .strictObject({
+      cpu: cpuQuantity.optional(),
+      memory: memoryQuantity.optional(),
+      'ephemeral-storage': storageQuantity.optional(),
+    })
+    .optional(),
 });
 export type Resources = z.infer<typeof resources>;

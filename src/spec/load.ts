@@ -109,7 +109,12 @@ function load(root: string, { cache }: LoadOptions): PartialProject {
    * A file parsed and checked against its schema, or taken from the cache when its text was checked before.
    * Undefined when it has a problem; then `unloaded` gets the file name and the `name:` written in it.
    */
-  const read = <T>(abs: string, kind: SpecKind, schema: z.ZodType<T>, unloaded?: Set<string>): { source: SourceFile; value: T } | undefined => {
+  const read = <T>(
+    abs: string,
+    kind: SpecKind,
+    schema: z.ZodType<T>,
+    unloaded?: Set<string>,
+  ): { source: SourceFile; value: T } | undefined => {
     const text = readFileSync(abs, 'utf8');
     const known = cache?.lookup(kind, text) as T | undefined;
     if (known !== undefined) return { source: SourceFile.unparsed(abs, root, text), value: known };
@@ -131,12 +136,26 @@ function load(root: string, { cache }: LoadOptions): PartialProject {
 
   const envDir = join(root, ENVIRONMENTS_DIR);
   const appsDir = join(root, APPS_DIR);
-  if (!existsSync(envDir)) problems.add({ file: ENVIRONMENTS_DIR, field: '', message: 'the folder is missing; expected environments/<env>.yaml for each environment' });
-  if (!existsSync(appsDir)) problems.add({ file: APPS_DIR, field: '', message: 'the folder is missing; expected apps/<service>.yaml for each service' });
+  if (!existsSync(envDir))
+    problems.add({
+      file: ENVIRONMENTS_DIR,
+      field: '',
+      message: 'the folder is missing; expected environments/<env>.yaml for each environment',
+    });
+  if (!existsSync(appsDir))
+    problems.add({
+      file: APPS_DIR,
+      field: '',
+      message: 'the folder is missing; expected apps/<service>.yaml for each service',
+    });
   if (problems.length) {
     // Nothing is checked across files without both folders: the project is empty.
     const empty: LoadedProject = { root, settings: { spec: {} }, environments: [], services: [] };
-    return { project: empty, problems: problems.toArray(), unloaded: { services: unloadedServices, environments: unloadedEnvironments, settings: true } };
+    return {
+      project: empty,
+      problems: problems.toArray(),
+      unloaded: { services: unloadedServices, environments: unloadedEnvironments, settings: true },
+    };
   }
 
   const settingsPath = join(envDir, SETTINGS_FILE);
@@ -150,7 +169,9 @@ function load(root: string, { cache }: LoadOptions): PartialProject {
   }
 
   const environments: LoadedEnvironment[] = [];
-  const environmentFiles = yamlFiles(envDir, problems, ENVIRONMENTS_DIR, unloadedEnvironments).filter((f) => f !== SETTINGS_FILE);
+  const environmentFiles = yamlFiles(envDir, problems, ENVIRONMENTS_DIR, unloadedEnvironments).filter(
+    (f) => f !== SETTINGS_FILE,
+  );
   for (const file of environmentFiles) {
     const checked = read(join(envDir, file), 'environment', environmentFileSchema, unloadedEnvironments);
     if (!checked) continue;
@@ -188,19 +209,33 @@ function load(root: string, { cache }: LoadOptions): PartialProject {
   // An environment whose file failed to load (or is spelled .yml) still exists: naming it in a service is not a second mistake.
   const envFileNames = environmentFiles.map((f) => basename(f, '.yaml'));
   if (existsSync(envDir) && environments.length === 0 && problems.length === 0) {
-    problems.add({ file: ENVIRONMENTS_DIR, field: '', message: 'no environment is defined; expected at least one environments/<env>.yaml' });
+    problems.add({
+      file: ENVIRONMENTS_DIR,
+      field: '',
+      message: 'no environment is defined; expected at least one environments/<env>.yaml',
+    });
   }
   for (const svc of services) {
     for (const env of Object.keys(svc.spec.environments ?? {})) {
       if (!envNames.includes(env) && !envFileNames.includes(env) && !unloadedEnvironments.has(env)) {
-        problems.add(svc.source.problem(['environments', env], `unknown environment "${env}"; expected one of: ${envNames.join(', ')}`, true));
+        problems.add(
+          svc.source.problem(
+            ['environments', env],
+            `unknown environment "${env}"; expected one of: ${envNames.join(', ')}`,
+            true,
+          ),
+        );
       }
     }
   }
 
   // A file with any problem of its own is left out of the checks across files, and so is every file of a name claimed twice.
   const troubled = new Set(problems.toArray().map((p) => p.file));
-  const usable = <T extends { name: string; source: SourceFile }>(specs: T[], twice: ReadonlySet<string>, unloaded: Set<string>): T[] =>
+  const usable = <T extends { name: string; source: SourceFile }>(
+    specs: T[],
+    twice: ReadonlySet<string>,
+    unloaded: Set<string>,
+  ): T[] =>
     specs.filter((s) => {
       const left = troubled.has(s.source.file) || twice.has(s.name);
       if (left) unloaded.add(s.name);
@@ -226,7 +261,11 @@ function yamlFiles(dir: string, problems: ProblemList, label: string, unloaded: 
   const names = readdirSync(dir).sort();
   for (const n of names) {
     if (n.endsWith('.yml')) {
-      problems.add({ file: `${label}/${n}`, field: '', message: `files ending in .yml are not read; expected the extension .yaml (rename it to ${n.slice(0, -'.yml'.length)}.yaml)` });
+      problems.add({
+        file: `${label}/${n}`,
+        field: '',
+        message: `files ending in .yml are not read; expected the extension .yaml (rename it to ${n.slice(0, -'.yml'.length)}.yaml)`,
+      });
       unloaded.add(n.slice(0, -'.yml'.length));
     }
   }
@@ -239,13 +278,20 @@ function yamlFiles(dir: string, problems: ProblemList, label: string, unloaded: 
  */
 function duplicateName(kind: string, name: string, later: SourceFile, earlier: SourceFile): SpecProblem {
   const [at, other] = !later.has(['name']) && earlier.has(['name']) ? [earlier, later] : [later, earlier];
-  return at.problem(['name'], `duplicate ${kind} name "${name}": also used by ${other.file}; expected each ${kind} name once`);
+  return at.problem(
+    ['name'],
+    `duplicate ${kind} name "${name}": also used by ${other.file}; expected each ${kind} name once`,
+  );
 }
 
 function checkFileName(name: string, source: SourceFile, problems: ProblemList): void {
   const r = dnsLabel.safeParse(name);
   if (!r.success) {
-    const p: SpecProblem = { ...source.locate([]), field: 'name', message: `the file name "${name}" is used as the name, and it is not a DNS-1123 label; expected lower-case letters, digits and "-" (rename the file or set name:)` };
+    const p: SpecProblem = {
+      ...source.locate([]),
+      field: 'name',
+      message: `the file name "${name}" is used as the name, and it is not a DNS-1123 label; expected lower-case letters, digits and "-" (rename the file or set name:)`,
+    };
     problems.add(p);
   }
 }

@@ -27,9 +27,18 @@ const IMAGE_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 
 export const imageSpec = z.strictObject({
   /** Registry and repository without tag, e.g. `ghcr.io/acme/api`. */
-  repository: z.string().regex(IMAGE_REPOSITORY, 'expected an image repository without tag, e.g. ghcr.io/acme/api').optional(),
+  repository: z
+    .string()
+    .regex(IMAGE_REPOSITORY, 'expected an image repository without tag, e.g. ghcr.io/acme/api')
+    .optional(),
   /** The pinned (or initial) tag. */
-  tag: z.union([z.string(), z.number()]).transform(String).refine((v) => IMAGE_TAG.test(v), { message: 'expected an image tag: letters, digits, "_", "." and "-", at most 128 characters' }).optional(),
+  tag: z
+    .union([z.string(), z.number()])
+    .transform(String)
+    .refine((v) => IMAGE_TAG.test(v), {
+      message: 'expected an image tag: letters, digits, "_", "." and "-", at most 128 characters',
+    })
+    .optional(),
   /** Let the environment's image policy move the tag. @default false */
   autoUpdate: z.boolean({ error: 'expected true or false' }).optional(),
 });
@@ -44,7 +53,10 @@ export const exposeSpec = z.strictObject({
   /** Host prefix before the environment domain; none means the apex domain. */
   subdomain: dnsLabel.optional(),
   /** @default "/" */
-  path: z.string().regex(/^\/[A-Za-z0-9\-._~/%]*$/, 'expected a URL path starting with "/"').optional(),
+  path: z
+    .string()
+    .regex(/^\/[A-Za-z0-9\-._~/%]*$/, 'expected a URL path starting with "/"')
+    .optional(),
   /** @default the service's first port */
   port: portRef.optional(),
 });
@@ -60,7 +72,10 @@ export const probeSpec = z
   .strictObject({
     http: z.string().regex(/^\//, 'expected an HTTP path starting with "/"').optional(),
     tcp: portRef.optional(),
-    exec: z.array(z.string(), { error: 'expected a command as a list of strings' }).min(1, 'expected a non-empty command').optional(),
+    exec: z
+      .array(z.string(), { error: 'expected a command as a list of strings' })
+      .min(1, 'expected a non-empty command')
+      .optional(),
     /** Port for `http`. @default the service's first port */
     port: portRef.optional(),
     ...probeTiming,
@@ -68,7 +83,10 @@ export const probeSpec = z
   .refine((p) => [p.http, p.tcp, p.exec].filter((v) => v !== undefined).length === 1, {
     message: 'expected exactly one of http, tcp or exec',
   })
-  .refine((p) => p.port === undefined || p.http !== undefined, { message: 'port goes with http only; expected `tcp: <port>` for a TCP probe', path: ['port'] });
+  .refine((p) => p.port === undefined || p.http !== undefined, {
+    message: 'port goes with http only; expected `tcp: <port>` for a TCP probe',
+    path: ['port'],
+  });
 
 export const volumeSpec = z.strictObject({
   name: dnsLabel,
@@ -76,7 +94,11 @@ export const volumeSpec = z.strictObject({
   /** Size of a volume this service owns; not allowed with `from`. */
   size: storageQuantity.optional(),
   /** @default ReadWriteOnce */
-  accessMode: z.enum(['ReadWriteOnce', 'ReadWriteMany', 'ReadOnlyMany', 'ReadWriteOncePod'], { error: 'expected ReadWriteOnce, ReadWriteMany, ReadOnlyMany or ReadWriteOncePod' }).optional(),
+  accessMode: z
+    .enum(['ReadWriteOnce', 'ReadWriteMany', 'ReadOnlyMany', 'ReadWriteOncePod'], {
+      error: 'expected ReadWriteOnce, ReadWriteMany, ReadOnlyMany or ReadWriteOncePod',
+    })
+    .optional(),
   /** Mount the claim of the same name owned by another service. */
   from: dnsLabel.optional(),
   /** @default false */
@@ -114,12 +136,19 @@ export const metricsSpec = z.strictObject({
   /** @default true */
   enabled: z.boolean({ error: 'expected true or false' }).optional(),
   /** @default "30s" */
-  interval: z.string().regex(/^[0-9]+(ms|s|m|h)$/, 'expected a duration such as 30s or 1m').optional(),
+  interval: z
+    .string()
+    .regex(/^[0-9]+(ms|s|m|h)$/, 'expected a duration such as 30s or 1m')
+    .optional(),
 });
 
 /** Keys that may appear both at the top level and under `environments.<env>`. */
 export const serviceFieldShape = {
-  component: z.string().max(63).regex(/^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/, 'expected a label value: letters, digits, "-", "_" and "."').optional(),
+  component: z
+    .string()
+    .max(63)
+    .regex(/^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/, 'expected a label value: letters, digits, "-", "_" and "."')
+    .optional(),
   description: z.string().optional(),
   image: imageSpec.optional(),
   /** @default deployment */
@@ -129,15 +158,26 @@ export const serviceFieldShape = {
   port: port.optional(),
   ports: z.array(portSpec, { error: 'expected a list of {name, port, protocol}' }).optional(),
   expose: exposeSpec.optional(),
-  env: z.record(envVarName, z.union([z.string(), z.number(), z.boolean()], { error: 'expected a plain value (string, number or boolean); secrets go in secretEnv' })).optional(),
+  env: z
+    .record(
+      envVarName,
+      z.union([z.string(), z.number(), z.boolean()], {
+        error: 'expected a plain value (string, number or boolean); secrets go in secretEnv',
+      }),
+    )
+    .optional(),
   secretEnv: z.record(envVarName, secretRefSpec).optional(),
   volumes: z.array(volumeSpec, { error: 'expected a list of volumes' }).optional(),
   files: z.record(absolutePath, z.string({ error: 'expected the file content as a string' })).optional(),
   replicas: nonNegativeInt.optional(),
   autoscaling: autoscalingSpec.optional(),
   resources: resources.optional(),
-  probes: z.strictObject({ readiness: probeSpec.optional(), liveness: probeSpec.optional(), startup: probeSpec.optional() }).optional(),
-  migrations: z.strictObject({ command: stringList.min(1, 'expected a non-empty command'), args: stringList.optional() }).optional(),
+  probes: z
+    .strictObject({ readiness: probeSpec.optional(), liveness: probeSpec.optional(), startup: probeSpec.optional() })
+    .optional(),
+  migrations: z
+    .strictObject({ command: stringList.min(1, 'expected a non-empty command'), args: stringList.optional() })
+    .optional(),
   dependsOn: z.array(dnsLabel, { error: 'expected a list of service names' }).optional(),
   securityContext: securityContextSpec.optional(),
   metrics: metricsSpec.optional(),
@@ -154,7 +194,13 @@ export const serviceFieldShape = {
 /** Every service field, checked in full: the base of a spec, and the base with an environment's override merged over it. */
 export const serviceFieldsSchema = z.strictObject(serviceFieldShape);
 
-type SchemaDef = { type: string; innerType?: z.ZodType; shape?: Record<string, z.ZodType>; keyType?: z.ZodType; valueType?: z.ZodType };
+type SchemaDef = {
+  type: string;
+  innerType?: z.ZodType;
+  shape?: Record<string, z.ZodType>;
+  keyType?: z.ZodType;
+  valueType?: z.ZodType;
+};
 
 /**
  * The form a field takes under `environments.<env>`. Mappings are deep-merged
@@ -170,7 +216,9 @@ function overridable(schema: z.ZodType): z.ZodType {
     case 'optional':
       return overridable(def.innerType!).optional();
     case 'object':
-      return z.strictObject(Object.fromEntries(Object.entries(def.shape!).map(([k, v]) => [k, overridable(v).nullable().optional()])));
+      return z.strictObject(
+        Object.fromEntries(Object.entries(def.shape!).map(([k, v]) => [k, overridable(v).nullable().optional()])),
+      );
     case 'record':
       return z.record(def.keyType as z.ZodString, overridable(def.valueType!).nullable());
     default:
@@ -184,8 +232,12 @@ function overridable(schema: z.ZodType): z.ZodType {
  * mappings may in fact be partial or hold `null`, so only `deepMerge` combines
  * them with the base.
  */
-const overrideShape = Object.fromEntries(Object.entries(serviceFieldShape).map(([k, v]) => [k, overridable(v.unwrap()).nullable().optional()])) as unknown as {
-  [K in keyof typeof serviceFieldShape]: z.ZodOptional<z.ZodNullable<ReturnType<(typeof serviceFieldShape)[K]['unwrap']>>>;
+const overrideShape = Object.fromEntries(
+  Object.entries(serviceFieldShape).map(([k, v]) => [k, overridable(v.unwrap()).nullable().optional()]),
+) as unknown as {
+  [K in keyof typeof serviceFieldShape]: z.ZodOptional<
+    z.ZodNullable<ReturnType<(typeof serviceFieldShape)[K]['unwrap']>>
+  >;
 };
 
 export const serviceOverrideSchema = z.strictObject({

@@ -12,7 +12,10 @@ export const SETTINGS_FILE = '_settings.yaml';
 
 const gitUrl = z
   .string()
-  .regex(/^(https:\/\/|ssh:\/\/|git@|file:\/\/|\/)[^\s]+$/, 'expected a git URL: https://..., ssh://..., git@host:org/repo.git, file://... or an absolute path');
+  .regex(
+    /^(https:\/\/|ssh:\/\/|git@|file:\/\/|\/)[^\s]+$/,
+    'expected a git URL: https://..., ssh://..., git@host:org/repo.git, file://... or an absolute path',
+  );
 
 export const settingsFileSchema = z.strictObject({
   /** Name of the product: the `app.kubernetes.io/part-of` label. @default "app" */
@@ -24,9 +27,15 @@ export const settingsFileSchema = z.strictObject({
       /** @default the `origin` remote of this repository */
       url: gitUrl.optional(),
       /** @default "main" */
-      branch: z.string().regex(/^[A-Za-z0-9._/-]+$/, 'expected a branch name').optional(),
+      branch: z
+        .string()
+        .regex(/^[A-Za-z0-9._/-]+$/, 'expected a branch name')
+        .optional(),
       /** Folder of the rendered tree inside the repository. @default "dist" */
-      path: z.string().regex(/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/, 'expected a relative folder such as dist or clusters/shop').optional(),
+      path: z
+        .string()
+        .regex(/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/, 'expected a relative folder such as dist or clusters/shop')
+        .optional(),
       /**
        * Secret in the Argo CD namespace with the credentials Image Updater pushes
        * its write-back commits with (username/password, or sshPrivateKey); never a value.
@@ -54,7 +63,10 @@ export const settingsFileSchema = z.strictObject({
         /** GitHub organisation allowed to log in. */
         organization: z.string().regex(/^[A-Za-z0-9-]+$/, 'expected a GitHub organisation name'),
         /** Team of the organisation mapped to the admin role. @default "devops" */
-        adminTeam: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'expected a GitHub team slug').optional(),
+        adminTeam: z
+          .string()
+          .regex(/^[A-Za-z0-9_.-]+$/, 'expected a GitHub team slug')
+          .optional(),
         /** Dex client ID of the GitHub OAuth app (not a secret; the secret is referenced from argocd-secret). */
         clientId: z.string().min(1).optional(),
       }),
@@ -71,11 +83,17 @@ export const settingsFileSchema = z.strictObject({
         /** @default prefix */
         name: z.string().optional(),
         /** @default https://<prefix> */
-        apiUrl: z.string().regex(/^https?:\/\//, 'expected an http(s) URL').optional(),
+        apiUrl: z
+          .string()
+          .regex(/^https?:\/\//, 'expected an http(s) URL')
+          .optional(),
         /** Image Updater credential reference, e.g. pullsecret:argocd/ghcr-pull; never a value. */
         credentials: z
           .string()
-          .regex(/^(pullsecret:[a-z0-9-]+\/[a-z0-9.-]+|secret:[a-z0-9-]+\/[a-z0-9.-]+#[A-Za-z0-9._-]+|env:[A-Z_][A-Z0-9_]*|ext:\/.+)$/, 'expected a credential reference: pullsecret:<ns>/<name>, secret:<ns>/<name>#<key>, env:<VAR> or ext:<path>')
+          .regex(
+            /^(pullsecret:[a-z0-9-]+\/[a-z0-9.-]+|secret:[a-z0-9-]+\/[a-z0-9.-]+#[A-Za-z0-9._-]+|env:[A-Z_][A-Z0-9_]*|ext:\/.+)$/,
+            'expected a credential reference: pullsecret:<ns>/<name>, secret:<ns>/<name>#<key>, env:<VAR> or ext:<path>',
+          )
           .optional(),
       }),
     )
@@ -101,9 +119,15 @@ export const settingsFileSchema = z.strictObject({
   versions: z
     .strictObject({
       /** @default "v3.5.1" */
-      argocd: z.string().regex(/^v\d+\.\d+\.\d+$/, 'expected a version such as v3.5.1').optional(),
+      argocd: z
+        .string()
+        .regex(/^v\d+\.\d+\.\d+$/, 'expected a version such as v3.5.1')
+        .optional(),
       /** @default "v1.3.0" */
-      imageUpdater: z.string().regex(/^v\d+\.\d+\.\d+$/, 'expected a version such as v1.3.0').optional(),
+      imageUpdater: z
+        .string()
+        .regex(/^v\d+\.\d+\.\d+$/, 'expected a version such as v1.3.0')
+        .optional(),
     })
     .optional(),
 });

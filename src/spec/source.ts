@@ -1,5 +1,17 @@
 import { relative } from 'node:path';
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Alias, type Document, type Node, type YAMLError } from 'yaml';
+import {
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  LineCounter,
+  parseDocument,
+  visit,
+  type Alias,
+  type Document,
+  type Node,
+  type YAMLError,
+} from 'yaml';
 import type { SpecLocation, SpecProblem } from './errors.js';
 import { fieldPath } from './errors.js';
 
@@ -53,7 +65,11 @@ export class SourceFile {
    * become problems. Also returns the plain data (as `data()` would), so the
    * caller does not convert the document a second time.
    */
-  static parse(absPath: string, root: string, src: string): { source: SourceFile; problems: SpecProblem[]; data?: unknown } {
+  static parse(
+    absPath: string,
+    root: string,
+    src: string,
+  ): { source: SourceFile; problems: SpecProblem[]; data?: unknown } {
     const file = fileName(absPath, root);
     const parsed = parseText(src);
     const { doc, lines } = parsed;
@@ -107,10 +123,14 @@ export class SourceFile {
   locate(path: readonly (string | number)[], atKey = false): SpecLocation {
     for (let depth = path.length; depth >= 0; depth--) {
       const sub = path.slice(0, depth);
-      let node = atKey && depth === path.length && depth > 0 ? this.keyNode(sub) : (this.doc.getIn(sub, true) as Node | undefined) ?? (depth === 0 ? (this.doc.contents as Node | null) : undefined);
+      let node =
+        atKey && depth === path.length && depth > 0
+          ? this.keyNode(sub)
+          : ((this.doc.getIn(sub, true) as Node | undefined) ??
+            (depth === 0 ? (this.doc.contents as Node | null) : undefined));
       // A block mapping or list starts at its first entry, a line below its key: point at the key instead.
       if (node && depth > 0 && (isMap(node) || isSeq(node)) && !node.flow) node = this.keyNode(sub) ?? node;
-      if (node && node.range) {
+      if (node?.range) {
         const pos = this.tree().lines.linePos(node.range[0]);
         return { file: this.file, line: pos.line, column: pos.col };
       }
@@ -135,7 +155,12 @@ export class SourceFile {
    */
   locateInValue(path: readonly (string | number)[], span: ValueSpan): SpecLocation {
     const node = span.text === '' ? undefined : this.doc.getIn(path, true);
-    if (isScalar(node) && typeof node.value === 'string' && node.range && node.value.startsWith(span.text, span.offset)) {
+    if (
+      isScalar(node) &&
+      typeof node.value === 'string' &&
+      node.range &&
+      node.value.startsWith(span.text, span.offset)
+    ) {
       const inValue = occurrences(node.value, span.text);
       const inSource = occurrences(this.text.slice(node.range[0], node.range[1]), span.text);
       const nth = inValue.indexOf(span.offset);
@@ -201,20 +226,30 @@ function syntaxError(e: YAMLError, src: string): { at: number; message: string }
     case 'TAB_AS_INDENT':
       return { at, message: 'a tab is used for indentation; expected spaces' };
     case 'BLOCK_AS_IMPLICIT_KEY':
-      return { at, message: 'this value holds ": " or ends with ":", which starts a nested mapping; expected the value in quotes' };
+      return {
+        at,
+        message: 'this value holds ": " or ends with ":", which starts a nested mapping; expected the value in quotes',
+      };
     case 'MULTIPLE_DOCS':
       return { at, message: 'the file holds more than one YAML document (---); expected one document per file' };
     default:
       break;
   }
   if (text.startsWith('All mapping items must start at the same column')) {
-    return { at, message: 'this key is not aligned with the keys above it; expected every key of a mapping at the same column' };
+    return {
+      at,
+      message: 'this key is not aligned with the keys above it; expected every key of a mapping at the same column',
+    };
   }
   const flow = /^Flow (sequence|map)/.exec(text);
   if (flow) {
     const [open, close] = flow[1] === 'sequence' ? ['[', ']'] : ['{', '}'];
     const opened = unclosedBefore(src, at, open, close);
-    if (opened !== undefined) return { at: opened, message: `this ${open} is not closed; expected a closing ${close} (a flow collection that goes on over several lines must be indented more than its key)` };
+    if (opened !== undefined)
+      return {
+        at: opened,
+        message: `this ${open} is not closed; expected a closing ${close} (a flow collection that goes on over several lines must be indented more than its key)`,
+      };
   }
   const quote = /^Missing closing (["'])quote/.exec(text);
   if (quote) {

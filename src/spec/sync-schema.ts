@@ -29,9 +29,15 @@ export const syncWindowSchema = z.strictObject({
   /** When the window opens, as a cron schedule, e.g. "0 18 * * 5" (Friday 18:00). */
   schedule: z.string().trim().regex(CRON, 'expected a cron schedule of five fields, e.g. "0 18 * * 5"'),
   /** How long the window stays open, e.g. 8h or 1h30m. */
-  duration: z.string().regex(DURATION, 'expected a duration such as 8h, 90m or 1h30m').refine((d) => d !== '', { message: 'expected a duration such as 8h, 90m or 1h30m' }),
+  duration: z
+    .string()
+    .regex(DURATION, 'expected a duration such as 8h, 90m or 1h30m')
+    .refine((d) => d !== '', { message: 'expected a duration such as 8h, 90m or 1h30m' }),
   /** IANA time zone of the schedule. @default "UTC" */
-  timeZone: z.string().refine(isTimeZone, { message: 'expected an IANA time zone such as Europe/Berlin or UTC' }).optional(),
+  timeZone: z
+    .string()
+    .refine(isTimeZone, { message: 'expected an IANA time zone such as Europe/Berlin or UTC' })
+    .optional(),
   /** Manual syncs are still allowed when the window blocks automated ones. @default false */
   manualSync: flag(),
 });

@@ -7,7 +7,12 @@ import type { SourceFile } from './source.js';
  * keys that are allowed (with a "did you mean" when one is close), type errors
  * say what was expected and what was found.
  */
-export function validateWith<T>(schema: z.ZodType<T>, source: SourceFile, data: unknown, basePath: (string | number)[] = []): { value?: T; problems: SpecProblem[] } {
+export function validateWith<T>(
+  schema: z.ZodType<T>,
+  source: SourceFile,
+  data: unknown,
+  basePath: (string | number)[] = [],
+): { value?: T; problems: SpecProblem[] } {
   const { value, issues } = checkSchema(schema, data);
   return { value, problems: issues.map((i) => source.problem([...basePath, ...i.path], i.message, i.atKey)) };
 }
@@ -29,9 +34,14 @@ export function checkSchema<T>(schema: z.ZodType<T>, data: unknown): { value?: T
 
 function toIssues(schema: z.ZodType, issue: z.core.$ZodIssue): FieldIssue[] {
   const path = issue.path as (string | number)[];
-  const problem = (at: (string | number)[], message: string, atKey = false): FieldIssue => ({ path: at, message, atKey });
+  const problem = (at: (string | number)[], message: string, atKey = false): FieldIssue => ({
+    path: at,
+    message,
+    atKey,
+  });
   // A value written where a secret reference belongs may be the secret itself: never echo it.
-  const withInput = (message: string, input: unknown): string => withFound(message, path.includes('secretEnv') && typeof input === 'string' ? 'a string' : describe(input));
+  const withInput = (message: string, input: unknown): string =>
+    withFound(message, path.includes('secretEnv') && typeof input === 'string' ? 'a string' : describe(input));
   switch (issue.code) {
     case 'unrecognized_keys': {
       const allowed = allowedKeys(schema, path);
@@ -46,22 +56,32 @@ function toIssues(schema: z.ZodType, issue: z.core.$ZodIssue): FieldIssue[] {
       const input = (issue as { input?: unknown }).input;
       const expected = TYPE_NAMES[issue.expected] ?? issue.expected;
       if (input === undefined) return [problem(path, `is required; expected ${expected}`)];
-      const custom = issue.message && !issue.message.startsWith('Invalid input') ? issue.message : `expected ${expected}`;
+      const custom =
+        issue.message && !issue.message.startsWith('Invalid input') ? issue.message : `expected ${expected}`;
       return [problem(path, withInput(custom, input))];
     }
     case 'invalid_key':
       return [problem(path, issue.issues.map((i) => i.message).join('; ') || 'invalid key', true)];
     case 'invalid_union': {
-      const msg = issue.message && !issue.message.startsWith('Invalid input') ? issue.message : 'expected one of the allowed forms';
+      const msg =
+        issue.message && !issue.message.startsWith('Invalid input')
+          ? issue.message
+          : 'expected one of the allowed forms';
       // A discriminated union reports the whole mapping; the user wrote the discriminator's value.
       const discriminator = (issue as { discriminator?: string }).discriminator;
       const whole = (issue as { input?: unknown }).input;
-      const input = discriminator && typeof whole === 'object' && whole !== null ? (whole as Record<string, unknown>)[discriminator] : whole;
+      const input =
+        discriminator && typeof whole === 'object' && whole !== null
+          ? (whole as Record<string, unknown>)[discriminator]
+          : whole;
       return [problem(path, input === undefined ? `is required; ${msg}` : withInput(msg, input))];
     }
     case 'invalid_value': {
       const input = (issue as { input?: unknown }).input;
-      const msg = issue.message && !issue.message.startsWith('Invalid') ? issue.message : `expected one of: ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+      const msg =
+        issue.message && !issue.message.startsWith('Invalid')
+          ? issue.message
+          : `expected one of: ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
       return [problem(path, input === undefined ? `is required; ${msg}` : withInput(msg, input))];
     }
     default: {
@@ -96,7 +116,15 @@ function describe(v: unknown): string {
   return `${typeof v} ${String(v)}`;
 }
 
-type AnyDef = { type: string; shape?: Record<string, z.ZodType>; innerType?: z.ZodType; element?: z.ZodType; valueType?: z.ZodType; in?: z.ZodType; options?: z.ZodType[] };
+type AnyDef = {
+  type: string;
+  shape?: Record<string, z.ZodType>;
+  innerType?: z.ZodType;
+  element?: z.ZodType;
+  valueType?: z.ZodType;
+  in?: z.ZodType;
+  options?: z.ZodType[];
+};
 
 function defOf(s: z.ZodType): AnyDef {
   return (s as unknown as { _zod: { def: AnyDef } })._zod.def;
@@ -111,19 +139,24 @@ function allowedKeys(schema: z.ZodType, path: (string | number)[]): string[] {
       case 'optional':
       case 'nullable':
       case 'default':
-        return visit(d.innerType!, rest);
+        visit(d.innerType!, rest);
+        return;
       case 'pipe':
-        return visit(d.in!, rest);
+        visit(d.in!, rest);
+        return;
       case 'union':
-        return d.options!.forEach((o) => visit(o, rest));
+        for (const o of d.options!) visit(o, rest);
+        return;
       case 'object':
-        if (rest.length === 0) Object.keys(d.shape!).forEach((k) => keys.add(k));
+        if (rest.length === 0) for (const k of Object.keys(d.shape!)) keys.add(k);
         else if (d.shape![String(rest[0])]) visit(d.shape![String(rest[0])]!, rest.slice(1));
         return;
       case 'array':
-        return rest.length ? visit(d.element!, rest.slice(1)) : undefined;
+        if (rest.length) visit(d.element!, rest.slice(1));
+        return;
       case 'record':
-        return rest.length ? visit(d.valueType!, rest.slice(1)) : undefined;
+        if (rest.length) visit(d.valueType!, rest.slice(1));
+        return;
       default:
         return;
     }

@@ -58,7 +58,10 @@ export function openRenderCaches(projectRoot: string, env: NodeJS.ProcessEnv = p
   const dir = renderCacheDir(env);
   const code = dir === null ? undefined : codeIdentity();
   if (dir === null || code === undefined) return {};
-  return { specs: SpecCache.open(projectStoreDir(dir, 'specs', projectRoot), code), folders: RenderCache.open(projectStoreDir(dir, 'folders', projectRoot), code) };
+  return {
+    specs: SpecCache.open(projectStoreDir(dir, 'specs', projectRoot), code),
+    folders: RenderCache.open(projectStoreDir(dir, 'folders', projectRoot), code),
+  };
 }
 
 /** Rendered service folders of one project and one version of the code. */
@@ -82,7 +85,11 @@ export class RenderCache implements FolderCache {
   /** The key of `svc`'s folder: sha256 over the code's digest and the resolved service as JSON. */
   keyOf(svc: ResolvedService): string {
     // The spec files by path: their text is already resolved into the service, and their comments change nothing.
-    const input = { ...svc, source: svc.source.file, environment: { ...svc.environment, source: svc.environment.source.file } };
+    const input = {
+      ...svc,
+      source: svc.source.file,
+      environment: { ...svc.environment, source: svc.environment.source.file },
+    };
     return createHash('sha256').update(`${CACHE_FORMAT}\0${this.code}\0`).update(JSON.stringify(input)).digest('hex');
   }
 

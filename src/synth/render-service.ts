@@ -64,7 +64,9 @@ function versionLabelReplacements(svc: ResolvedService, objects: readonly Render
   if (!svc.image.autoUpdate || svc.image.repository.includes(':')) return undefined;
   // No version label to update (kustomize fails on a replacement whose target field is missing).
   if (!hasVersionLabel(svc)) return undefined;
-  const workload = objects.find((o) => (o.object.kind === 'Deployment' || o.object.kind === 'StatefulSet') && o.object.metadata.name === svc.name);
+  const workload = objects.find(
+    (o) => (o.object.kind === 'Deployment' || o.object.kind === 'StatefulSet') && o.object.metadata.name === svc.name,
+  );
   if (!workload) return undefined;
   const podTemplates = objects.filter((o) => ['Deployment', 'StatefulSet', 'Job'].includes(o.object.kind));
   return [
@@ -77,7 +79,10 @@ function versionLabelReplacements(svc: ResolvedService, objects: readonly Render
       },
       targets: [
         { select: { labelSelector: `app.kubernetes.io/instance=${instanceName(svc)}` }, fieldPaths: [VERSION_LABEL] },
-        ...podTemplates.map((o) => ({ select: { kind: o.object.kind, name: o.object.metadata.name }, fieldPaths: [`spec.template.${VERSION_LABEL}`] })),
+        ...podTemplates.map((o) => ({
+          select: { kind: o.object.kind, name: o.object.metadata.name },
+          fieldPaths: [`spec.template.${VERSION_LABEL}`],
+        })),
       ],
     },
   ];

@@ -37,6 +37,11 @@ export const renderServices: Renderer = async ({ resolved, renderCache: cache })
       if (key !== undefined) renderedNow.push({ key, folder: { objects: rendered.length, files } });
     }
   }
-  return { tree, objects, kustomizeFolders, remembered, remember: () => renderedNow.forEach(({ key, folder }) => cache!.record(key, folder)) };
+  return {
+    tree,
+    objects,
+    kustomizeFolders,
+    remembered,
+    remember: () => renderedNow.forEach(({ key, folder }) => cache!.record(key, folder)),
+  };
 };
-

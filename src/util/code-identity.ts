@@ -11,7 +11,15 @@ export const CODE_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
  * Packages whose code shapes what the caches hold: the spec data (yaml,
  * zod) and the rendered, validated folders (cdk8s and the schema packages).
  */
-const CACHED_WORK_PACKAGES = ['cdk8s', 'cdk8s-plus-28', 'constructs', 'kubernetes-models', '@kubernetes-models/prometheus-operator', 'yaml', 'zod'];
+const CACHED_WORK_PACKAGES = [
+  'cdk8s',
+  'cdk8s-plus-28',
+  'constructs',
+  'kubernetes-models',
+  '@kubernetes-models/prometheus-operator',
+  'yaml',
+  'zod',
+];
 
 /**
  * Digest of the code whose results gitops-synth's caches remember: Node's
@@ -24,7 +32,9 @@ export function codeIdentity(codeRoot: string = CODE_ROOT): string | undefined {
   const require = createRequire(import.meta.url);
   try {
     for (const pkg of CACHED_WORK_PACKAGES) {
-      const { version } = JSON.parse(readFileSync(require.resolve(`${pkg}/package.json`), 'utf8')) as { version: string };
+      const { version } = JSON.parse(readFileSync(require.resolve(`${pkg}/package.json`), 'utf8')) as {
+        version: string;
+      };
       hash.update(`${pkg}@${version}\0`);
     }
     const files = readdirSync(codeRoot, { recursive: true, withFileTypes: true })

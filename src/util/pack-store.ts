@@ -35,14 +35,18 @@ export function projectStoreDir(cacheDir: string, section: string, projectRoot: 
   } catch {
     // No cache yet.
   }
-  for (const name of names) if (/^[0-9a-f]{2}$/.test(name) && holdsOnlyOldEntries(join(cacheDir, name))) rmSync(join(cacheDir, name), { recursive: true, force: true });
+  for (const name of names)
+    if (/^[0-9a-f]{2}$/.test(name) && holdsOnlyOldEntries(join(cacheDir, name)))
+      rmSync(join(cacheDir, name), { recursive: true, force: true });
   return join(cacheDir, section, createHash('sha256').update(projectRoot).digest('hex').slice(0, 32));
 }
 
 /** Whether `dir` holds nothing but entry files of the layout before stores (named by a SHA-256 in hex). */
 function holdsOnlyOldEntries(dir: string): boolean {
   try {
-    return readdirSync(dir, { withFileTypes: true }).every((e) => e.isFile() && /^[0-9a-f]{64}(\..+\.partial)?$/.test(e.name));
+    return readdirSync(dir, { withFileTypes: true }).every(
+      (e) => e.isFile() && /^[0-9a-f]{64}(\..+\.partial)?$/.test(e.name),
+    );
   } catch {
     return false;
   }
@@ -113,14 +117,18 @@ export class PackStore<V> {
       mkdirSync(this.dir, { recursive: true });
       for (const file of readdirSync(this.dir)) {
         const digit = basename(file, SHARD_SUFFIX);
-        if (!file.endsWith(SHARD_SUFFIX) || !this.used.has(digit)) rmSync(join(this.dir, file), { recursive: true, force: true });
+        if (!file.endsWith(SHARD_SUFFIX) || !this.used.has(digit))
+          rmSync(join(this.dir, file), { recursive: true, force: true });
       }
       for (const [digit, entries] of this.used) {
         if (!this.added.has(digit) && entries.size === this.shard(digit).size) continue;
         const file = join(this.dir, `${digit}${SHARD_SUFFIX}`);
         const staging = `${file}.${process.pid}.tmp`;
         try {
-          writeFileSync(staging, serialize({ format: this.options.format, code: this.options.code, entries } satisfies Shard<V>));
+          writeFileSync(
+            staging,
+            serialize({ format: this.options.format, code: this.options.code, entries } satisfies Shard<V>),
+          );
           renameSync(staging, file);
         } catch (err) {
           rmSync(staging, { force: true });
@@ -147,7 +155,10 @@ export class PackStore<V> {
 
   private usedIn(digit: string): Map<string, V> {
     let entries = this.used.get(digit);
-    if (entries === undefined) this.used.set(digit, (entries = new Map()));
+    if (entries === undefined) {
+      entries = new Map();
+      this.used.set(digit, entries);
+    }
     return entries;
   }
 }
@@ -156,7 +167,8 @@ const SHARD_SUFFIX = '.v8';
 
 function shardOf(key: string): string {
   const digit = key[0];
-  if (digit === undefined || !/^[0-9a-f]$/.test(digit)) throw new Error(`pack store keys are lowercase hex digests, got "${key}"`);
+  if (digit === undefined || !/^[0-9a-f]$/.test(digit))
+    throw new Error(`pack store keys are lowercase hex digests, got "${key}"`);
   return digit;
 }
 
@@ -164,7 +176,8 @@ function shardOf(key: string): string {
 function readShard<V>(file: string, options: PackStoreOptions): ReadonlyMap<string, V> {
   try {
     const shard = deserialize(readFileSync(file)) as Partial<Shard<V>> | undefined;
-    if (shard?.format === options.format && shard.code === options.code && shard.entries instanceof Map) return shard.entries;
+    if (shard?.format === options.format && shard.code === options.code && shard.entries instanceof Map)
+      return shard.entries;
   } catch {
     // No shard yet, or one that cannot be read.
   }
@@ -186,7 +199,8 @@ function removeStaleStores(parent: string, keep: string, now: number): void {
     if (path === keep || !(store || OLD_PACK_NAME.test(name))) continue;
     try {
       const st = statSync(path);
-      if (store ? st.isDirectory() && now - st.mtimeMs > maxAgeMs : st.isFile()) rmSync(path, { recursive: true, force: true });
+      if (store ? st.isDirectory() && now - st.mtimeMs > maxAgeMs : st.isFile())
+        rmSync(path, { recursive: true, force: true });
     } catch {
       // Removed by another run meanwhile.
     }

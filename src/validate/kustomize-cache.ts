@@ -56,7 +56,9 @@ export class KustomizeBuildCache {
    */
   static async open(dir: string, kubectl: string): Promise<KustomizeBuildCache | undefined> {
     const tool = await toolIdentity(kubectl);
-    return tool === undefined ? undefined : new KustomizeBuildCache(PackStore.open(dir, { format: CACHE_FORMAT, code: tool }), tool);
+    return tool === undefined
+      ? undefined
+      : new KustomizeBuildCache(PackStore.open(dir, { format: CACHE_FORMAT, code: tool }), tool);
   }
 
   private constructor(
@@ -180,7 +182,9 @@ async function toolIdentity(kubectl: string): Promise<string | undefined> {
   }
   if (startsWithShebang(real)) {
     const version = await new Promise<string | undefined>((done) => {
-      execFile(kubectl, ['version', '--client', '-o', 'json'], { encoding: 'utf8' }, (error, stdout) => done(error ? undefined : stdout));
+      execFile(kubectl, ['version', '--client', '-o', 'json'], { encoding: 'utf8' }, (error, stdout) =>
+        done(error ? undefined : stdout),
+      );
     });
     if (version === undefined) return undefined;
     identity += `\0${version}`;

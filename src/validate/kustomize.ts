@@ -69,13 +69,23 @@ interface BuiltObject {
  * emit the same object: both are checked over all folders, remembered or
  * built now. Returns the failures (empty when every folder built).
  */
-export async function kustomizeBuildAll(root: string, folders: readonly KustomizeFolder[], options: KustomizeOptions = {}): Promise<string[]> {
+export async function kustomizeBuildAll(
+  root: string,
+  folders: readonly KustomizeFolder[],
+  options: KustomizeOptions = {},
+): Promise<string[]> {
   const kubectl = options.kubectl ?? toolPath('kubectl');
-  const cacheDir = options.cacheDir === undefined ? kustomizeCacheDir(resolve(options.project ?? root)) : options.cacheDir;
+  const cacheDir =
+    options.cacheDir === undefined ? kustomizeCacheDir(resolve(options.project ?? root)) : options.cacheDir;
   const cache = cacheDir ? await KustomizeBuildCache.open(cacheDir, kubectl) : undefined;
   const planned = folders.map((f) => {
     const key = f.files ? cache?.keyOfFiles(f.files, f.objects) : cache?.keyOf(join(root, f.folder), f.objects);
-    return { ...f, env: f.folder.split('/')[0]!, key, remembered: key === undefined ? undefined : cache!.lookup(key, f.objects) };
+    return {
+      ...f,
+      env: f.folder.split('/')[0]!,
+      key,
+      remembered: key === undefined ? undefined : cache!.lookup(key, f.objects),
+    };
   });
   const envs = [...new Set(planned.map((f) => f.env))].sort();
 
@@ -88,7 +98,10 @@ export async function kustomizeBuildAll(root: string, folders: readonly Kustomiz
         const dir = join(scratch, env, String(i));
         mkdirSync(dir, { recursive: true });
         // Origin annotations name each object's file, so every object is traced to its folder.
-        writeFileSync(join(dir, 'kustomization.yaml'), `resources:\n${chunk.map((f) => `- ${relative(dir, join(root, f.folder)).split(sep).join('/')}`).join('\n')}\nbuildMetadata: [originAnnotations]\n`);
+        writeFileSync(
+          join(dir, 'kustomization.yaml'),
+          `resources:\n${chunk.map((f) => `- ${relative(dir, join(root, f.folder)).split(sep).join('/')}`).join('\n')}\nbuildMetadata: [originAnnotations]\n`,
+        );
         runs.push({ env, dir, folders: chunk });
       }
     }
@@ -107,29 +120,40 @@ export async function kustomizeBuildAll(root: string, folders: readonly Kustomiz
       const errors = [...new Set(mine.filter((r) => r.result.code !== 0).map((r) => r.result.stderr.trim()))];
       if (errors.length) {
         for (const e of errors) failures.push(`kubectl kustomize failed for environment ${env}: ${e}`);
-        recordSuccesses(cache, mine.filter((r) => r.result.code === 0));
+        recordSuccesses(
+          cache,
+          mine.filter((r) => r.result.code === 0),
+        );
         continue;
       }
       // Every object of the environment, remembered or built now, with the folder it came from.
       const objects: BuiltObject[] = [
-        ...planned.filter((f) => f.env === env && f.remembered).flatMap((f) => f.remembered!.map((id) => ({ id, folder: f.folder }))),
+        ...planned
+          .filter((f) => f.env === env && f.remembered)
+          .flatMap((f) => f.remembered!.map((id) => ({ id, folder: f.folder }))),
         ...mine.flatMap((r) => r.result.objects),
       ];
       const from = new Map<string, string | undefined>();
       for (const { id, folder } of objects) {
         if (from.has(id)) {
           const folders = [from.get(id), folder].filter((f) => f !== undefined);
-          failures.push(`kubectl kustomize built two objects with the same kind, namespace and name in environment ${env}: ${id}${folders.length === 2 ? `, from ${folders.sort().join(' and ')}` : ''}; each object must come from one service folder`);
+          failures.push(
+            `kubectl kustomize built two objects with the same kind, namespace and name in environment ${env}: ${id}${folders.length === 2 ? `, from ${folders.sort().join(' and ')}` : ''}; each object must come from one service folder`,
+          );
         } else from.set(id, folder);
       }
       const envFolders = planned.filter((f) => f.env === env);
       const expected = envFolders.reduce((n, f) => n + f.objects, 0);
-      if (objects.length !== expected) failures.push(`kubectl kustomize built ${objects.length} objects for environment ${env}, expected ${expected}`);
+      if (objects.length !== expected)
+        failures.push(`kubectl kustomize built ${objects.length} objects for environment ${env}, expected ${expected}`);
       else if (objects.every((o) => o.folder !== undefined)) {
         // The same total can hide one folder yielding an object too many and another one too few.
         const built = countBy(objects, (o) => o.folder!);
         for (const f of envFolders) {
-          if ((built.get(f.folder) ?? 0) !== f.objects) failures.push(`kubectl kustomize built ${built.get(f.folder) ?? 0} objects from ${f.folder}, expected ${f.objects}`);
+          if ((built.get(f.folder) ?? 0) !== f.objects)
+            failures.push(
+              `kubectl kustomize built ${built.get(f.folder) ?? 0} objects from ${f.folder}, expected ${f.objects}`,
+            );
         }
       }
       recordSuccesses(cache, mine);
@@ -146,7 +170,13 @@ export async function kustomizeBuildAll(root: string, folders: readonly Kustomiz
  * objects. Whether it clashes with another folder is not part of its own
  * build: that is checked on every run from the remembered ids.
  */
-function recordSuccesses(cache: KustomizeBuildCache | undefined, runs: readonly { folders: readonly (KustomizeFolder & { key?: string })[]; result: { objects: readonly BuiltObject[] } }[]): void {
+function recordSuccesses(
+  cache: KustomizeBuildCache | undefined,
+  runs: readonly {
+    folders: readonly (KustomizeFolder & { key?: string })[];
+    result: { objects: readonly BuiltObject[] };
+  }[],
+): void {
   if (!cache) return;
   for (const r of runs) {
     // An object kubectl did not trace to a folder leaves every folder of its run unproven.
@@ -203,13 +233,18 @@ const KUBECTL_GOGC = '200';
 
 function run(command: string, args: readonly string[]): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { GOGC: KUBECTL_GOGC, ...process.env } });
+    const child = spawn(command, args, {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { GOGC: KUBECTL_GOGC, ...process.env },
+    });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (b: Buffer) => out.push(b));
     child.stderr.on('data', (b: Buffer) => err.push(b));
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }));
+    child.on('close', (code) =>
+      resolve({ code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }),
+    );
   });
 }
 
@@ -267,10 +302,17 @@ function builtObject(doc: string, root: string, runDir: string, inRun: ReadonlyS
     } else if (inMetadata) {
       if (line.startsWith('  name: ')) name = line.slice('  name: '.length);
       else if (line.startsWith('  namespace: ')) namespace = line.slice('  namespace: '.length);
-      else if (line === '    config.kubernetes.io/origin: |' || line === '    config.kubernetes.io/origin: |-') inOrigin = true;
+      else if (line === '    config.kubernetes.io/origin: |' || line === '    config.kubernetes.io/origin: |-')
+        inOrigin = true;
     }
   }
-  return { id: `${apiVersion} ${kind} ${namespace}/${name}`, folder: origin === undefined || remote ? undefined : folderOf(relative(root, resolve(runDir, origin)).split(sep).join('/'), inRun) };
+  return {
+    id: `${apiVersion} ${kind} ${namespace}/${name}`,
+    folder:
+      origin === undefined || remote
+        ? undefined
+        : folderOf(relative(root, resolve(runDir, origin)).split(sep).join('/'), inRun),
+  };
 }
 
 /** The folder of `inRun` that holds `file` (both relative to the tree's root). */

@@ -6,14 +6,17 @@
 export interface Validatable {
   validate(): void;
 }
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- model constructors take their own typed input
-export type ModelLoader = () => Promise<new (data: any) => Validatable>;
+/** A model class of kubernetes-models; each constructor takes its own typed input, so the registry sees them as taking anything. */
+// biome-ignore lint/suspicious/noExplicitAny: see above
+export type ModelClass = new (data: any) => Validatable;
+export type ModelLoader = () => Promise<ModelClass>;
 
 /** The kinds the service constructs emit, from kubernetes-models (Kubernetes 1.33 schemas). */
 export const KUBERNETES_KINDS: Record<string, ModelLoader> = {
   'v1/ServiceAccount': async () => (await import('kubernetes-models/v1/ServiceAccount')).ServiceAccount,
   'v1/ConfigMap': async () => (await import('kubernetes-models/v1/ConfigMap')).ConfigMap,
-  'v1/PersistentVolumeClaim': async () => (await import('kubernetes-models/v1/PersistentVolumeClaim')).PersistentVolumeClaim,
+  'v1/PersistentVolumeClaim': async () =>
+    (await import('kubernetes-models/v1/PersistentVolumeClaim')).PersistentVolumeClaim,
   'v1/Service': async () => (await import('kubernetes-models/v1/Service')).Service,
   'v1/Namespace': async () => (await import('kubernetes-models/v1/Namespace')).Namespace,
   'v1/Secret': async () => (await import('kubernetes-models/v1/Secret')).Secret,
@@ -21,16 +24,19 @@ export const KUBERNETES_KINDS: Record<string, ModelLoader> = {
   'apps/v1/StatefulSet': async () => (await import('kubernetes-models/apps/v1/StatefulSet')).StatefulSet,
   'batch/v1/Job': async () => (await import('kubernetes-models/batch/v1/Job')).Job,
   'networking.k8s.io/v1/Ingress': async () => (await import('kubernetes-models/networking.k8s.io/v1/Ingress')).Ingress,
-  'autoscaling/v2/HorizontalPodAutoscaler': async () => (await import('kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler')).HorizontalPodAutoscaler,
-  'policy/v1/PodDisruptionBudget': async () => (await import('kubernetes-models/policy/v1/PodDisruptionBudget')).PodDisruptionBudget,
-  'monitoring.coreos.com/v1/ServiceMonitor': async () => (await import('@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor')).ServiceMonitor,
+  'autoscaling/v2/HorizontalPodAutoscaler': async () =>
+    (await import('kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler')).HorizontalPodAutoscaler,
+  'policy/v1/PodDisruptionBudget': async () =>
+    (await import('kubernetes-models/policy/v1/PodDisruptionBudget')).PodDisruptionBudget,
+  'monitoring.coreos.com/v1/ServiceMonitor': async () =>
+    (await import('@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor')).ServiceMonitor,
 };
 
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 export class SchemaValidator {
   private readonly loaders: Map<string, ModelLoader>;
-  private readonly models = new Map<string, new (data: any) => Validatable>();
+  private readonly models = new Map<string, ModelClass>();
 
   constructor(...registries: Record<string, ModelLoader>[]) {
     this.loaders = new Map(registries.flatMap((r) => Object.entries(r)));
@@ -52,7 +58,8 @@ export class SchemaValidator {
     if (!Model) return [`no schema registered for ${key}`];
     const problems: string[] = [];
     const name = obj.metadata?.name;
-    if (!name || name.length > 253 || !DNS_SUBDOMAIN.test(name)) problems.push(`metadata.name ${JSON.stringify(name)} is not a valid DNS-1123 subdomain`);
+    if (!name || name.length > 253 || !DNS_SUBDOMAIN.test(name))
+      problems.push(`metadata.name ${JSON.stringify(name)} is not a valid DNS-1123 subdomain`);
     try {
       new Model(obj).validate();
     } catch (e) {

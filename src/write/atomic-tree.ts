@@ -1,4 +1,15 @@
-import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, lstatSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  lstatSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { basename, dirname, join, relative, sep } from 'node:path';
 import type { RenderedTree } from '../output/tree.js';
 
@@ -63,7 +74,11 @@ export function writeTreeAtomically(outDir: string, tree: RenderedTree, options:
 }
 
 /** writeTreeAtomically with an asynchronous check before the swap, and the option to leave an unchanged tree alone; the same guarantees. */
-export async function writeTreeAtomicallyAsync(outDir: string, tree: RenderedTree, options: AsyncWriteOptions = {}): Promise<WriteResult> {
+export async function writeTreeAtomicallyAsync(
+  outDir: string,
+  tree: RenderedTree,
+  options: AsyncWriteOptions = {},
+): Promise<WriteResult> {
   const keepTopLevel = options.keepTopLevel ?? [];
   const staging = stagingDir(outDir);
   // Named like a staging folder, so that the next run removes it after a kill.
@@ -117,14 +132,24 @@ function stage(outDir: string, staging: string, tree: RenderedTree, keepTopLevel
  * folders of the tree, and the `keepTopLevel` entries). Returns the Image
  * Updater files when it does, undefined when it does not.
  */
-export function sameTree(outDir: string, tree: RenderedTree, keepTopLevel: readonly string[], compareFirst: readonly string[] = []): { imageUpdaterFiles: string[] } | undefined {
+export function sameTree(
+  outDir: string,
+  tree: RenderedTree,
+  keepTopLevel: readonly string[],
+  compareFirst: readonly string[] = [],
+): { imageUpdaterFiles: string[] } | undefined {
   const sameFile = (path: string): boolean => {
     const content = tree.get(path);
     if (content === undefined) return false;
     try {
       const full = join(outDir, path);
       const stat = lstatSync(full);
-      return stat.isFile() && (stat.mode & 0o100) !== 0 === tree.isExecutable(path) && stat.size === Buffer.byteLength(content) && readFileSync(full).equals(Buffer.from(content));
+      return (
+        stat.isFile() &&
+        ((stat.mode & 0o100) !== 0) === tree.isExecutable(path) &&
+        stat.size === Buffer.byteLength(content) &&
+        readFileSync(full).equals(Buffer.from(content))
+      );
     } catch {
       return false;
     }

@@ -41,9 +41,12 @@ export function listCases(): BadSpecCase[] {
       try {
         raw = parse(readFileSync(join(dir, CASE_FILE), 'utf8'));
       } catch (err) {
-        throw new Error(`${name}/${CASE_FILE}: ${err instanceof Error ? err.message : String(err)} (quote values that hold ": ")`);
+        throw new Error(
+          `${name}/${CASE_FILE}: ${err instanceof Error ? err.message : String(err)} (quote values that hold ": ")`,
+        );
       }
-      if (!raw?.about || !Array.isArray(raw.expect) || raw.expect.length === 0) throw new Error(`${name}/${CASE_FILE}: expected about: and a non-empty expect: list`);
+      if (!raw?.about || !Array.isArray(raw.expect) || raw.expect.length === 0)
+        throw new Error(`${name}/${CASE_FILE}: expected about: and a non-empty expect: list`);
       return { name, dir, about: raw.about, remove: raw.remove ?? [], cli: raw.cli === true, expect: raw.expect };
     });
 }

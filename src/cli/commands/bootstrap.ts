@@ -16,10 +16,21 @@ export const bootstrapCommand: CommandModule<GlobalOptions, BootstrapArgs> = {
     'Write only dist/bootstrap/ (synth writes it too): an idempotent script that installs the pinned Argo CD and Image Updater, creates the namespaces and every missing secret (random values, never printed), registers the devops repository and applies the root Application, on the cluster kubectl points at',
   builder: (y) =>
     y
-      .option('print', { type: 'boolean', default: false, describe: 'Show the plan (steps, versions, namespaces, secret names and keys) and write nothing' })
-      .option('out', { type: 'string', describe: 'Rendered tree the bootstrap/ folder goes into', defaultDescription: '<project>/dist' })
+      .option('print', {
+        type: 'boolean',
+        default: false,
+        describe: 'Show the plan (steps, versions, namespaces, secret names and keys) and write nothing',
+      })
+      .option('out', {
+        type: 'string',
+        describe: 'Rendered tree the bootstrap/ folder goes into',
+        defaultDescription: '<project>/dist',
+      })
       .example('$0 bootstrap --print', 'show what the script would do')
-      .example('$0 bootstrap && DEVOPS_REPO_TOKEN=... bash dist/bootstrap/bootstrap.sh', 'write the script, then run it against the cluster')
+      .example(
+        '$0 bootstrap && DEVOPS_REPO_TOKEN=... bash dist/bootstrap/bootstrap.sh',
+        'write the script, then run it against the cluster',
+      )
       .epilog(
         'The script needs kubectl pointing at the cluster as cluster-admin, openssl, and network access to the install manifests; it asks to confirm the kubectl context (--yes skips that). It reads the devops repository credentials from DEVOPS_REPO_TOKEN (+ DEVOPS_REPO_USERNAME) for an https URL or DEVOPS_REPO_SSH_KEY_FILE for an SSH URL, and with single sign-on the GitHub OAuth app from DEX_GITHUB_CLIENT_ID and DEX_GITHUB_CLIENT_SECRET. Run it again at any time: it creates only what is missing and never overwrites or prints a secret.',
       ),

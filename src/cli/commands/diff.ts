@@ -18,12 +18,25 @@ export const DIFF_ERROR = 2;
 
 export const diffCommand: CommandModule<GlobalOptions, DiffArgs> = {
   command: 'diff',
-  describe: 'Compare what the specs render now with what the devops repository holds: per environment and service, the objects added, removed and changed, with a unified diff of each change',
+  describe:
+    'Compare what the specs render now with what the devops repository holds: per environment and service, the objects added, removed and changed, with a unified diff of each change',
   builder: (y) =>
     y
-      .option('format', { choices: ['text', 'markdown'] as const, default: 'text' as const, describe: 'text for a terminal or log; markdown for a pull-request comment or $GITHUB_STEP_SUMMARY' })
-      .option('color', { type: 'boolean', describe: 'Colour the text format', defaultDescription: 'on a terminal, unless NO_COLOR or CI is set' })
-      .option('work-dir', { type: 'string', describe: 'Work clone of the devops repository, kept and reused', defaultDescription: 'a temporary folder, removed afterwards' })
+      .option('format', {
+        choices: ['text', 'markdown'] as const,
+        default: 'text' as const,
+        describe: 'text for a terminal or log; markdown for a pull-request comment or $GITHUB_STEP_SUMMARY',
+      })
+      .option('color', {
+        type: 'boolean',
+        describe: 'Colour the text format',
+        defaultDescription: 'on a terminal, unless NO_COLOR or CI is set',
+      })
+      .option('work-dir', {
+        type: 'string',
+        describe: 'Work clone of the devops repository, kept and reused',
+        defaultDescription: 'a temporary folder, removed afterwards',
+      })
       .epilogue(
         'Reads the devops repository like publish (repository.{url,branch,path} in environments/_settings.yaml, credentials from the environment) and changes nothing. ' +
           "Image Updater's .argocd-source* files are not the generator's and never count as differences. Exit 0 when equal, 1 when different, 2 on any error.",

@@ -9,5 +9,13 @@ import { workflowsCommand } from './workflows.js';
 import { appCommand } from './app/index.js';
 
 /** Every command of the CLI, in the order `--help` lists them. One file per command. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each command has its own argument type
-export const COMMANDS: CommandModule<GlobalOptions, any>[] = [synthCommand, validateCommand, bootstrapCommand, diffCommand, publishCommand, workflowsCommand, appCommand];
+// biome-ignore lint/suspicious/noExplicitAny: each command has its own argument type
+export const COMMANDS: CommandModule<GlobalOptions, any>[] = [
+  synthCommand,
+  validateCommand,
+  bootstrapCommand,
+  diffCommand,
+  publishCommand,
+  workflowsCommand,
+  appCommand,
+];

@@ -15,13 +15,30 @@ interface PublishArgs extends GlobalOptions {
 
 export const publishCommand: CommandModule<GlobalOptions, PublishArgs> = {
   command: 'publish',
-  describe: 'Render and check the project like synth (writing nothing to dist/), then commit the result to the devops repository from the settings and push it',
+  describe:
+    'Render and check the project like synth (writing nothing to dist/), then commit the result to the devops repository from the settings and push it',
   builder: (y) =>
     y
-      .option('dry-run', { type: 'boolean', default: false, describe: 'Show what would change and the commit message; commit and push nothing' })
-      .option('work-dir', { type: 'string', describe: 'Work clone of the devops repository, kept and reused', defaultDescription: 'a temporary folder, removed afterwards' })
-      .option('attempts', { type: 'number', default: DEFAULT_ATTEMPTS, describe: 'Push attempts before giving up; each refused push fetches the new head and re-applies the tree' })
-      .option('retry-delay', { type: 'number', default: DEFAULT_RETRY_DELAY_MS, describe: 'First wait in ms after a refused push; doubles each retry (at most 30 s), with jitter' })
+      .option('dry-run', {
+        type: 'boolean',
+        default: false,
+        describe: 'Show what would change and the commit message; commit and push nothing',
+      })
+      .option('work-dir', {
+        type: 'string',
+        describe: 'Work clone of the devops repository, kept and reused',
+        defaultDescription: 'a temporary folder, removed afterwards',
+      })
+      .option('attempts', {
+        type: 'number',
+        default: DEFAULT_ATTEMPTS,
+        describe: 'Push attempts before giving up; each refused push fetches the new head and re-applies the tree',
+      })
+      .option('retry-delay', {
+        type: 'number',
+        default: DEFAULT_RETRY_DELAY_MS,
+        describe: 'First wait in ms after a refused push; doubles each retry (at most 30 s), with jitter',
+      })
       .epilogue(
         `The devops repository, branch and folder are repository.{url,branch,path} in environments/_settings.yaml (url defaults to this clone's origin). ` +
           `Credentials come from the environment only: ${TOKEN_ENV} (an https token, sent as a header, user ${TOKEN_USER_ENV} or x-access-token), ` +
@@ -32,8 +49,10 @@ export const publishCommand: CommandModule<GlobalOptions, PublishArgs> = {
       .example('$0 publish --dry-run', 'show what the next publish would commit')
       .example(`${TOKEN_ENV}=… $0 publish`, 'publish with an https token'),
   handler: async (args) => {
-    if (!Number.isInteger(args.attempts) || args.attempts < 1 || args.attempts > 20) throw new UsageError(`--attempts: expected a whole number from 1 to 20, got ${args.attempts}`);
-    if (!Number.isFinite(args['retry-delay']) || args['retry-delay'] < 0) throw new UsageError(`--retry-delay: expected milliseconds (0 or more), got ${args['retry-delay']}`);
+    if (!Number.isInteger(args.attempts) || args.attempts < 1 || args.attempts > 20)
+      throw new UsageError(`--attempts: expected a whole number from 1 to 20, got ${args.attempts}`);
+    if (!Number.isFinite(args['retry-delay']) || args['retry-delay'] < 0)
+      throw new UsageError(`--retry-delay: expected milliseconds (0 or more), got ${args['retry-delay']}`);
     try {
       const result = await publish({
         projectDir: args.project,
@@ -45,17 +64,26 @@ export const publishCommand: CommandModule<GlobalOptions, PublishArgs> = {
       });
       const source = describeSource(result.source);
       if (result.outcome === 'up-to-date') {
-        process.stdout.write(`gitops-synth: ${result.where} already holds what the specs render (${source}); nothing to commit\n`);
+        process.stdout.write(
+          `gitops-synth: ${result.where} already holds what the specs render (${source}); nothing to commit\n`,
+        );
         return;
       }
       const lines = unitLines(result.units);
       if (result.outcome === 'dry-run') {
-        process.stdout.write(`gitops-synth: dry run: publishing ${source} would change ${result.where}${result.base ? ` (at ${result.base.slice(0, 12)})` : ' (a new branch)'}:\n${lines}`);
-        process.stdout.write(`\nIt would commit with this message:\n\n${indent(result.message ?? '')}\nNothing was committed or pushed.\n`);
+        process.stdout.write(
+          `gitops-synth: dry run: publishing ${source} would change ${result.where}${result.base ? ` (at ${result.base.slice(0, 12)})` : ' (a new branch)'}:\n${lines}`,
+        );
+        process.stdout.write(
+          `\nIt would commit with this message:\n\n${indent(result.message ?? '')}\nNothing was committed or pushed.\n`,
+        );
         return;
       }
-      process.stdout.write(`gitops-synth: published ${source} to ${result.where} as ${result.commit!.slice(0, 12)}${result.attempts > 1 ? ` (after ${result.attempts} attempts)` : ''}:\n${lines}`);
-      if (result.removedWriteBacks.length) process.stdout.write(`Removed with their service folders: ${result.removedWriteBacks.join(', ')}\n`);
+      process.stdout.write(
+        `gitops-synth: published ${source} to ${result.where} as ${result.commit!.slice(0, 12)}${result.attempts > 1 ? ` (after ${result.attempts} attempts)` : ''}:\n${lines}`,
+      );
+      if (result.removedWriteBacks.length)
+        process.stdout.write(`Removed with their service folders: ${result.removedWriteBacks.join(', ')}\n`);
     } catch (err) {
       if (err instanceof PublishError) throw new CommandFailure(err.message, 1);
       throw err;
@@ -65,7 +93,9 @@ export const publishCommand: CommandModule<GlobalOptions, PublishArgs> = {
 
 function unitLines(units: readonly UnitChange[]): string {
   const width = Math.max(...units.map((u) => u.unit.length));
-  return units.map((u) => `  ${u.unit.padEnd(width)}  ${u.status} (${u.files.length} file${u.files.length === 1 ? '' : 's'})\n`).join('');
+  return units
+    .map((u) => `  ${u.unit.padEnd(width)}  ${u.status} (${u.files.length} file${u.files.length === 1 ? '' : 's'})\n`)
+    .join('');
 }
 
 function indent(text: string): string {

@@ -15,7 +15,11 @@ export const workflowsCommand: CommandModule<GlobalOptions, WorkflowsArgs> = {
   describe: `Write ${WORKFLOWS_DIR}/${BUILD_IMAGE_WORKFLOW}, the reusable image build of the service repositories, with the tag formats of imageTags in the settings (the ones the environments' allowTags derive from)`,
   builder: (y) =>
     y
-      .option('check', { type: 'boolean', default: false, describe: 'Write nothing; exit 1 when the file differs from what the settings generate (for CI)' })
+      .option('check', {
+        type: 'boolean',
+        default: false,
+        describe: 'Write nothing; exit 1 when the file differs from what the settings generate (for CI)',
+      })
       .example('$0 workflows', `regenerate ${WORKFLOWS_DIR}/${BUILD_IMAGE_WORKFLOW} after changing imageTags`)
       .example('$0 workflows --check', 'fail when it is out of date'),
   handler: (args) => {
@@ -25,7 +29,11 @@ export const workflowsCommand: CommandModule<GlobalOptions, WorkflowsArgs> = {
     const shown = relative(process.cwd(), file) || file;
     const current = existsSync(file) ? readFileSync(file, 'utf8') : undefined;
     if (args.check) {
-      if (current !== content) throw new CommandFailure(`${shown} is ${current === undefined ? 'missing' : 'out of date'}: run gitops-synth workflows and commit the result`, 1);
+      if (current !== content)
+        throw new CommandFailure(
+          `${shown} is ${current === undefined ? 'missing' : 'out of date'}: run gitops-synth workflows and commit the result`,
+          1,
+        );
       process.stdout.write(`gitops-synth: ${shown} is up to date\n`);
       return;
     }

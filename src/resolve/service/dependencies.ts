@@ -10,12 +10,24 @@ export function resolveDependencies(s: ServiceScope): ResolvedDependency[] {
     if (dep === name) return fail(['dependsOn', i], 'a service cannot depend on itself; expected another service');
     if (!s.services.has(dep)) {
       if (s.unloaded.services.has(dep) && !s.declared.has(dep)) return;
-      if (s.declared.has(dep)) return fail(['dependsOn', i], `service "${dep}" is disabled in environment ${env.name}, so nothing can wait for it; expected a service that runs there (or disable this one too)`);
-      return fail(['dependsOn', i], `unknown service "${dep}"; expected one of: ${[...s.services.keys()].filter((n) => n !== name).join(', ')}`);
+      if (s.declared.has(dep))
+        return fail(
+          ['dependsOn', i],
+          `service "${dep}" is disabled in environment ${env.name}, so nothing can wait for it; expected a service that runs there (or disable this one too)`,
+        );
+      return fail(
+        ['dependsOn', i],
+        `unknown service "${dep}"; expected one of: ${[...s.services.keys()].filter((n) => n !== name).join(', ')}`,
+      );
     }
     const depPorts = s.portsOf.get(dep)!;
-    if (!depPorts.length) return fail(['dependsOn', i], `service "${dep}" has no ports, so there is nothing to wait for; expected a service with port: or ports:`);
-    if (dependsOn.some((d) => d.service === dep)) return fail(['dependsOn', i], `"${dep}" is listed twice; expected each dependency once`);
+    if (!depPorts.length)
+      return fail(
+        ['dependsOn', i],
+        `service "${dep}" has no ports, so there is nothing to wait for; expected a service with port: or ports:`,
+      );
+    if (dependsOn.some((d) => d.service === dep))
+      return fail(['dependsOn', i], `"${dep}" is listed twice; expected each dependency once`);
     dependsOn.push({ service: dep, host: serviceHost(dep, env), port: depPorts[0]!.port });
   });
   return dependsOn;

@@ -8,5 +8,10 @@ export function resolveMetrics(s: ServiceScope): ResolvedService['metrics'] {
   if (!m || m.enabled === false) return undefined;
   const port = portByRef(s, m.port, ['metrics', 'port'], 'metrics');
   if (port === undefined) return undefined;
-  return { port, portName: s.ports.find((p) => p.port === port)!.name, path: m.path ?? '/metrics', interval: m.interval ?? '30s' };
+  return {
+    port,
+    portName: s.ports.find((p) => p.port === port)!.name,
+    path: m.path ?? '/metrics',
+    interval: m.interval ?? '30s',
+  };
 }

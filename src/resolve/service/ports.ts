@@ -8,7 +8,10 @@ import type { FieldPath, Merged, ServiceScope } from './scope.js';
 export function resolvePorts(m: Merged): ResolvedPort[] {
   const f = m.fields;
   if (f.port !== undefined && f.ports !== undefined) {
-    m.problem(['port'], 'port and ports exclude each other; expected either `port: N` for one HTTP port or `ports:` for a list');
+    m.problem(
+      ['port'],
+      'port and ports exclude each other; expected either `port: N` for one HTTP port or `ports:` for a list',
+    );
     return [];
   }
   if (f.port !== undefined) return [{ name: 'http', port: f.port, protocol: 'TCP' }];
@@ -23,8 +26,16 @@ export function resolvePorts(m: Merged): ResolvedPort[] {
     const protocol = p.protocol ?? 'TCP';
     const clash = out.find((o) => o.name === name || (o.port === p.port && o.protocol === protocol));
     if (clash) {
-      if (clash.name === name) m.problem(['ports', i, p.name ? 'name' : 'port'], `port name "${name}" is used twice; expected unique port names`);
-      else m.problem(['ports', i, 'port'], `port ${p.port}/${protocol} is declared twice (also as "${clash.name}"); expected each port once`);
+      if (clash.name === name)
+        m.problem(
+          ['ports', i, p.name ? 'name' : 'port'],
+          `port name "${name}" is used twice; expected unique port names`,
+        );
+      else
+        m.problem(
+          ['ports', i, 'port'],
+          `port ${p.port}/${protocol} is declared twice (also as "${clash.name}"); expected each port once`,
+        );
       return;
     }
     out.push({ name, port: p.port, protocol });
@@ -36,7 +47,12 @@ export function resolvePorts(m: Merged): ResolvedPort[] {
  * The port a field refers to by name or number (`expose.port`, a probe's
  * port, `metrics.port`); the first port when the field is left out.
  */
-export function portByRef(s: ServiceScope, ref: number | string | undefined, path: FieldPath, what: string): number | undefined {
+export function portByRef(
+  s: ServiceScope,
+  ref: number | string | undefined,
+  path: FieldPath,
+  what: string,
+): number | undefined {
   const { ports } = s;
   if (ref === undefined) {
     if (!ports.length) {
@@ -47,7 +63,10 @@ export function portByRef(s: ServiceScope, ref: number | string | undefined, pat
   }
   const found = ports.find((p) => p.name === ref || p.port === ref);
   if (!found) {
-    s.fail(path, `${what} refers to port ${JSON.stringify(ref)}, which the service does not declare; expected one of: ${ports.map((p) => `${p.name} (${p.port})`).join(', ') || 'none'}`);
+    s.fail(
+      path,
+      `${what} refers to port ${JSON.stringify(ref)}, which the service does not declare; expected one of: ${ports.map((p) => `${p.name} (${p.port})`).join(', ') || 'none'}`,
+    );
     return undefined;
   }
   return found.port;
@@ -59,7 +78,13 @@ export function resolveExpose(s: ServiceScope): ResolvedService['expose'] {
   if (!f.expose) return undefined;
   const host = f.expose.subdomain ? `${f.expose.subdomain}.${env.domain}` : env.domain;
   const port = portByRef(s, f.expose.port, ['expose', 'port'], 'expose');
-  if (host.length > 253) s.fail(['expose', 'subdomain'], `host ${host} is longer than 253 characters; expected a shorter subdomain`);
+  if (host.length > 253)
+    s.fail(['expose', 'subdomain'], `host ${host} is longer than 253 characters; expected a shorter subdomain`);
   if (port === undefined) return undefined;
-  return { host, path: f.expose.path ?? '/', port, tlsSecretName: env.clusterIssuer ? `${host.replace(/\./g, '-')}-tls`.slice(0, 253) : undefined };
+  return {
+    host,
+    path: f.expose.path ?? '/',
+    port,
+    tlsSecretName: env.clusterIssuer ? `${host.replace(/\./g, '-')}-tls`.slice(0, 253) : undefined,
+  };
 }

@@ -8,7 +8,12 @@ export function resolveProbes(s: ServiceScope): ResolvedService['probes'] {
   const probe = (which: 'readiness' | 'liveness' | 'startup'): ResolvedProbe | undefined => {
     const p: ProbeSpec | undefined = s.fields.probes?.[which];
     if (!p) return undefined;
-    const timing = { initialDelaySeconds: p.initialDelaySeconds, periodSeconds: p.periodSeconds, timeoutSeconds: p.timeoutSeconds, failureThreshold: p.failureThreshold };
+    const timing = {
+      initialDelaySeconds: p.initialDelaySeconds,
+      periodSeconds: p.periodSeconds,
+      timeoutSeconds: p.timeoutSeconds,
+      failureThreshold: p.failureThreshold,
+    };
     if (p.http !== undefined) {
       const port = portByRef(s, p.port, ['probes', which, 'port'], `probes.${which}`);
       return port === undefined ? undefined : { http: { path: p.http, port }, ...timing };

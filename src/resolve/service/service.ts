@@ -21,7 +21,10 @@ const WAIT_TIMEOUT_SECONDS = 300;
  * scope). Each concern has its resolver; all of them run, so one run reports
  * every problem of the service.
  */
-export function resolveService(m: Merged, scope: Omit<ServiceScope, 'fail' | 'name' | 'fields'>): ResolvedService | undefined {
+export function resolveService(
+  m: Merged,
+  scope: Omit<ServiceScope, 'fail' | 'name' | 'fields'>,
+): ResolvedService | undefined {
   let ok = true;
   const s: ServiceScope = {
     ...scope,

@@ -26,19 +26,28 @@ export function resolveVariables(s: ServiceScope): Pick<ResolvedService, 'env' |
       continue;
     }
     if (CREDENTIAL_NAME.test(k) && text !== '' && !isOnlyReferences(text)) {
-      fail(['env', k], `${k} looks like a credential but has a literal value, and secret values never go in a spec; expected a Secret reference: secretEnv: {${k}: {secret: <name>, key: <key>}}`);
+      fail(
+        ['env', k],
+        `${k} looks like a credential but has a literal value, and secret values never go in a spec; expected a Secret reference: secretEnv: {${k}: {secret: <name>, key: <key>}}`,
+      );
       continue;
     }
     const url = URL_WITH_PASSWORD.exec(text);
     if (url && !isOnlyReferences(url[1]!)) {
-      fail(['env', k], `${k} holds a URL with a literal password; expected the password in secretEnv, written as $(VAR) in the URL`);
+      fail(
+        ['env', k],
+        `${k} holds a URL with a literal password; expected the password in secretEnv, written as $(VAR) in the URL`,
+      );
       continue;
     }
     const { value, errors } = interpolate(text, s.refs);
     errors.forEach((e) => fail(['env', k], e.message, false, { text: e.reference, offset: e.offset }));
     const undefinedVars = dependentVariables(value).filter((v) => !defined.has(v) && !env.some((e) => e.name === v));
     if (undefinedVars.length) {
-      fail(['env', k], `$(${undefinedVars[0]}) refers to a variable that is not defined before it; expected it in secretEnv (or in env, sorted before ${k})`);
+      fail(
+        ['env', k],
+        `$(${undefinedVars[0]}) refers to a variable that is not defined before it; expected it in secretEnv (or in env, sorted before ${k})`,
+      );
     }
     env.push({ name: k, value });
   }
@@ -58,6 +67,8 @@ export function resolveFiles(s: ServiceScope): Pick<ResolvedService, 'files' | '
     keys.add(key);
     files.push({ path, key, content: value });
   }
-  const filesHash = files.length ? createHash('sha256').update(JSON.stringify(files)).digest('hex').slice(0, 16) : undefined;
+  const filesHash = files.length
+    ? createHash('sha256').update(JSON.stringify(files)).digest('hex').slice(0, 16)
+    : undefined;
   return { files, filesHash };
 }

@@ -17,21 +17,56 @@ interface AddArgs extends GlobalOptions {
 
 export const addCommand: CommandModule<GlobalOptions, AddArgs> = {
   command: 'add <name>',
-  describe: 'Write apps/<name>.yaml for a new service (never overwriting one) and render the project; on any problem nothing changes',
+  describe:
+    'Write apps/<name>.yaml for a new service (never overwriting one) and render the project; on any problem nothing changes',
   builder: (y) =>
     y
-      .positional('name', { type: 'string', demandOption: true, describe: 'Service name: a DNS-1123 label (lower-case letters, digits, "-")' })
-      .option('image', { type: 'string', demandOption: true, describe: 'Image <repository>:<tag>, e.g. ghcr.io/acme/api:1.4.2 (the tag is pinned)' })
-      .option('port', { type: 'string', describe: 'The container\'s HTTP port (1-65535); gives the service a ClusterIP Service' })
-      .option('expose', { type: 'string', describe: 'Expose publicly at <SUBDOMAIN>.<environment domain> (needs --port); "" for the apex domain' })
-      .option('replicas', { type: 'string', describe: 'Replica count (0 or more)', defaultDescription: 'the environment\'s defaults.replicas, else 1' })
-      .option('env', { type: 'string', describe: 'A plain environment variable KEY=VALUE; repeat for more. Never a secret: use --secret-env' })
-      .option('secret-env', { type: 'string', describe: 'A variable from a Kubernetes Secret, VAR=<secret>/<key>; repeat for more' })
-      .option('volume', { type: 'string', describe: 'A persistent volume the service owns, <name>:<mount path>:<size> (ReadWriteOnce), e.g. data:/var/lib/data:10Gi; repeat for more' })
-      .example('$0 app add cache --image redis:7.4.1 --port 6379 --volume data:/data:1Gi', 'a service with a port and a volume')
-      .example('$0 app add shop --image ghcr.io/acme/shop:1.0.0 --port 8080 --expose shop --env LOG_LEVEL=info --secret-env API_KEY=shop-secrets/api-key', 'a public web service')
+      .positional('name', {
+        type: 'string',
+        demandOption: true,
+        describe: 'Service name: a DNS-1123 label (lower-case letters, digits, "-")',
+      })
+      .option('image', {
+        type: 'string',
+        demandOption: true,
+        describe: 'Image <repository>:<tag>, e.g. ghcr.io/acme/api:1.4.2 (the tag is pinned)',
+      })
+      .option('port', {
+        type: 'string',
+        describe: "The container's HTTP port (1-65535); gives the service a ClusterIP Service",
+      })
+      .option('expose', {
+        type: 'string',
+        describe: 'Expose publicly at <SUBDOMAIN>.<environment domain> (needs --port); "" for the apex domain',
+      })
+      .option('replicas', {
+        type: 'string',
+        describe: 'Replica count (0 or more)',
+        defaultDescription: "the environment's defaults.replicas, else 1",
+      })
+      .option('env', {
+        type: 'string',
+        describe: 'A plain environment variable KEY=VALUE; repeat for more. Never a secret: use --secret-env',
+      })
+      .option('secret-env', {
+        type: 'string',
+        describe: 'A variable from a Kubernetes Secret, VAR=<secret>/<key>; repeat for more',
+      })
+      .option('volume', {
+        type: 'string',
+        describe:
+          'A persistent volume the service owns, <name>:<mount path>:<size> (ReadWriteOnce), e.g. data:/var/lib/data:10Gi; repeat for more',
+      })
+      .example(
+        '$0 app add cache --image redis:7.4.1 --port 6379 --volume data:/data:1Gi',
+        'a service with a port and a volume',
+      )
+      .example(
+        '$0 app add shop --image ghcr.io/acme/shop:1.0.0 --port 8080 --expose shop --env LOG_LEVEL=info --secret-env API_KEY=shop-secrets/api-key',
+        'a public web service',
+      )
       .epilogue(
-        'The new file starts with a yaml-language-server comment pointing at schemas/service.schema.json, so editors complete and check it; the project\'s schemas/ is written when missing. The spec is validated like every spec (gitops-synth validate) as part of the render. Everything else a spec can say (autoscaling, probes, files, dependsOn, per-environment overrides) is added by editing the file.',
+        "The new file starts with a yaml-language-server comment pointing at schemas/service.schema.json, so editors complete and check it; the project's schemas/ is written when missing. The spec is validated like every spec (gitops-synth validate) as part of the render. Everything else a spec can say (autoscaling, probes, files, dependsOn, per-environment overrides) is added by editing the file.",
       ),
   handler: refusalsAsUsageErrors(async (args: AddArgs) => {
     const result = await addService(args.project, {
@@ -44,7 +79,9 @@ export const addCommand: CommandModule<GlobalOptions, AddArgs> = {
       secretEnv: repeated(args.secretEnv),
       volume: repeated(args.volume),
     });
-    process.stdout.write(`gitops-synth: added ${result.file}${result.wroteSchemas ? ' (and schemas/ for editor completion)' : ''}\n`);
+    process.stdout.write(
+      `gitops-synth: added ${result.file}${result.wroteSchemas ? ' (and schemas/ for editor completion)' : ''}\n`,
+    );
     process.stdout.write(renderedLine(result.synth));
   }),
 };

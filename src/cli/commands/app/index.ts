@@ -8,7 +8,8 @@ import { resumeCommand, suspendCommand } from './suspend.js';
 /** `gitops-synth app <subcommand>`: manage services without hand-editing their specs. */
 export const appCommand: CommandModule<GlobalOptions, GlobalOptions> = {
   command: 'app',
-  describe: 'Manage services: add, list, suspend, resume, remove (each edits apps/ keeping comments and layout, then renders; on any error nothing changes)',
+  describe:
+    'Manage services: add, list, suspend, resume, remove (each edits apps/ keeping comments and layout, then renders; on any error nothing changes)',
   builder: (y) =>
     y
       .command(addCommand)

@@ -11,12 +11,17 @@ interface ListArgs extends GlobalOptions {
 
 export const listCommand: CommandModule<GlobalOptions, ListArgs> = {
   command: 'list',
-  describe: 'Show every service per environment: image and the tag that runs, replicas or autoscaling range, public URL, volumes, suspended',
+  describe:
+    'Show every service per environment: image and the tag that runs, replicas or autoscaling range, public URL, volumes, suspended',
   builder: (y) =>
     y
       .option('env', { type: 'string', describe: 'Only this environment' })
       .option('json', { type: 'boolean', default: false, describe: 'Print JSON (for scripts) instead of the table' })
-      .option('cache-dir', { type: 'string', describe: 'Where a remote devops repository is cloned to read written-back tags', defaultDescription: '$XDG_CACHE_HOME/gitops-synth/devops or ~/.cache/gitops-synth/devops' })
+      .option('cache-dir', {
+        type: 'string',
+        describe: 'Where a remote devops repository is cloned to read written-back tags',
+        defaultDescription: '$XDG_CACHE_HOME/gitops-synth/devops or ~/.cache/gitops-synth/devops',
+      })
       .example('$0 app list', 'the table')
       .example('$0 app list --env prod --json', 'what runs in prod, as JSON')
       .epilogue(
@@ -25,6 +30,9 @@ export const listCommand: CommandModule<GlobalOptions, ListArgs> = {
   handler: refusalsAsUsageErrors(async (args: ListArgs) => {
     const listing = await listServices(args.project, { environment: args.env, cacheDir: args.cacheDir });
     process.stdout.write(args.json ? `${JSON.stringify(listing, null, 2)}\n` : formatListing(listing));
-    if (args.json && listing.devopsRepository.error) process.stderr.write(`gitops-synth: warning: written-back tags unknown (showing the pinned ones): ${listing.devopsRepository.error}\n`);
+    if (args.json && listing.devopsRepository.error)
+      process.stderr.write(
+        `gitops-synth: warning: written-back tags unknown (showing the pinned ones): ${listing.devopsRepository.error}\n`,
+      );
   }),
 };

@@ -2,7 +2,13 @@ import { createInterface } from 'node:readline/promises';
 import type { CommandModule } from 'yargs';
 import { describeClaim } from '../../../lifecycle/claims.js';
 import { LifecycleError } from '../../../lifecycle/errors.js';
-import { applicationDeletionCommands, planRemoval, purgeScript, removeService, type RemovalPlan } from '../../../lifecycle/removal.js';
+import {
+  applicationDeletionCommands,
+  planRemoval,
+  purgeScript,
+  removeService,
+  type RemovalPlan,
+} from '../../../lifecycle/removal.js';
 import type { GlobalOptions } from '../../main.js';
 import { refusalsAsUsageErrors } from './shared.js';
 import { renderedLine } from '../../output.js';
@@ -15,20 +21,29 @@ interface RemoveArgs extends GlobalOptions {
 
 export const removeCommand: CommandModule<GlobalOptions, RemoveArgs> = {
   command: 'remove <name>',
-  describe: 'Remove apps/<name>.yaml and render the project; its volumes stay in the cluster (named in the output) unless --purge-volumes',
+  describe:
+    'Remove apps/<name>.yaml and render the project; its volumes stay in the cluster (named in the output) unless --purge-volumes',
   builder: (y) =>
     y
       .positional('name', { type: 'string', demandOption: true, describe: 'The service' })
       .option('purge-volumes', {
         type: 'boolean',
         default: false,
-        describe: 'Also print (to stdout) a bash script that deletes its Applications and exactly its claims, with all their data; needs confirmation',
+        describe:
+          'Also print (to stdout) a bash script that deletes its Applications and exactly its claims, with all their data; needs confirmation',
       })
-      .option('yes', { type: 'boolean', default: false, describe: 'Confirm --purge-volumes without the prompt (required when stdin is not a terminal)' })
+      .option('yes', {
+        type: 'boolean',
+        default: false,
+        describe: 'Confirm --purge-volumes without the prompt (required when stdin is not a terminal)',
+      })
       .example('$0 app remove flower', 'remove a service, keep its volumes')
-      .example('$0 app remove cache --purge-volumes --yes > purge-cache.sh', 'remove it and write the script that deletes its volumes')
+      .example(
+        '$0 app remove cache --purge-volumes --yes > purge-cache.sh',
+        'remove it and write the script that deletes its volumes',
+      )
       .epilogue(
-        'Refused while another service references it (dependsOn, volumes[].from, ${service:<name>}); the message names each reference. The ApplicationSets run with applicationsSync: create-update, so Argo CD keeps the service\'s Applications (and their pods) after the folder leaves the devops repository: the output gives the kubectl commands that delete them once the removal is published. Nothing runs against the cluster: --purge-volumes prints the script, to be reviewed and run by a person.',
+        "Refused while another service references it (dependsOn, volumes[].from, ${service:<name>}); the message names each reference. The ApplicationSets run with applicationsSync: create-update, so Argo CD keeps the service's Applications (and their pods) after the folder leaves the devops repository: the output gives the kubectl commands that delete them once the removal is published. Nothing runs against the cluster: --purge-volumes prints the script, to be reviewed and run by a person.",
       ),
   handler: refusalsAsUsageErrors(async (args: RemoveArgs) => {
     const plan = planRemoval(args.project, args.name);
@@ -46,16 +61,23 @@ export const removeCommand: CommandModule<GlobalOptions, RemoveArgs> = {
 /** Asks on the terminal; refuses when there is none. */
 async function confirmPurge(plan: RemovalPlan): Promise<void> {
   if (!process.stdin.isTTY) {
-    throw new LifecycleError('--purge-volumes deletes data: confirm it at the prompt on a terminal, or pass --yes; nothing was changed');
+    throw new LifecycleError(
+      '--purge-volumes deletes data: confirm it at the prompt on a terminal, or pass --yes; nothing was changed',
+    );
   }
-  const claims = plan.environments.flatMap((e) => e.claims.map((c) => `  ${e.environment} (namespace ${e.namespace}): ${describeClaim(c)}`));
+  const claims = plan.environments.flatMap((e) =>
+    e.claims.map((c) => `  ${e.environment} (namespace ${e.namespace}): ${describeClaim(c)}`),
+  );
   process.stderr.write(
     `gitops-synth: this removes ${plan.file} and prints a script that deletes the Applications of ${plan.service} and ${claims.length ? 'these volumes with all their data' : 'its claims (it owns none)'}:\n${claims.join('\n')}${claims.length ? '\n' : ''}`,
   );
   const rl = createInterface({ input: process.stdin, output: process.stderr });
   try {
     const answer = (await rl.question(`Type the service name (${plan.service}) to confirm: `)).trim();
-    if (answer !== plan.service) throw new LifecycleError(`not confirmed (expected "${plan.service}", got ${JSON.stringify(answer)}); nothing was changed`);
+    if (answer !== plan.service)
+      throw new LifecycleError(
+        `not confirmed (expected "${plan.service}", got ${JSON.stringify(answer)}); nothing was changed`,
+      );
   } finally {
     rl.close();
   }
@@ -64,21 +86,26 @@ async function confirmPurge(plan: RemovalPlan): Promise<void> {
 function remainsInCluster(plan: RemovalPlan, purge: boolean): string {
   const lines: string[] = [];
   const claims = plan.environments.filter((e) => e.claims.length);
-  if (!plan.environments.length) return `gitops-synth: ${plan.service} ran in no environment; nothing of it is in the cluster\n`;
+  if (!plan.environments.length)
+    return `gitops-synth: ${plan.service} ran in no environment; nothing of it is in the cluster\n`;
   if (claims.length) {
     lines.push(
       purge
         ? 'Its volumes are still in the cluster with all their data; the script on stdout deletes exactly these:'
         : 'Its volumes stay in the cluster with all their data (Argo CD never prunes or deletes them: Prune=false,Delete=false):',
     );
-    for (const e of claims) for (const c of e.claims) lines.push(`  ${e.environment} (namespace ${e.namespace}): ${describeClaim(c)}`);
+    for (const e of claims)
+      for (const c of e.claims) lines.push(`  ${e.environment} (namespace ${e.namespace}): ${describeClaim(c)}`);
   } else lines.push(`${plan.service} owns no volumes.`);
   lines.push(
     `The ApplicationSets run with applicationsSync: create-update, so Argo CD keeps the Application${plan.environments.length === 1 ? '' : 's'} ${plan.environments.map((e) => e.application).join(', ')} and ${plan.environments.length === 1 ? 'its' : 'their'} running pods.`,
   );
-  if (purge) lines.push('The script on stdout deletes them and then the claims; review it, publish this removal, then run it.');
+  if (purge)
+    lines.push('The script on stdout deletes them and then the claims; review it, publish this removal, then run it.');
   else {
-    lines.push('Once this removal is published to the devops repository, delete them with their workloads (the claims stay):');
+    lines.push(
+      'Once this removal is published to the devops repository, delete them with their workloads (the claims stay):',
+    );
     for (const cmd of applicationDeletionCommands(plan)) lines.push(`  ${cmd}`);
     lines.push(`(or: argocd app delete <application> --cascade)`);
   }

@@ -11,25 +11,41 @@ interface SuspensionArgs extends GlobalOptions {
 
 export const suspendCommand: CommandModule<GlobalOptions, SuspensionArgs> = {
   command: 'suspend <name>',
-  describe: 'Scale a service to zero (replicas 0, no autoscaler, disruption budget or migration Job), keeping its volumes, config and image',
+  describe:
+    'Scale a service to zero (replicas 0, no autoscaler, disruption budget or migration Job), keeping its volumes, config and image',
   builder: (y) =>
     y
       .positional('name', { type: 'string', demandOption: true, describe: 'The service' })
-      .option('env', { type: 'string', describe: 'Only in this environment (writes environments.<env>.suspended)', defaultDescription: 'every environment (writes suspended: true at the top of the spec)' })
+      .option('env', {
+        type: 'string',
+        describe: 'Only in this environment (writes environments.<env>.suspended)',
+        defaultDescription: 'every environment (writes suspended: true at the top of the spec)',
+      })
       .example('$0 app suspend flower --env prod', 'stop flower in prod only')
-      .epilogue('Writes suspended: true into apps/<name>.yaml (comments and layout kept) and renders the project. `app resume` removes exactly that key again.'),
-  handler: refusalsAsUsageErrors(async (args: SuspensionArgs) => report(await suspendService(args.project, args.name, args.env), 'suspended', args.env)),
+      .epilogue(
+        'Writes suspended: true into apps/<name>.yaml (comments and layout kept) and renders the project. `app resume` removes exactly that key again.',
+      ),
+  handler: refusalsAsUsageErrors(async (args: SuspensionArgs) =>
+    report(await suspendService(args.project, args.name, args.env), 'suspended', args.env),
+  ),
 };
 
 export const resumeCommand: CommandModule<GlobalOptions, SuspensionArgs> = {
   command: 'resume <name>',
-  describe: 'Undo `app suspend`: remove the suspended key it wrote, so the spec is exactly as before, and render the project',
+  describe:
+    'Undo `app suspend`: remove the suspended key it wrote, so the spec is exactly as before, and render the project',
   builder: (y) =>
     y
       .positional('name', { type: 'string', demandOption: true, describe: 'The service' })
-      .option('env', { type: 'string', describe: 'Only in this environment (removes environments.<env>.suspended)', defaultDescription: 'every environment (removes every suspended: true of the spec)' })
+      .option('env', {
+        type: 'string',
+        describe: 'Only in this environment (removes environments.<env>.suspended)',
+        defaultDescription: 'every environment (removes every suspended: true of the spec)',
+      })
       .example('$0 app resume flower --env prod', 'start flower in prod again'),
-  handler: refusalsAsUsageErrors(async (args: SuspensionArgs) => report(await resumeService(args.project, args.name, args.env), 'resumed', args.env)),
+  handler: refusalsAsUsageErrors(async (args: SuspensionArgs) =>
+    report(await resumeService(args.project, args.name, args.env), 'resumed', args.env),
+  ),
 };
 
 function report(r: SuspensionResult, done: 'suspended' | 'resumed', env: string | undefined): void {
@@ -39,14 +55,22 @@ function report(r: SuspensionResult, done: 'suspended' | 'resumed', env: string 
   }
   process.stdout.write(`gitops-synth: ${done} ${r.service} in ${r.environments.join(', ')} (${r.file})\n`);
   if (done === 'suspended') {
-    process.stdout.write(`gitops-synth: ${r.service} is now suspended in ${r.suspendedIn.join(', ')}: replicas 0, no autoscaler, disruption budget or migration Job; volumes, config and image kept. Resume with: gitops-synth app resume ${r.service}${env ? ` --env ${env}` : ''}\n`);
+    process.stdout.write(
+      `gitops-synth: ${r.service} is now suspended in ${r.suspendedIn.join(', ')}: replicas 0, no autoscaler, disruption budget or migration Job; volumes, config and image kept. Resume with: gitops-synth app resume ${r.service}${env ? ` --env ${env}` : ''}\n`,
+    );
     const running = r.environments.filter((e) => !r.suspendedIn.includes(e));
-    if (running.length) process.stdout.write(`gitops-synth: note: ${r.service} still runs in ${running.join(', ')}, where environments.<env>.suspended is false in ${r.file}\n`);
+    if (running.length)
+      process.stdout.write(
+        `gitops-synth: note: ${r.service} still runs in ${running.join(', ')}, where environments.<env>.suspended is false in ${r.file}\n`,
+      );
   } else if (r.suspendedIn.length) {
     process.stdout.write(`gitops-synth: ${r.service} is still suspended in ${r.suspendedIn.join(', ')}\n`);
   }
   if (done === 'suspended') {
-    for (const d of r.dependents) process.stdout.write(`gitops-synth: note: ${d.service} waits for ${r.service} at start-up in ${d.environment} (dependsOn); its new pods will not start while ${r.service} is suspended\n`);
+    for (const d of r.dependents)
+      process.stdout.write(
+        `gitops-synth: note: ${d.service} waits for ${r.service} at start-up in ${d.environment} (dependsOn); its new pods will not start while ${r.service} is suspended\n`,
+      );
   }
   process.stdout.write(renderedLine(r.change!.synth));
 }
