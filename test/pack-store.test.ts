@@ -87,7 +87,7 @@ describe('a pack store', () => {
     expect(() => open(tempDir()).lookup('Zebra')).toThrow(/lowercase hex digests/);
   });
 
-  it(`removes the stores of projects that no run saved for ${PACK_STORE_MAX_AGE_DAYS} days, and files of older layouts`, () => {
+  it(`removes the stores of projects that no run saved for ${PACK_STORE_MAX_AGE_DAYS} days, and nothing else`, () => {
     const cache = tempDir();
     const stale = projectStoreDir(cache, 'folders', '/gone/project');
     const recent = projectStoreDir(cache, 'folders', '/other/project');
@@ -98,7 +98,7 @@ describe('a pack store', () => {
     }
     const old = new Date(Date.now() - (PACK_STORE_MAX_AGE_DAYS + 1) * 24 * 60 * 60 * 1000);
     utimesSync(stale, old, old);
-    writeFileSync(join(cache, 'folders', `${'0123abcd'.repeat(4)}.v8`), 'a pack of the layout before stores');
+    writeFileSync(join(cache, 'folders', `${'0123abcd'.repeat(4)}.v8`), 'not a store');
     // Anything else beside the stores is not theirs to remove, however old.
     writeFileSync(join(cache, 'folders', 'notes.txt'), 'kept');
     mkdirSync(join(cache, 'folders', 'abcdef'));
@@ -112,21 +112,30 @@ describe('a pack store', () => {
     const stores = [recent, projectStoreDir(cache, 'folders', '/my/project')].map((d) =>
       d.slice(join(cache, 'folders').length + 1),
     );
-    expect(readdirSync(join(cache, 'folders')).sort()).toEqual([...stores, 'abcdef', 'notes.txt'].sort());
+    expect(readdirSync(join(cache, 'folders')).sort()).toEqual(
+      [...stores, `${'0123abcd'.repeat(4)}.v8`, 'abcdef', 'notes.txt'].sort(),
+    );
   });
 
-  it('removes the one-file-per-entry folders of the cache layout before stores, and nothing else', () => {
-    const cache = tempDir();
-    for (const d of ['00', 'a7', 'ff']) {
-      mkdirSync(join(cache, d));
-      writeFileSync(join(cache, d, `${d}${'0'.repeat(62)}`), '{}');
-    }
-    mkdirSync(join(cache, 'mine'));
-    // A two-digit folder holding anything else is not an old cache folder.
-    mkdirSync(join(cache, 'ab'));
-    writeFileSync(join(cache, 'ab', 'photo.jpg'), 'kept');
-    projectStoreDir(cache, 'builds', '/some/project');
-    expect(readdirSync(cache).sort()).toEqual(['ab', 'mine']);
+  it('keeps the entries a partial run did not use when asked, and only then', () => {
+    const dir = tempDir();
+    const first = open(dir);
+    for (const d of ['1', '2']) first.record(key(d, 1), { n: Number(d) });
+    first.save();
+    const partial = open(dir);
+    partial.record(key('1', 2), { n: 3 });
+    partial.save({ keepUnused: true });
+    const all = open(dir);
+    expect([all.lookup(key('1', 1)), all.lookup(key('1', 2)), all.lookup(key('2', 1))]).toEqual([
+      { n: 1 },
+      { n: 3 },
+      { n: 2 },
+    ]);
+    all.save();
+    const exact = open(dir);
+    exact.lookup(key('2', 1));
+    exact.save();
+    expect(shards(dir)).toEqual(['2.v8']);
   });
 
   it('leaves a cache that cannot be written as it was, without failing', () => {

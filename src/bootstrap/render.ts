@@ -4,7 +4,7 @@ import { resolvePartialProject } from '../resolve/resolve.js';
 import type { Renderer } from '../output/renderer.js';
 import { toYaml } from '../output/serialize.js';
 import { RenderedTree } from '../output/tree.js';
-import { writeTreeAtomically } from '../write/atomic-tree.js';
+import { writeTree } from '../write/tree-writer.js';
 import { bootstrapPlan, CREDENTIAL_VARIABLES, type BootstrapPlan } from './plan.js';
 import { ARGOCD_INSTALL_DIR, IMAGE_UPDATER_INSTALL_DIR, renderBootstrapScript, SCRIPT_FILE } from './script.js';
 
@@ -106,9 +106,18 @@ export interface WrittenBootstrap {
   readonly files: readonly string[];
 }
 
-/** Writes `<outDir>/bootstrap/` atomically (the whole folder or nothing) and makes the script executable. */
-export function writeBootstrap(outDir: string, tree: RenderedTree): WrittenBootstrap {
-  const dir = join(outDir, BOOTSTRAP_DIR);
-  writeTreeAtomically(dir, tree);
-  return { dir, files: tree.paths() };
+/**
+ * Writes the `bootstrap/` folder of the rendered tree in `outDir` (the rest
+ * of that tree is left as it is; its ownership marker records the folder),
+ * changing only what differs, with the guarantees of every write (tree-writer.ts).
+ */
+export async function writeBootstrap(
+  outDir: string,
+  tree: RenderedTree,
+  projectDir: string,
+): Promise<WrittenBootstrap> {
+  const inTree = new RenderedTree();
+  inTree.merge(tree, `${BOOTSTRAP_DIR}/`);
+  const written = await writeTree(outDir, inTree, { projectDir, scope: BOOTSTRAP_DIR });
+  return { dir: join(written.dir, BOOTSTRAP_DIR), files: tree.paths() };
 }

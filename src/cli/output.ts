@@ -1,6 +1,8 @@
-import { relative } from 'node:path';
+import { join, relative } from 'node:path';
+import { OWNERSHIP_FILE } from '../output/ownership.js';
 import type { SynthResult } from '../pipeline/pipeline.js';
 import { SpecError, ValidationError } from '../spec/errors.js';
+import { OwnershipError } from '../write/claim.js';
 
 /**
  * How every command reports a failure: spec problems and validation failures
@@ -19,6 +21,10 @@ export function reportError(err: unknown, stderr: NodeJS.WritableStream = proces
     stderr.write(`gitops-synth: the rendered output failed validation; nothing was written.\n`);
     for (const line of err.failures) stderr.write(`  ${line}\n`);
     return 1;
+  }
+  if (err instanceof OwnershipError) {
+    stderr.write(`gitops-synth: ${err.message}\n`);
+    return 2;
   }
   if (err instanceof UsageError) {
     stderr.write(`gitops-synth: ${err.message}\n`);
@@ -55,9 +61,31 @@ export class CommandFailure extends Error {
   }
 }
 
-/** The line synth prints, for commands that render after their change. */
+/** The lines synth prints, for commands that render after their change. */
 export function renderedLine(result: SynthResult): string {
   const out = relative(process.cwd(), result.outDir) || '.';
   const where = result.unchanged ? `${out} already held them and was left untouched` : `written to ${out}`;
-  return `gitops-synth: rendered ${result.services} service folder${result.services === 1 ? '' : 's'} for ${result.environments.join(', ')}: ${result.objects} objects in ${result.files} files, validated, ${where}\n`;
+  const lines = [
+    `gitops-synth: rendered ${plural(result.services, 'service folder')} for ${result.environments.join(', ')}: ` +
+      `${result.objects} objects in ${result.files} files, validated, ${where}`,
+  ];
+  if (result.recognised)
+    lines.push(
+      `gitops-synth: ${out} had no ${OWNERSHIP_FILE} yet; every file in it was gitops-synth's, so it now carries one`,
+    );
+  if (result.preserved.length)
+    lines.push(
+      `gitops-synth: kept ${plural(result.preserved.length, 'Image Updater file')} (${result.preserved.join(', ')})`,
+    );
+  if (result.foreign.length)
+    lines.push(
+      `gitops-synth: kept ${plural(result.foreign.length, 'file')} gitops-synth did not write, ` +
+        `as ${result.foreign.length === 1 ? 'it is' : 'they are'}: ` +
+        result.foreign.map((f) => join(out, f)).join(', '),
+    );
+  return `${lines.join('\n')}\n`;
+}
+
+function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }

@@ -1,12 +1,14 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { ValidationError } from '../spec/errors.js';
 import { loadProjectPartially } from '../spec/load.js';
 import { resolvePartialProject } from '../resolve/resolve.js';
 import { KUBERNETES_KINDS, SchemaValidator } from '../validate/schemas.js';
 import { kustomizeBuildAll, type KustomizeFolder } from '../validate/kustomize.js';
-import { writeTreeAtomicallyAsync, type WriteResult } from '../write/atomic-tree.js';
+import { OWNERSHIP_FILE, ownershipRecord } from '../output/ownership.js';
+import { outputFolder } from '../write/claim.js';
+import { writeTree, type TreeWriteResult } from '../write/tree-writer.js';
 import { renderArgoCd } from '../argocd/render.js';
 import { renderBootstrapFolder } from '../bootstrap/render.js';
 import type { RenderContext, RenderOutput, Renderer } from '../output/renderer.js';
@@ -19,6 +21,7 @@ export const DEFAULT_RENDERERS: readonly Renderer[] = [renderServices, renderArg
 
 export interface RenderResult {
   readonly context: RenderContext;
+  /** Every file of the output, the ownership marker included. */
   readonly tree: RenderedTree;
   readonly kustomizeFolders: readonly KustomizeFolder[];
   readonly objectCount: number;
@@ -35,7 +38,26 @@ export async function renderProject(
   renderers: readonly Renderer[] = DEFAULT_RENDERERS,
   onPhase?: PhaseListener,
 ): Promise<RenderResult> {
-  const phase = phaseTimer(onPhase);
+  const rendered = await renderUnchecked(projectDir, renderers, phaseTimer(onPhase));
+  await rendered.checkSchemas(() => true);
+  return rendered;
+}
+
+interface UncheckedRender extends RenderResult {
+  /**
+   * Validates the objects rendered now whose file `needsCheck` accepts
+   * against their schemas (ValidationError when one fails), then remembers
+   * the folders rendered now in the render cache.
+   */
+  checkSchemas(needsCheck: (file: string) => boolean): Promise<void>;
+}
+
+/** Everything renderProject does but the schema validation, which the caller runs when it knows what changed. */
+async function renderUnchecked(
+  projectDir: string,
+  renderers: readonly Renderer[],
+  phase: (phase: SynthPhase) => void,
+): Promise<UncheckedRender> {
   const root = resolve(projectDir);
   const caches = openRenderCaches(root);
   // A file with a problem of its own does not stop the checks between the others: one SpecError reports both.
@@ -46,37 +68,44 @@ export async function renderProject(
   phase('resolve');
   const context: RenderContext = { project, resolved, renderCache: caches.folders };
   const tree = new RenderedTree();
-  const validator = new SchemaValidator(KUBERNETES_KINDS);
   const outputs: RenderOutput[] = [];
   for (const render of renderers) outputs.push(await render(context));
-  phase('render');
-  const failures: string[] = [];
   let objectCount = 0;
   for (const out of outputs) {
     tree.merge(out.tree);
-    objectCount += out.remembered ?? 0;
-    const v = out.schemas ? new SchemaValidator(KUBERNETES_KINDS, out.schemas) : validator;
-    await v.prepare(out.objects.map((o) => `${o.object.apiVersion}/${o.object.kind}`));
-    for (const { file, object } of out.objects) {
-      objectCount++;
-      for (const p of v.validate(object)) failures.push(`${file}: ${object.kind} ${object.metadata.name}: ${p}`);
-    }
+    objectCount += (out.remembered ?? 0) + out.objects.length;
   }
-  if (failures.length) throw new ValidationError(failures);
-  for (const out of outputs) out.remember?.();
-  caches.folders?.save();
-  phase('schemas');
+  // Part of the tree like any file: compared, written and published with it.
+  tree.add(OWNERSHIP_FILE, ownershipRecord(tree.paths()));
+  phase('render');
   return {
     context,
     tree,
     kustomizeFolders: outputs.flatMap((o) => o.kustomizeFolders ?? []),
     objectCount,
     renderedNow: outputs.flatMap((o) => o.objects.map((x) => x.file)),
+    checkSchemas: async (needsCheck) => {
+      const validator = new SchemaValidator(KUBERNETES_KINDS);
+      const failures: string[] = [];
+      for (const out of outputs) {
+        const objects = out.objects.filter((o) => needsCheck(o.file));
+        if (objects.length === 0) continue;
+        const v = out.schemas ? new SchemaValidator(KUBERNETES_KINDS, out.schemas) : validator;
+        await v.prepare(objects.map((o) => `${o.object.apiVersion}/${o.object.kind}`));
+        for (const { file, object } of objects)
+          for (const p of v.validate(object)) failures.push(`${file}: ${object.kind} ${object.metadata.name}: ${p}`);
+      }
+      if (failures.length) throw new ValidationError(failures);
+      // Objects not checked now are byte-identical to ones that passed before (see synth).
+      for (const out of outputs) out.remember?.();
+      caches.folders?.save();
+      phase('schemas');
+    },
   };
 }
 
 /** The stages of a synth run, in order, as `onPhase` reports them. */
-export type SynthPhase = 'load' | 'resolve' | 'render' | 'schemas' | 'write' | 'kustomize' | 'swap';
+export type SynthPhase = 'load' | 'resolve' | 'render' | 'compare' | 'stage' | 'schemas' | 'kustomize' | 'apply';
 /** Told how long each stage took (milliseconds), for `npm run bench`. */
 export type PhaseListener = (phase: SynthPhase, ms: number) => void;
 
@@ -94,71 +123,109 @@ export interface SynthOptions {
   readonly projectDir: string;
   /** @default <projectDir>/dist */
   readonly outDir?: string;
-  /** Build every service folder with kubectl kustomize before swapping the output in. @default true */
+  /** Build the changed service folders with kubectl kustomize before writing them. @default true */
   readonly kustomize?: boolean;
   readonly renderers?: readonly Renderer[];
   /** Told the duration of each stage. @default none */
   readonly onPhase?: PhaseListener;
 }
 
-export interface SynthResult extends WriteResult {
+export interface SynthResult extends TreeWriteResult {
   readonly outDir: string;
   readonly services: number;
   readonly objects: number;
   readonly environments: readonly string[];
+  /** Service folders kubectl kustomize was asked to check (the others were proven before). */
+  readonly checkedFolders: number;
 }
 
-/** Renders, validates and atomically writes the whole output tree. */
+/**
+ * Renders the project and writes what changed into the output (tree-writer.ts).
+ *
+ * A file byte-identical to the one the output holds was checked when it was
+ * written there (by the synth that wrote it, or by CI's `validate` of the
+ * commit that holds it), so only the objects of changed files are checked
+ * against their schemas, and only folders with a changed file are built with
+ * kubectl kustomize (and of those, only the ones the kustomize cache does not
+ * remember). `validate` checks everything.
+ */
 export async function synth(options: SynthOptions): Promise<SynthResult> {
-  const rendered = await renderProject(options.projectDir, options.renderers, options.onPhase);
-  const outDir = resolve(options.outDir ?? join(options.projectDir, 'dist'));
   const phase = phaseTimer(options.onPhase);
-  const written = await writeTreeAtomicallyAsync(outDir, rendered.tree, {
-    // An output that already holds the tree is checked where it is and left alone.
-    leaveUnchanged: { compareFirst: rendered.renderedNow },
-    beforeSwap: async (treeDir, scratchDir) => {
-      phase('write');
+  const projectDir = resolve(options.projectDir);
+  const outDir = resolve(options.outDir ?? join(projectDir, 'dist'));
+  // A folder that may never be written is refused before the specs are read.
+  outputFolder(outDir, { projectDir });
+  const rendered = await renderUnchecked(projectDir, options.renderers ?? DEFAULT_RENDERERS, phase);
+  let checkedFolders = 0;
+  const written = await writeTree(outDir, rendered.tree, {
+    projectDir,
+    onPhase: (p) => phase(p === 'stage' ? 'stage' : p),
+    check: async (staged) => {
+      const changed = (file: string) => staged.whole || staged.files.has(file);
+      await rendered.checkSchemas(changed);
       if (options.kustomize === false) return;
-      const failures = await kustomizeBuildAll(treeDir, rendered.kustomizeFolders, {
-        scratchDir,
-        project: rendered.context.project.root,
+      const toCheck = rendered.kustomizeFolders.filter((f) => staged.whole || staged.folders.has(f.folder));
+      checkedFolders = toCheck.length;
+      if (toCheck.length === 0) return;
+      const failures = await kustomizeBuildAll(staged.root, toCheck, {
+        project: projectDir,
+        proven: rendered.kustomizeFolders
+          .filter((f) => !staged.whole && !staged.folders.has(f.folder))
+          .map((f) => ({ folder: f.folder, files: f.files ?? [] })),
       });
       if (failures.length) throw new ValidationError(failures);
       phase('kustomize');
     },
   });
-  phase('swap');
   return {
     ...written,
-    outDir,
+    outDir: written.dir,
     services: rendered.kustomizeFolders.length,
     objects: rendered.objectCount,
     environments: rendered.context.resolved.environments.map((e) => e.name),
+    checkedFolders,
   };
 }
 
 /**
- * Everything synth checks, writing nothing to the project: the tree is built
- * in a temporary folder. Returns the checked tree too (publish and diff use it).
+ * Everything synth checks, for every file, writing nothing to the project:
+ * every object against its schema, every folder built by kubectl kustomize
+ * (in a temporary folder, without the kustomize cache unless `kustomizeCache`
+ * says so). Returns the checked tree too (publish and diff use it).
  */
 export async function validate(
-  options: Omit<SynthOptions, 'outDir'>,
+  options: Omit<SynthOptions, 'outDir'> & {
+    /** Take folders the kustomize cache remembers as built. @default true (publish, diff); `validate` passes false */
+    readonly kustomizeCache?: boolean;
+  },
 ): Promise<{ services: number; objects: number; rendered: RenderResult }> {
   const rendered = await renderProject(options.projectDir, options.renderers);
   if (options.kustomize !== false) {
+    // A folder of its own (mkdtemp): removing it afterwards can never take anything else with it.
     const scratch = mkdtempSync(join(tmpdir(), 'gitops-synth-validate-'));
     try {
-      await writeTreeAtomicallyAsync(join(scratch, 'dist'), rendered.tree, {
-        beforeSwap: async (staging) => {
-          const failures = await kustomizeBuildAll(staging, rendered.kustomizeFolders, {
-            project: rendered.context.project.root,
-          });
-          if (failures.length) throw new ValidationError(failures);
-        },
+      writeFiles(scratch, rendered.tree);
+      const failures = await kustomizeBuildAll(scratch, rendered.kustomizeFolders, {
+        project: rendered.context.project.root,
+        ...(options.kustomizeCache === false ? { cacheDir: null } : {}),
       });
+      if (failures.length) throw new ValidationError(failures);
     } finally {
       rmSync(scratch, { recursive: true, force: true });
     }
   }
   return { services: rendered.kustomizeFolders.length, objects: rendered.objectCount, rendered };
+}
+
+/** Writes every file of `tree` below `root` (a fresh folder). */
+function writeFiles(root: string, tree: RenderedTree): void {
+  const made = new Set<string>();
+  for (const [path, content] of tree.entries()) {
+    const dir = dirname(join(root, path));
+    if (!made.has(dir)) {
+      mkdirSync(dir, { recursive: true });
+      made.add(dir);
+    }
+    writeFileSync(join(root, path), content, { mode: tree.isExecutable(path) ? 0o755 : 0o644 });
+  }
 }

@@ -1,6 +1,6 @@
 import { posix } from 'node:path';
 import type { RenderedTree } from '../output/tree.js';
-import { IMAGE_UPDATER_FILE_PREFIX } from '../write/atomic-tree.js';
+import { IMAGE_UPDATER_FILE_PREFIX } from '../output/ownership.js';
 
 /**
  * Who owns what under the rendered folder of the devops repository: the

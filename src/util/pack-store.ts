@@ -24,32 +24,10 @@ import { deserialize, serialize } from 'node:v8';
 
 /**
  * The folder of the store of `section` for the project at `projectRoot`
- * (absolute) in `cacheDir`: `<cacheDir>/<section>/<digest of the project's
- * path>`. Removes what versions before per-project stores left in
- * `cacheDir`: one file per entry, in folders named by two hex digits.
+ * (absolute) in `cacheDir`: `<cacheDir>/<section>/<digest of the project's path>`.
  */
 export function projectStoreDir(cacheDir: string, section: string, projectRoot: string): string {
-  let names: string[] = [];
-  try {
-    names = readdirSync(cacheDir);
-  } catch {
-    // No cache yet.
-  }
-  for (const name of names)
-    if (/^[0-9a-f]{2}$/.test(name) && holdsOnlyOldEntries(join(cacheDir, name)))
-      rmSync(join(cacheDir, name), { recursive: true, force: true });
   return join(cacheDir, section, createHash('sha256').update(projectRoot).digest('hex').slice(0, 32));
-}
-
-/** Whether `dir` holds nothing but entry files of the layout before stores (named by a SHA-256 in hex). */
-function holdsOnlyOldEntries(dir: string): boolean {
-  try {
-    return readdirSync(dir, { withFileTypes: true }).every(
-      (e) => e.isFile() && /^[0-9a-f]{64}(\..+\.partial)?$/.test(e.name),
-    );
-  } catch {
-    return false;
-  }
 }
 
 /** A store nobody saved for this many days is removed by the next save beside it. */
@@ -109,18 +87,22 @@ export class PackStore<V> {
 
   /**
    * Writes the shards whose entries changed, deletes the ones this run did
-   * not use, and removes stale stores beside this one. A store that cannot
-   * be written is left as it was: the next run just finds less.
+   * not use, and removes stale stores beside this one. With `keepUnused`
+   * (a run that saw only part of the project's work), the entries it did
+   * not use stay too. A store that cannot be written is left as it was: the
+   * next run just finds less.
    */
-  save(): void {
+  save(options: { keepUnused?: boolean } = {}): void {
     try {
       mkdirSync(this.dir, { recursive: true });
       for (const file of readdirSync(this.dir)) {
         const digit = basename(file, SHARD_SUFFIX);
-        if (!file.endsWith(SHARD_SUFFIX) || !this.used.has(digit))
+        if (!file.endsWith(SHARD_SUFFIX) || (!options.keepUnused && !this.used.has(digit)))
           rmSync(join(this.dir, file), { recursive: true, force: true });
       }
-      for (const [digit, entries] of this.used) {
+      for (const [digit, used] of this.used) {
+        if (options.keepUnused && !this.added.has(digit)) continue;
+        const entries = options.keepUnused ? new Map([...this.shard(digit), ...used]) : used;
         if (!this.added.has(digit) && entries.size === this.shard(digit).size) continue;
         const file = join(this.dir, `${digit}${SHARD_SUFFIX}`);
         const staging = `${file}.${process.pid}.tmp`;
@@ -186,21 +168,18 @@ function readShard<V>(file: string, options: PackStoreOptions): ReadonlyMap<stri
 
 /**
  * Removes from `parent` every project store other than `keep` that was not
- * saved for PACK_STORE_MAX_AGE_DAYS, and the one-file packs of the layout
- * before stores. Only names projectStoreDir gives (and `<name>.v8` files)
- * are touched: a store opened elsewhere (a test's temporary folder) may sit
+ * saved for PACK_STORE_MAX_AGE_DAYS. Only names projectStoreDir gives are
+ * touched: a store opened elsewhere (a test's temporary folder) may sit
  * beside anything.
  */
 function removeStaleStores(parent: string, keep: string, now: number): void {
   const maxAgeMs = PACK_STORE_MAX_AGE_DAYS * 24 * 60 * 60 * 1000;
   for (const name of readdirSync(parent)) {
     const path = join(parent, name);
-    const store = STORE_NAME.test(name);
-    if (path === keep || !(store || OLD_PACK_NAME.test(name))) continue;
+    if (path === keep || !STORE_NAME.test(name)) continue;
     try {
       const st = statSync(path);
-      if (store ? st.isDirectory() && now - st.mtimeMs > maxAgeMs : st.isFile())
-        rmSync(path, { recursive: true, force: true });
+      if (st.isDirectory() && now - st.mtimeMs > maxAgeMs) rmSync(path, { recursive: true, force: true });
     } catch {
       // Removed by another run meanwhile.
     }
@@ -209,5 +188,3 @@ function removeStaleStores(parent: string, keep: string, now: number): void {
 
 /** How projectStoreDir names a project's store: 32 hex digits of a digest of its path. */
 const STORE_NAME = /^[0-9a-f]{32}$/;
-/** A project's one-file pack of the layout before stores. */
-const OLD_PACK_NAME = /^[0-9a-f]{32}\.v8$/;

@@ -112,9 +112,9 @@ export class KustomizeBuildCache {
     this.store.record(key, ids);
   }
 
-  /** Keeps exactly the builds of this run for the next one. */
-  save(): void {
-    this.store.save();
+  /** Keeps the builds of this run for the next one, and the others remembered unless `keepUnused` is false. */
+  save(options: { keepUnused?: boolean } = {}): void {
+    this.store.save(options);
   }
 }
 

@@ -1,6 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join, posix, relative, resolve, sep } from 'node:path';
 import { KustomizeBuildCache, kustomizeCacheDir } from './kustomize-cache.js';
 import { toolPath } from './tools.js';
@@ -46,11 +46,18 @@ export interface KustomizeOptions {
    */
   readonly cacheDir?: string | null;
   /**
-   * Folder for the throw-away root kustomizations, removed afterwards; may
-   * lie outside `root` (to check a tree without writing to it).
-   * @default <root>/.kustomize-check
+   * Folders proven before (byte-identical to a tree that passed this check):
+   * not built, but their objects (read from their files) still count in the
+   * check that no two folders of an environment emit the same object.
+   * @default none
    */
-  readonly scratchDir?: string;
+  readonly proven?: readonly ProvenFolder[];
+}
+
+/** A folder that passed before, with its files (path inside the folder, content). */
+export interface ProvenFolder {
+  readonly folder: string;
+  readonly files: readonly (readonly [string, string])[];
 }
 
 /** One built object: its id and the folder whose file it came from (undefined when kubectl did not say). */
@@ -88,8 +95,11 @@ export async function kustomizeBuildAll(
     };
   });
   const envs = [...new Set(planned.map((f) => f.env))].sort();
+  // Only environments with a folder to check: a proven environment was checked whole before.
+  const proven = (options.proven ?? []).filter((f) => envs.includes(f.folder.split('/')[0]!));
 
-  const scratch = options.scratchDir ?? join(root, '.kustomize-check');
+  // A folder of its own (mkdtemp): removing it afterwards can never take anything else with it.
+  const scratch = mkdtempSync(join(tmpdir(), 'gitops-synth-kustomize-'));
   try {
     const runs: { env: string; dir: string; folders: typeof planned }[] = [];
     for (const env of envs) {
@@ -127,7 +137,11 @@ export async function kustomizeBuildAll(
         continue;
       }
       // Every object of the environment, remembered or built now, with the folder it came from.
+      const provenObjects = proven
+        .filter((f) => f.folder.split('/')[0] === env)
+        .flatMap((f) => objectIdsOfFiles(f.files).map((id) => ({ id, folder: f.folder })));
       const objects: BuiltObject[] = [
+        ...provenObjects,
         ...planned
           .filter((f) => f.env === env && f.remembered)
           .flatMap((f) => f.remembered!.map((id) => ({ id, folder: f.folder }))),
@@ -143,7 +157,7 @@ export async function kustomizeBuildAll(
         } else from.set(id, folder);
       }
       const envFolders = planned.filter((f) => f.env === env);
-      const expected = envFolders.reduce((n, f) => n + f.objects, 0);
+      const expected = envFolders.reduce((n, f) => n + f.objects, 0) + provenObjects.length;
       if (objects.length !== expected)
         failures.push(`kubectl kustomize built ${objects.length} objects for environment ${env}, expected ${expected}`);
       else if (objects.every((o) => o.folder !== undefined)) {
@@ -160,7 +174,8 @@ export async function kustomizeBuildAll(
     }
     return failures;
   } finally {
-    cache?.save();
+    // With proven folders this run saw part of the tree: the builds of the others stay remembered.
+    cache?.save({ keepUnused: options.proven !== undefined });
     rmSync(scratch, { recursive: true, force: true });
   }
 }
@@ -313,6 +328,38 @@ function builtObject(doc: string, root: string, runDir: string, inRun: ReadonlyS
         ? undefined
         : folderOf(relative(root, resolve(runDir, origin)).split(sep).join('/'), inRun),
   };
+}
+
+/**
+ * The ids of the objects in a proven folder's files, as kubectl would build
+ * them: gitops-synth's kustomizations list every object file of the folder
+ * and change no kind, namespace or name, and its files are canonical YAML
+ * (one object, top-level keys at column 0, metadata's at column 2).
+ */
+export function objectIdsOfFiles(files: readonly (readonly [string, string])[]): string[] {
+  const ids: string[] = [];
+  for (const [name, content] of files) {
+    if (!name.endsWith('.yaml') || name === 'kustomization.yaml' || name.includes('/')) continue;
+    let apiVersion = '';
+    let kind = '';
+    let objectName = '';
+    let namespace = '';
+    let inMetadata = false;
+    for (const line of content.split('\n', 200)) {
+      if (line === '' || line[0] === '#') continue;
+      if (line[0] !== ' ' && line[0] !== '-') {
+        if (inMetadata) break;
+        inMetadata = line === 'metadata:';
+        if (line.startsWith('apiVersion: ')) apiVersion = line.slice('apiVersion: '.length);
+        else if (line.startsWith('kind: ')) kind = line.slice('kind: '.length);
+      } else if (inMetadata) {
+        if (line.startsWith('  name: ')) objectName = line.slice('  name: '.length);
+        else if (line.startsWith('  namespace: ')) namespace = line.slice('  namespace: '.length);
+      }
+    }
+    ids.push(`${apiVersion} ${kind} ${namespace}/${objectName}`);
+  }
+  return ids;
 }
 
 /** The folder of `inRun` that holds `file` (both relative to the tree's root). */

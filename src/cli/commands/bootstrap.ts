@@ -34,14 +34,14 @@ export const bootstrapCommand: CommandModule<GlobalOptions, BootstrapArgs> = {
       .epilog(
         'The script needs kubectl pointing at the cluster as cluster-admin, openssl, and network access to the install manifests; it asks to confirm the kubectl context (--yes skips that). It reads the devops repository credentials from DEVOPS_REPO_TOKEN (+ DEVOPS_REPO_USERNAME) for an https URL or DEVOPS_REPO_SSH_KEY_FILE for an SSH URL, and with single sign-on the GitHub OAuth app from DEX_GITHUB_CLIENT_ID and DEX_GITHUB_CLIENT_SECRET. Run it again at any time: it creates only what is missing and never overwrites or prints a secret.',
       ),
-  handler: (args) => {
+  handler: async (args) => {
     const plan = planProject(args.project);
     if (args.print) {
       process.stdout.write(formatPlan(plan));
       return;
     }
     const outDir = resolve(args.out ?? join(args.project, 'dist'));
-    const written = writeBootstrap(outDir, renderBootstrap(plan));
+    const written = await writeBootstrap(outDir, renderBootstrap(plan), args.project);
     const dir = relative(process.cwd(), written.dir) || '.';
     process.stdout.write(
       `gitops-synth: wrote ${dir}/ (${written.files.join(', ')}) for Argo CD ${plan.argocd.version} and Image Updater ${plan.imageUpdater.version}\n` +

@@ -19,9 +19,5 @@ export const synthCommand: CommandModule<GlobalOptions, SynthArgs> = {
   handler: async (args) => {
     const result = await synth({ projectDir: args.project, outDir: args.out });
     process.stdout.write(renderedLine(result));
-    if (result.preserved.length)
-      process.stdout.write(
-        `gitops-synth: kept ${result.preserved.length} Image Updater file${result.preserved.length === 1 ? '' : 's'} (${result.preserved.join(', ')})\n`,
-      );
   },
 };
