@@ -146,7 +146,7 @@ describe('folders proven before', () => {
     const dist = join(project, 'dist');
     const log = join(tempDir(), 'built.log');
     // Without the kustomize cache, only the comparison with dist/ can spare a build.
-    const env = { GITOPS_SYNTH_KUBECTL: loggingKubectl(log), GITOPS_SYNTH_KUSTOMIZE_CACHE: '0' };
+    const env = { GITOPS_SYNTH_KUBECTL: loggingKubectl(log), GITOPS_SYNTH_CACHE: '0' };
     const built = (): string[] => {
       const lines = existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter(Boolean).sort() : [];
       rmSync(log, { force: true });

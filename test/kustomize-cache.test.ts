@@ -2,7 +2,8 @@ import { chmodSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { kustomizeBuildAll, type KustomizeFolder } from '../src/validate/kustomize.js';
-import { KUSTOMIZE_CACHE_DIR, KUSTOMIZE_CACHE_SWITCH, KustomizeBuildCache } from '../src/validate/kustomize-cache.js';
+import { KustomizeBuildCache } from '../src/validate/kustomize-cache.js';
+import { CACHE_DIR, CACHE_SWITCH } from '../src/util/caches.js';
 import { toolPath } from '../src/validate/tools.js';
 import { copyExample, runCli, snapshotTree, storeEntries, tempDir } from './helpers.js';
 import { writeFiles } from './synth-fixtures.js';
@@ -64,78 +65,80 @@ function synthCli(project: string, env: NodeJS.ProcessEnv, out = join(project, '
 }
 
 describe('synth remembers successful kubectl kustomize builds', () => {
-  it('builds no folder with kubectl in a second synth of the same project, and writes the same bytes', () => {
+  // Each synth writes a new folder: a folder byte-identical to the one the output holds is never built at all.
+  const out = () => join(tempDir(), 'dist');
+
+  it('builds no folder with kubectl when it writes the same project again, and writes the same bytes', () => {
     const project = copyExample();
     const kubectl = recordingKubectl();
-    const env = { GITOPS_SYNTH_KUBECTL: kubectl.path, [KUSTOMIZE_CACHE_DIR]: tempDir() };
-    synthCli(project, env);
+    const env = { GITOPS_SYNTH_KUBECTL: kubectl.path, [CACHE_DIR]: tempDir() };
+    const first = out();
+    synthCli(project, env, first);
     expect(kubectl.built()).toEqual(EXAMPLE_FOLDERS);
-    const first = snapshotTree(join(project, 'dist'));
-
-    synthCli(project, env);
+    const second = out();
+    synthCli(project, env, second);
     expect(kubectl.built()).toEqual([]);
-    expect(snapshotTree(join(project, 'dist'))).toEqual(first);
+    expect(snapshotTree(second)).toEqual(snapshotTree(first));
   });
 
   it('builds only the folders of the one service that changed, and writes what an uncached synth writes', () => {
     const project = copyExample();
     const kubectl = recordingKubectl();
-    const env = { GITOPS_SYNTH_KUBECTL: kubectl.path, [KUSTOMIZE_CACHE_DIR]: tempDir() };
-    synthCli(project, env);
+    const env = { GITOPS_SYNTH_KUBECTL: kubectl.path, [CACHE_DIR]: tempDir() };
+    synthCli(project, env, out());
     kubectl.built();
 
     const flower = join(project, 'apps', 'flower.yaml');
     writeFileSync(flower, readFileSync(flower, 'utf8').replace('tag: "2.0.1"', 'tag: "2.0.2"'));
-    synthCli(project, env);
+    const cached = out();
+    synthCli(project, env, cached);
     expect(kubectl.built()).toEqual(['prod/flower', 'stage/flower']);
 
-    const uncached = join(tempDir(), 'dist');
-    synthCli(project, { ...env, [KUSTOMIZE_CACHE_SWITCH]: '0' }, uncached);
+    const uncached = out();
+    synthCli(project, { ...env, [CACHE_SWITCH]: 'specs,rendered' }, uncached);
     expect(kubectl.built()).toEqual(EXAMPLE_FOLDERS);
-    expect(snapshotTree(join(project, 'dist'))).toEqual(snapshotTree(uncached));
-    expect(readFileSync(join(project, 'dist', 'prod', 'flower', 'kustomization.yaml'), 'utf8')).toContain(
-      'newTag: 2.0.2',
-    );
+    expect(snapshotTree(cached)).toEqual(snapshotTree(uncached));
+    expect(readFileSync(join(cached, 'prod', 'flower', 'kustomization.yaml'), 'utf8')).toContain('newTag: 2.0.2');
   });
 
-  it('builds every folder and remembers nothing with GITOPS_SYNTH_KUSTOMIZE_CACHE=0', () => {
+  it('builds every folder and remembers nothing when the builds cache is off', () => {
     const project = copyExample();
     const kubectl = recordingKubectl();
     const cacheDir = tempDir();
-    const off = { GITOPS_SYNTH_KUBECTL: kubectl.path, [KUSTOMIZE_CACHE_DIR]: cacheDir, [KUSTOMIZE_CACHE_SWITCH]: '0' };
-    synthCli(project, off);
+    const off = { GITOPS_SYNTH_KUBECTL: kubectl.path, [CACHE_DIR]: cacheDir, [CACHE_SWITCH]: 'specs' };
+    synthCli(project, off, out());
     expect(kubectl.built()).toEqual(EXAMPLE_FOLDERS);
     expect(entries(cacheDir)).toEqual([]);
 
     // A warm cache is not used either.
-    synthCli(project, { ...off, [KUSTOMIZE_CACHE_SWITCH]: '1' });
+    synthCli(project, { ...off, [CACHE_SWITCH]: '1' }, out());
     expect(kubectl.built()).toEqual(EXAMPLE_FOLDERS);
     expect(entries(cacheDir)).toHaveLength(EXAMPLE_FOLDERS.length);
-    synthCli(project, off);
+    synthCli(project, off, out());
     expect(kubectl.built()).toEqual(EXAMPLE_FOLDERS);
   });
 
-  it('does not reuse the builds of another kubectl, and keeps only the builds of the last run', () => {
+  it('does not reuse the builds of another kubectl, and keeps only the builds of the last full run', () => {
     const project = copyExample();
     const cacheDir = tempDir();
     // The real kubectl fills the cache first.
-    synthCli(project, { [KUSTOMIZE_CACHE_DIR]: cacheDir });
+    synthCli(project, { [CACHE_DIR]: cacheDir }, out());
     const real = entries(cacheDir);
     expect(real).toHaveLength(EXAMPLE_FOLDERS.length);
 
     // A wrapper of the same kubectl is another program: it builds everything, and so does a copy of it elsewhere.
     const first = recordingKubectl();
     const second = recordingKubectl();
-    synthCli(project, { GITOPS_SYNTH_KUBECTL: first.path, [KUSTOMIZE_CACHE_DIR]: cacheDir });
+    synthCli(project, { GITOPS_SYNTH_KUBECTL: first.path, [CACHE_DIR]: cacheDir }, out());
     expect(first.built()).toEqual(EXAMPLE_FOLDERS);
-    synthCli(project, { GITOPS_SYNTH_KUBECTL: second.path, [KUSTOMIZE_CACHE_DIR]: cacheDir });
+    synthCli(project, { GITOPS_SYNTH_KUBECTL: second.path, [CACHE_DIR]: cacheDir }, out());
     expect(second.built()).toEqual(EXAMPLE_FOLDERS);
     // The project's store holds what its last run used: the second wrapper's builds, under keys of their own.
     const last = entries(cacheDir);
     expect(last).toHaveLength(EXAMPLE_FOLDERS.length);
     expect(last.filter((key) => real.includes(key))).toEqual([]);
 
-    synthCli(project, { GITOPS_SYNTH_KUBECTL: second.path, [KUSTOMIZE_CACHE_DIR]: cacheDir });
+    synthCli(project, { GITOPS_SYNTH_KUBECTL: second.path, [CACHE_DIR]: cacheDir }, out());
     expect(second.built()).toEqual([]);
   });
 });

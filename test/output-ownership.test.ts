@@ -254,7 +254,7 @@ describe('the ownership marker', () => {
       'stage/api/ app.json kustomization.yaml',
       '',
     ]);
-    expect([...parseOwnershipRecord(text)!].sort()).toEqual([...paths].sort());
+    expect([...parseOwnershipRecord(text)!.files].sort()).toEqual([...paths].sort());
     for (const bad of ['', 'prod/ ../../etc/passwd', `${text}../ x\n`, `${text}prod/\n`])
       expect(parseOwnershipRecord(bad), bad).toBeUndefined();
   });

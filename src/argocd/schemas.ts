@@ -1,5 +1,4 @@
 import type { ModelLoader } from '../validate/schemas.js';
-import { loadImageUpdaterModel } from './image-updater-schema.js';
 import { ARGOCD_API, IMAGE_UPDATER_API } from './names.js';
 
 /** Schemas of the kinds in `dist/argocd/` beyond the Kubernetes ones (ConfigMap, Ingress). */
@@ -10,5 +9,7 @@ export const ARGOCD_KINDS: Record<string, ModelLoader> = {
     (await import('@kubernetes-models/argo-cd/argoproj.io/v1alpha1/ApplicationSet')).ApplicationSet,
   [`${ARGOCD_API}/AppProject`]: async () =>
     (await import('@kubernetes-models/argo-cd/argoproj.io/v1alpha1/AppProject')).AppProject,
-  [`${IMAGE_UPDATER_API}/ImageUpdater`]: loadImageUpdaterModel,
+  // ajv is loaded only when an ImageUpdater is checked: not at all when nothing in argocd/ changed.
+  [`${IMAGE_UPDATER_API}/ImageUpdater`]: async () =>
+    (await import('./image-updater-schema.js')).loadImageUpdaterModel(),
 };

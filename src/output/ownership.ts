@@ -1,3 +1,4 @@
+import { createHash, type Hash } from 'node:crypto';
 import { codeUnitOrder } from '../util/order.js';
 
 /**
@@ -27,13 +28,35 @@ export function isImageUpdaterFile(path: string): boolean {
   return path.slice(path.lastIndexOf('/') + 1).startsWith(IMAGE_UPDATER_FILE_PREFIX);
 }
 
+/** What a service folder was rendered from, and what it holds: digests, so a later run can take the folder as it is. */
+export interface FolderDigests {
+  /** Digest of the resolved service the folder was rendered from (renderer-identity.ts). */
+  readonly input: string;
+  /** contentDigest() of the folder's files. */
+  readonly content: string;
+}
+
+/** What a marker records. */
+export interface OwnershipRecord {
+  /** Every file gitops-synth wrote (relative, `/`-separated). */
+  readonly files: ReadonlySet<string>;
+  /** Identity of the code that rendered the service folders, when recorded. */
+  readonly renderer?: string;
+  /** Service folders with the digests they were written with. */
+  readonly folders: ReadonlyMap<string, FolderDigests>;
+}
+
 /**
  * The marker's text for a tree of these files (relative, `/`-separated; the
  * marker itself is implied): one line per folder, `<folder>/` (`./` for the
- * root) and its file names, sorted, so the same files give the same bytes
- * and a changed folder changes one line.
+ * root), the folder's digests when given (`=<input>.<content>`) and its file
+ * names, sorted, so the same files give the same bytes and a changed folder
+ * changes one line. `renderer` names the code that rendered the folders.
  */
-export function ownershipRecord(paths: Iterable<string>): string {
+export function ownershipRecord(
+  paths: Iterable<string>,
+  proofs?: { readonly renderer: string; readonly folders: ReadonlyMap<string, FolderDigests> },
+): string {
   const folders = new Map<string, string[]>();
   for (const path of paths) {
     if (path === OWNERSHIP_FILE) continue;
@@ -44,28 +67,59 @@ export function ownershipRecord(paths: Iterable<string>): string {
     if (names) names.push(path.slice(slash + 1));
     else folders.set(folder, [path.slice(slash + 1)]);
   }
-  const lines = [...folders.keys()]
-    .sort(codeUnitOrder)
-    .map((folder) => `${folder}/ ${folders.get(folder)!.sort(codeUnitOrder).join(' ')}`);
-  return `${[...HEADER, ...lines].join('\n')}\n`;
+  const lines = [...folders.keys()].sort(codeUnitOrder).map((folder) => {
+    const digests = proofs?.folders.get(folder);
+    const proof = digests ? ` =${digests.input}.${digests.content}` : '';
+    return `${folder}/${proof} ${folders.get(folder)!.sort(codeUnitOrder).join(' ')}`;
+  });
+  const renderer = proofs ? [`renderer ${proofs.renderer}`] : [];
+  return `${[...HEADER, ...renderer, ...lines].join('\n')}\n`;
 }
 
-/** The files a marker's text records; undefined when the text is not a marker ownershipRecord wrote. */
-export function parseOwnershipRecord(text: string): Set<string> | undefined {
+/** What a marker's text records; undefined when the text is not a marker ownershipRecord wrote. */
+export function parseOwnershipRecord(text: string): OwnershipRecord | undefined {
   if (!text.startsWith(HEADER[0]!)) return undefined;
   const files = new Set<string>();
+  const folders = new Map<string, FolderDigests>();
+  let renderer: string | undefined;
   for (const line of text.split('\n')) {
     if (line === '' || line.startsWith('#')) continue;
+    if (line.startsWith('renderer ')) {
+      renderer = line.slice('renderer '.length);
+      continue;
+    }
     const [folder, ...names] = line.split(' ');
     if (!folder?.endsWith('/') || names.length === 0) return undefined;
     const prefix = folder === './' ? '' : folder;
+    if (prefix !== '' && !isTreePath(prefix.slice(0, -1))) return undefined;
+    const proof = /^=([\w-]+)\.([\w-]+)$/.exec(names[0]!);
+    if (proof) {
+      folders.set(folder.slice(0, -1), { input: proof[1]!, content: proof[2]! });
+      names.shift();
+    }
     for (const name of names) {
-      const path = `${prefix}${name}`;
-      if (name === '' || name.includes('/') || !isTreePath(path)) return undefined;
-      files.add(path);
+      if (name === '' || name === '.' || name === '..' || name.includes('/')) return undefined;
+      files.add(`${prefix}${name}`);
     }
   }
-  return files;
+  return { files, renderer, folders };
+}
+
+/**
+ * Digest of a folder's files (name inside the folder, content), in any
+ * order: what the marker records and what a later run checks the folder's
+ * files against.
+ */
+export function contentDigest(files: readonly (readonly [string, string])[]): string {
+  const hash = createHash('sha256');
+  for (const [name, content] of [...files].sort(([a], [b]) => codeUnitOrder(a, b)))
+    hash.update(`${name}\0${Buffer.byteLength(content)}\0`).update(content);
+  return shortDigest(hash);
+}
+
+/** The first 128 bits of a hash, in base64url: short enough for a line per folder, long enough never to collide. */
+export function shortDigest(hash: Hash): string {
+  return hash.digest().subarray(0, 16).toString('base64url');
 }
 
 /** A relative path inside a tree: no empty, `.` or `..` segment, not absolute. */

@@ -1,9 +1,9 @@
-import type { ResolvedService } from '../resolve/model.js';
 import type { ResolvedProject } from '../resolve/resolve.js';
 import type { LoadedProject } from '../spec/load.js';
 import type { KustomizeFolder } from '../validate/kustomize.js';
 import type { ModelLoader } from '../validate/schemas.js';
 import type { RenderedObject } from './object.js';
+import type { FolderDigests } from './ownership.js';
 import type { RenderedTree } from './tree.js';
 
 /**
@@ -18,19 +18,22 @@ export interface RememberedFolder {
   readonly objects: number;
 }
 
-/** Service folders rendered and validated before, by a key of what they were made from. */
-export interface FolderCache {
-  keyOf(svc: ResolvedService): string;
-  lookup(key: string): RememberedFolder | undefined;
-  record(key: string, folder: RememberedFolder): void;
+/**
+ * Service folders of the output being written, each taken as it is when it
+ * was rendered from the same input by the same code (ownership marker) and
+ * its files still hold what was written.
+ */
+export interface ProvenFolders {
+  /** The folder's files when its recorded input digest is `input` and its files are intact. */
+  take(folder: string, input: string): (RememberedFolder & { readonly content: string }) | undefined;
 }
 
 /** What a renderer sees: the loaded specs and their per-environment resolution. */
 export interface RenderContext {
   readonly project: LoadedProject;
   readonly resolved: ResolvedProject;
-  /** Folders rendered and validated before. @default none: everything is rendered */
-  readonly renderCache?: FolderCache;
+  /** Folders of the output that need no rendering. @default none */
+  readonly provenFolders?: ProvenFolders;
 }
 
 /** A part of the output: its files, and the objects in them that must pass schema validation. */
@@ -42,10 +45,12 @@ export interface RenderOutput {
   readonly kustomizeFolders?: readonly KustomizeFolder[];
   /** Extra schemas the objects need, by `apiVersion/kind`. */
   readonly schemas?: Record<string, ModelLoader>;
-  /** Objects in `tree` not listed in `objects` because they passed validation when first rendered. @default 0 */
+  /** Objects in `tree` not listed in `objects` because they were taken as they are (ProvenFolders). @default 0 */
   readonly remembered?: number;
-  /** Called once every object of the run passed schema validation: stores what was rendered now for next time. @default nothing */
-  readonly remember?: () => void;
+  /** The digests of each service folder, for the ownership marker. @default none */
+  readonly folderDigests?: ReadonlyMap<string, FolderDigests>;
+  /** Files taken as they are from the output (ProvenFolders): they hold exactly these bytes there. @default none */
+  readonly provenFiles?: readonly string[];
 }
 
 /** Makes one part of the output; may be async (to load what it needs only when it needs it). */

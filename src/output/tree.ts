@@ -1,3 +1,5 @@
+import { codeUnitOrder } from '../util/order.js';
+
 /**
  * The rendered output as data: relative path → file content. Everything is
  * rendered and validated in memory first; only a complete, valid tree is
@@ -6,14 +8,20 @@
 export class RenderedTree {
   private readonly files = new Map<string, string>();
   private readonly executables = new Set<string>();
+  /** paths(), kept until the next add: large trees are listed several times per run. */
+  private sorted: string[] | undefined;
 
   /** Adds a file; `executable` files are written with mode 0755 (scripts). */
   add(path: string, content: string, options: { executable?: boolean } = {}): void {
+    if (BAD_PATH.test(path)) throw new Error(`internal error: bad rendered path ${path}`);
+    this.put(path, content, options.executable === true);
+  }
+
+  private put(path: string, content: string, executable: boolean): void {
     if (this.files.has(path)) throw new Error(`internal error: two rendered files at ${path}`);
-    if (path.startsWith('/') || path.split('/').some((s) => s === '..' || s === ''))
-      throw new Error(`internal error: bad rendered path ${path}`);
     this.files.set(path, content);
-    if (options.executable) this.executables.add(path);
+    if (executable) this.executables.add(path);
+    this.sorted = undefined;
   }
 
   isExecutable(path: string): boolean {
@@ -24,9 +32,10 @@ export class RenderedTree {
     return this.files.get(path);
   }
 
-  /** Paths in a stable order. */
+  /** Paths in a stable order (a new array each time). */
   paths(): string[] {
-    return [...this.files.keys()].sort();
+    this.sorted ??= [...this.files.keys()].sort(codeUnitOrder);
+    return [...this.sorted];
   }
 
   entries(): [string, string][] {
@@ -39,6 +48,10 @@ export class RenderedTree {
 
   /** Merges another tree in, under `prefix` when given; a path present in both is an error. */
   merge(other: RenderedTree, prefix = ''): void {
-    for (const [p, c] of other.entries()) this.add(`${prefix}${p}`, c, { executable: other.isExecutable(p) });
+    if (prefix !== '' && BAD_PATH.test(`${prefix}x`)) throw new Error(`internal error: bad rendered path ${prefix}`);
+    for (const [p, c] of other.files) this.put(`${prefix}${p}`, c, other.executables.has(p));
   }
 }
+
+/** An absolute path, or one with an empty, `.` or `..` segment. */
+const BAD_PATH = /^\/|(^|\/)\.{0,2}(\/|$)/;

@@ -13,7 +13,10 @@ import { renderArgoCd } from '../argocd/render.js';
 import { renderBootstrapFolder } from '../bootstrap/render.js';
 import type { RenderContext, RenderOutput, Renderer } from '../output/renderer.js';
 import { RenderedTree } from '../output/tree.js';
-import { openRenderCaches } from '../synth/render-cache.js';
+import { SpecCache } from '../spec/spec-cache.js';
+import { cacheOn } from '../util/caches.js';
+import { rendererIdentity } from '../synth/renderer-identity.js';
+import { openProvenFolders } from './proven-folders.js';
 import { renderServices } from '../synth/render-services.js';
 
 /** The renderers of a synth run, in order. Later issues add theirs here. */
@@ -37,17 +40,29 @@ export async function renderProject(
   projectDir: string,
   renderers: readonly Renderer[] = DEFAULT_RENDERERS,
   onPhase?: PhaseListener,
+  options: RenderOptions = {},
 ): Promise<RenderResult> {
-  const rendered = await renderUnchecked(projectDir, renderers, phaseTimer(onPhase));
+  const rendered = await renderUnchecked(projectDir, renderers, phaseTimer(onPhase), options);
   await rendered.checkSchemas(() => true);
   return rendered;
 }
 
+export interface RenderOptions {
+  /**
+   * An output folder whose service folders are taken as they are where its
+   * ownership marker shows they were rendered from the same input by the
+   * same code (proven-folders.ts), unless the `rendered` cache is off.
+   * @default none: every folder is rendered
+   */
+  readonly provenFrom?: string;
+}
+
 interface UncheckedRender extends RenderResult {
+  /** Files taken as they are from the output (proven-folders.ts). */
+  readonly provenFiles: ReadonlySet<string>;
   /**
    * Validates the objects rendered now whose file `needsCheck` accepts
-   * against their schemas (ValidationError when one fails), then remembers
-   * the folders rendered now in the render cache.
+   * against their schemas (ValidationError when one fails).
    */
   checkSchemas(needsCheck: (file: string) => boolean): Promise<void>;
 }
@@ -57,16 +72,25 @@ async function renderUnchecked(
   projectDir: string,
   renderers: readonly Renderer[],
   phase: (phase: SynthPhase) => void,
+  options: RenderOptions = {},
 ): Promise<UncheckedRender> {
   const root = resolve(projectDir);
-  const caches = openRenderCaches(root);
+  const renderer = rendererIdentity();
   // A file with a problem of its own does not stop the checks between the others: one SpecError reports both.
-  const loaded = loadProjectPartially(root, { cache: caches.specs });
+  const loaded = loadProjectPartially(root, { cache: SpecCache.forProject(root) });
   phase('load');
   const resolved = resolvePartialProject(loaded);
   const { project } = loaded;
   phase('resolve');
-  const context: RenderContext = { project, resolved, renderCache: caches.folders };
+  const context: RenderContext = {
+    project,
+    resolved,
+    // Without it, every folder is rendered (a check that dist/ is what the specs render).
+    provenFolders:
+      options.provenFrom !== undefined && cacheOn('rendered')
+        ? openProvenFolders(options.provenFrom, renderer)
+        : undefined,
+  };
   const tree = new RenderedTree();
   const outputs: RenderOutput[] = [];
   for (const render of renderers) outputs.push(await render(context));
@@ -76,7 +100,8 @@ async function renderUnchecked(
     objectCount += (out.remembered ?? 0) + out.objects.length;
   }
   // Part of the tree like any file: compared, written and published with it.
-  tree.add(OWNERSHIP_FILE, ownershipRecord(tree.paths()));
+  const folders = new Map(outputs.flatMap((o) => [...(o.folderDigests ?? [])]));
+  tree.add(OWNERSHIP_FILE, ownershipRecord(tree.paths(), renderer === undefined ? undefined : { renderer, folders }));
   phase('render');
   return {
     context,
@@ -84,6 +109,7 @@ async function renderUnchecked(
     kustomizeFolders: outputs.flatMap((o) => o.kustomizeFolders ?? []),
     objectCount,
     renderedNow: outputs.flatMap((o) => o.objects.map((x) => x.file)),
+    provenFiles: new Set(outputs.flatMap((o) => o.provenFiles ?? [])),
     checkSchemas: async (needsCheck) => {
       const validator = new SchemaValidator(KUBERNETES_KINDS);
       const failures: string[] = [];
@@ -96,9 +122,6 @@ async function renderUnchecked(
           for (const p of v.validate(object)) failures.push(`${file}: ${object.kind} ${object.metadata.name}: ${p}`);
       }
       if (failures.length) throw new ValidationError(failures);
-      // Objects not checked now are byte-identical to ones that passed before (see synth).
-      for (const out of outputs) out.remember?.();
-      caches.folders?.save();
       phase('schemas');
     },
   };
@@ -154,11 +177,14 @@ export async function synth(options: SynthOptions): Promise<SynthResult> {
   const projectDir = resolve(options.projectDir);
   const outDir = resolve(options.outDir ?? join(projectDir, 'dist'));
   // A folder that may never be written is refused before the specs are read.
-  outputFolder(outDir, { projectDir });
-  const rendered = await renderUnchecked(projectDir, options.renderers ?? DEFAULT_RENDERERS, phase);
+  const dir = outputFolder(outDir, { projectDir });
+  const rendered = await renderUnchecked(projectDir, options.renderers ?? DEFAULT_RENDERERS, phase, {
+    provenFrom: dir,
+  });
   let checkedFolders = 0;
   const written = await writeTree(outDir, rendered.tree, {
     projectDir,
+    unchanged: rendered.provenFiles,
     onPhase: (p) => phase(p === 'stage' ? 'stage' : p),
     check: async (staged) => {
       const changed = (file: string) => staged.whole || staged.files.has(file);
@@ -188,18 +214,21 @@ export async function synth(options: SynthOptions): Promise<SynthResult> {
 }
 
 /**
- * Everything synth checks, for every file, writing nothing to the project:
- * every object against its schema, every folder built by kubectl kustomize
- * (in a temporary folder, without the kustomize cache unless `kustomizeCache`
- * says so). Returns the checked tree too (publish and diff use it).
+ * Everything synth checks, writing nothing to the project: the objects
+ * against their schemas and the service folders built by kubectl kustomize,
+ * in a temporary folder. With `fresh` (the `validate` command, which CI
+ * runs), every folder is rendered, checked and built anew; without it
+ * (publish, diff), folders dist/ holds as rendered from the same input by
+ * the same code are taken from there and builds the kustomize cache
+ * remembers are not run again. Returns the checked tree too.
  */
 export async function validate(
-  options: Omit<SynthOptions, 'outDir'> & {
-    /** Take folders the kustomize cache remembers as built. @default true (publish, diff); `validate` passes false */
-    readonly kustomizeCache?: boolean;
-  },
+  options: Omit<SynthOptions, 'outDir'> & { readonly fresh?: boolean },
 ): Promise<{ services: number; objects: number; rendered: RenderResult }> {
-  const rendered = await renderProject(options.projectDir, options.renderers);
+  const projectDir = resolve(options.projectDir);
+  const rendered = await renderProject(projectDir, options.renderers, undefined, {
+    provenFrom: options.fresh ? undefined : join(projectDir, 'dist'),
+  });
   if (options.kustomize !== false) {
     // A folder of its own (mkdtemp): removing it afterwards can never take anything else with it.
     const scratch = mkdtempSync(join(tmpdir(), 'gitops-synth-validate-'));
@@ -207,7 +236,7 @@ export async function validate(
       writeFiles(scratch, rendered.tree);
       const failures = await kustomizeBuildAll(scratch, rendered.kustomizeFolders, {
         project: rendered.context.project.root,
-        ...(options.kustomizeCache === false ? { cacheDir: null } : {}),
+        ...(options.fresh ? { cacheDir: null } : {}),
       });
       if (failures.length) throw new ValidationError(failures);
     } finally {

@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import { cacheStoreDir } from '../util/caches.js';
+import { codeIdentity } from '../util/code-identity.js';
 import { PackStore } from '../util/pack-store.js';
 
 /** Which schema a spec file is checked against; part of its key. */
@@ -21,6 +23,17 @@ const PACK_FORMAT = 'gitops-synth spec cache 2';
  * nothing else, so the cache never grows beyond the project.
  */
 export class SpecCache {
+  /**
+   * The cache of the project at `projectRoot` (absolute), where caches.ts
+   * keeps it; undefined when the `specs` cache is off or the running code
+   * cannot be identified.
+   */
+  static forProject(projectRoot: string, env: NodeJS.ProcessEnv = process.env): SpecCache | undefined {
+    const dir = cacheStoreDir('specs', projectRoot, env);
+    const code = dir === null ? undefined : codeIdentity();
+    return dir === null || code === undefined ? undefined : SpecCache.open(dir, code);
+  }
+
   /** The store in folder `dir` for the code `code` identifies (codeIdentity()). */
   static open(dir: string, code: string): SpecCache {
     return new SpecCache(PackStore.open(dir, { format: PACK_FORMAT, code }));

@@ -2,8 +2,8 @@ import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { closeSync, openSync, readdirSync, readFileSync, readSync, realpathSync, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import { cacheDir } from '../util/cache-dir.js';
-import { PackStore, projectStoreDir } from '../util/pack-store.js';
+import { cacheStoreDir } from '../util/caches.js';
+import { PackStore } from '../util/pack-store.js';
 
 /**
  * Successful `kubectl kustomize` builds, remembered by content.
@@ -25,11 +25,6 @@ import { PackStore, projectStoreDir } from '../util/pack-store.js';
  * folders is never cached: its build is not a function of its own files.
  */
 
-/** `GITOPS_SYNTH_KUSTOMIZE_CACHE=0` builds every folder with kubectl, remembering nothing. */
-export const KUSTOMIZE_CACHE_SWITCH = 'GITOPS_SYNTH_KUSTOMIZE_CACHE';
-/** Where the cache lives instead of `node_modules/.cache/gitops-synth/kustomize`. */
-export const KUSTOMIZE_CACHE_DIR = 'GITOPS_SYNTH_KUSTOMIZE_CACHE_DIR';
-
 /**
  * Part of every key: changing how folders are built or what an entry holds
  * must change this, so old entries are never read with a new meaning.
@@ -37,14 +32,11 @@ export const KUSTOMIZE_CACHE_DIR = 'GITOPS_SYNTH_KUSTOMIZE_CACHE_DIR';
 const CACHE_FORMAT = 'gitops-synth kustomize build cache 2';
 
 /**
- * The folder of the store of the project at `projectRoot` (absolute) in the
- * cache the environment asks for: none when GITOPS_SYNTH_KUSTOMIZE_CACHE is
- * `0` (or `false`, `off`, `no`); in GITOPS_SYNTH_KUSTOMIZE_CACHE_DIR, else in
- * `node_modules/.cache/gitops-synth/kustomize` beside the kubectl tools cache.
+ * The folder of the store of the project at `projectRoot` (absolute), where
+ * caches.ts keeps the `builds` cache; null when it is off.
  */
 export function kustomizeCacheDir(projectRoot: string, env: NodeJS.ProcessEnv = process.env): string | null {
-  const dir = cacheDir('kustomize', { switch: KUSTOMIZE_CACHE_SWITCH, dir: KUSTOMIZE_CACHE_DIR }, env);
-  return dir === null ? null : projectStoreDir(dir, 'builds', projectRoot);
+  return cacheStoreDir('builds', projectRoot, env);
 }
 
 /** Successful folder builds of one kubectl, in one project's store. */

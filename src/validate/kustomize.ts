@@ -42,7 +42,7 @@ export interface KustomizeOptions {
   /**
    * Folder of the store of remembered successful builds (kustomize-cache.ts);
    * null builds every folder and remembers nothing.
-   * @default kustomizeCacheDir(project): the project's store in node_modules/.cache/gitops-synth/kustomize or GITOPS_SYNTH_KUSTOMIZE_CACHE_DIR, or none with GITOPS_SYNTH_KUSTOMIZE_CACHE=0
+   * @default kustomizeCacheDir(project): the project's `builds` store (util/caches.ts)
    */
   readonly cacheDir?: string | null;
   /**

@@ -2,7 +2,7 @@ import { closeSync, existsSync, lstatSync, openSync, readdirSync, readFileSync, 
 import { homedir } from 'node:os';
 import { basename, dirname, isAbsolute, join, parse, relative, resolve, sep } from 'node:path';
 import { codeUnitOrder } from '../util/order.js';
-import { isImageUpdaterFile, OWNERSHIP_FILE, parseOwnershipRecord } from '../output/ownership.js';
+import { isImageUpdaterFile, OWNERSHIP_FILE, type OwnershipRecord, parseOwnershipRecord } from '../output/ownership.js';
 
 /**
  * What gitops-synth owns in a folder it writes, and whether it may write it.
@@ -68,6 +68,8 @@ export interface OutputClaim {
   readonly state: 'absent' | 'empty' | 'marked' | 'recognised';
   /** The files gitops-synth wrote there before (may be deleted or overwritten). */
   readonly owned: ReadonlySet<string>;
+  /** The marker's record, when the folder carries one. */
+  readonly record?: OwnershipRecord;
   /** What the folder holds now; undefined when it is absent. */
   readonly scan?: FolderScan;
   /** Files and links gitops-synth did not write (not owned, not Image Updater's), kept as they are. */
@@ -121,10 +123,12 @@ export function claimOutput(outDir: string, options: ClaimOptions): OutputClaim 
   if (scan.files.length === 0 && scan.others.length === 0)
     return { dir, state: 'empty', owned: new Set(), scan, foreign: [] };
 
-  let owned: Set<string> | undefined;
+  let owned: ReadonlySet<string> | undefined;
+  let record: OwnershipRecord | undefined;
   let state: OutputClaim['state'] = 'marked';
   if (scan.files.includes(OWNERSHIP_FILE)) {
-    owned = parseOwnershipRecord(readFileSync(join(dir, OWNERSHIP_FILE), 'utf8'));
+    record = parseOwnershipRecord(readFileSync(join(dir, OWNERSHIP_FILE), 'utf8'));
+    owned = record?.files;
     if (!owned)
       throw new OwnershipError(
         `refusing to write ${shown}: its ${OWNERSHIP_FILE} is damaged (expected the list of files gitops-synth ` +
@@ -162,7 +166,7 @@ export function claimOutput(outDir: string, options: ClaimOptions): OutputClaim 
         'it never overwrites what it did not write. Move them away and run again; nothing was changed.',
       asked,
     );
-  return { dir, state, owned, scan, foreign };
+  return { dir, state, owned, record, scan, foreign };
 }
 
 /** The folders above a relative path. */

@@ -57,6 +57,11 @@ export interface TreeWriteOptions {
    * output changes; throwing aborts the write and leaves the output as it was.
    */
   readonly check?: (staged: StagedChanges) => void | Promise<void>;
+  /**
+   * Files the caller read from the output just before and found to hold the
+   * tree's bytes: not read again. @default none
+   */
+  readonly unchanged?: ReadonlySet<string>;
   /** Told where time goes: 'compare' (planning) and 'write' (staging), then 'swap' (the output changed). */
   readonly onPhase?: (phase: 'compare' | 'stage' | 'apply') => void;
 }
@@ -130,7 +135,7 @@ export async function writeTree(
   const lock = await acquireWriteLock(outDir, options.projectDir);
   try {
     const claim = claimOutput(outDir, { projectDir: options.projectDir, writes: tree.paths() });
-    const plan = planWrite(claim, tree, scope, inScope);
+    const plan = planWrite(claim, tree, scope, inScope, options.unchanged);
     options.onPhase?.('compare');
     const whole = claim.state === 'absent' || claim.state === 'empty';
     const nothingToDo = plan.write.length === 0 && plan.remove.length === 0;
@@ -193,12 +198,15 @@ function planWrite(
   tree: RenderedTree,
   scope: string,
   inScope: (path: string) => boolean,
+  known: ReadonlySet<string> = new Set(),
 ): WritePlan {
   const onDisk = new Set(claim.scan?.files ?? []);
   const paths = tree.paths().filter(inScope);
   const treeFolders = new Set<string>();
   for (const path of paths) for (let d = dirnameOf(path); !treeFolders.has(d); d = dirnameOf(d)) treeFolders.add(d);
-  const write = paths.filter((path) => !onDisk.has(path) || !sameFile(join(claim.dir, path), tree, path));
+  const write = paths.filter(
+    (path) => !onDisk.has(path) || (!known.has(path) && !sameFile(join(claim.dir, path), tree, path)),
+  );
   const remove: string[] = [];
   const preserved: string[] = [];
   for (const path of onDisk) {
