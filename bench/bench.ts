@@ -1,103 +1,118 @@
 /**
- * `npm run bench`: synthesizes generated stacks of 10, 100 and 1000 services
- * × stage and prod and prints wall time, CPU time and peak RSS of gitops-synth
- * (with and without kubectl kustomize) beside the baselines measured in the
- * same run: all services as Charts of one cdk8s App (the plain cdk8s
- * approach), and the same objects serialized straight to YAML files (the
- * floor; also with the yaml library's stringify). Every measurement is a
- * fresh process (bench/child.ts); sizes and modes run one after another.
- * The full synth runs cold (empty caches of kustomize builds and of rendered
- * folders), then warm over its own output with the caches it filled (same
- * stack: nothing is rendered or built again), then warm with one service
- * changed (that service's folders are rendered and built). The synth without
- * kustomize always runs cold.
+ * `npm run bench`: gitops-synth's synth of generated stacks of N services ×
+ * stage and prod, on disk, in the modes a team meets, each beside the floor
+ * measured in the same run (the same objects written as JSON, one file per
+ * object, plus the kustomizations and the other files). Every measurement is
+ * a fresh process (bench/child.ts) with caches of its own; the table shows
+ * the median of the runs.
  *
- *   npm run bench -- [--sizes 10,100,1000] [--runs 1] [--json out.json]
- *                    [--skip-cdk8s | --cdk8s-max 100] [--no-kustomize]
- *                    [--cpu-prof dir] [--keep]
+ *   npm run bench -- [--sizes 100,1000] [--runs 3] [--quick] [--tmpfs | --dir DIR]
+ *                    [--no-gains] [--no-example] [--json out.json] [--cpu-prof DIR] [--keep]
  *
- * --runs N        median of N runs per cell
- * --skip-cdk8s    no one-App cdk8s baseline (--cdk8s-max N: only up to N services)
- * --no-kustomize  no full synth, cold or warm (the part without kubectl is always measured)
- * --cpu-prof DIR  a V8 CPU profile of every measured process
- * --keep          keep the generated stacks and outputs
- * TMPDIR=/dev/shm puts stacks and outputs on tmpfs (takes the disk out).
+ * Modes, for each size:
+ *   floor          the objects written as JSON files (no rendering, no checks)
+ *   first synth    nothing rendered before: every folder rendered and built by kubectl
+ *   fresh clone    an up-to-date dist/ (files copied anew), no caches
+ *   unchanged      a second synth, caches warm
+ *   one changed    one service's spec edited, caches warm
+ * For the largest size, what each cache gains (the same mode with it off):
+ *   specs (spec files' checked data), rendered (folders taken from dist/),
+ *   builds (kubectl builds; only a new output folder has any to take).
+ * And the six-service example's `npm run synth`, warm, as a user types it.
+ *
+ * --sizes LIST   service counts (default 100,1000; growth is measured between the first and last)
+ * --runs N       runs per cell, median shown (default 3)
+ * --quick        --sizes 100 --runs 1: a few minutes, for development
+ * --tmpfs        stacks and outputs on /dev/shm instead of disk (--dir DIR: anywhere)
+ * --no-gains     leave out the rows with a cache off
+ * --no-example   leave out the example's npm run synth
+ * --cpu-prof DIR a V8 CPU profile of every measured gitops-synth process, in DIR/<size>/<mode>/
+ * --keep         keep the generated stacks and outputs
  */
 import { spawnSync } from 'node:child_process';
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
-import { availableParallelism, cpus, tmpdir } from 'node:os';
-import { dirname, join, relative, resolve } from 'node:path';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { deserialize } from 'node:v8';
-import type { ChildMode, ChildReport } from './child.js';
 import { toolPath } from '../src/validate/tools.js';
+import type { ChildMode, ChildReport } from './child.js';
 import { BENCH_ENVIRONMENTS, changeOneService, generateStack } from './stack.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const CHILD = join(HERE, 'child.js');
+const REPO = resolve(HERE, '..', '..');
 const GNU_TIME = '/usr/bin/time';
 
 interface Options {
   sizes: number[];
   runs: number;
+  base: string;
   json?: string;
-  cdk8sMax: number;
-  kustomize: boolean;
   cpuProf?: string;
   keep: boolean;
+  gains: boolean;
+  example: boolean;
 }
 
-type Mode = Exclude<ChildMode, 'dump'> | 'synth-warm' | 'synth-warm-one-changed';
-const MODE_LABELS: Record<Mode, string> = {
-  floor: 'floor: objects → YAML files',
-  'floor-yaml-library': 'floor with the yaml library',
-  'synth-no-kustomize': 'gitops-synth without kustomize',
-  synth: 'gitops-synth synth (full, cold)',
-  'synth-warm': 'gitops-synth synth (full, warm, unchanged)',
-  'synth-warm-one-changed': 'gitops-synth synth (full, warm, 1 service changed)',
-  'cdk8s-one-app': 'plain cdk8s: one App',
+type Mode =
+  | 'floor'
+  | 'first'
+  | 'clone'
+  | 'unchanged'
+  | 'one'
+  | 'unchanged-no-specs'
+  | 'one-no-specs'
+  | 'one-no-rendered'
+  | 'new-folder'
+  | 'new-folder-no-builds'
+  | 'example';
+
+const LABELS: Record<Mode, string> = {
+  floor: 'floor: objects → JSON files',
+  first: 'first synth (nothing rendered before)',
+  clone: 'fresh clone (up-to-date dist/, no caches)',
+  unchanged: 'unchanged (caches warm)',
+  one: 'one service changed (caches warm)',
+  'unchanged-no-specs': 'unchanged, without the specs cache',
+  'one-no-specs': 'one service changed, without the specs cache',
+  'one-no-rendered': 'one service changed, every folder rendered',
+  'new-folder': 'into a new folder (caches warm)',
+  'new-folder-no-builds': 'into a new folder, without the builds cache',
+  example: 'example: npm run synth (6 services, warm)',
 };
-/** The child process each mode runs: the warm modes are the full synth with a filled cache. */
-const CHILD_MODE: Record<Mode, ChildMode> = {
-  floor: 'floor',
-  'floor-yaml-library': 'floor-yaml-library',
-  'synth-no-kustomize': 'synth-no-kustomize',
-  synth: 'synth',
-  'synth-warm': 'synth',
-  'synth-warm-one-changed': 'synth',
-  'cdk8s-one-app': 'cdk8s-one-app',
+
+/** Targets of issue 13 for 1000 services × 2 environments, wall ms. */
+const TARGETS: Partial<Record<Mode, number>> = { clone: 3000, one: 1500, unchanged: 1000, example: 600 };
+
+/** GITOPS_SYNTH_CACHE of each mode (undefined: every cache). */
+const CACHES: Partial<Record<Mode, string>> = {
+  'unchanged-no-specs': 'builds,rendered',
+  'one-no-specs': 'builds,rendered',
+  'one-no-rendered': 'specs,builds',
+  'new-folder-no-builds': 'specs,rendered',
 };
+
+interface Run {
+  readonly wallMs: number;
+  /** CPU of the process tree (kubectl included) when GNU time is there, else of Node. */
+  readonly cpuMs: number;
+  readonly report: ChildReport;
+}
 
 interface Measurement {
   readonly services: number;
-  readonly environments: number;
   readonly mode: Mode;
-  /** Median wall time over the runs, as the parent saw it (process start to exit), ms. */
   readonly wallMs: number;
-  /** CPU time (user + system) of the run with the median wall time, kubectl included when GNU time is there, ms. */
   readonly cpuMs: number;
-  /** Peak RSS of the Node process of that run, MiB. */
   readonly peakRssMiB: number;
-  /** Peak RSS of the process tree's largest process (Node or kubectl), MiB, when GNU time is there. */
-  readonly peakRssAnyMiB?: number;
   readonly phases: Record<string, number>;
-  readonly files: number;
   readonly runs: number[];
-  /** Folders the full synth's runs built with kubectl (new entries in the cache of kustomize builds), per run. */
-  readonly kustomizeBuilt?: number[];
+  readonly report: ChildReport;
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { sizes: [10, 100, 1000], runs: 1, cdk8sMax: Infinity, kustomize: true, keep: false };
+  const o: Options = { sizes: [100, 1000], runs: 3, base: '', keep: false, gains: true, example: true };
+  let where: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const value = (): string => {
@@ -110,22 +125,24 @@ function parseArgs(argv: string[]): Options {
         .split(',')
         .map((s) => positive(s, a));
     else if (a === '--runs') o.runs = positive(value(), a);
+    else if (a === '--quick') {
+      o.sizes = [100];
+      o.runs = 1;
+    } else if (a === '--tmpfs') where = '/dev/shm';
+    else if (a === '--dir') where = resolve(value());
     else if (a === '--json') o.json = resolve(value());
-    else if (a === '--skip-cdk8s') o.cdk8sMax = 0;
-    else if (a === '--cdk8s-max') o.cdk8sMax = positive(value(), a);
-    else if (a === '--no-kustomize') o.kustomize = false;
     else if (a === '--cpu-prof') o.cpuProf = resolve(value());
     else if (a === '--keep') o.keep = true;
+    else if (a === '--no-gains') o.gains = false;
+    else if (a === '--no-example') o.example = false;
     else if (a === '--help' || a === '-h') {
-      process.stdout.write(
-        `${readFileSync(fileURLToPath(import.meta.url), 'utf8')
-          .match(/\/\*\*([\s\S]*?)\*\//)![1]!
-          .replace(/^ \* ?/gm, '')
-          .trim()}\n`,
-      );
+      const doc = readFileSync(fileURLToPath(import.meta.url), 'utf8').match(/\/\*\*([\s\S]*?)\*\//)![1]!;
+      process.stdout.write(`${doc.replace(/^ \* ?/gm, '').trim()}\n`);
       process.exit(0);
     } else throw new Error(`unknown option ${a}; see --help`);
   }
+  // On disk unless asked: beside the repository (node_modules/.cache is on the disk the project is on).
+  o.base = where ?? join(REPO, 'node_modules', '.cache', 'gitops-synth-bench');
   return o;
 }
 
@@ -135,306 +152,243 @@ function positive(s: string, flag: string): number {
   return n;
 }
 
-/** Runs one child process and measures it from outside. */
-function measureOnce(
-  mode: ChildMode,
-  project: string,
-  out: string,
-  dump: string,
-  cpuProf?: string,
-  env: NodeJS.ProcessEnv = {},
-): { wallMs: number; cpuMs: number; rssAnyKiB?: number; report: ChildReport } {
-  const nodeArgs = cpuProf && mode !== 'dump' ? [`--cpu-prof`, `--cpu-prof-dir=${cpuProf}`] : [];
-  const childArgs = [...nodeArgs, CHILD, mode, project, out, dump];
-  const timeFile = `${out}.time`;
+/** Runs a command once under GNU time (when there) and measures it from outside. */
+function timed(command: string, args: string[], env: NodeJS.ProcessEnv, cwd = REPO): Run & { stdout: string } {
+  const timeFile = join(mkdtempSync(join(REPO, 'node_modules', '.cache', 'bench-time-')), 'time');
   const useTime = existsSync(GNU_TIME);
-  const [cmd, args] = useTime
-    ? [GNU_TIME, ['-f', '%U %S %M', '-o', timeFile, process.execPath, ...childArgs]]
-    : [process.execPath, childArgs];
+  const [cmd, argv] = useTime ? [GNU_TIME, ['-f', '%U %S %M', '-o', timeFile, command, ...args]] : [command, args];
+  // What earlier steps wrote is flushed first, so that a measurement does not pay for it.
+  spawnSync('sync', { stdio: 'ignore' });
   const started = performance.now();
-  const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 26, env: { ...process.env, ...env } });
+  const r = spawnSync(cmd, argv, { encoding: 'utf8', maxBuffer: 1 << 26, cwd, env: { ...process.env, ...env } });
   const wallMs = performance.now() - started;
   if (r.error) throw r.error;
-  if (r.status !== 0) throw new Error(`bench child ${mode} failed (exit ${r.status}):\n${r.stderr}`);
-  const report = JSON.parse(r.stdout.trim().split('\n').pop()!) as ChildReport;
-  let cpuMs = report.cpuMs;
-  let rssAnyKiB: number | undefined;
+  if (r.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (exit ${r.status}):\n${r.stderr}`);
+  let cpuMs = Number.NaN;
+  let rssKiB = Number.NaN;
   if (useTime) {
     const [user, sys, maxKiB] = readFileSync(timeFile, 'utf8').trim().split('\n').pop()!.split(' ').map(Number);
     cpuMs = (user! + sys!) * 1000;
-    rssAnyKiB = maxKiB;
-    rmSync(timeFile, { force: true });
+    rssKiB = maxKiB!;
   }
-  return { wallMs, cpuMs, rssAnyKiB, report };
+  rmSync(dirname(timeFile), { recursive: true, force: true });
+  const last = r.stdout.trim().split('\n').pop() ?? '';
+  const report: ChildReport = last.startsWith('{')
+    ? (JSON.parse(last) as ChildReport)
+    : { maxRssKiB: rssKiB, cpuMs, phases: {}, files: 0 };
+  return { wallMs, cpuMs: Number.isNaN(cpuMs) ? report.cpuMs : cpuMs, report, stdout: r.stdout };
 }
 
-function measure(mode: Mode, services: number, dir: string, dump: string, options: Options): Measurement {
-  const runs: { wallMs: number; cpuMs: number; rssAnyKiB?: number; report: ChildReport }[] = [];
-  const built: number[] = [];
-  const project = join(dir, 'project');
-  for (let i = 0; i < options.runs; i++) {
-    // A fresh folder per run, nothing deleted until the end: on a disk that discards deleted blocks,
-    // deleting thousands of files slows the writes that follow, which would bias the next measurement.
-    // The warm runs synthesize over the output of the first cold run, with its cache, as a second `synth` would.
-    const warm = mode === 'synth-warm' || mode === 'synth-warm-one-changed';
-    const out = join(dir, warm ? 'out-synth-0' : `out-${mode}-${i}`);
-    const cache = {
-      GITOPS_SYNTH_KUSTOMIZE_CACHE: '1',
-      GITOPS_SYNTH_KUSTOMIZE_CACHE_DIR: join(dir, warm ? 'kustomize-cache-0' : `kustomize-cache-${i}`),
-    };
-    // Every cold run renders every folder (an empty render cache of its own); the warm runs use the one the first full synth filled.
-    const renderCache = {
-      GITOPS_SYNTH_RENDER_CACHE: '1',
-      GITOPS_SYNTH_RENDER_CACHE_DIR: join(dir, `render-cache-${CHILD_MODE[mode]}-${warm ? 0 : i}`),
-    };
-    // A different edit each run, so each finds exactly one service that no earlier run built.
-    const restore = mode === 'synth-warm-one-changed' ? changeOneService(project, `run-${i}`) : undefined;
-    const entriesBefore = cacheEntries(cache.GITOPS_SYNTH_KUSTOMIZE_CACHE_DIR);
-    settleDisk();
-    try {
-      runs.push(
-        measureOnce(
-          CHILD_MODE[mode],
-          project,
-          out,
-          dump,
-          options.cpuProf && join(options.cpuProf, String(services), mode),
-          CHILD_MODE[mode] === 'synth' ? { ...cache, ...renderCache } : renderCache,
-        ),
-      );
-    } finally {
-      restore?.();
-    }
-    if (CHILD_MODE[mode] === 'synth')
-      built.push(
-        [...cacheEntries(cache.GITOPS_SYNTH_KUSTOMIZE_CACHE_DIR)].filter((key) => !entriesBefore.has(key)).length,
-      );
-  }
-  const median = [...runs].sort((a, b) => a.wallMs - b.wallMs)[Math.floor(runs.length / 2)]!;
+function child(mode: ChildMode, project: string, out: string, dump: string, env: NodeJS.ProcessEnv, prof?: string) {
+  const node = prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : [];
+  return timed(process.execPath, [...node, CHILD, mode, project, out, dump], env);
+}
+
+function median(mode: Mode, services: number, runs: Run[]): Measurement {
+  const m = [...runs].sort((a, b) => a.wallMs - b.wallMs)[Math.floor(runs.length / 2)]!;
   return {
     services,
-    environments: BENCH_ENVIRONMENTS.length,
     mode,
-    wallMs: median.wallMs,
-    cpuMs: median.cpuMs,
-    peakRssMiB: median.report.maxRssKiB / 1024,
-    peakRssAnyMiB: median.rssAnyKiB === undefined ? undefined : median.rssAnyKiB / 1024,
-    phases: median.report.phases,
-    files: median.report.files,
+    wallMs: m.wallMs,
+    cpuMs: m.cpuMs,
+    peakRssMiB: m.report.maxRssKiB / 1024,
+    phases: m.report.phases,
     runs: runs.map((r) => Math.round(r.wallMs)),
-    kustomizeBuilt: built.length ? built : undefined,
+    report: m.report,
   };
 }
 
-/** The keys of the entries in a cache of kustomize builds (one per folder kubectl built successfully), read from its stores' shards. */
-function cacheEntries(dir: string): Set<string> {
-  const keys = new Set<string>();
-  if (!existsSync(dir)) return keys;
-  for (const e of readdirSync(dir, { recursive: true, withFileTypes: true })) {
-    if (e.isFile() && e.name.endsWith('.v8'))
-      for (const key of (
-        deserialize(readFileSync(join(e.parentPath, e.name))) as { entries: Map<string, unknown> }
-      ).entries.keys())
-        keys.add(key);
+/** Measures every mode on a stack of `n` services; `gains` adds the rows with a cache off. */
+function benchSize(n: number, dir: string, o: Options, gains: boolean, results: Measurement[], checks: string[]): void {
+  const project = join(dir, 'project');
+  generateStack(project, n);
+  const dump = join(dir, 'objects.json');
+  child('dump', project, join(dir, 'unused'), dump, { GITOPS_SYNTH_CACHE: '0' });
+  const caches = (name: string) => ({ GITOPS_SYNTH_CACHE_DIR: join(dir, `cache-${name}`) });
+  const prof = (mode: Mode) => o.cpuProf && join(o.cpuProf, String(n), mode);
+  const measure = (mode: Mode, run: (i: number) => Run): Measurement => {
+    process.stderr.write(`bench: ${n} services × ${BENCH_ENVIRONMENTS.length} environments: ${LABELS[mode]}...`);
+    const runs = Array.from({ length: o.runs }, (_, i) => run(i));
+    const m = median(mode, n, runs);
+    process.stderr.write(` ${s(m.wallMs)}\n`);
+    results.push(m);
+    return m;
+  };
+  const synth = (mode: Mode, out: string, cache: string): Run =>
+    child('synth', project, out, dump, { ...caches(cache), GITOPS_SYNTH_CACHE: CACHES[mode] ?? '1' }, prof(mode));
+
+  measure('floor', (i) => child('floor', project, join(dir, `floor-${i}`), dump, {}));
+  measure('first', (i) => synth('first', join(dir, `first-${i}`), `first-${i}`));
+  // The warm modes work on the output and the caches of the first synth, as a team's next synths do.
+  const dist = join(dir, 'first-0');
+  measure('clone', (i) => {
+    cpSync(dist, join(dir, `clone-${i}`), { recursive: true });
+    return synth('clone', join(dir, `clone-${i}`), `clone-${i}`);
+  });
+  const unchanged = measure('unchanged', () => synth('unchanged', dist, 'first-0'));
+  if (gains) measure('unchanged-no-specs', () => synth('unchanged-no-specs', dist, 'first-0'));
+  // A different edit each run: each finds exactly one service changed since the run before.
+  const edit = (mode: Mode) => (i: number) => {
+    changeOneService(project, `${mode}-${i}`);
+    return synth(mode, dist, 'first-0');
+  };
+  const one = measure('one', edit('one'));
+  if (gains) {
+    measure('one-no-specs', edit('one-no-specs'));
+    measure('one-no-rendered', edit('one-no-rendered'));
+    measure('new-folder', (i) => synth('new-folder', join(dir, `new-${i}`), 'first-0'));
+    measure('new-folder-no-builds', (i) => synth('new-folder-no-builds', join(dir, `new-nb-${i}`), 'first-0'));
   }
-  return keys;
-}
 
-/** Flushes what earlier steps wrote, so that a measurement does not pay for them. */
-function settleDisk(): void {
-  spawnSync('sync', { stdio: 'ignore' });
-}
-
-/** Every file below `dir` by relative path, for checking that two modes wrote the same bytes. */
-function treeOf(dir: string): Map<string, Buffer> {
-  const files = new Map<string, Buffer>();
-  const walk = (d: string): void => {
-    for (const name of readdirSync(d)) {
-      const full = join(d, name);
-      if (statSync(full).isDirectory()) walk(full);
-      else files.set(relative(dir, full), readFileSync(full));
-    }
+  const clone = results.find((r) => r.services === n && r.mode === 'clone')!;
+  const label = `${n} × ${BENCH_ENVIRONMENTS.length}`;
+  const verdict = (ok: boolean) => {
+    if (!ok) process.exitCode = 1;
+    return ok ? 'as expected' : 'NOT AS EXPECTED';
   };
-  walk(dir);
-  return files;
+  checks.push(
+    `${label}: fresh clone wrote ${clone.report.written} files and built ${clone.report.checkedFolders} folders ` +
+      `(${verdict(clone.report.written === 0 && clone.report.checkedFolders === 0)}); unchanged wrote ` +
+      `${unchanged.report.written} (${verdict(unchanged.report.unchanged === true)}); one service changed built ` +
+      `${one.report.checkedFolders} folders and wrote ${one.report.written} files ` +
+      `(${verdict(one.report.checkedFolders === BENCH_ENVIRONMENTS.length)}).`,
+  );
 }
 
-function sameTree(a: string, b: string): boolean {
-  const ta = treeOf(a);
-  const tb = treeOf(b);
-  if (ta.size !== tb.size) return false;
-  for (const [p, content] of ta) if (!tb.get(p)?.equals(content)) return false;
-  return true;
+/** The six-service example's `npm run synth`, as typed in the repository, on a copy of the example. */
+function benchExample(dir: string, o: Options, results: Measurement[]): void {
+  const example = join(dir, 'example');
+  for (const part of ['apps', 'environments', 'dist'])
+    cpSync(join(REPO, part), join(example, part), { recursive: true });
+  const npm = () => timed('npm', ['run', 'synth', '--', '--project', example], {}, REPO);
+  process.stderr.write(`bench: ${LABELS.example}...`);
+  npm(); // warm: compiles src/ when it changed, fills the caches
+  const runs = Array.from({ length: o.runs }, () => npm());
+  for (const r of runs)
+    if (!/left untouched/.test(r.stdout)) throw new Error(`the example's dist changed:\n${r.stdout}`);
+  const m = median('example', 6, runs);
+  process.stderr.write(` ${s(m.wallMs)}\n`);
+  results.push(m);
 }
 
 const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
-const ratio = (a: number, b: number | undefined) => (b ? `${(a / b).toFixed(2)}×` : '–');
 
 function table(headers: string[], rows: string[][]): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) =>
-    `| ${cells.map((c, i) => (i === 0 || i === 1 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`;
+    `| ${cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`;
   return [
     line(headers),
-    `|${widths.map((w, i) => (i < 2 ? `${'-'.repeat(w + 2)}` : `${'-'.repeat(w + 1)}:`)).join('|')}|`,
+    `|${widths.map((w, i) => (i < 2 ? '-'.repeat(w + 2) : `${'-'.repeat(w + 1)}:`)).join('|')}|`,
     ...rows.map(line),
   ].join('\n');
 }
 
-function report(results: Measurement[], options: Options, checks: string[]): string {
+function report(results: Measurement[], o: Options, started: { load: number[]; fs: string }, checks: string[]): string {
   const find = (n: number, m: Mode) => results.find((r) => r.services === n && r.mode === m);
-  const out: string[] = [];
-  out.push(
-    `gitops-synth bench: Node ${process.version}, ${availableParallelism()} CPUs (${cpus()[0]?.model.trim() ?? 'unknown'}), ${options.runs === 1 ? 'one run' : `median of ${options.runs} runs`} per cell`,
-    `CPU = user + system time of the process tree (kubectl included)${existsSync(GNU_TIME) ? '' : ' — GNU time is missing: Node process only'}; peak RSS = the Node process.`,
+  const largest = Math.max(...o.sizes);
+  const out: string[] = [
+    `gitops-synth bench: Node ${process.version}, ${availableParallelism()} CPUs (${cpus()[0]?.model.trim() ?? 'unknown'}), ` +
+      `load average ${started.load.map((l) => l.toFixed(2)).join(' ')} at start, ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')} at the end.`,
+    `Stacks and outputs in ${o.base} (${started.fs}); ${o.runs === 1 ? 'one run' : `median of ${o.runs} runs`} per cell; ` +
+      `× floor = wall time over the floor's of the same size. CPU = user + system of the process tree (kubectl ` +
+      `included); peak RSS = the Node process.`,
     '',
-  );
+  ];
   const rows: string[][] = [];
-  for (const n of options.sizes) {
-    for (const m of Object.keys(MODE_LABELS) as Mode[]) {
-      const r = find(n, m);
-      if (!r) continue;
-      const floor = find(n, 'floor');
-      const libraryFloor = find(n, 'floor-yaml-library');
-      const oneApp = find(n, 'cdk8s-one-app');
-      rows.push([
-        `${n} × ${r.environments}`,
-        MODE_LABELS[m],
-        s(r.wallMs),
-        s(r.cpuMs),
-        `${r.peakRssMiB.toFixed(0)} MiB`,
-        ratio(r.wallMs, floor?.wallMs),
-        ratio(r.wallMs, libraryFloor?.wallMs),
-        ratio(r.wallMs, oneApp?.wallMs),
-      ]);
-    }
+  for (const r of results) {
+    const floor = r.mode === 'example' ? undefined : find(r.services, 'floor');
+    const target = TARGETS[r.mode];
+    const applies = target !== undefined && (r.mode === 'example' || r.services === 1000);
+    rows.push([
+      r.mode === 'example' ? 'example' : `${r.services} × ${BENCH_ENVIRONMENTS.length}`,
+      LABELS[r.mode],
+      s(r.wallMs),
+      s(r.cpuMs),
+      `${r.peakRssMiB.toFixed(0)} MiB`,
+      floor ? `${(r.wallMs / floor.wallMs).toFixed(2)}×` : '–',
+      applies ? `< ${s(target)} ${r.wallMs < target ? 'met' : 'MISSED'}` : '',
+    ]);
   }
-  out.push(
-    table(
-      ['services × envs', 'mode', 'wall', 'CPU', 'peak RSS', '× floor', '× yaml-library floor', '× cdk8s one App'],
-      rows,
-    ),
-    '',
-  );
+  out.push(table(['services × envs', 'mode', 'wall', 'CPU', 'peak RSS', '× floor', 'target'], rows), '');
 
-  // Linear growth: each added service×env costs the same at every size (startup makes the first step look cheaper).
-  const steps = options.sizes.slice(1).map((b, i) => [options.sizes[i]!, b] as const);
-  const growth: string[][] = [];
-  for (const m of Object.keys(MODE_LABELS) as Mode[]) {
-    const factors: string[] = [];
-    const marginals: number[] = [];
-    for (const [a, b] of steps) {
-      const [ra, rb] = [find(a, m), find(b, m)];
-      if (!ra || !rb) continue;
-      factors.push(`${(rb.wallMs / ra.wallMs).toFixed(1)}×`);
-      marginals.push((rb.wallMs - ra.wallMs) / ((b - a) * rb.environments));
+  const smallest = Math.min(...o.sizes);
+  if (largest > smallest) {
+    const growth: string[][] = [];
+    for (const m of Object.keys(LABELS) as Mode[]) {
+      const [a, b] = [find(smallest, m), find(largest, m)];
+      if (a && b)
+        growth.push([LABELS[m], `${(b.wallMs / a.wallMs).toFixed(1)}×`, `${(b.cpuMs / a.cpuMs).toFixed(1)}×`]);
     }
-    if (factors.length !== steps.length) continue;
-    const last = marginals.length > 1 ? ratio(marginals[marginals.length - 1]!, marginals[marginals.length - 2]) : '–';
-    growth.push([MODE_LABELS[m], ...factors, ...marginals.map((x) => `${x.toFixed(2)} ms`), last]);
-  }
-  if (growth.length) {
-    const heads = [
-      'mode',
-      ...steps.map(([a, b]) => `wall ${a}→${b}`),
-      ...steps.map(([a, b]) => `per added svc×env ${a}→${b}`),
-      'last/previous',
-    ];
     out.push(
-      'Growth: wall-time factor per step; wall time each added service×environment costs; a last/previous ratio near 1× means linear.',
+      `Growth ${smallest} → ${largest} services (${largest / smallest}× the services; target for synth: at most ` +
+        `${((largest / smallest) * 1.1).toFixed(0)}×):`,
       '',
-      table(heads, growth),
+      table(['mode', 'wall', 'CPU'], growth),
       '',
     );
   }
 
-  const phaseRows: string[][] = [];
-  for (const r of results.filter(
-    (x) => CHILD_MODE[x.mode] === 'synth' || x.mode === 'synth-no-kustomize' || x.mode === 'cdk8s-one-app',
-  )) {
-    phaseRows.push([
-      `${r.services} × ${r.environments}`,
-      MODE_LABELS[r.mode],
+  const phaseRows = results
+    .filter((r) => Object.keys(r.phases).length)
+    .map((r) => [
+      `${r.services} × ${BENCH_ENVIRONMENTS.length}`,
+      LABELS[r.mode],
       Object.entries(r.phases)
         .map(([k, v]) => `${k} ${Math.round(v)}`)
         .join(', '),
     ]);
-  }
-  if (phaseRows.length)
-    out.push(
-      'Where the time goes (ms inside the process; module loading and process start are the rest of the wall time):',
-      '',
-      table(['services × envs', 'mode', 'stages'], phaseRows),
-      '',
-    );
-  out.push(...checks);
+  out.push(
+    'Where the time goes (ms inside the process; process start and module loading are the rest of the wall time):',
+    '',
+    table(['services × envs', 'mode', 'stages'], phaseRows),
+    '',
+    ...checks,
+  );
   return out.join('\n');
 }
 
-/** Generates the stack of `n` services and measures every mode on it, one after another. */
-function benchSize(n: number, dir: string, options: Options, results: Measurement[], checks: string[]): void {
-  generateStack(join(dir, 'project'), n);
-  const dump = join(dir, 'objects.json');
-  measureOnce('dump', join(dir, 'project'), join(dir, 'unused'), dump, undefined, { GITOPS_SYNTH_RENDER_CACHE: '0' });
-  const modes: Mode[] = ['floor', 'floor-yaml-library', 'synth-no-kustomize'];
-  if (options.kustomize) modes.push('synth', 'synth-warm', 'synth-warm-one-changed');
-  if (n <= options.cdk8sMax) modes.push('cdk8s-one-app');
-  for (const m of modes) {
-    process.stderr.write(`bench: ${n} services × ${BENCH_ENVIRONMENTS.length} environments: ${MODE_LABELS[m]}...`);
-    const r = measure(m, n, dir, dump, options);
-    results.push(r);
-    process.stderr.write(` ${s(r.wallMs)}\n`);
-    if (r.kustomizeBuilt)
-      checks.push(
-        `${n} × ${BENCH_ENVIRONMENTS.length}: ${MODE_LABELS[m]}: kubectl kustomize built ${r.kustomizeBuilt.join(', ')} folders (per run).`,
-      );
-    if (m === 'synth-warm') {
-      // Built from the cache or not, synth writes the same bytes.
-      const sameWarm = sameTree(join(dir, 'out-synth-0'), join(dir, 'out-synth-no-kustomize-0'));
-      checks.push(
-        `${n} × ${BENCH_ENVIRONMENTS.length}: the warm synth wrote ${sameWarm ? 'the same bytes as' : 'DIFFERENT bytes from'} the synth without kustomize.`,
-      );
-      if (!sameWarm) process.exitCode = 1;
-    }
-  }
-  const same = ['floor', 'floor-yaml-library'].every((m) =>
-    sameTree(join(dir, `out-${m}-0`), join(dir, 'out-synth-no-kustomize-0')),
-  );
-  checks.push(
-    `${n} × ${BENCH_ENVIRONMENTS.length}: both floors wrote ${same ? 'the same bytes as' : 'DIFFERENT bytes from'} gitops-synth (${results.find((r) => r.services === n && r.mode === 'floor')!.files} files).`,
-  );
-  if (!same) process.exitCode = 1;
-}
-
 async function main(): Promise<void> {
-  const options = parseArgs(process.argv.slice(2));
+  const o = parseArgs(process.argv.slice(2));
+  mkdirSync(o.base, { recursive: true });
+  const started = {
+    load: loadavg(),
+    fs: spawnSync('stat', ['-f', '-c', '%T', o.base], { encoding: 'utf8' }).stdout.trim() || 'unknown file system',
+  };
+  // Unpack kubectl before the first measurement (a fresh clone has not done it yet).
+  toolPath('kubectl');
   const results: Measurement[] = [];
   const checks: string[] = [];
-  // Unpack kubectl before the first measurement (a fresh clone has not done it yet).
-  if (options.kustomize) toolPath('kubectl');
-  const started = performance.now();
+  const t0 = performance.now();
   const dirs: string[] = [];
   try {
-    for (const n of options.sizes) {
-      const dir = mkdtempSync(join(tmpdir(), `gitops-synth-bench-${n}-`));
+    for (const n of o.sizes) {
+      const dir = mkdtempSync(join(o.base, `${n}-`));
       dirs.push(dir);
-      benchSize(n, dir, options, results, checks);
+      benchSize(n, dir, o, o.gains && n === Math.max(...o.sizes), results, checks);
+    }
+    if (o.example) {
+      const dir = mkdtempSync(join(o.base, 'example-'));
+      dirs.push(dir);
+      benchExample(dir, o, results);
     }
   } finally {
     for (const dir of dirs) {
-      if (options.keep) process.stderr.write(`bench: kept ${dir}\n`);
+      if (o.keep) process.stderr.write(`bench: kept ${dir}\n`);
       else rmSync(dir, { recursive: true, force: true });
     }
   }
   checks.push(
-    `Total bench time ${s(performance.now() - started)}.${options.cpuProf ? ` CPU profiles in ${options.cpuProf}/<size>/<mode>/.` : ''}`,
+    `Total bench time ${s(performance.now() - t0)}.${o.cpuProf ? ` CPU profiles in ${o.cpuProf}/<size>/<mode>/.` : ''}`,
   );
-  process.stdout.write(`${report(results, options, checks)}\n`);
-  if (options.json) {
-    mkdirSync(dirname(options.json), { recursive: true });
+  process.stdout.write(`${report(results, o, started, checks)}\n`);
+  if (o.json) {
+    mkdirSync(dirname(o.json), { recursive: true });
     writeFileSync(
-      options.json,
-      `${JSON.stringify({ node: process.version, cpus: availableParallelism(), runs: options.runs, results }, null, 2)}\n`,
+      o.json,
+      `${JSON.stringify({ node: process.version, cpus: availableParallelism(), results }, null, 2)}\n`,
     );
   }
 }

@@ -5,21 +5,19 @@
  *   node build/bench/child.js <mode> <project> <out> <objects.json>
  *
  * Modes:
- * - `synth`: gitops-synth's whole pipeline (load → resolve → construct →
- *   synth → schema-validate → write → kubectl kustomize → swap).
- * - `synth-no-kustomize`: the same without kubectl kustomize.
- * - `cdk8s-one-app`: the plain cdk8s approach for the same services: the same
- *   ServiceStack constructs, every service of every environment a Chart of
- *   ONE cdk8s App, `app.synth()` (cdk8s validates the whole App per Chart).
- * - `floor`: the already-built objects of the output (read from
- *   objects.json) serialized straight to YAML files in the same layout: no
- *   cdk8s, no validation; with gitops-synth's own YAML writer.
- * - `floor-yaml-library`: the same with the yaml library's `stringify` (the
- *   writer gitops-synth used before; same bytes).
+ * - `synth`: gitops-synth's synth of the project into `out`, as the CLI runs
+ *   it (load → resolve → render → compare → schemas → kubectl kustomize of
+ *   the changed folders → write what changed), with the caches the
+ *   environment gives it (GITOPS_SYNTH_CACHE, GITOPS_SYNTH_CACHE_DIR).
+ * - `floor`: the objects of the output (read from objects.json) written as
+ *   JSON (which is YAML), one file per object, plus the kustomizations and
+ *   the other files, in the same layout: what any generator of this output
+ *   has to do at least.
  * - `dump` (not measured): renders the project and writes objects.json for
  *   `floor`.
  *
- * Prints one JSON line: peak RSS, the stages' durations and the file count.
+ * Prints one JSON line: peak RSS, CPU time, the stages' durations, the file
+ * count, and for synth what it wrote and built.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -32,18 +30,22 @@ export interface ChildReport {
   /** Milliseconds per stage, measured inside the process (module loading is not a stage). */
   readonly phases: Record<string, number>;
   readonly files: number;
+  /** synth: files written (added or changed). */
+  readonly written?: number;
+  /** synth: service folders built by kubectl kustomize or found in its cache (changed ones). */
+  readonly checkedFolders?: number;
+  /** synth: the output already held the tree. */
+  readonly unchanged?: boolean;
 }
 
-/** One output file as data, for the floor: serialized with the project's own serializer. */
+/** One output file as data, for the floor. */
 export interface DumpedFile {
   readonly path: string;
-  readonly format: 'yaml' | 'json' | 'text';
-  /** The comment header of a YAML file, without the `# `. */
-  readonly header?: string;
+  readonly format: 'object' | 'text';
   readonly value: unknown;
 }
 
-const MODES = ['synth', 'synth-no-kustomize', 'cdk8s-one-app', 'floor', 'floor-yaml-library', 'dump'] as const;
+const MODES = ['synth', 'floor', 'dump'] as const;
 export type ChildMode = (typeof MODES)[number];
 
 async function main(): Promise<void> {
@@ -51,121 +53,67 @@ async function main(): Promise<void> {
   if (!MODES.includes(mode) || !project || !out || !dump)
     throw new Error(`usage: child.js <${MODES.join('|')}> <project> <out> <objects.json>`);
   const phases: Record<string, number> = {};
-  let files = 0;
-  const timer = () => {
-    let last = performance.now();
-    return (phase: string) => {
-      const now = performance.now();
-      phases[phase] = (phases[phase] ?? 0) + now - last;
-      last = now;
-    };
-  };
+  let report: Partial<ChildReport> = {};
 
-  if (mode === 'synth' || mode === 'synth-no-kustomize') {
+  if (mode === 'synth') {
     const { synth } = await import('../src/pipeline/pipeline.js');
     const result = await synth({
       projectDir: project,
       outDir: out,
-      kustomize: mode === 'synth',
       onPhase: (p, ms) => (phases[p] = (phases[p] ?? 0) + ms),
     });
-    files = result.files;
-  } else if (mode === 'cdk8s-one-app') {
-    const { App, Chart } = await import('cdk8s');
-    const { loadProject } = await import('../src/spec/load.js');
-    const { resolveProject } = await import('../src/resolve/resolve.js');
-    const { ServiceStack } = await import('../src/constructs/service-stack.js');
-    const phase = timer();
-    const resolved = resolveProject(loadProject(project));
-    phase('load+resolve');
-    const app = new App({ outdir: out, recordConstructMetadata: false });
-    for (const env of resolved.environments) {
-      for (const svc of resolved.services.get(env.name) ?? []) {
-        // "_" cannot occur in environment or service names, so the ids never clash.
-        const chart = new Chart(app, `${env.name}_${svc.name}`, {
-          namespace: env.namespace,
-          disableResourceNameHashes: true,
-        });
-        new ServiceStack(chart, 'Stack', { service: svc });
-        files++;
-      }
-    }
-    phase('construct');
-    app.synth();
-    phase('synth');
-  } else if (mode === 'floor' || mode === 'floor-yaml-library') {
-    const { canonical, toJson, toYaml: fastYaml } = await import('../src/output/serialize.js');
-    const { stringify } = await import('yaml');
-    const libraryYaml = (value: unknown, header?: string): string => {
-      const body = stringify(canonical(value), { lineWidth: 0, minContentWidth: 0, aliasDuplicateObjects: false });
-      return header
-        ? `${header
-            .split('\n')
-            .map((l) => `# ${l}`.trimEnd())
-            .join('\n')}\n${body}`
-        : body;
+    report = {
+      files: result.files,
+      written: result.written,
+      checkedFolders: result.checkedFolders,
+      unchanged: result.unchanged,
     };
-    const toYaml = mode === 'floor' ? fastYaml : libraryYaml;
-    const phase = timer();
+  } else if (mode === 'floor') {
+    let last = performance.now();
     const entries = JSON.parse(readFileSync(dump, 'utf8')) as DumpedFile[];
-    phase('read');
+    phases.read = performance.now() - last;
+    last = performance.now();
     const made = new Set<string>();
     for (const e of entries) {
-      const content =
-        e.format === 'yaml' ? toYaml(e.value, e.header) : e.format === 'json' ? toJson(e.value) : (e.value as string);
       const target = join(out, e.path);
       const dir = dirname(target);
       if (!made.has(dir)) {
         mkdirSync(dir, { recursive: true });
         made.add(dir);
       }
-      writeFileSync(target, content);
-      files++;
+      writeFileSync(target, e.format === 'object' ? JSON.stringify(e.value) : (e.value as string));
     }
-    phase('serialize+write');
+    phases.write = performance.now() - last;
+    report = { files: entries.length };
   } else {
-    files = await dumpObjects(project, dump);
+    report = { files: await dumpObjects(project, dump) };
   }
 
   const usage = process.resourceUsage();
-  const report: ChildReport = {
+  const full: ChildReport = {
     maxRssKiB: usage.maxRSS,
     cpuMs: (usage.userCPUTime + usage.systemCPUTime) / 1000,
     phases,
-    files,
+    files: report.files ?? 0,
+    ...report,
   };
-  process.stdout.write(`${JSON.stringify(report)}\n`);
+  process.stdout.write(`${JSON.stringify(full)}\n`);
 }
 
-/** Writes every file of the rendered output as data: the objects the renderers built, the other files parsed back. */
+/** Writes every file of the rendered output as data: YAML and JSON files parsed, the others as text. */
 async function dumpObjects(project: string, dump: string): Promise<number> {
   const { parse } = await import('yaml');
-  const { loadProject } = await import('../src/spec/load.js');
-  const { resolveProject } = await import('../src/resolve/resolve.js');
-  const { DEFAULT_RENDERERS } = await import('../src/pipeline/pipeline.js');
-  const loaded = loadProject(project);
-  const ctx = { project: loaded, resolved: resolveProject(loaded) };
-  const entries: DumpedFile[] = [];
-  for (const out of await Promise.all(DEFAULT_RENDERERS.map((r) => r(ctx)))) {
-    const objects = new Map(out.objects.map((o) => [o.file, o.object]));
-    for (const [path, content] of out.tree.entries()) {
-      if (path.endsWith('.json')) {
-        entries.push({ path, format: 'json', value: JSON.parse(content) });
-      } else if (path.endsWith('.yaml')) {
-        const lines = content.split('\n');
-        const headerLines: string[] = [];
-        while (lines[0]?.startsWith('#')) headerLines.push(lines.shift()!.replace(/^# ?/, ''));
-        entries.push({
-          path,
-          format: 'yaml',
-          header: headerLines.length ? headerLines.join('\n') : undefined,
-          value: objects.get(path) ?? parse(lines.join('\n')),
-        });
-      } else {
-        entries.push({ path, format: 'text', value: content });
-      }
-    }
-  }
+  const { renderProject } = await import('../src/pipeline/pipeline.js');
+  const { tree } = await renderProject(project);
+  const entries: DumpedFile[] = tree
+    .entries()
+    .map(([path, content]) =>
+      path.endsWith('.json')
+        ? { path, format: 'object', value: JSON.parse(content) }
+        : path.endsWith('.yaml')
+          ? { path, format: 'object', value: parse(content) }
+          : { path, format: 'text', value: content },
+    );
   writeFileSync(dump, JSON.stringify(entries));
   return entries.length;
 }
