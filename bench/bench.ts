@@ -23,7 +23,8 @@
  * --sizes LIST   service counts (default 100,1000; growth is measured between the first and last)
  * --runs N       runs per cell, median shown (default 3)
  * --quick        --sizes 100 --runs 1: a few minutes, for development
- * --tmpfs        stacks and outputs on /dev/shm instead of disk (--dir DIR: anywhere)
+ * --tmpfs        stacks and outputs on /dev/shm instead of disk (--dir DIR: anywhere; default: the
+ *                temporary folder when it is on a disk, else node_modules/.cache)
  * --no-gains     leave out the rows with a cache off
  * --no-example   leave out the example's npm run synth
  * --cpu-prof DIR a V8 CPU profile of every measured gitops-synth process, in DIR/<size>/<mode>/
@@ -31,7 +32,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { availableParallelism, cpus, loadavg } from 'node:os';
+import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { toolPath } from '../src/validate/tools.js';
@@ -141,9 +142,15 @@ function parseArgs(argv: string[]): Options {
       process.exit(0);
     } else throw new Error(`unknown option ${a}; see --help`);
   }
-  // On disk unless asked: beside the repository (node_modules/.cache is on the disk the project is on).
-  o.base = where ?? join(REPO, 'node_modules', '.cache', 'gitops-synth-bench');
+  // On disk unless asked: the temporary folder when it is on a disk, else beside the repository.
+  o.base =
+    where ?? (fileSystem(tmpdir()) === 'tmpfs' ? join(REPO, 'node_modules', '.cache', 'gitops-synth-bench') : tmpdir());
   return o;
+}
+
+/** The type of the file system `dir` is on (`tmpfs`, `ext2/ext3`, ...). */
+function fileSystem(dir: string): string {
+  return spawnSync('stat', ['-f', '-c', '%T', dir], { encoding: 'utf8' }).stdout.trim() || 'unknown file system';
 }
 
 function positive(s: string, flag: string): number {
@@ -154,7 +161,7 @@ function positive(s: string, flag: string): number {
 
 /** Runs a command once under GNU time (when there) and measures it from outside. */
 function timed(command: string, args: string[], env: NodeJS.ProcessEnv, cwd = REPO): Run & { stdout: string } {
-  const timeFile = join(mkdtempSync(join(REPO, 'node_modules', '.cache', 'bench-time-')), 'time');
+  const timeFile = join(mkdtempSync(join(tmpdir(), 'gitops-synth-bench-time-')), 'time');
   const useTime = existsSync(GNU_TIME);
   const [cmd, argv] = useTime ? [GNU_TIME, ['-f', '%U %S %M', '-o', timeFile, command, ...args]] : [command, args];
   // What earlier steps wrote is flushed first, so that a measurement does not pay for it.
@@ -355,7 +362,7 @@ async function main(): Promise<void> {
   mkdirSync(o.base, { recursive: true });
   const started = {
     load: loadavg(),
-    fs: spawnSync('stat', ['-f', '-c', '%T', o.base], { encoding: 'utf8' }).stdout.trim() || 'unknown file system',
+    fs: fileSystem(o.base),
   };
   // Unpack kubectl before the first measurement (a fresh clone has not done it yet).
   toolPath('kubectl');
@@ -365,12 +372,12 @@ async function main(): Promise<void> {
   const dirs: string[] = [];
   try {
     for (const n of o.sizes) {
-      const dir = mkdtempSync(join(o.base, `${n}-`));
+      const dir = mkdtempSync(join(o.base, `gitops-synth-bench-${n}-`));
       dirs.push(dir);
       benchSize(n, dir, o, o.gains && n === Math.max(...o.sizes), results, checks);
     }
     if (o.example) {
-      const dir = mkdtempSync(join(o.base, 'example-'));
+      const dir = mkdtempSync(join(o.base, 'gitops-synth-bench-example-'));
       dirs.push(dir);
       benchExample(dir, o, results);
     }

@@ -1,6 +1,6 @@
 import { posix } from 'node:path';
 import type { RenderedTree } from '../output/tree.js';
-import { IMAGE_UPDATER_FILE_PREFIX } from '../output/ownership.js';
+import { IMAGE_UPDATER_FILE_PREFIX, OWNERSHIP_FILE } from '../output/ownership.js';
 
 /**
  * Who owns what under the rendered folder of the devops repository: the
@@ -69,7 +69,10 @@ export interface UnitChange {
 
 /**
  * Groups file changes by service folder (any folder holding `app.json`
- * before or after) or else by top-level entry, sorted by unit.
+ * before or after) or else by top-level entry, sorted by unit. The ownership
+ * marker is written with the rest but is no unit of its own: it changes only
+ * with the folders it lists (or with the version of gitops-synth), so a
+ * reader of a diff or a commit message learns nothing from it.
  */
 export function groupChanges(
   changes: readonly FileChange[],
@@ -86,7 +89,8 @@ export function groupChanges(
   const existed = (unit: string, files: readonly string[]): boolean =>
     files.some((f) => f === unit || f.startsWith(`${unit}/`));
   const byUnit = new Map<string, FileChange[]>();
-  for (const c of changes) byUnit.set(unitOf(c.path), [...(byUnit.get(unitOf(c.path)) ?? []), c]);
+  for (const c of changes)
+    if (c.path !== OWNERSHIP_FILE) byUnit.set(unitOf(c.path), [...(byUnit.get(unitOf(c.path)) ?? []), c]);
   return [...byUnit.keys()].sort().map((unit) => {
     const files = byUnit.get(unit)!.sort((a, b) => (a.path < b.path ? -1 : 1));
     const status: ChangeStatus = !existed(unit, before) ? 'added' : !existed(unit, after) ? 'removed' : 'changed';

@@ -99,7 +99,6 @@ export interface TreeWriteResult {
 
 interface Journal {
   readonly format: typeof JOURNAL_FORMAT;
-  readonly dir: string;
   /** The whole staged tree replaces an absent or empty output. */
   readonly whole: boolean;
   /** Files to move from tree/ into the output. */
@@ -152,7 +151,6 @@ export async function writeTree(
     if (!nothingToDo) {
       const journal: Journal = {
         format: JOURNAL_FORMAT,
-        dir: claim.dir,
         whole,
         write: plan.write,
         remove: plan.remove,
@@ -161,7 +159,7 @@ export async function writeTree(
       writeFileSync(join(lock, `${JOURNAL}.tmp`), JSON.stringify(journal));
       renameSync(join(lock, `${JOURNAL}.tmp`), join(lock, JOURNAL));
       fault('committed');
-      applyJournal(lock, journal);
+      applyJournal(lock, claim.dir, journal);
     }
     options.onPhase?.('apply');
     return {
@@ -280,17 +278,18 @@ function stage(
 }
 
 /**
- * Brings the output to the journal's tree; safe to run again on a partly
- * applied journal (what was moved or deleted already is skipped).
+ * Brings the output `dir` (the folder the lock `lock` is beside) to the
+ * journal's tree; safe to run again on a partly applied journal (what was
+ * moved or deleted already is skipped).
  */
-function applyJournal(lock: string, journal: Journal): void {
+function applyJournal(lock: string, dir: string, journal: Journal): void {
   const staged = join(lock, STAGED);
   if (journal.whole) {
     if (existsSync(staged)) {
       // An empty folder is replaced by the rename; one that got files meanwhile makes it fail.
-      if (existsSync(journal.dir) && readdirSync(journal.dir).length === 0) rmdirSync(journal.dir);
-      mkdirSync(dirname(journal.dir), { recursive: true });
-      renameSync(staged, journal.dir);
+      if (existsSync(dir) && readdirSync(dir).length === 0) rmdirSync(dir);
+      mkdirSync(dirname(dir), { recursive: true });
+      renameSync(staged, dir);
     }
   } else {
     const made = new Set<string>();
@@ -299,21 +298,21 @@ function applyJournal(lock: string, journal: Journal): void {
       if (!existsSync(from)) return;
       const folder = dirnameOf(path);
       if (!made.has(folder)) {
-        makeFolder(journal.dir, folder);
+        makeFolder(dir, folder);
         made.add(folder);
       }
-      const target = join(journal.dir, path);
+      const target = join(dir, path);
       // A folder of ours where a file goes now (the claim made sure it holds nothing of anyone else's).
       if (isFolder(target)) rmSync(target, { recursive: true, force: true });
       renameSync(from, target);
       fault(`write:${i + 1}`);
     });
   }
-  for (const path of journal.remove) rmSync(join(journal.dir, path), { force: true });
+  for (const path of journal.remove) rmSync(join(dir, path), { force: true });
   fault('removed');
   for (const folder of journal.prune) {
     try {
-      rmdirSync(join(journal.dir, folder));
+      rmdirSync(join(dir, folder));
     } catch {
       // Not empty (a file of someone else's) or gone already.
     }
@@ -374,6 +373,7 @@ async function acquireWriteLock(outDir: string, projectDir: string): Promise<str
     writeFileSync(join(candidate, OWNER), `${OWNER_TEXT} ${dir}\npid ${process.pid}\n`);
     try {
       renameSync(candidate, lock);
+      removeAbandonedCandidates(lock);
       return lock;
     } catch (err) {
       rmSync(candidate, { recursive: true, force: true });
@@ -394,7 +394,7 @@ async function acquireWriteLock(outDir: string, projectDir: string): Promise<str
       await new Promise((r) => setTimeout(r, 100));
       continue;
     }
-    completeInterruptedWrite(lock);
+    completeInterruptedWrite(lock, dir);
   }
 }
 
@@ -410,21 +410,24 @@ function ownerOf(lock: string): number | undefined {
 }
 
 /**
- * Completes the write a killed run committed (its journal), or discards one
- * it had not committed, and removes its work folder (which holds proof that
- * gitops-synth made it). Also removes the unique-named folders of runs
- * killed while taking the lock.
+ * Completes the write of `dir` a killed run committed (its journal, in its
+ * work folder `lock`), or discards one it had not committed, and removes
+ * the work folder (which holds proof that gitops-synth made it).
  */
-export function completeInterruptedWrite(lock: string): void {
+export function completeInterruptedWrite(lock: string, dir: string): void {
   if (ownerOf(lock) !== undefined) {
     const journalFile = join(lock, JOURNAL);
     if (existsSync(journalFile)) {
       const journal = JSON.parse(readFileSync(journalFile, 'utf8')) as Journal;
       if (journal.format !== JOURNAL_FORMAT) throw new Error(`internal error: unknown write journal in ${lock}`);
-      applyJournal(lock, journal);
+      applyJournal(lock, dir, journal);
     }
     rmSync(lock, { recursive: true, force: true });
   }
+}
+
+/** Removes the unique-named folders of runs killed while taking the lock `lock` (each holds an owner file). */
+function removeAbandonedCandidates(lock: string): void {
   const parent = dirname(lock);
   for (const name of readdirSync(parent)) {
     if (!name.startsWith(`${basename(lock)}-`)) continue;
