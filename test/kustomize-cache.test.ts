@@ -51,8 +51,9 @@ function recordingKubectl(): Kubectl {
 }
 
 /** The keys of every remembered build in a cache folder. */
+/** The keys of the kubectl builds remembered in the caches of `cacheDir` (util/caches.ts keeps them in builds/). */
 function entries(cacheDir: string): string[] {
-  return [...storeEntries(cacheDir).keys()].sort();
+  return [...storeEntries(join(cacheDir, 'builds')).keys()].sort();
 }
 
 const EXAMPLE_FOLDERS = ['api', 'flower', 'frontend', 'postgres', 'rabbitmq', 'worker']

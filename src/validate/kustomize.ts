@@ -175,7 +175,7 @@ export async function kustomizeBuildAll(
     return failures;
   } finally {
     // With proven folders this run saw part of the tree: the builds of the others stay remembered.
-    cache?.save({ keepUnused: options.proven !== undefined });
+    cache?.save({ keepUnused: (options.proven?.length ?? 0) > 0 });
     rmSync(scratch, { recursive: true, force: true });
   }
 }

@@ -223,7 +223,15 @@ function planWrite(
   if (scope !== '') {
     // A scoped write keeps the record of the rest of the tree and records its own files.
     const kept = [...claim.owned].filter((p) => !inScope(p) && onDisk.has(p));
-    marker = ownershipRecord([...kept, ...paths]);
+    const record = claim.record;
+    const proofs =
+      record?.renderer === undefined
+        ? undefined
+        : {
+            renderer: record.renderer,
+            folders: new Map([...record.folders].filter(([folder]) => !inScope(`${folder}/`))),
+          };
+    marker = ownershipRecord([...kept, ...paths], proofs);
     const current = onDisk.has(OWNERSHIP_FILE) ? readFileSync(join(claim.dir, OWNERSHIP_FILE), 'utf8') : undefined;
     if (current !== marker) write.unshift(OWNERSHIP_FILE);
     else marker = undefined;
