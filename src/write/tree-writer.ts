@@ -365,10 +365,10 @@ export function writeLockPath(outDir: string): string {
 }
 
 /**
- * Takes the lock of writes of `outDir` (its work folder), first completing
- * or discarding the write of a killed run; waits while a live process holds
- * it. A folder by that name without gitops-synth's proof inside is not
- * touched: OwnershipError.
+ * Takes the lock of writes of `outDir` (its work folder), waiting while a
+ * live process holds it, then completes the write of any killed run (see
+ * completeInterruptedWrites). A folder by the lock's name without
+ * gitops-synth's proof inside is not touched: OwnershipError.
  */
 async function acquireWriteLock(outDir: string, projectDir: string): Promise<string> {
   const dir = outputFolder(outDir, { projectDir });
@@ -381,7 +381,7 @@ async function acquireWriteLock(outDir: string, projectDir: string): Promise<str
     writeFileSync(join(candidate, OWNER), `${OWNER_TEXT} ${dir}\npid ${process.pid}\n`);
     try {
       renameSync(candidate, lock);
-      removeAbandonedCandidates(lock);
+      completeInterruptedWrites(lock, dir);
       return lock;
     } catch (err) {
       rmSync(candidate, { recursive: true, force: true });
@@ -389,6 +389,8 @@ async function acquireWriteLock(outDir: string, projectDir: string): Promise<str
       if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw err;
     }
     const owner = ownerOf(lock);
+    // Released meanwhile by the run that held it: try again.
+    if (owner === undefined && !existsSync(lock)) continue;
     if (owner === undefined)
       throw new OwnershipError(
         `refusing to write ${dir}: ${lock} is in the way, and gitops-synth did not make it (expected its ` +
@@ -402,14 +404,19 @@ async function acquireWriteLock(outDir: string, projectDir: string): Promise<str
       await new Promise((r) => setTimeout(r, 100));
       continue;
     }
-    completeInterruptedWrite(lock, dir);
+    // Left by a killed run: moved aside (one rename, so only one run does it) and completed once the lock is ours.
+    try {
+      renameSync(lock, `${lock}-stale-${process.pid}`);
+    } catch {
+      // Another run moved it first.
+    }
   }
 }
 
 /** The process id in a work folder's owner file; undefined when the folder is not gitops-synth's. */
-function ownerOf(lock: string): number | undefined {
+function ownerOf(folder: string): number | undefined {
   try {
-    const text = readFileSync(join(lock, OWNER), 'utf8');
+    const text = readFileSync(join(folder, OWNER), 'utf8');
     const pid = Number(/^pid (\d+)$/m.exec(text)?.[1]);
     return text.startsWith(OWNER_TEXT) && Number.isInteger(pid) ? pid : undefined;
   } catch {
@@ -418,36 +425,37 @@ function ownerOf(lock: string): number | undefined {
 }
 
 /**
- * Completes the write of `dir` a killed run committed (its journal, in its
- * work folder `lock`), or discards one it had not committed, and removes
- * the work folder (which holds proof that gitops-synth made it).
+ * Run while holding the lock `lock` of writes of `dir`: completes the writes
+ * killed runs committed (the journal in their work folder, moved aside
+ * beside the lock) and removes the work folders of runs that no longer live
+ * (each holds proof that gitops-synth made it; any other folder is left
+ * alone). Only the holder of the lock does this, so a journal is never
+ * applied twice at once.
  */
-export function completeInterruptedWrite(lock: string, dir: string): void {
-  if (ownerOf(lock) !== undefined) {
-    const journalFile = join(lock, JOURNAL);
+export function completeInterruptedWrites(lock: string, dir: string): void {
+  const parent = dirname(lock);
+  for (const name of readdirSync(parent).sort()) {
+    if (!name.startsWith(`${basename(lock)}-`)) continue;
+    const folder = join(parent, name);
+    const owner = ownerOf(folder);
+    if (owner === undefined || (owner !== process.pid && isRunning(owner))) continue;
+    const journalFile = join(folder, JOURNAL);
     if (existsSync(journalFile)) {
       const journal = JSON.parse(readFileSync(journalFile, 'utf8')) as Journal;
-      if (journal.format !== JOURNAL_FORMAT) throw new Error(`internal error: unknown write journal in ${lock}`);
-      applyJournal(lock, dir, journal);
+      if (journal.format !== JOURNAL_FORMAT) throw new Error(`internal error: unknown write journal in ${folder}`);
+      applyJournal(folder, dir, journal);
     }
-    rmSync(lock, { recursive: true, force: true });
-  }
-}
-
-/** Removes the unique-named folders of runs killed while taking the lock `lock` (each holds an owner file). */
-function removeAbandonedCandidates(lock: string): void {
-  const parent = dirname(lock);
-  for (const name of readdirSync(parent)) {
-    if (!name.startsWith(`${basename(lock)}-`)) continue;
-    const candidate = join(parent, name);
-    const owner = ownerOf(candidate);
-    if (owner !== undefined && !isRunning(owner)) rmSync(candidate, { recursive: true, force: true });
+    rmSync(folder, { recursive: true, force: true });
   }
 }
 
 function releaseWriteLock(lock: string): void {
   // The journal is gone once applied; a folder still holding one (an error while applying) stays for the next run.
-  if (!existsSync(join(lock, JOURNAL))) rmSync(lock, { recursive: true, force: true });
+  if (existsSync(join(lock, JOURNAL))) return;
+  // Renamed away whole first: a run waiting for the lock never sees it half removed, without its owner file.
+  const released = `${lock}-released-${process.pid}`;
+  renameSync(lock, released);
+  rmSync(released, { recursive: true, force: true });
 }
 
 function isRunning(pid: number): boolean {
