@@ -1,6 +1,9 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { ResolvedService } from '../resolve/model.js';
 import { openDevopsTree, type DevopsTree } from './devops-tree.js';
 import { imageUpdaterFile, writtenBackTag } from './image-updater-file.js';
+import { pinReason } from './pin.js';
 import { checkEnvironment, loadValidProject } from './project.js';
 
 /** `app list --json`: what runs where. Keys are stable; absent facts are null, never left out. */
@@ -34,6 +37,19 @@ export interface ListedEnvironment {
     /** When Image Updater's write-back was last committed (ISO 8601 UTC); null when not known. */
     readonly writtenBackAt: string | null;
     readonly autoUpdate: boolean;
+    /**
+     * Set when the tag is pinned here (not auto-updated): the spec's tag, and the
+     * reason written beside the pin (`app pin --reason`), null when none.
+     */
+    readonly pin: { readonly tag: string; readonly reason: string | null } | null;
+    /** The image policy that moves the tag (the environment's, or the service's own); null when pinned. */
+    readonly policy: {
+      readonly strategy: 'newest-build' | 'semver';
+      readonly constraint: string | null;
+      readonly allowTags: string;
+      /** Whether it is the service's own image.policy rather than the environment's imagePolicy. */
+      readonly own: boolean;
+    } | null;
   } | null;
   /** The fixed replica count (0 when suspended); null under autoscaling. */
   readonly replicas: number | null;
@@ -80,10 +96,11 @@ export async function listServices(projectDir: string, options: ListOptions = {}
   const services: ListedService[] = [];
   for (const loaded of project.services) {
     const perEnv: Record<string, ListedEnvironment> = {};
+    const text = readFileSync(join(project.root, loaded.source.file), 'utf8');
     for (const env of environments) {
       const svc = resolved.services.get(env.name)?.find((s) => s.name === loaded.name);
       perEnv[env.name] = svc
-        ? await describe(svc, tree)
+        ? await describe(svc, tree, text)
         : {
             deployed: false,
             namespace: env.namespace,
@@ -104,7 +121,7 @@ export async function listServices(projectDir: string, options: ListOptions = {}
   };
 }
 
-async function describe(svc: ResolvedService, tree: DevopsTree | undefined): Promise<ListedEnvironment> {
+async function describe(svc: ResolvedService, tree: DevopsTree | undefined, spec: string): Promise<ListedEnvironment> {
   const written = await tree?.read(imageUpdaterFile(svc.name, svc.environment.name));
   const writtenTag = written ? writtenBackTag(written.content, svc.image.repository) : undefined;
   const expose = svc.expose;
@@ -118,6 +135,15 @@ async function describe(svc: ResolvedService, tree: DevopsTree | undefined): Pro
       tagFrom: writtenTag ? 'image-updater' : 'spec',
       writtenBackAt: writtenTag ? (written?.committedAt ?? null) : null,
       autoUpdate: svc.image.autoUpdate,
+      pin: svc.image.autoUpdate ? null : { tag: svc.image.tag, reason: pinReason(spec, svc.environment.name) },
+      policy: svc.image.autoUpdate
+        ? {
+            strategy: svc.image.policy.strategy,
+            constraint: svc.image.policy.constraint ?? null,
+            allowTags: svc.image.policy.allowTags,
+            own: svc.image.policy !== svc.environment.imagePolicy,
+          }
+        : null,
     },
     replicas: svc.replicas ?? null,
     autoscaling: svc.autoscaling
@@ -151,8 +177,10 @@ export function formatListing(listing: ServiceListing): string {
       }
       const tag =
         e.image.tagFrom === 'image-updater'
-          ? `${e.image.tag} (Image Updater${e.image.writtenBackAt ? `, ${e.image.writtenBackAt}` : ''}; pinned ${e.image.pinnedTag})`
-          : e.image.tag;
+          ? `${e.image.tag} (Image Updater${e.image.writtenBackAt ? `, ${e.image.writtenBackAt}` : ''}; ${e.image.pin ? 'pinned' : 'spec'} ${e.image.pinnedTag})`
+          : e.image.pin
+            ? `${e.image.tag} (pinned${e.image.pin.reason ? `: ${e.image.pin.reason}` : ''})`
+            : e.image.tag;
       const replicas = e.suspended
         ? '0 (suspended)'
         : e.autoscaling

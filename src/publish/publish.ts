@@ -53,6 +53,8 @@ export interface PublishResult {
   readonly units: readonly UnitChange[];
   /** Write-back files removed with the folder of a removed service. */
   readonly removedWriteBacks: readonly string[];
+  /** Write-back files removed because the service's tag is pinned there (they would override the pin). */
+  readonly overridingWriteBacks: readonly string[];
   /** Push attempts made (0 when nothing was pushed). */
   readonly attempts: number;
 }
@@ -123,7 +125,14 @@ export async function publish(options: PublishOptions): Promise<PublishResult> {
     log(`gitops-synth: publishing to ${where} (${context.access.method})`);
     for (let attempt = 1; ; attempt++) {
       const { base, applied, units } = await applyRendered(checkout, context);
-      const result = { where, source, base, units, removedWriteBacks: applied.plan.orphanedWriteBacks };
+      const result = {
+        where,
+        source,
+        base,
+        units,
+        removedWriteBacks: applied.plan.orphanedWriteBacks,
+        overridingWriteBacks: applied.plan.overridingWriteBacks,
+      };
       if (units.length === 0) return { ...result, outcome: 'up-to-date', attempts: attempt - 1 };
       const message = commitMessage(source, units);
       if (options.dryRun) return { ...result, outcome: 'dry-run', message, attempts: 0 };

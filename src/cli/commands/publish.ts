@@ -74,6 +74,7 @@ export const publishCommand: CommandModule<GlobalOptions, PublishArgs> = {
         process.stdout.write(
           `gitops-synth: dry run: publishing ${source} would change ${result.where}${result.base ? ` (at ${result.base.slice(0, 12)})` : ' (a new branch)'}:\n${lines}`,
         );
+        if (result.overridingWriteBacks.length) process.stdout.write(overridingLine(result.overridingWriteBacks));
         process.stdout.write(
           `\nIt would commit with this message:\n\n${indent(result.message ?? '')}\nNothing was committed or pushed.\n`,
         );
@@ -84,12 +85,18 @@ export const publishCommand: CommandModule<GlobalOptions, PublishArgs> = {
       );
       if (result.removedWriteBacks.length)
         process.stdout.write(`Removed with their service folders: ${result.removedWriteBacks.join(', ')}\n`);
+      if (result.overridingWriteBacks.length) process.stdout.write(overridingLine(result.overridingWriteBacks));
     } catch (err) {
       if (err instanceof PublishError) throw new CommandFailure(err.message, 1);
       throw err;
     }
   },
 };
+
+/** Says which write-back files a pin removed, and why. */
+export function overridingLine(files: readonly string[]): string {
+  return `Removed because the tag is pinned there (Image Updater's write-back would override the pin; git history keeps ${files.length === 1 ? 'it' : 'them'}): ${files.join(', ')}\n`;
+}
 
 function unitLines(units: readonly UnitChange[]): string {
   const width = Math.max(...units.map((u) => u.unit.length));
