@@ -252,10 +252,13 @@ function indentUnit(text: string, doc: Document.Parsed): number {
 export function entryComment(text: string, path: YamlPath): string | undefined {
   const found = locate(parse(text), path);
   if (!found) return undefined;
-  const { pair, flow } = found;
+  const { pair, flow, map } = found;
   const value = pair.value as { comment?: string | null } | null;
   const trailing = flow ? flow.comment : value?.comment;
-  const above = (pair.key as { commentBefore?: string | null } | null)?.commentBefore;
+  // Lines above the first entry of a block mapping belong to the mapping itself.
+  const above =
+    (pair.key as { commentBefore?: string | null } | null)?.commentBefore ??
+    (!flow && map.items[0] === pair ? map.commentBefore : undefined);
   const comment = trailing ?? above;
   return comment ? comment.trim() : undefined;
 }
@@ -305,17 +308,18 @@ export function hasEntry(text: string, path: YamlPath): boolean {
   return locate(parse(text), path) !== undefined;
 }
 
-/** The pair at `path` and the outermost flow collection on the way to it, if any. */
-function locate(doc: Document.Parsed, path: YamlPath): { pair: Pair; flow?: YAMLMap } | undefined {
+/** The pair at `path`, the mapping holding it, and the outermost flow collection on the way to it, if any. */
+function locate(doc: Document.Parsed, path: YamlPath): { pair: Pair; map: YAMLMap; flow?: YAMLMap } | undefined {
   let node: unknown = doc.contents;
   let flow: YAMLMap | undefined;
-  let pair: Pair | undefined;
+  let found: { pair: Pair; map: YAMLMap } | undefined;
   for (const key of path) {
     if (!isMap(node)) return undefined;
     if (node.flow && !flow) flow = node;
-    pair = findPair(node, key);
+    const pair = findPair(node, key);
     if (!pair) return undefined;
+    found = { pair, map: node };
     node = pair.value;
   }
-  return pair ? { pair, flow } : undefined;
+  return found ? { ...found, flow } : undefined;
 }

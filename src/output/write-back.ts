@@ -35,7 +35,7 @@ export interface WriteBackDecision {
 
 /** The service folders (`<env>/<service>`) of a rendered tree whose app.json says Image Updater moves the tag. */
 export function autoUpdatedFolders(tree: RenderedTree): Set<string> {
-  const out = new Set<string>(tree.size ? ['.'] : []);
+  const out = new Set<string>();
   for (const path of tree.paths()) {
     if (posix.basename(path) !== SERVICE_MARKER) continue;
     let params: { image?: { autoUpdate?: unknown } } | null;
