@@ -1,4 +1,5 @@
 import { posix } from 'node:path';
+import { parse } from 'yaml';
 import type { RenderedTree } from './tree.js';
 
 /**
@@ -81,4 +82,83 @@ function renderedFolders(tree: RenderedTree): Set<string> {
   for (const path of tree.paths())
     for (let dir = posix.dirname(path); dir !== '.' && !out.has(dir); dir = posix.dirname(dir)) out.add(dir);
   return out;
+}
+
+/**
+ * The tag (or `@sha256:` digest) the file sets for `repository`, from its
+ * `kustomize.images` list, whose entries read `[<name>=]<image>[:<tag>][@<digest>]`.
+ * Undefined when the file sets nothing for that image or cannot be read.
+ */
+export function writtenBackTag(content: string, repository: string): string | undefined {
+  let data: unknown;
+  try {
+    data = parse(content);
+  } catch {
+    return undefined;
+  }
+  const images = (data as { kustomize?: { images?: unknown } } | null)?.kustomize?.images;
+  if (!Array.isArray(images)) return undefined;
+  for (const entry of images) {
+    if (typeof entry !== 'string') continue;
+    const eq = entry.indexOf('=');
+    const target = eq >= 0 ? entry.slice(eq + 1) : entry;
+    const at = target.indexOf('@');
+    const digest = at >= 0 ? target.slice(at) : undefined;
+    const withTag = at >= 0 ? target.slice(0, at) : target;
+    const colon = withTag.lastIndexOf(':');
+    const hasTag = colon > withTag.lastIndexOf('/');
+    const name = eq >= 0 ? entry.slice(0, eq) : hasTag ? withTag.slice(0, colon) : withTag;
+    if (name !== repository) continue;
+    if (digest) return digest;
+    if (hasTag) return withTag.slice(colon + 1);
+  }
+  return undefined;
+}
+
+/**
+ * The override files Argo CD merges over the source of Application
+ * `application` from its folder, in order (the later wins): the shared
+ * `.argocd-source.yaml`, then Image Updater's `.argocd-source-<app>.yaml`.
+ */
+export function appliedWriteBackFiles(application: string): readonly string[] {
+  return ['.argocd-source.yaml', `${IMAGE_UPDATER_FILE_PREFIX}-${application}.yaml`];
+}
+
+/** The image a service folder deploys: its app.json's, with the tag of the override files Argo CD applies. */
+export interface RunningImage {
+  readonly repository: string;
+  readonly tag: string;
+  /** Whether Image Updater moves the tag (app.json). */
+  readonly autoUpdate: boolean;
+  /** Where the tag comes from: the rendered kustomization, or a write-back file over it. */
+  readonly from: 'spec' | 'image-updater';
+}
+
+/**
+ * What Argo CD deploys from service folder `folder` (`<env>/<service>`) of
+ * Application `application`, reading files (paths relative to the rendered
+ * tree) through `read`; undefined when the folder has no readable app.json.
+ */
+export function runningImage(
+  folder: string,
+  application: string,
+  read: (path: string) => string | undefined,
+): RunningImage | undefined {
+  const text = read(`${folder}/${SERVICE_MARKER}`);
+  if (text === undefined) return undefined;
+  let image: { repository?: unknown; tag?: unknown; autoUpdate?: unknown } | undefined;
+  try {
+    image = (JSON.parse(text) as { image?: typeof image } | null)?.image;
+  } catch {
+    return undefined;
+  }
+  if (typeof image?.repository !== 'string' || typeof image.tag !== 'string') return undefined;
+  let tag = image.tag;
+  let from: RunningImage['from'] = 'spec';
+  for (const file of appliedWriteBackFiles(application)) {
+    const content = read(`${folder}/${file}`);
+    const written = content === undefined ? undefined : writtenBackTag(content, image.repository);
+    if (written !== undefined) [tag, from] = [written, 'image-updater'];
+  }
+  return { repository: image.repository, tag, autoUpdate: image.autoUpdate === true, from };
 }
