@@ -6,6 +6,7 @@ import type { DevopsRepository } from '../resolve/repository.js';
 import { validate, type RenderResult } from '../pipeline/pipeline.js';
 import { DevopsCheckout, GitFailure, type AppliedPlan } from './checkout.js';
 import { gitAccess, type GitAccess } from './credentials.js';
+import { deployedImageLines, deployedImages } from './images.js';
 import { commitMessage, type SourceInfo } from './message.js';
 import { groupChanges, type UnitChange } from './plan.js';
 import { sourceInfo } from './source.js';
@@ -134,7 +135,8 @@ export async function publish(options: PublishOptions): Promise<PublishResult> {
         overridingWriteBacks: applied.plan.overridingWriteBacks,
       };
       if (units.length === 0) return { ...result, outcome: 'up-to-date', attempts: attempt - 1 };
-      const message = commitMessage(source, units);
+      const images = deployedImages(units, context.rendered.tree, applied, join(checkout.dir, context.repository.path));
+      const message = commitMessage(source, units, deployedImageLines(images));
       if (options.dryRun) return { ...result, outcome: 'dry-run', message, attempts: 0 };
       const commit = await checkout.commit(message);
       try {
