@@ -30,7 +30,7 @@ import { REPO } from './helpers.js';
 /** Info strings a fenced block may have; `sh` is the one that runs. */
 const RUNNABLE = 'sh';
 const SHOWN_ONLY = ['shell', 'console', 'text', 'yaml', 'json'];
-const README_LIMIT = 12 * 1024;
+const README_LIMIT = 12_000; // "README ≤ 12 KB", read strictly
 /** The devops repository the shipped settings name. */
 const DEVOPS_URL = 'https://github.com/acme-shop/shop-deploy.git';
 const IDENTITY = { GIT_AUTHOR_NAME: 'Docs Test', GIT_AUTHOR_EMAIL: 'docs@example.com', GIT_COMMITTER_NAME: 'Docs Test', GIT_COMMITTER_EMAIL: 'docs@example.com' };
