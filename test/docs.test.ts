@@ -155,51 +155,56 @@ class Clones {
   readonly env: NodeJS.ProcessEnv = {};
 
   constructor() {
-    const home = join(this.base, 'home');
-    for (const [k, v] of Object.entries(process.env)) {
-      // What npx/vitest put in the environment, and the suite's own cache settings, are not a user's shell.
-      if (/^(npm_|VITEST|GIT_|GITOPS_SYNTH_)/i.test(k) || ['INIT_CWD', 'NODE_ENV', 'TEST', 'FORCE_COLOR'].includes(k)) continue;
-      this.env[k] = v;
+    try {
+      const home = join(this.base, 'home');
+      for (const [k, v] of Object.entries(process.env)) {
+        // What npx/vitest put in the environment, and the suite's own cache settings, are not a user's shell.
+        if (/^(npm_|VITEST|GIT_|GITOPS_SYNTH_)/i.test(k) || ['INIT_CWD', 'NODE_ENV', 'TEST', 'FORCE_COLOR'].includes(k)) continue;
+        this.env[k] = v;
+      }
+      Object.assign(this.env, IDENTITY, {
+        XDG_CONFIG_HOME: join(home, 'config'),
+        XDG_CACHE_HOME: join(home, 'cache'),
+        GITOPS_SYNTH_RENDER_CACHE_DIR: join(home, 'render-cache'),
+        GITOPS_SYNTH_KUSTOMIZE_CACHE_DIR: join(home, 'kustomize-cache'),
+      });
+      for (const k of ['GITOPS_SYNTH_KUBECTL', 'GITOPS_SYNTH_HELM']) if (process.env[k]) this.env[k] = process.env[k];
+      mkdirSync(join(home, 'config', 'git'), { recursive: true });
+      writeFileSync(join(home, 'config', 'git', 'config'), `[url "${this.devops}"]\n\tinsteadOf = ${DEVOPS_URL}\n`);
+
+      mkdirSync(this.dir, { recursive: true });
+      for (const entry of [...cloneEntries(), 'build']) cpSync(join(REPO, entry), join(this.dir, entry), { recursive: true });
+      symlinkSync(realpathSync(join(REPO, 'node_modules')), join(this.dir, 'node_modules'));
+      // The set-up command's synth: warm caches, and dist/ as the specs render it (committed, as in CI).
+      const synth = spawnSync(process.execPath, ['bin/gitops-synth.js', 'synth'], { cwd: this.dir, env: this.env, encoding: 'utf8' });
+      if (synth.status !== 0) throw new Error(`the set-up synth failed in the fresh clone:\n${synth.stdout}${synth.stderr}`);
+      const git = (...args: string[]) => execFileSync('git', args, { cwd: this.dir, env: this.env, stdio: 'pipe' });
+      git('init', '-q', '-b', 'main');
+      // .gitignore's `node_modules/` matches a folder, not the link that stands in for it here.
+      writeFileSync(join(this.dir, '.git', 'info', 'exclude'), '/node_modules\n');
+      git('add', '-A');
+      git('-c', 'commit.gpgsign=false', 'commit', '-q', '-m', 'A fresh clone');
+      git('remote', 'add', 'origin', 'https://github.com/acme-shop/shop.git');
+
+      // The real npx finds the package's own command in the clone...
+      const npx = spawnSync('npx', ['gitops-synth', '--help'], { cwd: this.dir, env: this.env, encoding: 'utf8' });
+      if (npx.status !== 0 || !npx.stdout.includes('gitops-synth <command>')) throw new Error(`npx gitops-synth does not run in the fresh clone:\n${npx.stdout}${npx.stderr}`);
+      // ... so the blocks' `npx gitops-synth …` may skip npm's start-up (about 1 s of CPU per call):
+      // a shim first on PATH runs the same command directly, and hands anything else to the real npx.
+      const realNpx = execFileSync('bash', ['-c', 'command -v npx'], { env: this.env, encoding: 'utf8' }).trim();
+      const shims = join(this.base, 'bin');
+      mkdirSync(shims);
+      writeFileSync(
+        join(shims, 'npx'),
+        `#!/usr/bin/env bash\nif [ "\${1-}" = gitops-synth ]; then shift; exec node ${JSON.stringify(join(this.dir, 'bin', 'gitops-synth.js'))} "$@"; fi\nexec ${JSON.stringify(realNpx)} "$@"\n`,
+        { mode: 0o755 },
+      );
+      this.env.PATH = `${shims}:${this.env.PATH}`;
+      this.first = git('rev-parse', 'HEAD').toString().trim();
+    } catch (err) {
+      this.remove();
+      throw err;
     }
-    Object.assign(this.env, IDENTITY, {
-      XDG_CONFIG_HOME: join(home, 'config'),
-      XDG_CACHE_HOME: join(home, 'cache'),
-      GITOPS_SYNTH_RENDER_CACHE_DIR: join(home, 'render-cache'),
-      GITOPS_SYNTH_KUSTOMIZE_CACHE_DIR: join(home, 'kustomize-cache'),
-    });
-    for (const k of ['GITOPS_SYNTH_KUBECTL', 'GITOPS_SYNTH_HELM']) if (process.env[k]) this.env[k] = process.env[k];
-    mkdirSync(join(home, 'config', 'git'), { recursive: true });
-    writeFileSync(join(home, 'config', 'git', 'config'), `[url "${this.devops}"]\n\tinsteadOf = ${DEVOPS_URL}\n`);
-
-    mkdirSync(this.dir, { recursive: true });
-    for (const entry of [...cloneEntries(), 'build']) cpSync(join(REPO, entry), join(this.dir, entry), { recursive: true });
-    symlinkSync(realpathSync(join(REPO, 'node_modules')), join(this.dir, 'node_modules'));
-    // The set-up command's synth: warm caches, and dist/ as the specs render it (committed, as in CI).
-    const synth = spawnSync(process.execPath, ['bin/gitops-synth.js', 'synth'], { cwd: this.dir, env: this.env, encoding: 'utf8' });
-    if (synth.status !== 0) throw new Error(`the set-up synth failed in the fresh clone:\n${synth.stdout}${synth.stderr}`);
-    const git = (...args: string[]) => execFileSync('git', args, { cwd: this.dir, env: this.env, stdio: 'pipe' });
-    git('init', '-q', '-b', 'main');
-    // .gitignore's `node_modules/` matches a folder, not the link that stands in for it here.
-    writeFileSync(join(this.dir, '.git', 'info', 'exclude'), '/node_modules\n');
-    git('add', '-A');
-    git('-c', 'commit.gpgsign=false', 'commit', '-q', '-m', 'A fresh clone');
-    git('remote', 'add', 'origin', 'https://github.com/acme-shop/shop.git');
-
-    // The real npx finds the package's own command in the clone...
-    const npx = spawnSync('npx', ['gitops-synth', '--help'], { cwd: this.dir, env: this.env, encoding: 'utf8' });
-    if (npx.status !== 0 || !npx.stdout.includes('gitops-synth <command>')) throw new Error(`npx gitops-synth does not run in the fresh clone:\n${npx.stdout}${npx.stderr}`);
-    // ... so the blocks' `npx gitops-synth …` may skip npm's start-up (about 1 s of CPU per call):
-    // a shim first on PATH runs the same command directly, and hands anything else to the real npx.
-    const realNpx = execFileSync('bash', ['-c', 'command -v npx'], { env: this.env, encoding: 'utf8' }).trim();
-    const shims = join(this.base, 'bin');
-    mkdirSync(shims);
-    writeFileSync(
-      join(shims, 'npx'),
-      `#!/usr/bin/env bash\nif [ "\${1-}" = gitops-synth ]; then shift; exec node ${JSON.stringify(join(this.dir, 'bin', 'gitops-synth.js'))} "$@"; fi\nexec ${JSON.stringify(realNpx)} "$@"\n`,
-      { mode: 0o755 },
-    );
-    this.env.PATH = `${shims}:${this.env.PATH}`;
-    this.first = git('rev-parse', 'HEAD').toString().trim();
   }
 
   /**
