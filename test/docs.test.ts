@@ -21,7 +21,19 @@
  *   git reads $XDG_CONFIG_HOME/git/config itself).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -33,7 +45,12 @@ const SHOWN_ONLY = ['shell', 'console', 'text', 'yaml', 'json'];
 const README_LIMIT = 12_000; // "README ≤ 12 KB", read strictly
 /** The devops repository the shipped settings name. */
 const DEVOPS_URL = 'https://github.com/acme-shop/shop-deploy.git';
-const IDENTITY = { GIT_AUTHOR_NAME: 'Docs Test', GIT_AUTHOR_EMAIL: 'docs@example.com', GIT_COMMITTER_NAME: 'Docs Test', GIT_COMMITTER_EMAIL: 'docs@example.com' };
+const IDENTITY = {
+  GIT_AUTHOR_NAME: 'Docs Test',
+  GIT_AUTHOR_EMAIL: 'docs@example.com',
+  GIT_COMMITTER_NAME: 'Docs Test',
+  GIT_COMMITTER_EMAIL: 'docs@example.com',
+};
 
 interface Block {
   readonly page: string;
@@ -84,7 +101,13 @@ function fencedBlocks(page: string, text: string): Block[] {
 function bareInvocations(block: Block): string[] {
   const bare = /(?:^|&&|\|\||[;|(]|\$\()\s*(?:[A-Za-z_][A-Za-z0-9_]*=\S*\s+)*gitops-synth(?![\w.\-/])/;
   // In a console block only the lines after a `$ ` prompt are commands; the rest is output.
-  const commands = block.info === 'console' ? block.code.split('\n').filter((l) => l.startsWith('$ ')).map((l) => l.slice(2)) : block.code.split('\n');
+  const commands =
+    block.info === 'console'
+      ? block.code
+          .split('\n')
+          .filter((l) => l.startsWith('$ '))
+          .map((l) => l.slice(2))
+      : block.code.split('\n');
   return commands.filter((l) => bare.test(l.replace(/#.*$/, '')));
 }
 
@@ -124,8 +147,15 @@ function links(text: string): string[] {
 
 /** Top-level entries of the repository a clone has (tracked or new, not ignored), without the test suite. */
 function cloneEntries(): string[] {
-  const files = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: REPO, encoding: 'utf8' }).split('\0').filter(Boolean);
-  return [...new Set(files.map((f) => f.split('/')[0]!))].filter((e) => e !== 'test' && existsSync(join(REPO, e))).sort();
+  const files = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], {
+    cwd: REPO,
+    encoding: 'utf8',
+  })
+    .split('\0')
+    .filter(Boolean);
+  return [...new Set(files.map((f) => f.split('/')[0]!))]
+    .filter((e) => e !== 'test' && existsSync(join(REPO, e)))
+    .sort();
 }
 
 interface Scratch {
@@ -159,7 +189,8 @@ class Clones {
       const home = join(this.base, 'home');
       for (const [k, v] of Object.entries(process.env)) {
         // What npx/vitest put in the environment, and the suite's own cache settings, are not a user's shell.
-        if (/^(npm_|VITEST|GIT_|GITOPS_SYNTH_)/i.test(k) || ['INIT_CWD', 'NODE_ENV', 'TEST', 'FORCE_COLOR'].includes(k)) continue;
+        if (/^(npm_|VITEST|GIT_|GITOPS_SYNTH_)/i.test(k) || ['INIT_CWD', 'NODE_ENV', 'TEST', 'FORCE_COLOR'].includes(k))
+          continue;
         this.env[k] = v;
       }
       Object.assign(this.env, IDENTITY, {
@@ -173,11 +204,17 @@ class Clones {
       writeFileSync(join(home, 'config', 'git', 'config'), `[url "${this.devops}"]\n\tinsteadOf = ${DEVOPS_URL}\n`);
 
       mkdirSync(this.dir, { recursive: true });
-      for (const entry of [...cloneEntries(), 'build']) cpSync(join(REPO, entry), join(this.dir, entry), { recursive: true });
+      for (const entry of [...cloneEntries(), 'build'])
+        cpSync(join(REPO, entry), join(this.dir, entry), { recursive: true });
       symlinkSync(realpathSync(join(REPO, 'node_modules')), join(this.dir, 'node_modules'));
       // The set-up command's synth: warm caches, and dist/ as the specs render it (committed, as in CI).
-      const synth = spawnSync(process.execPath, ['bin/gitops-synth.js', 'synth'], { cwd: this.dir, env: this.env, encoding: 'utf8' });
-      if (synth.status !== 0) throw new Error(`the set-up synth failed in the fresh clone:\n${synth.stdout}${synth.stderr}`);
+      const synth = spawnSync(process.execPath, ['bin/gitops-synth.js', 'synth'], {
+        cwd: this.dir,
+        env: this.env,
+        encoding: 'utf8',
+      });
+      if (synth.status !== 0)
+        throw new Error(`the set-up synth failed in the fresh clone:\n${synth.stdout}${synth.stderr}`);
       const git = (...args: string[]) => execFileSync('git', args, { cwd: this.dir, env: this.env, stdio: 'pipe' });
       git('init', '-q', '-b', 'main');
       // .gitignore's `node_modules/` matches a folder, not the link that stands in for it here.
@@ -188,7 +225,8 @@ class Clones {
 
       // The real npx finds the package's own command in the clone...
       const npx = spawnSync('npx', ['gitops-synth', '--help'], { cwd: this.dir, env: this.env, encoding: 'utf8' });
-      if (npx.status !== 0 || !npx.stdout.includes('gitops-synth <command>')) throw new Error(`npx gitops-synth does not run in the fresh clone:\n${npx.stdout}${npx.stderr}`);
+      if (npx.status !== 0 || !npx.stdout.includes('gitops-synth <command>'))
+        throw new Error(`npx gitops-synth does not run in the fresh clone:\n${npx.stdout}${npx.stderr}`);
       // ... so the blocks' `npx gitops-synth …` may skip npm's start-up (about 1 s of CPU per call):
       // a shim first on PATH runs the same command directly, and hands anything else to the real npx.
       const realNpx = execFileSync('bash', ['-c', 'command -v npx'], { env: this.env, encoding: 'utf8' }).trim();
@@ -215,7 +253,8 @@ class Clones {
    */
   fresh(): Scratch {
     const run = dirname(this.dir);
-    for (const name of readdirSync(run)) if (name !== basename(this.dir)) rmSync(join(run, name), { recursive: true, force: true });
+    for (const name of readdirSync(run))
+      if (name !== basename(this.dir)) rmSync(join(run, name), { recursive: true, force: true });
     const git = (...args: string[]) => execFileSync('git', args, { cwd: this.dir, env: this.env, stdio: 'pipe' });
     git('checkout', '-q', '-f', 'main');
     git('reset', '-q', '--hard', this.first);
@@ -240,8 +279,19 @@ interface BlockRun {
 
 function runBlock(code: string, scratch: Pick<Scratch, 'dir' | 'env'>): BlockRun {
   const start = Date.now();
-  const r = spawnSync('bash', ['-c', `set -euo pipefail\n${code}`], { cwd: scratch.dir, env: scratch.env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr + (r.error ? `\n${r.error.message}` : ''), ms: Date.now() - start };
+  const r = spawnSync('bash', ['-c', `set -euo pipefail\n${code}`], {
+    cwd: scratch.dir,
+    env: scratch.env,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    timeout: 120_000,
+  });
+  return {
+    status: r.status,
+    stdout: r.stdout,
+    stderr: r.stderr + (r.error ? `\n${r.error.message}` : ''),
+    ms: Date.now() - start,
+  };
 }
 
 /** CPU time of the waited-for child processes so far, from Linux's /proc (for DOCS_TEST_TIMES=1). */
@@ -277,13 +327,17 @@ describe('the documentation', () => {
   });
 
   it('every fenced block says what it is: sh runs, shell, console, text, yaml and json are shown only', () => {
-    const unknown = BLOCKS.filter((b) => b.info !== RUNNABLE && !SHOWN_ONLY.includes(b.info)).map((b) => `${b.page}:${b.line}: \`\`\`${b.info}`);
+    const unknown = BLOCKS.filter((b) => b.info !== RUNNABLE && !SHOWN_ONLY.includes(b.info)).map(
+      (b) => `${b.page}:${b.line}: \`\`\`${b.info}`,
+    );
     expect(unknown).toEqual([]);
     expect(BLOCKS.some((b) => b.info === RUNNABLE)).toBe(true);
   });
 
   it('no command starts with a bare gitops-synth, which is not on PATH in a clone (npx gitops-synth is)', () => {
-    const bare = BLOCKS.filter((b) => ['sh', 'shell', 'console'].includes(b.info)).flatMap((b) => bareInvocations(b).map((l) => `${b.page}:${b.line}: ${l.trim()}`));
+    const bare = BLOCKS.filter((b) => ['sh', 'shell', 'console'].includes(b.info)).flatMap((b) =>
+      bareInvocations(b).map((l) => `${b.page}:${b.line}: ${l.trim()}`),
+    );
     expect(bare).toEqual([]);
   });
 
@@ -296,11 +350,17 @@ describe('the documentation', () => {
         const [path, anchor] = link.split('#') as [string, string | undefined];
         const target = path ? relative(REPO, resolve(REPO, dirname(page), path)) : page;
         if (!existsSync(join(REPO, target))) broken.push(`${page}: ${link} (no ${target})`);
-        else if (anchor !== undefined && target.endsWith('.md') && !anchorsOf.get(target)?.has(anchor)) broken.push(`${page}: ${link} (no heading #${anchor} in ${target})`);
+        else if (anchor !== undefined && target.endsWith('.md') && !anchorsOf.get(target)?.has(anchor))
+          broken.push(`${page}: ${link} (no heading #${anchor} in ${target})`);
       }
     }
     expect(broken).toEqual([]);
-    const linkedFrom = (page: string): Set<string> => new Set(links(ALL.find((p) => p.page === page)!.text).map((l) => relative(REPO, resolve(REPO, dirname(page), l.split('#')[0]!))));
+    const linkedFrom = (page: string): Set<string> =>
+      new Set(
+        links(ALL.find((p) => p.page === page)!.text).map((l) =>
+          relative(REPO, resolve(REPO, dirname(page), l.split('#')[0]!)),
+        ),
+      );
     const docs = ALL.map((p) => p.page).filter((p) => p.startsWith('docs/'));
     const fromReadme = linkedFrom('README.md');
     expect(docs.filter((p) => !fromReadme.has(p))).toEqual([]);
@@ -323,15 +383,20 @@ describe('the documentation', () => {
       clones = new Clones();
     }, 300_000);
     afterAll(() => clones?.remove());
-    it.each(runnable)('%s', (page) => {
-      const scratch = clones!.fresh();
-      for (const block of BLOCKS.filter((b) => b.page === page && b.info === RUNNABLE)) {
-        const timed = Boolean(process.env.DOCS_TEST_TIMES);
-        const cpuBefore = timed ? childCpuMs() : 0;
-        const run = runBlock(block.code, scratch);
-        if (run.status !== 0) throw new Error(failure(block, run));
-        if (timed) process.stderr.write(`${block.page}:${block.line} ${run.ms} ms wall, ${childCpuMs() - cpuBefore} ms CPU\n`);
-      }
-    }, 300_000);
+    it.each(runnable)(
+      '%s',
+      (page) => {
+        const scratch = clones!.fresh();
+        for (const block of BLOCKS.filter((b) => b.page === page && b.info === RUNNABLE)) {
+          const timed = Boolean(process.env.DOCS_TEST_TIMES);
+          const cpuBefore = timed ? childCpuMs() : 0;
+          const run = runBlock(block.code, scratch);
+          if (run.status !== 0) throw new Error(failure(block, run));
+          if (timed)
+            process.stderr.write(`${block.page}:${block.line} ${run.ms} ms wall, ${childCpuMs() - cpuBefore} ms CPU\n`);
+        }
+      },
+      300_000,
+    );
   });
 });
