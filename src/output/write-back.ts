@@ -58,8 +58,10 @@ export function autoUpdatedFolders(tree: RenderedTree): Set<string> {
 export function decideWriteBacks(
   files: readonly string[],
   tree: RenderedTree,
-  autoUpdated: ReadonlySet<string> = autoUpdatedFolders(tree),
+  autoUpdated?: ReadonlySet<string>,
 ): WriteBackDecision {
+  if (files.length === 0) return { keep: [], orphaned: [], overriding: [] };
+  autoUpdated ??= autoUpdatedFolders(tree);
   const keep: string[] = [];
   const orphaned: string[] = [];
   const overriding: string[] = [];
