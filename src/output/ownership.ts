@@ -14,19 +14,11 @@ import { codeUnitOrder } from '../util/order.js';
 /** The ownership marker at the root of every tree gitops-synth writes. */
 export const OWNERSHIP_FILE = '.gitops-synth-owned';
 
-/** Files Argo CD Image Updater writes back next to a kustomization; the generator never owns them. */
-export const IMAGE_UPDATER_FILE_PREFIX = '.argocd-source';
-
 const HEADER = [
   '# Written by gitops-synth: the files listed below, one folder a line, are its own. Every synth rewrites them',
   '# and removes those it no longer renders; it never deletes or overwrites a file that is not listed here.',
   '# Generated; do not edit.',
 ];
-
-/** Whether `path` (relative, `/`-separated) is an Image Updater write-back file. */
-export function isImageUpdaterFile(path: string): boolean {
-  return path.slice(path.lastIndexOf('/') + 1).startsWith(IMAGE_UPDATER_FILE_PREFIX);
-}
 
 /** What a service folder was rendered from, and what it holds: digests, so a later run can take the folder as it is. */
 export interface FolderDigests {

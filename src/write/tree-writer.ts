@@ -12,7 +12,8 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { isImageUpdaterFile, OWNERSHIP_FILE, ownershipRecord } from '../output/ownership.js';
+import { OWNERSHIP_FILE, ownershipRecord } from '../output/ownership.js';
+import { decideWriteBacks, isWriteBackFile } from '../output/write-back.js';
 import type { RenderedTree } from '../output/tree.js';
 import { codeUnitOrder } from '../util/order.js';
 import { claimOutput, outputFolder, OwnershipError, type OutputClaim } from './claim.js';
@@ -38,9 +39,9 @@ import { claimOutput, outputFolder, OwnershipError, type OutputClaim } from './c
  * renamed into place at once.
  *
  * Only files the ownership marker (claim.ts) records are deleted or
- * overwritten; Image Updater's `.argocd-source*` files are kept beside the
- * folders still rendered and removed with the others; other files are kept
- * and reported.
+ * overwritten; Image Updater's `.argocd-source*` files are kept or removed
+ * as decideWriteBacks (output/write-back.ts) says; other files are kept and
+ * reported.
  */
 
 export interface TreeWriteOptions {
@@ -89,8 +90,10 @@ export interface TreeWriteResult {
   readonly removed: number;
   /** True when the output already held the tree: nothing was written, no file's time changed. */
   readonly unchanged: boolean;
-  /** Image Updater files kept beside the folders still rendered. */
+  /** Image Updater files kept beside the folders still rendered whose tag Image Updater moves. */
   readonly preserved: readonly string[];
+  /** Image Updater files removed because their service's tag is pinned: they would override it. */
+  readonly overriding: readonly string[];
   /** Files gitops-synth did not write, kept as they are. */
   readonly foreign: readonly string[];
   /** Whether the output had no marker before and was recognised as gitops-synth's by its files. */
@@ -130,6 +133,8 @@ export async function writeTree(
   options: TreeWriteOptions,
 ): Promise<TreeWriteResult> {
   const scope = options.scope ?? '';
+  if (scope === '' && tree.get(OWNERSHIP_FILE) === undefined)
+    throw new Error(`internal error: a tree written whole must hold its ownership marker (${OWNERSHIP_FILE})`);
   const inScope = (path: string): boolean => scope === '' || path.startsWith(`${scope}/`);
   const lock = await acquireWriteLock(outDir, options.projectDir);
   try {
@@ -169,6 +174,7 @@ export async function writeTree(
       removed: plan.remove.length,
       unchanged: nothingToDo,
       preserved: plan.preserved,
+      overriding: plan.overriding,
       foreign: claim.foreign,
       recognised: claim.state === 'recognised',
     };
@@ -186,6 +192,8 @@ interface WritePlan {
   readonly prune: string[];
   /** Image Updater files kept. */
   readonly preserved: string[];
+  /** Image Updater files removed because their service's tag is pinned (decideWriteBacks). */
+  readonly overriding: string[];
   /** The marker's new text when the writer writes it (a scoped write); undefined when the tree holds it. */
   readonly marker?: string;
 }
@@ -206,15 +214,16 @@ function planWrite(
     (path) => !onDisk.has(path) || (!known.has(path) && !sameFile(join(claim.dir, path), tree, path)),
   );
   const remove: string[] = [];
-  const preserved: string[] = [];
+  const writeBacks: string[] = [];
   for (const path of onDisk) {
     if (!inScope(path) || path === OWNERSHIP_FILE || tree.get(path) !== undefined) continue;
-    if (isImageUpdaterFile(path)) {
-      // Left in a removed service's folder, the file would silently pin the old tag if the service came back.
-      if (treeFolders.has(dirnameOf(path))) preserved.push(path);
-      else remove.push(path);
-    } else if (claim.owned.has(path)) remove.push(path);
+    if (isWriteBackFile(path)) writeBacks.push(path);
+    else if (claim.owned.has(path)) remove.push(path);
   }
+  // Left in a removed service's folder, a write-back file would silently pin the old tag if the service came
+  // back; beside a pinned service it would override the pin. Publish decides the same way.
+  const decision = decideWriteBacks(writeBacks, tree);
+  remove.push(...decision.orphaned, ...decision.overriding);
   const prune = new Set<string>();
   for (const path of remove)
     for (let d = dirnameOf(path); d !== '.' && !treeFolders.has(d); d = dirnameOf(d)) prune.add(d);
@@ -244,7 +253,8 @@ function planWrite(
     write,
     remove: remove.sort(codeUnitOrder),
     prune: [...prune].sort((a, b) => b.split('/').length - a.split('/').length || codeUnitOrder(a, b)),
-    preserved: preserved.sort(codeUnitOrder),
+    preserved: [...decision.keep],
+    overriding: [...decision.overriding],
     marker,
   };
 }

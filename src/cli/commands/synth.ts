@@ -19,5 +19,9 @@ export const synthCommand: CommandModule<GlobalOptions, SynthArgs> = {
   handler: async (args) => {
     const result = await synth({ projectDir: args.project, outDir: args.out });
     process.stdout.write(renderedLine(result));
+    if (result.overriding.length)
+      process.stdout.write(
+        `gitops-synth: removed ${result.overriding.length} Image Updater file${result.overriding.length === 1 ? '' : 's'} of pinned services, which would override the pinned tag (${result.overriding.join(', ')})\n`,
+      );
   },
 };
