@@ -3,6 +3,7 @@ import {
   chmodSync,
   cpSync,
   existsSync,
+  mkdirSync,
   readdirSync,
   readFileSync,
   rmSync,
@@ -237,6 +238,12 @@ describe('an output that already holds the new tree', () => {
       expect(touched, what).toEqual(expected.written);
       expect(existsSync(join(dir, 'prod')), what).toBe(false);
     }
+
+    // An output folder holding nothing but empty folders is written whole.
+    const hollow = join(tempDir(), 'dist');
+    mkdirSync(join(hollow, 'old', 'empty'), { recursive: true });
+    expect((await write(hollow)).written).toBe(tree.size);
+    expect(existsSync(join(hollow, 'old'))).toBe(false);
 
     // Files of someone else's are kept as they are; a link where a file of the tree goes is not written through.
     const dir = join(tempDir(), 'dist');

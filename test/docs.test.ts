@@ -196,8 +196,7 @@ class Clones {
       Object.assign(this.env, IDENTITY, {
         XDG_CONFIG_HOME: join(home, 'config'),
         XDG_CACHE_HOME: join(home, 'cache'),
-        GITOPS_SYNTH_RENDER_CACHE_DIR: join(home, 'render-cache'),
-        GITOPS_SYNTH_KUSTOMIZE_CACHE_DIR: join(home, 'kustomize-cache'),
+        GITOPS_SYNTH_CACHE_DIR: join(home, 'gitops-synth-cache'),
       });
       for (const k of ['GITOPS_SYNTH_KUBECTL', 'GITOPS_SYNTH_HELM']) if (process.env[k]) this.env[k] = process.env[k];
       mkdirSync(join(home, 'config', 'git'), { recursive: true });

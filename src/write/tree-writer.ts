@@ -304,8 +304,8 @@ function applyJournal(lock: string, dir: string, journal: Journal): void {
   const staged = join(lock, STAGED);
   if (journal.whole) {
     if (existsSync(staged)) {
-      // An empty folder is replaced by the rename; one that got files meanwhile makes it fail.
-      if (existsSync(dir) && readdirSync(dir).length === 0) rmdirSync(dir);
+      // An empty folder (or one of empty folders) gives way; one that got a file meanwhile makes this fail.
+      if (existsSync(dir)) removeEmptyFolders(dir);
       mkdirSync(dirname(dir), { recursive: true });
       renameSync(staged, dir);
     }
@@ -337,6 +337,13 @@ function applyJournal(lock: string, dir: string, journal: Journal): void {
   }
   fault('applied');
   rmSync(join(lock, JOURNAL), { force: true });
+}
+
+/** Removes `dir` and the folders below it, deepest first, with rmdir: it fails on anything that is not an empty folder. */
+function removeEmptyFolders(dir: string): void {
+  for (const entry of readdirSync(dir, { withFileTypes: true }))
+    if (entry.isDirectory() && !entry.isSymbolicLink()) removeEmptyFolders(join(dir, entry.name));
+  rmdirSync(dir);
 }
 
 /** Creates `folder` below `root`, deleting a file of ours that stands where a folder goes. */
