@@ -9,13 +9,19 @@ import { kustomizeBuildAll, type KustomizeFolder } from '../validate/kustomize.j
 import { writeTreeAtomicallyAsync, type WriteResult } from '../write/atomic-tree.js';
 import { renderArgoCd } from '../argocd/render.js';
 import { renderBootstrapFolder } from '../bootstrap/render.js';
+import { renderEnvironmentFolders } from '../environment/render.js';
 import type { RenderContext, RenderOutput, Renderer } from '../output/renderer.js';
 import { RenderedTree } from '../output/tree.js';
 import { openRenderCaches } from '../synth/render-cache.js';
 import { renderServices } from '../synth/render-services.js';
 
 /** The renderers of a synth run, in order. Later issues add theirs here. */
-export const DEFAULT_RENDERERS: readonly Renderer[] = [renderServices, renderArgoCd, renderBootstrapFolder];
+export const DEFAULT_RENDERERS: readonly Renderer[] = [
+  renderServices,
+  renderEnvironmentFolders,
+  renderArgoCd,
+  renderBootstrapFolder,
+];
 
 export interface RenderResult {
   readonly context: RenderContext;
@@ -75,6 +81,13 @@ export async function renderProject(
   };
 }
 
+/** The service folders of a render (the environments' own folders are not services). */
+function serviceCount(rendered: RenderResult): number {
+  let count = 0;
+  for (const services of rendered.context.resolved.services.values()) count += services.length;
+  return count;
+}
+
 /** The stages of a synth run, in order, as `onPhase` reports them. */
 export type SynthPhase = 'load' | 'resolve' | 'render' | 'schemas' | 'write' | 'kustomize' | 'swap';
 /** Told how long each stage took (milliseconds), for `npm run bench`. */
@@ -131,7 +144,7 @@ export async function synth(options: SynthOptions): Promise<SynthResult> {
   return {
     ...written,
     outDir,
-    services: rendered.kustomizeFolders.length,
+    services: serviceCount(rendered),
     objects: rendered.objectCount,
     environments: rendered.context.resolved.environments.map((e) => e.name),
   };
@@ -160,5 +173,5 @@ export async function validate(
       rmSync(scratch, { recursive: true, force: true });
     }
   }
-  return { services: rendered.kustomizeFolders.length, objects: rendered.objectCount, rendered };
+  return { services: serviceCount(rendered), objects: rendered.objectCount, rendered };
 }

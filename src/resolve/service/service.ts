@@ -4,6 +4,7 @@ import { resolveDependencies } from './dependencies.js';
 import { resolveImage } from './image.js';
 import { resolveMetrics } from './metrics.js';
 import { checkDerivedNames } from './names.js';
+import { type NetworkDeclarations, resolveNetworkDeclarations } from './network.js';
 import { resolveExpose } from './ports.js';
 import { resolveProbes } from './probes.js';
 import { resolveScaling } from './scaling.js';
@@ -17,14 +18,15 @@ const WAIT_TIMEOUT_SECONDS = 300;
 
 /**
  * One service in one environment, every default applied and every reference
- * resolved, or undefined when it has a problem (each reported through the
- * scope). Each concern has its resolver; all of them run, so one run reports
- * every problem of the service.
+ * resolved, with what it declares about the network (which the environment
+ * turns into NetworkPolicies, with every other service's), or undefined when
+ * it has a problem (each reported through the scope). Each concern has its
+ * resolver; all of them run, so one run reports every problem of the service.
  */
 export function resolveService(
   m: Merged,
   scope: Omit<ServiceScope, 'fail' | 'name' | 'fields'>,
-): ResolvedService | undefined {
+): { service: ResolvedService; network: NetworkDeclarations } | undefined {
   let ok = true;
   const s: ServiceScope = {
     ...scope,
@@ -45,12 +47,13 @@ export function resolveService(
   const volumes = resolveVolumes(s, scaling, files);
   const dependsOn = resolveDependencies(s);
   const metrics = resolveMetrics(s);
+  const network = resolveNetworkDeclarations(s, dependsOn);
   checkDerivedNames(s, { scaling, files, volumes, dependsOn });
   const security = resolveSecurity(s, volumes, files);
 
   if (!ok || !image) return undefined;
   const suspended = f.suspended ?? false;
-  return {
+  const service: ResolvedService = {
     name: s.name,
     environment: s.env,
     component: f.component,
@@ -84,4 +87,5 @@ export function resolveService(
     waitTimeoutSeconds: WAIT_TIMEOUT_SECONDS,
     source: m.svc.source,
   };
+  return { service, network };
 }
