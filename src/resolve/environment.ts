@@ -138,7 +138,13 @@ export function checkEnvironmentTraffic(
   if (env.network.ingressPeer?.namespace === env.namespace)
     at(
       n.ingressNamespace ? ['network', 'ingressNamespace'] : ['gateway', 'namespace'],
-      `the NetworkPolicies admit the ${env.routing.kind === 'gateway' ? "gateway's proxies" : 'ingress controller'} by namespace, and ${env.namespace} is the environment's own, which would admit every service of it (and its default-deny policy would cut the proxies off); expected ${n.ingressNamespace ? 'the namespace the proxies run in' : 'a namespace of its own for the Gateway, such as gateway-system, or network.ingressNamespace naming where its proxies run'}`,
+      `the NetworkPolicies admit the ${env.routing.kind === 'gateway' ? "gateway's proxies" : 'ingress controller'} by namespace, and ${env.namespace} is the environment's own, which would admit every service of it (and its default-deny policy would cut ${env.routing.kind === 'gateway' ? 'the proxies' : 'the controller'} off); expected ${
+        env.routing.kind === 'ingress'
+          ? 'the namespace the ingress controller runs in, such as ingress-nginx'
+          : n.ingressNamespace
+            ? "the namespace the gateway's proxies run in"
+            : 'a namespace of its own for the Gateway, such as gateway-system, or network.ingressNamespace naming where its proxies run'
+      }`,
     );
 }
 

@@ -64,11 +64,11 @@ export function resolveNetworkDeclarations(
 
   const allowsFrom: DeclaredConnection[] = [];
   const inbound: DeclaredPeer[] = [];
-  const ownNamespace = (at: (string | number)[], ns: string): boolean => {
+  const ownNamespace = (at: (string | number)[], ns: string, what: string): boolean => {
     if (ns !== env.namespace) return false;
     s.fail(
       at,
-      `${ns} is the namespace of environment ${env.name} itself, so this would admit every service of it; expected the name of a service instead (service: <name>)`,
+      `${ns} is the namespace of environment ${env.name} itself, so this would ${what} every service of it; expected the name of a service instead (service: <name>)`,
     );
     return true;
   };
@@ -80,7 +80,7 @@ export function resolveNetworkDeclarations(
     if (entry.ports) {
       ports = [];
       entry.ports.forEach((ref, j) => {
-        const port = portByRef(s, ref, [...at, 'ports', j], `network.allowFrom[${i}]`);
+        const port = portByRef(s, ref, [...at, 'ports', j], 'network.allowFrom');
         const found = s.ports.find((p) => p.port === port);
         if (found && !ports!.some((p) => p.port === found.port && p.protocol === found.protocol))
           ports!.push({ port: found.port, protocol: found.protocol });
@@ -95,7 +95,7 @@ export function resolveNetworkDeclarations(
         );
       if (!knownService(s, [...at, 'service'], other)) return;
       if (s.services.has(other)) allowsFrom.push({ service: other, reason: 'network.allowFrom', ports });
-    } else if (entry.namespace !== undefined && !ownNamespace([...at, 'namespace'], entry.namespace)) {
+    } else if (entry.namespace !== undefined && !ownNamespace([...at, 'namespace'], entry.namespace, 'admit')) {
       inbound.push({ peer: { namespace: entry.namespace }, ports, reason: 'network.allowFrom' });
     }
   });
@@ -124,7 +124,7 @@ export function resolveNetworkDeclarations(
         );
       connect(other, 'network.allowTo', ports);
     } else if (entry.namespace !== undefined) {
-      if (!ownNamespace([...at, 'namespace'], entry.namespace))
+      if (!ownNamespace([...at, 'namespace'], entry.namespace, 'open the way to'))
         outbound.push({ peer: { namespace: entry.namespace }, ports, reason: 'network.allowTo' });
     } else if (entry.cidr !== undefined) {
       outbound.push({ peer: { cidr: entry.cidr }, ports, reason: 'network.allowTo' });
