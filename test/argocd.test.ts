@@ -116,10 +116,12 @@ beforeAll(async () => {
 afterAll(() => rmSync(suite, { recursive: true, force: true }));
 
 describe('dist/argocd/ of the example', () => {
-  it('holds the root Application, an AppProject, ApplicationSet and ImageUpdater per environment, the Argo CD ConfigMaps and the UI Ingress', () => {
+  it('holds the root Application, an AppProject, ApplicationSet, ImageUpdater and environment Application per environment, the Argo CD ConfigMaps and the UI Ingress', () => {
     expect(readdirSync(join(example, 'argocd')).sort()).toEqual([
       'README.md',
       'application-argocd-config.yaml',
+      'application-prod-environment.yaml',
+      'application-stage-environment.yaml',
       'applicationset-prod.yaml',
       'applicationset-stage.yaml',
       'appproject-argocd-config.yaml',
