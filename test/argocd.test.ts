@@ -18,7 +18,7 @@ import {
   repositoryFiles,
   TemplateError,
 } from './argocd-appset-emulator.js';
-import { crdProblems, crdSchema, crdSchemaReader, haveCrds } from './argocd-crd-check.js';
+import { crdProblems, crdSchema, crdSchemaReader, haveCrds } from './crd-check.js';
 import { copyExample, REPO, runCli, snapshotTree, tempDir } from './helpers.js';
 
 type Obj = {

@@ -170,7 +170,7 @@ describe('the web-farm example', () => {
           mode: 'Terminate',
           certificateRefs: [{ group: '', kind: 'Secret', name: 'stage-webfarm-example-com-tls' }],
         });
-        expect(gateway.metadata.annotations['cert-manager.io/cluster-issuer']).toBe('letsencrypt');
+        expect(gateway.metadata.annotations!['cert-manager.io/cluster-issuer']).toBe('letsencrypt');
         const redirect = only(objects, 'stage/_environment', 'HTTPRoute', 'webfarm.https-redirect');
         expect(redirect.spec.rules[0].filters[0].requestRedirect).toEqual({ scheme: 'https', statusCode: 301 });
         expect(

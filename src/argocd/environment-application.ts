@@ -21,7 +21,7 @@ export const environmentApplications: ArgoCdBuilder = {
   describes: "an Application per environment for the environment's own objects",
   build: (ctx) =>
     ctx.environments
-      .filter((env) => environmentObjects(env, ctx.services.get(env.name) ?? []).length > 0)
+      .filter((env) => environmentObjects(env, ctx.services.get(env.name) ?? [], ctx.settings).length > 0)
       .map((env) => argoObject(environmentApplication(ctx, env))),
 };
 

@@ -39,6 +39,10 @@ export function formatPlan(plan: BootstrapPlan): string {
   out(
     `  6. Apply ${plan.argocdFolder}/ of the rendered tree (server-side); its root Application keeps Argo CD in sync with git.`,
   );
+  if (plan.argocdServerInsecure)
+    out(
+      '     Restart argocd-server, which then serves plain HTTP behind the Gateway that publishes the UI (server.insecure).',
+    );
   for (const env of plan.environments.filter((e) => e.remoteCluster)) {
     out(
       '',

@@ -37,6 +37,12 @@ export interface BootstrapPlan {
   }[];
   /** Folder under the rendered tree whose manifests the script applies last (the root Application and what it manages). */
   readonly argocdFolder: string;
+  /**
+   * The UI is published through a Gateway, which ends TLS: argocd-server runs
+   * with `server.insecure` from argocd-cmd-params-cm, read when it starts, so
+   * the script restarts it after applying that ConfigMap.
+   */
+  readonly argocdServerInsecure: boolean;
 }
 
 export interface InstalledComponent {
@@ -212,6 +218,7 @@ export function bootstrapPlan(resolved: ResolvedProject): BootstrapPlan {
     dex: dexEntries.length ? { secret: 'argocd-secret', entries: dexEntries } : undefined,
     operatorSecrets,
     argocdFolder: ARGOCD_DIR,
+    argocdServerInsecure: settings.ui.routing.kind === 'gateway',
   };
 }
 

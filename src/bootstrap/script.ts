@@ -267,6 +267,14 @@ export function renderBootstrapScript(plan: BootstrapPlan): string {
     `  local dir="$HERE/../${plan.argocdFolder}"`,
     '  say "applying $dir (server-side); its root Application keeps Argo CD in sync with git from now on"',
     '  kubectl apply --server-side --force-conflicts -f "$dir" >/dev/null',
+    ...(plan.argocdServerInsecure
+      ? [
+          '  # The UI goes through a Gateway that ends TLS: argocd-server reads server.insecure when it starts.',
+          '  kubectl -n "$ARGOCD_NAMESPACE" rollout restart deployment argocd-server >/dev/null',
+          '  kubectl -n "$ARGOCD_NAMESPACE" rollout status --timeout="$TIMEOUT" deployment argocd-server >/dev/null',
+          '  say "restarted argocd-server with server.insecure (argocd-cmd-params-cm): the Gateway ends TLS for the UI"',
+        ]
+      : []),
     '}',
     '',
     'main() {',

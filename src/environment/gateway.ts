@@ -16,20 +16,23 @@ export const HTTP_LISTENER = 'http';
  * a Certificate per listener hostname and Secret), and a plain-HTTP listener
  * on 80 answers every request with a redirect to HTTPS (an HTTPRoute of the
  * Gateway's own namespace). Without TLS, each listener is HTTP on 80.
+ * When the Argo CD UI is published through this environment, its host has
+ * a listener too, taking routes from Argo CD's namespace.
  */
 export const gateway: EnvironmentBuilder = {
   describes: 'the Gateway, with a listener per host (gateway.className)',
-  build: ({ env, services }) => {
+  build: ({ env, services, argocdUi }) => {
     const routing = env.routing;
     if (routing.kind !== 'gateway' || !routing.rendered) return [];
     const rendered = routing.rendered;
     const tls = rendered.clusterIssuer !== undefined;
     const hosts = [...new Set(services.flatMap((s) => (s.expose ? [s.expose.host] : [])))].sort(codeUnitOrder);
+    const namespaceSelector = (namespace: string) => ({ matchLabels: { [NAMESPACE_NAME_LABEL]: namespace } });
     const fromEnvironment = {
-      namespaces: { from: 'Selector', selector: { matchLabels: { [NAMESPACE_NAME_LABEL]: env.namespace } } },
+      namespaces: { from: 'Selector', selector: namespaceSelector(env.namespace) },
       kinds: [{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute' }],
     };
-    const listeners: Record<string, unknown>[] = hosts.map((host) => ({
+    const listener = (host: string, routesFrom: string) => ({
       name: gatewayListenerName(rendered, host),
       hostname: host,
       port: tls ? 443 : 80,
@@ -37,8 +40,11 @@ export const gateway: EnvironmentBuilder = {
       tls: tls
         ? { mode: 'Terminate', certificateRefs: [{ group: '', kind: 'Secret', name: tlsSecretNameOf(env, host)! }] }
         : undefined,
-      allowedRoutes: fromEnvironment,
-    }));
+      allowedRoutes: { ...fromEnvironment, namespaces: { from: 'Selector', selector: namespaceSelector(routesFrom) } },
+    });
+    const listeners: Record<string, unknown>[] = hosts.map((host) => listener(host, env.namespace));
+    // The Argo CD UI's route, from Argo CD's namespace, when it is published through this Gateway.
+    if (argocdUi && !hosts.includes(argocdUi.host)) listeners.push(listener(argocdUi.host, argocdUi.namespace));
     if (tls)
       listeners.unshift({
         name: HTTP_LISTENER,

@@ -1,6 +1,6 @@
 import { MANAGED_BY, SYNC_WAVE } from '../constructs/labels.js';
 import type { RenderedObject } from '../output/object.js';
-import type { ResolvedEnvironment, ResolvedService } from '../resolve/model.js';
+import type { ResolvedEnvironment, ResolvedService, ResolvedSettings } from '../resolve/model.js';
 
 /**
  * `<env>/_environment/`: the objects of an environment that belong to no
@@ -16,6 +16,8 @@ export const ENVIRONMENT_FOLDER = '_environment';
 export interface EnvironmentContext {
   readonly env: ResolvedEnvironment;
   readonly services: readonly ResolvedService[];
+  /** Set when the Argo CD UI is published through this environment's Gateway: its host and Argo CD's namespace. */
+  readonly argocdUi?: { readonly host: string; readonly namespace: string };
 }
 
 /** One kind of object of the environment folder; returns none when it does not apply. */
@@ -46,4 +48,13 @@ export function environmentMetadata(
     },
     annotations: { [SYNC_WAVE]: wave, ...annotations },
   };
+}
+
+/** The Argo CD UI's host and namespace when it is published through `env`'s Gateway. */
+export function argocdUiOf(
+  env: ResolvedEnvironment,
+  settings: ResolvedSettings | undefined,
+): EnvironmentContext['argocdUi'] {
+  if (!settings || settings.ui.environment !== env.name || settings.ui.routing.kind !== 'gateway') return undefined;
+  return { host: settings.ui.host, namespace: settings.namespace };
 }

@@ -288,8 +288,11 @@ export interface ResolvedSettings {
     /** Secret (in `namespace`) with the credentials Image Updater pushes with. */
     readonly writeSecret: string;
   };
-  /** The Argo CD UI's Ingress. */
-  readonly ui: { readonly host: string; readonly ingressClassName: string; readonly clusterIssuer?: string };
+  /**
+   * Where the Argo CD UI is published: its host, and the environment whose
+   * routing it follows (an Ingress of its class, or an HTTPRoute on its Gateway).
+   */
+  readonly ui: { readonly host: string; readonly environment: string; readonly routing: ResolvedRouting };
   readonly sso?: {
     readonly organization: string;
     readonly adminTeam: string;

@@ -48,28 +48,16 @@ export function resolveSettings(
   }
 
   // Where the Argo CD UI is published.
-  // The UI keeps an Ingress (argocd-server serves HTTPS and the CLI's gRPC itself, which an HTTPRoute reaches only
-  // with Argo CD switched to plain HTTP): it is published through an environment that routes through Ingresses.
+  // Where the Argo CD UI is published: through the routing of that environment (an Ingress or an HTTPRoute).
   const wanted = spec.argocd?.ingressEnvironment;
-  const withIngress = envs.filter((e) => e.routing.kind === 'ingress');
   const ingressEnv = wanted
     ? envs.find((e) => e.name === wanted)
-    : (withIngress.find((e) => e.name === 'prod') ?? withIngress.find((e) => e.name === 'stage') ?? withIngress[0]);
+    : (envs.find((e) => e.name === 'prod') ?? envs.find((e) => e.name === 'stage') ?? envs[0]);
   // An environment whose file failed to load is not unknown: its own problems are reported.
   if (wanted && !ingressEnv && !unloaded.environments.has(wanted))
     problem(
       ['argocd', 'ingressEnvironment'],
       `unknown environment "${wanted}"; expected one of: ${envs.map((e) => e.name).join(', ')}`,
-    );
-  if (wanted && ingressEnv && ingressEnv.routing.kind !== 'ingress')
-    problem(
-      ['argocd', 'ingressEnvironment'],
-      `environment ${wanted} routes through a Gateway, and the Argo CD UI is published through an Ingress (argocd-server serves HTTPS and gRPC itself); expected an environment with ingress:${withIngress.length ? ` (${withIngress.map((e) => e.name).join(', ')})` : ''}`,
-    );
-  if (!wanted && !ingressEnv && envs.length && unloaded.environments.size === 0)
-    problem(
-      ['argocd'],
-      `every environment routes through a Gateway, and the Argo CD UI is published through an Ingress (argocd-server serves HTTPS and gRPC itself); expected ingress: {className} in one environment, named by argocd.ingressEnvironment`,
     );
 
   // Image Updater: the mode must be one the pinned version reads.
@@ -118,8 +106,8 @@ export function resolveSettings(
     repository: { ...repository, writeSecret: spec.repository?.writeSecret ?? DEFAULT_WRITE_SECRET },
     ui: {
       host: spec.argocd?.host ?? `argo.${ingressEnv.domain}`,
-      ingressClassName: ingressEnv.routing.kind === 'ingress' ? ingressEnv.routing.className : '',
-      clusterIssuer: ingressEnv.routing.kind === 'ingress' ? ingressEnv.routing.clusterIssuer : undefined,
+      environment: ingressEnv.name,
+      routing: ingressEnv.routing,
     },
     sso: github
       ? {
