@@ -56,7 +56,12 @@ describe('diff', () => {
     expect(r.stdout).toMatch(/^ {6}\+ {2}replicas: 3$/m);
     // The bootstrap script no longer creates flower's secret.
     expect(r.stdout).toContain('bootstrap (bootstrap): changed');
-    expect(r.stdout).toMatch(/5 folders differ: 0 objects added, 12 removed, 3 changed/);
+    // NetworkPolicies: rabbitmq no longer admits flower; prod's ExternalSecret of flower's Secret goes too.
+    expect(r.stdout).toContain('stage/rabbitmq (environment stage, service rabbitmq): changed');
+    expect(r.stdout).toMatch(
+      /^ {2}- ExternalSecret shop-prod\/flower-auth {2}_environment\/externalsecret-flower-auth\.yaml$/m,
+    );
+    expect(r.stdout).toMatch(/8 folders differ: 0 objects added, 15 removed, 6 changed/);
     // A diff changes nothing.
     expect(refUpdates(remote)).toHaveLength(updates);
   });
@@ -73,7 +78,7 @@ describe('diff', () => {
     changeSpecs(project);
     const r = diff(project, '--format', 'markdown');
     expect(r.code, r.stderr).toBe(1);
-    expect(r.stdout).toMatch(/^### Rendered manifests: 5 folders differ/);
+    expect(r.stdout).toMatch(/^### Rendered manifests: 8 folders differ/);
     expect(r.stdout).toContain('| Environment | Service | Added | Removed | Changed |');
     expect(r.stdout).toContain('| stage | worker |  |  | `Deployment shop-stage/worker` |');
     expect(r.stdout).toMatch(/^\| prod \| flower \(removed\) \| {2}\| .*`Deployment shop-prod\/flower`.* \| {2}\|$/m);
