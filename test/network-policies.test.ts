@@ -44,6 +44,8 @@ interface EnvironmentModel {
   readonly ingressNamespace: string;
   readonly monitoringNamespace: string;
   readonly egressDeclared: boolean;
+  /** Ingress certificates from cert-manager: its HTTP-01 solver pods run in the namespace. */
+  readonly acmeSolver: boolean;
   readonly services: ReadonlyMap<string, ServiceModel>;
 }
 
@@ -99,6 +101,7 @@ function specModel(dir: string): EnvironmentModel[] {
         ingressNamespace: e.network?.ingressNamespace ?? (e.gateway ? e.gateway.namespace : 'ingress-nginx'),
         monitoringNamespace: e.network?.monitoringNamespace ?? 'monitoring',
         egressDeclared: e.network?.egress === 'declared',
+        acmeSolver: !!e.ingress?.tls?.clusterIssuer,
         services,
       };
     });
@@ -211,6 +214,19 @@ for (const [project, dir] of Object.entries(PROJECTS)) {
             // The migration Job's pod accepts nothing (the default-deny policy, or its service's, selects it).
             if (job && cluster.allows(stray(env.namespace), job, 8080)) wrong.push(`stray pod -> ${job.name}`);
           }
+          // cert-manager's HTTP-01 solver pods (Ingress certificates) are reached by the ingress controller only.
+          const solver: Pod = {
+            name: 'acme solver',
+            namespace: env.namespace,
+            labels: { 'acme.cert-manager.io/http01-solver': 'true' },
+          };
+          const firstService = podsOf(env, [...env.services.values()][0]!).service;
+          for (const [source, expected] of [
+            [ingress, env.acmeSolver],
+            [stray(env.namespace), false],
+            [firstService, false],
+          ] as const)
+            if (cluster.allows(source, solver, 8089) !== expected) wrong.push(`${source.name} -> acme solver:8089`);
           expect(wrong).toEqual([]);
           expect([...env.services.values()].some((s) => s.exposePort !== undefined)).toBe(true);
         });
