@@ -187,3 +187,27 @@ export function gatewayListenerName(rendered: { readonly clusterIssuer?: string 
   if (name.length <= 253) return name;
   return `${name.slice(0, 236)}-${createHash('sha256').update(host).digest('hex').slice(0, 16)}`;
 }
+
+/**
+ * Two environments of one cluster cannot both render the same Gateway: their
+ * Applications would fight over it. Reported on the later environment by name.
+ */
+export function checkRenderedGateways(
+  environments: readonly ResolvedEnvironment[],
+  add: (problem: SpecProblem) => void,
+): void {
+  const owners = new Map<string, string>();
+  for (const env of [...environments].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+    if (env.routing.kind !== 'gateway' || !env.routing.rendered) continue;
+    const key = JSON.stringify([env.cluster.server ?? env.cluster.name, env.routing.namespace, env.routing.name]);
+    const other = owners.get(key);
+    if (other)
+      add(
+        env.source.problem(
+          ['gateway', 'name'],
+          `environment ${other} renders the Gateway ${env.routing.namespace}/${env.routing.name} on the same cluster, and two Applications cannot own one object; expected another name or namespace, or no className here to attach to that Gateway`,
+        ),
+      );
+    else owners.set(key, env.name);
+  }
+}

@@ -4,7 +4,12 @@ import { serviceFieldsSchema, type ServiceFields } from '../spec/service-schema.
 import { SETTINGS_FILE } from '../spec/settings-schema.js';
 import { checkSchema } from '../spec/zod-problems.js';
 import { imageTagFormats, tagAllowed, type ImageTagFormats } from './image-tags.js';
-import { checkEnvironmentTraffic, checkSecretsProvider, resolveEnvironmentTraffic } from './environment.js';
+import {
+  checkEnvironmentTraffic,
+  checkRenderedGateways,
+  checkSecretsProvider,
+  resolveEnvironmentTraffic,
+} from './environment.js';
 import { assignHosts } from './hosts.js';
 import { deepMerge } from './merge.js';
 import { assignNetworkPolicies } from './network.js';
@@ -53,6 +58,7 @@ function resolveLoaded(project: LoadedProject, unloaded: UnloadedSpecs, problems
   // The tag formats come from the settings: with a broken settings file they are unknown.
   if (!unloaded.settings) for (const env of environments) checkAllowTags(env, tags, problems);
   for (const env of environments) checkSecretsProvider(env, (p) => problems.add(p));
+  checkRenderedGateways(environments, (p) => problems.add(p));
   // With a broken settings file its own problems stand; its defaults would only add false ones.
   const settings = unloaded.settings ? undefined : resolveSettings(project, environments, unloaded, problems);
   const services = new Map<string, ResolvedService[]>();
