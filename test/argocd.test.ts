@@ -116,7 +116,7 @@ beforeAll(async () => {
 afterAll(() => rmSync(suite, { recursive: true, force: true }));
 
 describe('dist/argocd/ of the example', () => {
-  it('holds the root Application, an AppProject, ApplicationSet, ImageUpdater and environment Application per environment, the Argo CD ConfigMaps and the UI Ingress', () => {
+  it('holds the root Application, per environment its objects, the Argo CD ConfigMaps and the UI Ingress', () => {
     expect(readdirSync(join(example, 'argocd')).sort()).toEqual([
       'README.md',
       'application-argocd-config.yaml',

@@ -82,8 +82,11 @@ if (verb === 'apply') {
 }
 if (verb === 'get' && kind === 'namespace') process.exit(state.namespaces.includes(name) ? 0 : 1);
 if (verb === 'get' && kind === 'crd') process.exit((state.crds ?? []).includes(name) ? 0 : 1);
-if (verb === 'get' && kind === 'clustersecretstores.external-secrets.io') process.exit((state.stores ?? []).includes('ClusterSecretStore/-/' + name) ? 0 : 1);
-if (verb === 'get' && kind === 'secretstores.external-secrets.io') process.exit((state.stores ?? []).includes('SecretStore/' + ns + '/' + name) ? 0 : 1);
+const stores = state.stores ?? [];
+if (verb === 'get' && kind === 'clustersecretstores.external-secrets.io')
+  process.exit(stores.includes('ClusterSecretStore/-/' + name) ? 0 : 1);
+if (verb === 'get' && kind === 'secretstores.external-secrets.io')
+  process.exit(stores.includes('SecretStore/' + ns + '/' + name) ? 0 : 1);
 if (verb === 'create' && kind === 'namespace') { if (state.namespaces.includes(name)) die('AlreadyExists'); state.namespaces.push(name); save(); process.exit(0); }
 if (verb === 'get' && kind === 'secret') {
   const secret = state.secrets[ns + '/' + name];
@@ -293,24 +296,27 @@ describe('the bootstrap script against a stand-in cluster', () => {
     expect(state.secrets['shop-stage/api-secrets']!.data.legacy).toBe(restored);
     expect(decode(state.secrets['shop-stage/api-secrets']!.data['django-secret-key']!)).toMatch(/^[0-9a-f]{64}$/);
     expect(r.stdout).toContain(
-      'secret shop-stage/api-secrets exists: kept its values, added random values for the missing keys: django-secret-key',
+      'secret shop-stage/api-secrets exists: kept its values, ' +
+        'added random values for the missing keys: django-secret-key',
     );
     expect(state.secrets['shop-stage/rabbitmq-credentials']).toBeDefined();
   });
 
-  it('warns, and generates nothing, when the External Secrets Operator or the secret store of an environment is missing', () => {
+  it('warns, and generates nothing, when the External Secrets Operator or the secret store is missing', () => {
     const { cluster, run } = setUp();
     cluster.setState({ ...cluster.state(), stores: [] });
     const noStore = run(['--yes'], { DEVOPS_REPO_TOKEN: TOKEN });
     expect(noStore.code).toBe(0);
     expect(noStore.stderr).toBe(
-      'bootstrap: warning: ClusterSecretStore vault is missing: the secrets of namespace shop-prod are read from it; create it\n',
+      'bootstrap: warning: ClusterSecretStore vault is missing: ' +
+        'the secrets of namespace shop-prod are read from it; create it\n',
     );
     cluster.setState({ ...cluster.state(), crds: [] });
     const noOperator = run(['--yes'], { DEVOPS_REPO_TOKEN: TOKEN });
     expect(noOperator.code).toBe(0);
     expect(noOperator.stderr).toContain(
-      'warning: the External Secrets Operator is not installed, and namespace shop-prod reads its secrets through it from ClusterSecretStore vault: install it',
+      'warning: the External Secrets Operator is not installed, ' +
+        'and namespace shop-prod reads its secrets through it from ClusterSecretStore vault: install it',
     );
     expect(Object.keys(cluster.state().secrets).filter((k) => k.startsWith('shop-prod/'))).toEqual([]);
   });

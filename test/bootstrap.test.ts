@@ -315,7 +315,8 @@ describe('gitops-synth bootstrap --print', () => {
       }
     }
     expect(r.stdout).toContain(
-      '       shop-prod: none generated; read from ClusterSecretStore vault by the External Secrets Operator (checked to exist):\n',
+      '       shop-prod: none generated; ' +
+        'read from ClusterSecretStore vault by the External Secrets Operator (checked to exist):\n',
     );
     for (const [name, keys] of referencedSecrets(dir, 'external-secrets').get('shop-prod')!)
       expect(r.stdout).toContain(

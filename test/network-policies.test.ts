@@ -188,7 +188,7 @@ for (const [project, dir] of Object.entries(PROJECTS)) {
           expect([...env.services.values()].some((s) => s.connectsTo.size > 0)).toBe(true);
         });
 
-        it('lets the ingress controller or gateway reach only exposed ports, Prometheus only metrics ports, other pods nothing', () => {
+        it('lets the ingress proxies reach only exposed ports, Prometheus only metrics ports, others nothing', () => {
           const ingress: Pod = { name: 'ingress proxy', namespace: env.ingressNamespace, labels: { app: 'proxy' } };
           const prometheus: Pod = {
             name: 'prometheus',
@@ -231,7 +231,8 @@ for (const [project, dir] of Object.entries(PROJECTS)) {
           expect([...env.services.values()].some((s) => s.exposePort !== undefined)).toBe(true);
         });
 
-        it(`${env.egressDeclared ? 'restricts' : 'does not restrict'} egress: the cluster DNS always, other destinations ${env.egressDeclared ? 'only when declared' : 'too'}`, () => {
+        const egress = env.egressDeclared ? 'restricts egress: other than DNS, only declared' : 'leaves egress open';
+        it(`${egress} destinations`, () => {
           const dns: Pod = { name: 'kube-dns', namespace: 'kube-system', labels: { 'k8s-app': 'kube-dns' } };
           const wrong: string[] = [];
           for (const svc of env.services.values()) {

@@ -134,7 +134,7 @@ describe('publish', () => {
     expect(files['bootstrap/bootstrap.sh']).toMatch(/^#!\/usr\/bin\/env bash\n/);
     expect(git(remote, ['ls-tree', 'main', `${PATH}/bootstrap/bootstrap.sh`])).toMatch(/^100755 /);
     expect(git(remote, ['show', 'main:README.md'])).toBe('The devops repository.');
-    // prod: its environment folder loses the ExternalSecret of flower's Secret; rabbitmq's policy no longer admits flower.
+    // prod: its environment folder loses flower's ExternalSecret; rabbitmq's policy no longer admits flower.
     expect(git(remote, ['log', '-1', '--format=%s', 'main'])).toMatch(/: bootstrap, prod, flower and rabbitmq$/);
   });
 

@@ -71,7 +71,7 @@ const GATEWAY_ENV = (name: string, extra = '') =>
   ].join('\n');
 
 describe('several services on one host, by path', () => {
-  it('routes / to the frontend and /api to the API through Ingresses sharing one certificate, issued once', async () => {
+  it('routes / to the frontend and /api to the API through Ingresses sharing one certificate', async () => {
     const dir = makeProject({ frontend: FRONTEND, api: API, docs: DOCS });
     const { objects } = await renderFiles(dir);
     for (const env of ['stage', 'prod']) {
@@ -99,7 +99,7 @@ describe('several services on one host, by path', () => {
     }
   });
 
-  it('routes by path through HTTPRoutes on the listener of the host, the Gateway having one listener per host', async () => {
+  it('routes by path through HTTPRoutes on the listener of the host, one listener per host', async () => {
     const dir = makeProject(
       { frontend: FRONTEND, api: API, docs: DOCS },
       { stage: GATEWAY_ENV('stage'), prod: environmentYaml('prod') },
@@ -129,7 +129,7 @@ describe('several services on one host, by path', () => {
       expect(listener.hostname).toBe(route.spec.hostnames[0]);
       expect(parent).toMatchObject({ name: 'public', namespace: 'gateway-stage' });
     }
-    // The Gateway's own namespace is a destination of the environment's AppProject; the proxies there reach the exposed ports.
+    // The Gateway's namespace is a destination of the environment's AppProject; its proxies reach the exposed ports.
     const resolved = resolveProject(loadProject(dir));
     const project = buildArgoCd({ project: loadProject(dir), resolved }).objects.find(
       (o) => o.object.kind === 'AppProject' && o.object.metadata.name === 'stage',
@@ -145,7 +145,7 @@ describe('several services on one host, by path', () => {
     );
   });
 
-  it('publishes the Argo CD UI through the Gateway of its ingress environment, argocd-server then serving plain HTTP', async () => {
+  it('publishes the Argo CD UI through the Gateway of its ingress environment (plain HTTP behind it)', async () => {
     const dir = makeProject({ frontend: FRONTEND }, { stage: GATEWAY_ENV('stage'), prod: environmentYaml('prod') });
     writeFiles(dir, {
       'environments/_settings.yaml': `${SETTINGS_YAML}argocd: {ingressEnvironment: stage}\n`,
@@ -201,7 +201,10 @@ describe('several services on one host, by path', () => {
       apps[`site${i}`] = `image: {repository: ghcr.io/acme/site, tag: 1.0.0}\nport: 8080\nexpose: {subdomain: s${i}}\n`;
     const dir = makeProject(apps, { stage: GATEWAY_ENV('stage') });
     expect(specProblems(() => resolveProject(loadProject(dir)))).toEqual([
-      'environments/stage.yaml:7:14: gateway.className: the Gateway rendered here would have 65 listeners (one per host, and one for the redirect to HTTPS), more than the 64 a Gateway may have; expected fewer hosts (share hosts by path), or a Gateway managed elsewhere with a wildcard listener (no className)',
+      'environments/stage.yaml:7:14: gateway.className: the Gateway rendered here would have 65 listeners ' +
+        '(one per host, and one for the redirect to HTTPS), more than the 64 a Gateway may have; ' +
+        'expected fewer hosts (share hosts by path), or a Gateway managed elsewhere with a wildcard listener ' +
+        '(no className)',
     ]);
   });
 });
@@ -215,7 +218,7 @@ describe('NetworkPolicy settings', () => {
     expect([...files.keys()].filter((p) => p.includes('_environment') || p.includes('-environment'))).toEqual([]);
   });
 
-  it('renders network.allowFrom namespaces and, with egress declared, network.allowTo blocks, namespaces and services', async () => {
+  it('renders network.allowFrom namespaces and, with egress declared, network.allowTo destinations', async () => {
     const worker = [
       'image: {repository: ghcr.io/acme/worker, tag: 1.0.0}',
       'network:',
@@ -270,14 +273,16 @@ describe('NetworkPolicy settings', () => {
 
 describe('secrets from a secret manager', () => {
   const reader = (name: string, secret: string, key: string, variable = 'VALUE') =>
-    `image: {repository: ghcr.io/acme/${name}, tag: 1.0.0}\nsecretEnv:\n  ${variable}: {secret: ${secret}, key: ${key}}\n`;
+    `image: {repository: ghcr.io/acme/${name}, tag: 1.0.0}\n` +
+    `secretEnv:\n  ${variable}: {secret: ${secret}, key: ${key}}\n`;
   const external = (name: string) =>
     environmentYaml(
       name,
-      'secrets:\n  provider: external-secrets\n  store: {kind: SecretStore, name: team-store}\n  remoteKey: ${env:namespace}/${secret:name}',
+      'secrets:\n  provider: external-secrets\n  store: {kind: SecretStore, name: team-store}\n' +
+        '  remoteKey: ${env:namespace}/${secret:name}',
     );
 
-  it('renders one ExternalSecret per Secret with exactly the keys referenced, once however many services read it', async () => {
+  it('renders one ExternalSecret per Secret with exactly the keys referenced, however many read it', async () => {
     const dir = makeProject(
       {
         a: reader('a', 'shared', 'password'),
@@ -323,7 +328,7 @@ describe.skipIf(!haveCrds())(
       objects = [...(await renderedObjects(REPO)), ...(await renderedObjects(join(REPO, 'examples', 'webfarm')))];
     });
 
-    it('uses only declared fields, types, enums, patterns and bounds, and satisfies the CEL rules that apply', async () => {
+    it('uses only declared fields, types, enums, patterns and bounds, and meets the CEL rules', async () => {
       const crdKinds = ['Gateway', 'HTTPRoute', 'ExternalSecret'];
       const checked = objects.filter(([, o]) => crdKinds.includes(o.kind));
       expect(new Set(checked.map(([, o]) => o.kind))).toEqual(new Set(crdKinds));
@@ -355,7 +360,7 @@ describe.skipIf(!haveCrds())(
       }
     });
 
-    it('reads exactly the keys the prod services reference, one ExternalSecret per Secret, through the ClusterSecretStore', () => {
+    it('reads exactly the keys prod references, one ExternalSecret per Secret, through the ClusterSecretStore', () => {
       const secrets = objects.filter(([p, o]) => p.startsWith('prod/') && o.kind === 'ExternalSecret');
       const referenced = new Map<string, Set<string>>();
       for (const [p, o] of objects) {

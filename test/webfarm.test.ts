@@ -126,7 +126,7 @@ describe('the web-farm example', () => {
         ]);
       });
 
-      it('exposes only the proxy, on the apex domain: through an Ingress in prod, an HTTPRoute on the Gateway in stage', () => {
+      it('exposes only the proxy, on the apex domain: an Ingress in prod, an HTTPRoute on the Gateway in stage', () => {
         const host = DOMAINS[env as keyof typeof DOMAINS];
         const ofKind = (kind: string) =>
           [...objects].filter(([p, o]) => p.startsWith(`${env}/`) && o.kind === kind).map(([, o]) => o);

@@ -5,7 +5,8 @@ import { ARGOCD_API, argoMetadata, argoObject, projectName, WAVE } from './names
 /**
  * One AppProject per environment, the fence around its Applications: sources
  * only from the devops repository, destinations only the environment's
- * cluster and namespace (and the namespace of a Gateway rendered for it), no cluster-scoped kinds but the Namespace that
+ * cluster and namespace (and the namespace of a Gateway rendered for it),
+ * no cluster-scoped kinds but the Namespace that
  * `CreateNamespace=true` creates, and the environment's sync windows.
  */
 export const environmentProjects: ArgoCdBuilder = {

@@ -91,7 +91,12 @@ function checkNames(ctx: ArgoCdContext): void {
         problems.add(
           svc.source.problem(
             [],
-            `the Argo CD Application of service "${svc.name}" in environment ${env.name} is named "${name}", like that of ${other.service.startsWith('(') ? other.service.slice(1, -1) : `service "${other.service}" in environment ${other.env}`}; rename one of the services or environments`,
+            `the Argo CD Application of service "${svc.name}" in environment ${env.name} is named "${name}", ` +
+              `like that of ${
+                other.service.startsWith('(')
+                  ? other.service.slice(1, -1)
+                  : `service "${other.service}" in environment ${other.env}`
+              }; rename one of the services or environments`,
           ),
         );
       } else apps.set(name, { service: svc.name, env: env.name });

@@ -59,7 +59,7 @@ export interface PlannedEnvironment {
    * runs in: the script cannot reach it and says what to create there.
    */
   readonly remoteCluster?: string;
-  /** The namespace of the Gateway rendered for the environment, when it has one of its own: created like the environment's. */
+  /** The namespace of the Gateway rendered for the environment, when it is another: created like the environment's. */
   readonly gatewayNamespace?: string;
   /** Secrets the enabled services reference that the script generates, sorted by name (none with a secret manager). */
   readonly secrets: readonly PlannedSecret[];

@@ -1,3 +1,4 @@
+import { namespacesOf } from './format-plan.js';
 import { CREDENTIAL_VARIABLES, type BootstrapPlan } from './plan.js';
 import { shellQuote as q } from './shell.js';
 
@@ -225,7 +226,11 @@ export function renderBootstrapScript(plan: BootstrapPlan): string {
   for (const env of plan.environments) {
     if (env.remoteCluster) {
       out(
-        `  warn ${q(`environment ${env.name} deploys to cluster ${env.remoteCluster}, which this script does not touch: create namespace ${[env.namespace, env.gatewayNamespace].filter(Boolean).join(' and ')} and its secrets there (gitops-synth bootstrap --print lists them)`)}`,
+        `  warn ${q(
+          `environment ${env.name} deploys to cluster ${env.remoteCluster}, which this script does not touch: ` +
+            `create namespace ${namespacesOf(env).join(' and ')} and its secrets there ` +
+            '(gitops-synth bootstrap --print lists them)',
+        )}`,
       );
       continue;
     }
@@ -235,7 +240,8 @@ export function renderBootstrapScript(plan: BootstrapPlan): string {
       const { store, secrets } = env.externalSecrets;
       for (const secret of secrets)
         out(
-          `  # ${secret.name} (${secret.keys.map((k) => k.key).join(', ')}): from ${store.kind} ${store.name}, key ${secret.remoteKey}`,
+          `  # ${secret.name} (${secret.keys.map((k) => k.key).join(', ')}): ` +
+            `from ${store.kind} ${store.name}, key ${secret.remoteKey}`,
         );
       out(`  check_secret_store ${q(env.namespace)} ${q(store.kind)} ${q(store.name)}`);
     }
@@ -272,7 +278,8 @@ export function renderBootstrapScript(plan: BootstrapPlan): string {
           '  # The UI goes through a Gateway that ends TLS: argocd-server reads server.insecure when it starts.',
           '  kubectl -n "$ARGOCD_NAMESPACE" rollout restart deployment argocd-server >/dev/null',
           '  kubectl -n "$ARGOCD_NAMESPACE" rollout status --timeout="$TIMEOUT" deployment argocd-server >/dev/null',
-          '  say "restarted argocd-server with server.insecure (argocd-cmd-params-cm): the Gateway ends TLS for the UI"',
+          '  say "restarted argocd-server with server.insecure (argocd-cmd-params-cm):' +
+            ' the Gateway ends TLS for the UI"',
         ]
       : []),
     '}',
@@ -308,7 +315,8 @@ function checkSecretStoreFunction(): string[] {
     'check_secret_store() {',
     '  local namespace=$1 kind=$2 name=$3',
     '  if ! kubectl get crd externalsecrets.external-secrets.io >/dev/null 2>&1; then',
-    '    warn "the External Secrets Operator is not installed, and namespace $namespace reads its secrets through it from $kind $name: install it"',
+    '    warn "the External Secrets Operator is not installed, and namespace $namespace reads its secrets' +
+      ' through it from $kind $name: install it"',
     '    return 0',
     '  fi',
     '  if [ "$kind" = ClusterSecretStore ]; then',
@@ -316,7 +324,8 @@ function checkSecretStoreFunction(): string[] {
     '      warn "ClusterSecretStore $name is missing: the secrets of namespace $namespace are read from it; create it"',
     '  else',
     '    kubectl -n "$namespace" get secretstores.external-secrets.io "$name" >/dev/null 2>&1 ||',
-    '      warn "SecretStore $namespace/$name is missing: the secrets of namespace $namespace are read from it; create it"',
+    '      warn "SecretStore $namespace/$name is missing:' +
+      ' the secrets of namespace $namespace are read from it; create it"',
     '  fi',
     '  say "namespace $namespace reads its secrets from $kind $name (External Secrets Operator): none generated"',
     '}',

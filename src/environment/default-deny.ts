@@ -5,7 +5,7 @@ import { ENVIRONMENT_WAVE, environmentMetadata } from './model.js';
 /** Named with a dot, which no service name has, so it never clashes with a service's own policy. */
 export const DEFAULT_DENY_POLICY = 'gitops-synth.default-deny';
 export const ACME_SOLVER_POLICY = 'gitops-synth.acme-http01-solver';
-/** The label and port of the pods cert-manager starts, in the Ingress's namespace, to answer ACME HTTP-01 challenges. */
+/** Label and port of the pods cert-manager starts in the Ingress's namespace to answer ACME HTTP-01 challenges. */
 export const ACME_SOLVER_LABEL = 'acme.cert-manager.io/http01-solver';
 export const ACME_SOLVER_PORT = 8089;
 

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { EnvironmentFile } from '../spec/environment-schema.js';
+import { codeUnitOrder } from '../util/order.js';
 import type { SpecProblem } from '../spec/errors.js';
 import type {
   ResolvedEnvironment,
@@ -94,61 +95,81 @@ export function checkEnvironmentTraffic(
   if (spec.ingress && spec.gateway)
     at(
       ['gateway'],
-      'ingress and gateway exclude each other (an environment routes through Ingresses or through a Gateway); expected one of them',
+      'ingress and gateway exclude each other (an environment routes through Ingresses or through a Gateway); ' +
+        'expected one of them',
     );
   if (!spec.ingress && !spec.gateway)
     at(
       ['ingress'],
-      'is required unless the environment routes through a Gateway; expected ingress: {className: <class>} or gateway: {name: <gateway>, namespace: <namespace>}',
+      'is required unless the environment routes through a Gateway; expected ingress: {className: <class>} ' +
+        'or gateway: {name: <gateway>, namespace: <namespace>}',
     );
   const g = spec.gateway;
   if (g?.className && g.sectionName)
     at(
       ['gateway', 'sectionName'],
-      "the Gateway rendered here (className) has a listener per host, and each route attaches to its host's; expected no sectionName, or no className to use a Gateway managed elsewhere",
+      "the Gateway rendered here (className) has a listener per host, and each route attaches to its host's; " +
+        'expected no sectionName, or no className to use a Gateway managed elsewhere',
     );
   if (g?.tls && !g.className)
     at(
       ['gateway', 'tls'],
-      "TLS belongs to the Gateway's listeners, and without className the Gateway is managed elsewhere; expected className to render the Gateway here, or no tls",
+      "TLS belongs to the Gateway's listeners, and without className the Gateway is managed elsewhere; " +
+        'expected className to render the Gateway here, or no tls',
     );
 
   const exposed = services.some((s) => s.expose);
-  if (env.routing.kind === 'gateway' && env.routing.rendered) {
+  const routing = env.routing;
+  if (routing.kind === 'gateway' && routing.rendered) {
     const hosts = new Set(services.flatMap((s) => (s.expose ? [s.expose.host] : [])));
-    const listeners = hosts.size + (env.routing.rendered.clusterIssuer ? 1 : 0);
+    const redirect = routing.rendered.clusterIssuer !== undefined;
+    const listeners = hosts.size + (redirect ? 1 : 0);
     if (listeners > MAX_LISTENERS)
       at(
         ['gateway', 'className'],
-        `the Gateway rendered here would have ${listeners} listeners (one per host${env.routing.rendered.clusterIssuer ? ', and one for the redirect to HTTPS' : ''}), more than the ${MAX_LISTENERS} a Gateway may have; expected fewer hosts (share hosts by path), or a Gateway managed elsewhere with a wildcard listener (no className)`,
+        `the Gateway rendered here would have ${listeners} listeners ` +
+          `(one per host${redirect ? ', and one for the redirect to HTTPS' : ''}), ` +
+          `more than the ${MAX_LISTENERS} a Gateway may have; expected fewer hosts (share hosts by path), ` +
+          'or a Gateway managed elsewhere with a wildcard listener (no className)',
       );
   }
   const n = spec.network ?? {};
   if (n.monitoringNamespace === env.namespace)
     at(
       ['network', 'monitoringNamespace'],
-      `${env.namespace} is the environment's own namespace, so every service could read every metrics port; expected the namespace Prometheus runs in, such as monitoring`,
+      `${env.namespace} is the environment's own namespace, so every service could read every metrics port; ` +
+        'expected the namespace Prometheus runs in, such as monitoring',
     );
   if (!env.network.policies || !exposed) return;
-  if (env.routing.kind === 'ingress' && !env.network.ingressPeer && spec.ingress)
+  if (routing.kind === 'ingress' && !env.network.ingressPeer && spec.ingress)
     at(
       ['ingress', 'className'],
-      `the NetworkPolicies must let the ${env.routing.className} ingress controller reach the exposed services, and its namespace is not known (ingress-nginx is assumed only for the nginx class); expected network.ingressNamespace naming the namespace it runs in`,
+      `the NetworkPolicies must let the ${routing.className} ingress controller reach the exposed services, ` +
+        'and its namespace is not known (ingress-nginx is assumed only for the nginx class); ' +
+        'expected network.ingressNamespace naming the namespace it runs in',
     );
-  if (env.network.ingressPeer?.namespace === env.namespace)
+  if (env.network.ingressPeer?.namespace === env.namespace) {
+    const viaGateway = routing.kind === 'gateway';
+    const expected = !viaGateway
+      ? 'the namespace the ingress controller runs in, such as ingress-nginx'
+      : n.ingressNamespace
+        ? "the namespace the gateway's proxies run in"
+        : 'a namespace of its own for the Gateway, such as gateway-system, ' +
+          'or network.ingressNamespace naming where its proxies run';
     at(
       n.ingressNamespace ? ['network', 'ingressNamespace'] : ['gateway', 'namespace'],
-      `the NetworkPolicies admit the ${env.routing.kind === 'gateway' ? "gateway's proxies" : 'ingress controller'} by namespace, and ${env.namespace} is the environment's own, which would admit every service of it (and its default-deny policy would cut ${env.routing.kind === 'gateway' ? 'the proxies' : 'the controller'} off); expected ${
-        env.routing.kind === 'ingress'
-          ? 'the namespace the ingress controller runs in, such as ingress-nginx'
-          : n.ingressNamespace
-            ? "the namespace the gateway's proxies run in"
-            : 'a namespace of its own for the Gateway, such as gateway-system, or network.ingressNamespace naming where its proxies run'
-      }`,
+      `the NetworkPolicies admit the ${viaGateway ? "gateway's proxies" : 'ingress controller'} by namespace, ` +
+        `and ${env.namespace} is the environment's own, which would admit every service of it ` +
+        `(and its default-deny policy would cut ${viaGateway ? 'the proxies' : 'the controller'} off); ` +
+        `expected ${expected}`,
     );
+  }
 }
 
-/** Problems of the secrets provider that need no services: a remoteKey that cannot tell Secrets apart or holds an unknown reference. */
+/**
+ * Problems of the secrets provider that need no services: a remoteKey that
+ * cannot tell Secrets apart or holds an unknown reference.
+ */
 export function checkSecretsProvider(env: ResolvedEnvironment, add: (problem: SpecProblem) => void): void {
   if (env.secrets.provider !== 'external-secrets') return;
   const template = env.secrets.remoteKey;
@@ -166,7 +187,8 @@ export function checkSecretsProvider(env: ResolvedEnvironment, add: (problem: Sp
     add(
       env.source.problem(
         path,
-        'has no ${secret:name}, so every Secret would read the same remote key; expected a template such as shop/${env:name}/${secret:name}',
+        'has no ${secret:name}, so every Secret would read the same remote key; ' +
+          'expected a template such as shop/${env:name}/${secret:name}',
       ),
     );
 }
@@ -181,7 +203,7 @@ export function tlsSecretNameOf(env: Pick<ResolvedEnvironment, 'routing'>, host:
   return issuer ? `${host.replace(/\./g, '-')}-tls`.slice(0, 253) : undefined;
 }
 
-/** The name of the listener of `host` on a Gateway rendered here: `https-<host with dashes>` (or `http-…` without TLS). */
+/** The listener of `host` on a Gateway rendered here: `https-<host with dashes>` (`http-…` without TLS). */
 export function gatewayListenerName(rendered: { readonly clusterIssuer?: string }, host: string): string {
   const name = `${rendered.clusterIssuer ? 'https' : 'http'}-${host.replace(/\./g, '-')}`;
   if (name.length <= 253) return name;
@@ -197,7 +219,7 @@ export function checkRenderedGateways(
   add: (problem: SpecProblem) => void,
 ): void {
   const owners = new Map<string, string>();
-  for (const env of [...environments].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+  for (const env of [...environments].sort((a, b) => codeUnitOrder(a.name, b.name))) {
     if (env.routing.kind !== 'gateway' || !env.routing.rendered) continue;
     const key = JSON.stringify([env.cluster.server ?? env.cluster.name, env.routing.namespace, env.routing.name]);
     const other = owners.get(key);
@@ -205,7 +227,9 @@ export function checkRenderedGateways(
       add(
         env.source.problem(
           ['gateway', 'name'],
-          `environment ${other} renders the Gateway ${env.routing.namespace}/${env.routing.name} on the same cluster, and two Applications cannot own one object; expected another name or namespace, or no className here to attach to that Gateway`,
+          `environment ${other} renders the Gateway ${env.routing.namespace}/${env.routing.name} on the same ` +
+            'cluster, and two Applications cannot own one object; expected another name or namespace, ' +
+            'or no className here to attach to that Gateway',
         ),
       );
     else owners.set(key, env.name);

@@ -38,7 +38,9 @@ export function assignHosts(
       if (other)
         report(
           svc.name,
-          `host ${host} with path ${prefix} is already routed to service "${other}" in environment ${svc.environment.name}; expected another path or subdomain (services may share a host with different paths, the longest prefix winning)`,
+          `host ${host} with path ${prefix} is already routed to service "${other}" ` +
+            `in environment ${svc.environment.name}; expected another path or subdomain ` +
+            '(services may share a host with different paths, the longest prefix winning)',
         );
       else claimed.set(prefix, svc.name);
     }

@@ -89,7 +89,7 @@ export interface ResolvedNetworkRule {
 export interface ResolvedNetworkSettings {
   /** A default-deny policy for the namespace and a policy per service. */
   readonly policies: boolean;
-  /** Where the ingress controller's or gateway's proxies run (undefined: unknown, which only matters with exposed services). */
+  /** Where the ingress controller or the gateway's proxies run (undefined: unknown; matters with exposed services). */
   readonly ingressPeer?: ResolvedNetworkPeer;
   /** Namespace of the Prometheus that scrapes the metrics ports. */
   readonly monitoringNamespace: string;

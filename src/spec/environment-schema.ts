@@ -91,9 +91,9 @@ export const gatewaySchema = z.strictObject({
   namespace: dnsLabel,
   /** The listener routes attach to, on a Gateway managed elsewhere. @default every listener whose hostname matches */
   sectionName: dnsLabel.optional(),
-  /** GatewayClass of a Gateway rendered by gitops-synth (a listener per host); leave out to use a Gateway managed elsewhere. */
+  /** GatewayClass of a Gateway rendered here (a listener per host); leave out to use a Gateway managed elsewhere. */
   className: dnsSubdomain.optional(),
-  /** TLS of the rendered Gateway: an HTTPS listener per host with a cert-manager certificate, and HTTP redirected to HTTPS. */
+  /** TLS of the rendered Gateway: an HTTPS listener per host with a cert-manager certificate, HTTP redirected. */
   tls: z.strictObject({ clusterIssuer: dnsSubdomain }).optional(),
 });
 
@@ -108,7 +108,7 @@ export const networkSchema = z.strictObject({
   ingressNamespace: dnsLabel.optional(),
   /** Namespace of the Prometheus that scrapes `metrics:` ports. @default monitoring */
   monitoringNamespace: dnsLabel.optional(),
-  /** `declared`: pods reach only DNS and the destinations the specs declare; `all`: egress is not restricted. @default all */
+  /** `declared`: pods reach only DNS and the declared destinations; `all`: egress is not restricted. @default all */
   egress: z.enum(['all', 'declared'], { error: 'expected all or declared' }).optional(),
 });
 
@@ -162,7 +162,7 @@ export const environmentFileSchema = z.strictObject({
       tls: z.strictObject({ clusterIssuer: dnsSubdomain }).optional(),
     })
     .optional(),
-  /** Route exposed services through a Gateway API Gateway, with an HTTPRoute each (exactly one of `ingress` and `gateway`). */
+  /** Route exposed services through a Gateway API Gateway, an HTTPRoute each (exactly one of ingress and gateway). */
   gateway: gatewaySchema.optional(),
   /** NetworkPolicies derived from the specs: who may reach each service. */
   network: networkSchema.optional(),

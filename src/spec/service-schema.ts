@@ -163,7 +163,7 @@ const oneTarget = (keys: readonly string[]) => (e: Record<string, unknown>) =>
   keys.filter((k) => e[k] !== undefined).length === 1;
 
 export const networkSpec = z.strictObject({
-  /** Who else may reach this service, beyond the services that reference it: services of the environment, or namespaces. */
+  /** Who else may reach this service, beyond the services that reference it: services or namespaces. */
   allowFrom: z
     .array(
       z

@@ -68,7 +68,8 @@ export function resolveNetworkDeclarations(
     if (ns !== env.namespace) return false;
     s.fail(
       at,
-      `${ns} is the namespace of environment ${env.name} itself, so this would ${what} every service of it; expected the name of a service instead (service: <name>)`,
+      `${ns} is the namespace of environment ${env.name} itself, so this would ${what} every service of it; ` +
+        'expected the name of a service instead (service: <name>)',
     );
     return true;
   };
@@ -120,7 +121,8 @@ export function resolveNetworkDeclarations(
       if (missing)
         return s.fail(
           [...at, 'ports'],
-          `service "${other}" has no port ${missing.port}/${missing.protocol}; expected one of: ${theirs.map((t) => `${t.port}/${t.protocol}`).join(', ')}`,
+          `service "${other}" has no port ${missing.port}/${missing.protocol}; ` +
+            `expected one of: ${theirs.map((t) => `${t.port}/${t.protocol}`).join(', ')}`,
         );
       connect(other, 'network.allowTo', ports);
     } else if (entry.namespace !== undefined) {
