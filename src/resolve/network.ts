@@ -44,15 +44,20 @@ export function assignNetworkPolicies(
 ): ResolvedService[] {
   if (!env.network.policies) return parts.map((p) => p.service);
   const byName = new Map(parts.map((p) => [p.service.name, p.service]));
-  // Edges client -> server, each with the union of its ports and reasons.
-  const edges = new Map<string, Map<string, { ports: ResolvedNetworkPort[]; reasons: string[] }>>();
+  // Edges client -> server, each with the union of its ports and reasons, by client and by server.
+  type Edge = { ports: ResolvedNetworkPort[]; reasons: string[] };
+  const edges = new Map<string, Map<string, Edge>>();
+  const incoming = new Map<string, Map<string, Edge>>();
   const edge = (from: string, to: string, ports: readonly ResolvedNetworkPort[] | undefined, reason: string) => {
     const server = byName.get(to);
     if (!server || !byName.has(from) || from === to) return;
-    const out = edges.get(from) ?? new Map<string, { ports: ResolvedNetworkPort[]; reasons: string[] }>();
+    const out = edges.get(from) ?? new Map<string, Edge>();
     edges.set(from, out);
+    const into = incoming.get(to) ?? new Map<string, Edge>();
+    incoming.set(to, into);
     const e = out.get(to) ?? { ports: [], reasons: [] };
     out.set(to, e);
+    into.set(from, e);
     for (const p of ports ?? consumerPorts(server))
       if (!e.ports.some((x) => x.port === p.port && x.protocol === p.protocol)) e.ports.push(p);
     if (!e.reasons.includes(reason)) e.reasons.push(reason);
@@ -69,9 +74,10 @@ export function assignNetworkPolicies(
 
   return parts.map(({ service: svc, network }) => {
     const ingress: ResolvedNetworkRule[] = [];
-    for (const client of [...edges.keys()].sort(codeUnitOrder)) {
-      const e = edges.get(client)!.get(svc.name);
-      if (e) ingress.push(rule({ service: client }, e.ports, e.reasons.join(', ')));
+    const into = incoming.get(svc.name);
+    for (const client of [...(into?.keys() ?? [])].sort(codeUnitOrder)) {
+      const e = into!.get(client)!;
+      ingress.push(rule({ service: client }, e.ports, e.reasons.join(', ')));
     }
     const peersOfItself = svc.workload === 'statefulset' && svc.ports.length > 0;
     const ownPorts = svc.ports.map((p) => ({ port: p.port, protocol: p.protocol }));
