@@ -1,9 +1,7 @@
 import { ProblemList, type SpecProblem } from '../spec/errors.js';
 import type { LoadedEnvironment, LoadedProject, PartialProject, UnloadedSpecs } from '../spec/load.js';
 import { serviceFieldsSchema, type ServiceFields } from '../spec/service-schema.js';
-import { SETTINGS_FILE } from '../spec/settings-schema.js';
 import { checkSchema } from '../spec/zod-problems.js';
-import { imageTagFormats, tagAllowed, type ImageTagFormats } from './image-tags.js';
 import {
   checkEnvironmentTraffic,
   checkRenderedGateways,
@@ -11,6 +9,7 @@ import {
   resolveEnvironmentTraffic,
 } from './environment.js';
 import { assignHosts } from './hosts.js';
+import { allowTagsProblems, defaultAllowTags, imageTagFormats, type ImageTagFormats } from './image-tags.js';
 import { deepMerge } from './merge.js';
 import { assignNetworkPolicies } from './network.js';
 import type { ResolvedEnvironment, ResolvedPort, ResolvedService, ResolvedSettings } from './model.js';
@@ -64,7 +63,7 @@ function resolveLoaded(project: LoadedProject, unloaded: UnloadedSpecs, problems
   const services = new Map<string, ResolvedService[]>();
   const perEnvironment = new EnvironmentProblems();
   for (const env of environments) {
-    const resolved = resolveServices(project, env, perEnvironment, unloaded);
+    const resolved = resolveServices(project, env, perEnvironment, unloaded, tags);
     const spec = project.environments.find((e) => e.name === env.name)!.spec;
     checkEnvironmentTraffic(env, spec, resolved, (p) => perEnvironment.add(p, env.name, [env.name]));
     services.set(env.name, resolved);
@@ -75,31 +74,10 @@ function resolveLoaded(project: LoadedProject, unloaded: UnloadedSpecs, problems
   return { settings: settings!, environments, services };
 }
 
-/**
- * An environment's allowTags must accept the tags the pipeline produces for its
- * strategy (or Image Updater would never move it), and a semver policy must
- * reject an all-digit short sha (which parses as a huge version).
- */
+/** An environment's allowTags must suit its strategy and the tags the pipeline produces (allowTagsProblems). */
 function checkAllowTags(env: ResolvedEnvironment, tags: ImageTagFormats, problems: ProblemList): void {
-  const at = ['imagePolicy', 'allowTags'];
-  const { allowTags, strategy } = env.imagePolicy;
-  const sample = strategy === 'semver' ? tags.release.example : tags.build.example;
-  if (!tagAllowed(sample, allowTags)) {
-    problems.add(
-      env.source.problem(
-        at,
-        `${allowTags} rejects "${sample}", the ${strategy === 'semver' ? 'release' : 'build'} tag format the image pipeline produces (imageTags in ${SETTINGS_FILE}); expected a filter that accepts it, or leave allowTags out to derive it`,
-      ),
-    );
-  }
-  if (strategy === 'semver' && tagAllowed('1234567', allowTags)) {
-    problems.add(
-      env.source.problem(
-        at,
-        `${allowTags} accepts an all-digit short commit sha such as "1234567", which a semver policy reads as version 1234567.0.0 and would deploy; expected a strict filter such as ${tags.release.allowTags}`,
-      ),
-    );
-  }
+  for (const message of allowTagsProblems(env.imagePolicy, tags))
+    problems.add(env.source.problem(['imagePolicy', 'allowTags'], message));
 }
 
 export function resolveEnvironment(e: LoadedEnvironment, partOf: string, tags: ImageTagFormats): ResolvedEnvironment {
@@ -115,7 +93,7 @@ export function resolveEnvironment(e: LoadedEnvironment, partOf: string, tags: I
     imagePolicy: {
       strategy: policy.strategy,
       constraint: policy.strategy === 'semver' ? policy.constraint : undefined,
-      allowTags: policy.allowTags ?? (policy.strategy === 'semver' ? tags.release.allowTags : tags.build.allowTags),
+      allowTags: policy.allowTags ?? defaultAllowTags(policy.strategy, tags),
     },
     waitImage: s.waitImage ?? DEFAULT_WAIT_IMAGE,
     sync: {
@@ -177,6 +155,7 @@ function resolveServices(
   env: ResolvedEnvironment,
   problems: EnvironmentProblems,
   unloaded: UnloadedSpecs,
+  tags: ImageTagFormats,
 ): ResolvedService[] {
   const merged = new Map<string, Merged>();
   for (const svc of project.services) {
@@ -252,6 +231,7 @@ function resolveServices(
       portsOf: ports,
       declared,
       unloaded,
+      tags,
     });
     if (r) out.push(r);
   }
