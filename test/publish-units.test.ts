@@ -82,7 +82,12 @@ describe('the commit message', () => {
       ['stage/api/app.json', 'prod/api/app.json', 'stage/worker/app.json'],
     );
     const message = commitMessage(
-      { repository: 'https://github.com/acme/shop', commit: '3f9c2a1bd0e4f00000000000000000000000000a', dirty: false },
+      {
+        repository: 'https://github.com/acme/shop',
+        commit: '3f9c2a1bd0e4f00000000000000000000000000a',
+        dirty: false,
+        uncommitted: [],
+      },
       units,
     );
     const [subject, ...rest] = message.split('\n');
@@ -102,9 +107,29 @@ describe('the commit message', () => {
       [],
       names.map((n) => `stage/${n}/app.json`),
     );
-    expect(commitMessage({ repository: 'r', dirty: true }, units).split('\n')[0]).toBe(
-      'Render uncommitted specs: a, b, c and 3 more',
-    );
+    expect(
+      commitMessage({ repository: 'r', dirty: true, uncommitted: [], unreviewable: 'not in git' }, units).split(
+        '\n',
+      )[0],
+    ).toBe('Render uncommitted specs: a, b, c and 3 more');
+  });
+
+  it('says in its trailers that uncommitted files were published with --allow-dirty, and which', () => {
+    const units = groupChanges([{ path: 'stage/a/app.json', status: 'added' }], [], ['stage/a/app.json']);
+    const uncommitted = Array.from({ length: 12 }, (_, i) => ({
+      path: `apps/s${i}.yaml`,
+      change: 'modified' as const,
+    }));
+    uncommitted[0] = { path: 'apps/new.yaml', change: 'untracked' } as never;
+    const message = commitMessage({ repository: 'r', commit: 'c'.repeat(40), dirty: true, uncommitted }, units);
+    expect(message.split('\n')[0]).toBe('Render ccccccc-dirty: a');
+    const trailers = message.trimEnd().split('\n').slice(-4);
+    expect(trailers).toEqual([
+      'Source-Repository: r',
+      `Source-Commit: ${'c'.repeat(40)} (dirty)`,
+      'Published-With: --allow-dirty',
+      `Source-Uncommitted: apps/new.yaml (untracked), ${Array.from({ length: 9 }, (_, i) => `apps/s${i + 1}.yaml (modified)`).join(', ')}, and 2 more`,
+    ]);
   });
 });
 
@@ -129,6 +154,35 @@ describe('credentials', () => {
     expect(access.redact(`fatal: tok-123456 and ${access.env.GIT_CONFIG_VALUE_0}`)).toBe(
       'fatal: *** and Authorization: Basic ***',
     );
+  });
+
+  it("add the token's header after the caller's own GIT_CONFIG_* settings, which are kept (and their headers hidden)", () => {
+    const access = gitAccess('https://github.com/acme/devops.git', {
+      GITOPS_SYNTH_GIT_TOKEN: 'tok-123456',
+      GIT_CONFIG_COUNT: '2',
+      GIT_CONFIG_KEY_0: 'url./srv/devops.git.insteadOf',
+      GIT_CONFIG_VALUE_0: 'https://github.com/acme/devops.git',
+      GIT_CONFIG_KEY_1: 'http.https://proxy.example.com/.extraHeader',
+      GIT_CONFIG_VALUE_1: 'Authorization: Bearer own-secret-value',
+      GIT_CONFIG_GLOBAL: '/etc/ci/gitconfig',
+      GIT_CONFIG_KEY_7: 'core.sshCommand',
+    });
+    expect(access.env.GIT_CONFIG_COUNT).toBe('3');
+    expect(access.env.GIT_CONFIG_KEY_0).toBe('url./srv/devops.git.insteadOf');
+    expect(access.env.GIT_CONFIG_VALUE_0).toBe('https://github.com/acme/devops.git');
+    expect(access.env.GIT_CONFIG_KEY_1).toBe('http.https://proxy.example.com/.extraHeader');
+    expect(access.env.GIT_CONFIG_KEY_2).toBe('http.https://github.com/.extraHeader');
+    expect(access.env.GIT_CONFIG_GLOBAL).toBe('/etc/ci/gitconfig');
+    // Beyond the count, git would not read it: neither do we pass it.
+    expect(access.env.GIT_CONFIG_KEY_7).toBeUndefined();
+    expect(access.redact('sent own-secret-value')).toBe('sent ***');
+    // Without a token the caller's settings go through unchanged.
+    const plain = gitAccess('https://github.com/acme/devops.git', {
+      GIT_CONFIG_COUNT: '1',
+      GIT_CONFIG_KEY_0: 'http.sslCAInfo',
+      GIT_CONFIG_VALUE_0: '/ca.pem',
+    });
+    expect([plain.env.GIT_CONFIG_COUNT, plain.env.GIT_CONFIG_KEY_0]).toEqual(['1', 'http.sslCAInfo']);
   });
 
   it('use an SSH key file through GIT_SSH_COMMAND for SSH URLs', () => {

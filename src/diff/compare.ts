@@ -1,5 +1,6 @@
 import type { ChangeStatus, UnitChange } from '../publish/plan.js';
-import { applyRendered, prepare, withCheckout, type DevopsOptions } from '../publish/publish.js';
+import { buildOnHead, prepare, withCheckout, type DevopsOptions } from '../publish/publish.js';
+import { checkWorkDir } from '../publish/work-dir.js';
 import { compareObjects } from './objects.js';
 
 /** One file that differs, with its objects and, when it changed, its unified diff. */
@@ -31,15 +32,17 @@ export interface DiffReport {
  * Updater files are not the generator's and never differ).
  */
 export async function diffProject(options: DevopsOptions): Promise<DiffReport> {
+  if (options.workDir) checkWorkDir(options.workDir, options.projectDir);
   const context = await prepare(options);
   return withCheckout(options, context, async (checkout) => {
-    const { base, units } = await applyRendered(checkout, context);
-    const patches = splitPatch(units.length ? await checkout.stagedPatch('') : '', context.repository.path);
+    const { fetched, built, units } = await buildOnHead(checkout, context);
+    const base = fetched.head;
+    const patches = splitPatch(units.length ? await checkout.patch(built, '') : '', context.repository.path);
     const out: UnitDiff[] = [];
     for (const unit of units) {
       const files: FileDiff[] = [];
       for (const f of unit.files) {
-        const before = f.status === 'added' ? undefined : await checkout.headContent(f.path);
+        const before = f.status === 'added' ? undefined : await checkout.contentAt(base, f.path);
         const after = context.rendered.tree.get(f.path);
         files.push({
           path: f.path,
