@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { join, posix } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { RenderedTree } from '../output/tree.js';
 import type { DevopsRepository } from '../resolve/repository.js';
 import type { GitAccess } from './credentials.js';
@@ -29,8 +30,12 @@ export function publishedRef(branch: string): string {
 /** The work clone's copies of the remote's branch and records (never its own branches). */
 const FETCHED_HEAD = 'refs/gitops-synth/fetched/head';
 const FETCHED_RECORDS = 'refs/gitops-synth/fetched/published/';
+const RECORD_SPEC = `+${PUBLISHED_REF_PREFIX}*:${FETCHED_RECORDS}*`;
 /** Commits fetched below the head: the last publish is nearly always among them; when not, all are fetched. */
 const FETCH_DEPTH = 50;
+/** Looks again at a branch behind its record, waiting this much longer each time (1.5 s in all). */
+const SETTLE_LOOKS = 5;
+const SETTLE_MS = 100;
 
 /** The remote branch as the last fetch found it. */
 export interface FetchedBranch {
@@ -38,8 +43,6 @@ export interface FetchedBranch {
   readonly head?: string;
   /** The commit gitops-synth last published to the branch, when the repository records one. */
   readonly published?: string;
-  /** Whether the branch's history holds `published` (true when nothing is recorded). */
-  readonly historyKept: boolean;
 }
 
 /** The rendered folder of the devops repository after a plan was applied. */
@@ -57,6 +60,7 @@ export interface AppliedPlan {
 export interface BuiltTree {
   /** The head it was built on; undefined for a new branch. */
   readonly base?: string;
+  /** What the tree is compared with: the head's tree (`<head>^{tree}`), or the empty tree for a new branch. */
   readonly baseTree: string;
   readonly tree: string;
   readonly applied: AppliedPlan;
@@ -80,6 +84,8 @@ export class DevopsCheckout {
   /** Servers without atomic pushes get the branch first and the record after. */
   private atomic = true;
   private identity?: string[];
+  /** Renders whose files are in the object store already. */
+  private readonly stored = new WeakSet<RenderedTree>();
 
   private constructor(
     readonly dir: string,
@@ -109,9 +115,13 @@ export class DevopsCheckout {
       if (r.code !== 0) throw new GitFailure(operation, access.redact(gitMessage(r)));
       return r.stdout;
     };
-    await must('git init', ['init', '-q']);
-    await must('git config', ['config', 'remote.origin.url', repository.gitUrl]);
-    const format = (await must('git rev-parse', ['rev-parse', '--show-object-format'])).trim() || 'sha1';
+    // No template: a work clone needs no sample hooks, and none of a machine's own template's.
+    if (!existsSync(join(gitDir, 'HEAD'))) await must('git init', ['init', '-q', '--template=']);
+    const config = (): string => readFileSync(join(gitDir, 'config'), 'utf8');
+    if (!config().includes(`\turl = ${repository.gitUrl}\n`))
+      await must('git config', ['config', 'remote.origin.url', repository.gitUrl]);
+    // The object format git chose at init (sha256 when the machine's configuration asks for it).
+    const format = /^\s*objectformat\s*=\s*sha256\s*$/im.test(config()) ? 'sha256' : 'sha1';
     const index = join(gitDir, `gitops-synth-index-${process.pid}-${randomBytes(4).toString('hex')}`);
     return new DevopsCheckout(dir, repository, access, gitDir, index, format);
   }
@@ -122,74 +132,126 @@ export class DevopsCheckout {
   }
 
   /**
-   * Fetches the branch and the record of the last publish, and checks that
-   * the branch's history still holds that commit. A shallow fetch that does
-   * not reach it is deepened to the whole history before the answer is no.
+   * Stores every rendered file as a blob (one `git fast-import` for all of
+   * them), once per render: building a commit after a fetch then hashes
+   * nothing, which keeps the window between fetching and pushing short.
    */
+  async store(rendered: RenderedTree): Promise<void> {
+    if (this.stored.has(rendered)) return;
+    const parts: Buffer[] = [];
+    const seen = new Set<string>();
+    for (const [, content] of rendered.entries()) {
+      const bytes = Buffer.from(content, 'utf8');
+      const id = this.blobId(bytes);
+      if (seen.has(id)) continue;
+      seen.add(id);
+      parts.push(Buffer.from(`blob\ndata ${bytes.length}\n`), bytes, Buffer.from('\n'));
+    }
+    await this.must('git fast-import', ['fast-import', '--quiet'], Buffer.concat(parts));
+    this.stored.add(rendered);
+  }
+
+  /** Fetches the branch (shallow) and the records of the last publishes. */
   async fetch(): Promise<FetchedBranch> {
     const branch = this.repository.branch;
-    const base = ['fetch', '-q', '--no-tags', '--prune', 'origin'];
-    const headSpec = `+refs/heads/${branch}:${FETCHED_HEAD}`;
-    const recordSpec = `+${PUBLISHED_REF_PREFIX}*:${FETCHED_RECORDS}*`;
-    let r = await this.git([...base, `--depth=${FETCH_DEPTH}`, headSpec, recordSpec]);
+    // No gc or forced-update scan after each fetch: a retry fetches again at once.
+    const base = ['fetch', '-q', '--no-tags', '--prune', '--no-auto-gc', '--no-show-forced-updates', 'origin'];
+    let r = await this.git([...base, `--depth=${FETCH_DEPTH}`, this.headSpec(), RECORD_SPEC]);
     let exists = true;
     if (r.code !== 0 && /couldn't find remote ref/i.test(r.stderr)) {
       // No branch: only records, if any (a shallow fetch of nothing fails without a word, so not shallow).
       exists = false;
-      r = await this.git([...base, recordSpec]);
+      r = await this.git([...base, RECORD_SPEC]);
     }
     if (r.code !== 0) throw this.failure(`fetching ${this.where()}`, r);
     if (!exists) await this.git(['update-ref', '-d', FETCHED_HEAD]);
-    let head = exists ? await this.commitOf(FETCHED_HEAD) : undefined;
-    const published = await this.commitOf(`${FETCHED_RECORDS}${branch}`);
-    if (!published) return { head, published, historyKept: true };
-    if (!head) return { head, published, historyKept: false };
-    let kept = await this.isAncestor(published, head);
-    if (!kept && existsSync(join(this.gitDir, 'shallow'))) {
-      const deeper = await this.git(['fetch', '-q', '--no-tags', '--unshallow', 'origin', headSpec]);
-      if (deeper.code !== 0) throw this.failure(`fetching the history of ${this.where()}`, deeper);
-      head = await this.commitOf(FETCHED_HEAD);
-      kept = head !== undefined && (await this.isAncestor(published, head));
-    }
-    return { head, published, historyKept: kept };
+    const [head, published] = await Promise.all([
+      exists ? this.fetchedRef(FETCHED_HEAD) : undefined,
+      this.fetchedRef(`${FETCHED_RECORDS}${branch}`),
+    ]);
+    return { head, published };
   }
 
   /**
-   * Builds the tree of `head` with the rendered folder replaced by
-   * `rendered`, keeping what the generator does not own (see planTree).
-   * Only files whose content or mode differ are hashed into the repository.
+   * Whether the fetched branch's history still holds the last publish (true
+   * when none is recorded). A shallow fetch that does not reach it is deepened
+   * to the whole history before the answer is no. A branch behind the record
+   * (or missing) may be another publish's atomic push seen half-way (the
+   * record moved, the branch not yet): it is fetched again a few times before
+   * the answer is no, since a branch reset to an older commit looks the same
+   * and stays so. The branch as last fetched comes back too.
    */
-  async build(rendered: RenderedTree, head: string | undefined): Promise<BuiltTree> {
-    const root = this.repository.path;
-    await this.must('git read-tree', head ? ['read-tree', head] : ['read-tree', '--empty']);
-    const baseTree = head ? await this.mustLine('git rev-parse', ['rev-parse', `${head}^{tree}`]) : this.emptyTree();
-    const current = new Map<string, { mode: string; id: string }>();
-    if (head) {
-      await this.refuseFileAt(head, root);
-      const listing = await this.must('git ls-tree', ['ls-tree', '-r', '-z', '--full-tree', head, '--', root]);
-      for (const entry of listing.split('\0')) {
-        const m = /^(\d+) \S+ ([0-9a-f]+)\t(.*)$/s.exec(entry);
-        if (m && m[3]!.startsWith(`${root}/`)) current.set(m[3]!.slice(root.length + 1), { mode: m[1]!, id: m[2]! });
-      }
+  async historyKept(fetched: FetchedBranch): Promise<{ kept: boolean; fetched: FetchedBranch }> {
+    let now = fetched;
+    let deepened = false;
+    for (let look = 1; ; look++) {
+      const { head, published } = now;
+      if (!published) return { kept: true, fetched: now };
+      if (head && (published === head || (await this.isAncestor(published, head)))) return { kept: true, fetched: now };
+      if (!head || (await this.isAncestor(head, published))) {
+        if (look > SETTLE_LOOKS) return { kept: false, fetched: now };
+        await sleep(SETTLE_MS * look);
+        now = await this.fetch();
+      } else if (!deepened && existsSync(join(this.gitDir, 'shallow'))) {
+        deepened = true;
+        const deeper = await this.git([
+          'fetch',
+          '-q',
+          '--no-tags',
+          '--unshallow',
+          'origin',
+          this.headSpec(),
+          RECORD_SPEC,
+        ]);
+        if (deeper.code !== 0) throw this.failure(`fetching the history of ${this.where()}`, deeper);
+        now = { ...now, head: await this.fetchedRef(FETCHED_HEAD) };
+      } else return { kept: false, fetched: now };
     }
+  }
+
+  /**
+   * Builds the tree of the fetched head with the rendered folder replaced by
+   * `rendered` (stored before, see store), keeping what the generator does
+   * not own (see planTree). Reads the head's tree into the run's own index
+   * while listing the rendered folder, updates only the entries that differ,
+   * and writes the tree.
+   */
+  async build(rendered: RenderedTree, fetched: FetchedBranch): Promise<BuiltTree> {
+    const root = this.repository.path;
+    const head = fetched.head;
+    const baseTree = head ? `${head}^{tree}` : this.emptyTree();
+    const [, listing] = await Promise.all([
+      this.must('git read-tree', head ? ['read-tree', head] : ['read-tree', '--empty']),
+      head ? this.must('git ls-tree', ['ls-tree', '-r', '-t', '-z', '--full-tree', head, '--', root]) : '',
+    ]);
+    const current = new Map<string, { mode: string; id: string }>();
+    let rootIsFolder = false;
+    for (const entry of listing.split('\0')) {
+      const m = /^(\d+) (\S+) ([0-9a-f]+)\t(.*)$/s.exec(entry);
+      if (!m) continue;
+      if (m[4] === root && m[2] === 'tree') rootIsFolder = true;
+      else if (m[2] !== 'tree' && m[4]!.startsWith(`${root}/`))
+        current.set(m[4]!.slice(root.length + 1), { mode: m[1]!, id: m[3]! });
+    }
+    // Where the folder is missing, a file may stand where it (or a folder above it) belongs.
+    if (head && !rootIsFolder) await this.refuseFileAt(head, root);
     const before = [...current.keys()].sort();
     const plan = planTree(before, rendered);
-    const writes: { path: string; mode: string; id: string; content: string }[] = [];
+    const writes: { path: string; mode: string; id: string }[] = [];
     const changes: FileChange[] = plan.remove.map((path) => ({ path, status: 'removed' }));
     for (const [path, content] of plan.write) {
       // Git records the executable bit; the bootstrap script must arrive runnable.
       const mode = rendered.isExecutable(path) ? '100755' : '100644';
-      const id = this.blobId(content);
+      const id = this.blobId(Buffer.from(content, 'utf8'));
       const now = current.get(path);
       if (now && now.id === id && now.mode === mode) continue;
-      writes.push({ path, mode, id, content });
+      writes.push({ path, mode, id });
       changes.push({ path, status: now ? 'changed' : 'added' });
     }
     if (changes.length === 0) {
       const applied = { plan, before, after: before, changes: [] };
       return { base: head, baseTree, tree: baseTree, applied };
     }
-    await this.storeBlobs(writes);
     const zero = '0'.repeat(this.emptyTree().length);
     // Removals first; --index-info replaces a file by a folder of the same name (and the reverse) as it goes.
     const entries = [
@@ -197,6 +259,7 @@ export class DevopsCheckout {
       ...writes.map((w) => `${w.mode} ${w.id}\t${root}/${w.path}`),
     ];
     await this.must('git update-index', ['update-index', '-z', '--index-info'], `${entries.join('\0')}\0`);
+    // write-tree refuses a tree naming a blob the repository lacks: nothing unstored gets in.
     const tree = await this.mustLine('git write-tree', ['write-tree']);
     const removed = new Set(plan.remove);
     const after = [...new Set([...before.filter((p) => !removed.has(p)), ...writes.map((w) => w.path)])].sort();
@@ -287,31 +350,8 @@ export class DevopsCheckout {
     }
   }
 
-  /** Writes the blobs of `writes` into the repository (one git process for all of them). */
-  private async storeBlobs(writes: readonly { id: string; content: string }[]): Promise<void> {
-    const unique = [...new Map(writes.map((w) => [w.id, w.content])).entries()];
-    const dir = mkdtempSync(join(this.gitDir, 'gitops-synth-blobs-'));
-    try {
-      unique.forEach(([, content], i) => writeFileSync(join(dir, String(i)), content));
-      const paths = unique.map((_, i) => join(dir, String(i)));
-      const out = await this.must(
-        'git hash-object',
-        ['hash-object', '-w', '--no-filters', '--stdin-paths'],
-        `${paths.join('\n')}\n`,
-      );
-      const ids = out.split('\n').filter(Boolean);
-      unique.forEach(([id], i) => {
-        if (ids[i] !== id)
-          throw new GitFailure('git hash-object', `stored ${posix.basename(paths[i]!)} as ${ids[i]}, expected ${id}`);
-      });
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  }
-
   /** The object id git gives `content` as a blob, computed here so unchanged files never reach git. */
-  private blobId(content: string): string {
-    const bytes = Buffer.from(content, 'utf8');
+  private blobId(bytes: Buffer): string {
     return createHash(this.objectFormat === 'sha256' ? 'sha256' : 'sha1')
       .update(`blob ${bytes.length}\0`)
       .update(bytes)
@@ -327,9 +367,11 @@ export class DevopsCheckout {
   private async identityArgs(): Promise<string[]> {
     if (this.identity) return this.identity;
     // GIT_AUTHOR_*/GIT_COMMITTER_* still win over these; they only fill in what nothing names.
+    const env = this.access.env;
+    const named = env.GIT_AUTHOR_NAME && env.GIT_AUTHOR_EMAIL && env.GIT_COMMITTER_NAME && env.GIT_COMMITTER_EMAIL;
     const identity: string[] = [];
-    if (!(await this.config('user.name'))) identity.push('-c', `user.name=${DEFAULT_IDENTITY.name}`);
-    if (!(await this.config('user.email'))) identity.push('-c', `user.email=${DEFAULT_IDENTITY.email}`);
+    if (!named && !(await this.config('user.name'))) identity.push('-c', `user.name=${DEFAULT_IDENTITY.name}`);
+    if (!named && !(await this.config('user.email'))) identity.push('-c', `user.email=${DEFAULT_IDENTITY.email}`);
     this.identity = identity;
     return identity;
   }
@@ -338,9 +380,20 @@ export class DevopsCheckout {
     return (await this.git(['config', '--get', key])).stdout.trim();
   }
 
-  private async commitOf(ref: string): Promise<string | undefined> {
+  /** The commit a fetched ref names: read from its file as fetch wrote it, else asked of git (packed refs, reftable). */
+  private async fetchedRef(ref: string): Promise<string | undefined> {
+    try {
+      const id = readFileSync(join(this.gitDir, ref), 'utf8').trim();
+      if (/^[0-9a-f]{40,64}$/.test(id)) return id;
+    } catch {
+      /* not a loose ref */
+    }
     const r = await this.git(['rev-parse', '-q', '--verify', `${ref}^{commit}`]);
     return r.code === 0 ? r.stdout.trim() : undefined;
+  }
+
+  private headSpec(): string {
+    return `+refs/heads/${this.repository.branch}:${FETCHED_HEAD}`;
   }
 
   private async isAncestor(ancestor: string, commit: string): Promise<boolean> {
@@ -383,11 +436,11 @@ export class DevopsCheckout {
     return new GitFailure(operation, this.access.redact(gitMessage(r) || `git exited with ${r.code}`));
   }
 
-  private git(args: readonly string[], input?: string): Promise<GitOutput> {
+  private git(args: readonly string[], input?: string | Buffer): Promise<GitOutput> {
     return runGit(args, { cwd: this.dir, env: { ...this.access.env, GIT_INDEX_FILE: this.indexFile }, input });
   }
 
-  private async must(operation: string, args: readonly string[], input?: string): Promise<string> {
+  private async must(operation: string, args: readonly string[], input?: string | Buffer): Promise<string> {
     const r = await this.git(args, input);
     if (r.code !== 0) throw this.failure(operation, r);
     return r.stdout;

@@ -13,7 +13,7 @@ export interface GitRun {
   /** The complete environment (gitAccess().env, plus any GIT_INDEX_FILE). @default process.env */
   readonly env?: NodeJS.ProcessEnv;
   /** Written to the process's stdin. */
-  readonly input?: string;
+  readonly input?: string | Buffer;
 }
 
 /**

@@ -7,7 +7,7 @@ import { validate, type RenderResult } from '../pipeline/pipeline.js';
 import { DevopsCheckout, publishedRef, type BuiltTree, type FetchedBranch } from './checkout.js';
 import { gitAccess, type GitAccess } from './credentials.js';
 import { GitFailure, PublishError } from './errors.js';
-import { commitMessage, describeUncommitted, type SourceInfo } from './message.js';
+import { commitMessage, type SourceInfo } from './message.js';
 import { groupChanges, type UnitChange } from './plan.js';
 import { sourceInfo } from './source.js';
 import { checkWorkDir } from './work-dir.js';
@@ -35,7 +35,10 @@ export interface PublishOptions extends DevopsOptions {
   readonly allowDirty?: boolean;
   /** How long refused pushes are retried, in milliseconds from the first attempt. @default 180000 (3 minutes) */
   readonly retryForMs?: number;
-  /** First wait after a refused push, in milliseconds; doubles each retry (at most 15 s), with jitter. @default 250 */
+  /**
+   * Longest first wait after a refused push, in milliseconds; doubles each retry (at most 8 s); each wait is a
+   * random part of it (full jitter). @default 250
+   */
   readonly retryDelayMs?: number;
 }
 
@@ -62,7 +65,8 @@ export interface PublishResult {
 
 export const DEFAULT_RETRY_FOR_MS = 180_000;
 export const DEFAULT_RETRY_DELAY_MS = 250;
-const MAX_RETRY_DELAY_MS = 15_000;
+const MIN_RETRY_DELAY_MS = 50;
+const MAX_RETRY_DELAY_MS = 8_000;
 
 /** What publish and diff share: the checked render, the devops repository and its credentials. */
 export interface DevopsContext {
@@ -107,15 +111,27 @@ export async function withCheckout<T>(
   }
 }
 
-/** Fetches the branch and builds the rendered tree on its head; returns the tree and its changes by folder. */
+/**
+ * Fetches the branch and builds the rendered tree on its head; returns the
+ * tree, its changes by folder, and whether the branch's history still holds
+ * the last publish (checked while the tree is built).
+ */
 export async function buildOnHead(
   checkout: DevopsCheckout,
   context: DevopsContext,
-): Promise<{ fetched: FetchedBranch; built: BuiltTree; units: UnitChange[] }> {
-  const fetched = await checkout.fetch();
-  const built = await checkout.build(context.rendered.tree, fetched.head);
+): Promise<{ fetched: FetchedBranch; historyKept: boolean; built: BuiltTree; units: UnitChange[] }> {
+  const tree = context.rendered.tree;
+  await checkout.store(tree);
+  let fetched = await checkout.fetch();
+  const [history, first] = await Promise.all([checkout.historyKept(fetched), checkout.build(tree, fetched)]);
+  let built = first;
+  // A history deepened to find the last publish was fetched again: build on the head it found.
+  if (history.fetched.head !== fetched.head) {
+    fetched = history.fetched;
+    built = await checkout.build(tree, fetched);
+  }
   const { changes, before, after } = built.applied;
-  return { fetched, built, units: groupChanges(changes, before, after) };
+  return { fetched, historyKept: history.kept, built, units: groupChanges(changes, before, after) };
 }
 
 /**
@@ -130,23 +146,41 @@ export async function buildOnHead(
  * can be lost.
  */
 export async function publish(options: PublishOptions): Promise<PublishResult> {
+  // The cheap refusals first: a work folder that is not ours, a checkout that is not what was reviewed.
+  if (options.workDir) checkWorkDir(options.workDir, options.projectDir);
+  const source = await reviewedSource(options);
+  return publishRendered(await prepare(options), options, source);
+}
+
+/** The source of a publish, or a PublishError listing what was not reviewed (unless `allowDirty`). */
+export async function reviewedSource(options: PublishOptions): Promise<SourceInfo> {
+  const source = await sourceInfo(options.projectDir, options.environ ?? process.env);
+  if (source.dirty && !options.allowDirty) throw new PublishError(dirtyMessage(source));
+  return source;
+}
+
+/**
+ * publish() from a render made before (prepare): the dirty check (unless
+ * `source` is given, already checked) and everything on the devops side.
+ * For callers that publish one render several times, such as the race tests.
+ */
+export async function publishRendered(
+  context: DevopsContext,
+  options: PublishOptions,
+  checked?: SourceInfo,
+): Promise<PublishResult> {
   const log = options.log ?? (() => {});
   const retryFor = options.retryForMs ?? DEFAULT_RETRY_FOR_MS;
   const baseDelay = options.retryDelayMs ?? DEFAULT_RETRY_DELAY_MS;
-  // The cheap refusals first: a work folder that is not ours, a checkout that is not what was reviewed.
-  if (options.workDir) checkWorkDir(options.workDir, options.projectDir);
-  const source = await sourceInfo(options.projectDir, options.environ ?? process.env);
-  if (source.dirty && !options.allowDirty) throw new PublishError(dirtyMessage(source));
-  const context = await prepare(options);
+  const source = checked ?? (await reviewedSource(options));
 
   return withCheckout(options, context, async (checkout) => {
     const where = checkout.where();
     log(`gitops-synth: publishing to ${where} (${context.access.method})`);
     const started = Date.now();
-    const refusals: string[] = [];
     for (let attempt = 1; ; attempt++) {
-      const { fetched, built, units } = await buildOnHead(checkout, context);
-      if (!fetched.historyKept) throw new PublishError(rewrittenMessage(where, context.repository, fetched));
+      const { fetched, historyKept, built, units } = await buildOnHead(checkout, context);
+      if (!historyKept) throw new PublishError(rewrittenMessage(where, context.repository, fetched));
       const result = {
         where,
         source,
@@ -169,9 +203,9 @@ export async function publish(options: PublishOptions): Promise<PublishResult> {
           attempts: attempt,
           warnings: pushed.warning ? [pushed.warning] : [],
         };
-      refusals.push(pushed.reason);
+      // Full jitter: racing publishers spread out instead of colliding again in step.
       const delay = Math.round(
-        Math.min(MAX_RETRY_DELAY_MS, baseDelay * 2 ** Math.min(attempt - 1, 16)) * (0.5 + Math.random() / 2),
+        MIN_RETRY_DELAY_MS + Math.random() * Math.min(MAX_RETRY_DELAY_MS, baseDelay * 2 ** Math.min(attempt - 1, 16)),
       );
       const spent = Date.now() - started;
       if (spent + delay > retryFor)
@@ -219,9 +253,4 @@ function rewrittenMessage(where: string, repository: DevopsRepository, fetched: 
     `Find out what happened to the branch. If its new history is intended, delete the record: ` +
     `git push ${repository.gitUrl} :${record} (the next publish starts a new one).`
   );
-}
-
-/** For `--dry-run` output and errors: the uncommitted files in one line. */
-export function uncommittedLine(source: SourceInfo): string {
-  return describeUncommitted(source);
 }

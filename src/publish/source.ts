@@ -23,7 +23,12 @@ const PACKAGE_NAME = 'gitops-synth';
  * read like any other). Paths are relative to the repository root, so a
  * project in a subfolder is checked in its own folders.
  */
-export async function sourceInfo(projectDir: string, environ: NodeJS.ProcessEnv = process.env): Promise<SourceInfo> {
+export async function sourceInfo(
+  projectDir: string,
+  environ: NodeJS.ProcessEnv = process.env,
+  /** gitops-synth's package folder. @default the package this code runs from */
+  generatorRoot: string | undefined = packageRoot(),
+): Promise<SourceInfo> {
   const env = localGitEnv(environ);
   const git = (args: string[]) => runGit(args, { cwd: projectDir, env });
   const fromActions =
@@ -45,41 +50,50 @@ export async function sourceInfo(projectDir: string, environ: NodeJS.ProcessEnv 
         : `git cannot read the checkout at ${projectDir}: ${top.stderr.trim().split('\n')[0]}`,
     );
   const [root = '', prefix = ''] = top.stdout.split('\n');
-  const head = await git(['rev-parse', '-q', '--verify', 'HEAD^{commit}']);
-  const commit = head.code === 0 ? head.stdout.trim() : undefined;
-  const origin = (await git(['config', '--get', 'remote.origin.url'])).stdout.trim();
-  const repository = origin ? canonicalUrl(withoutPassword(origin)) : (fromActions ?? 'unknown');
-  if (!commit) return { ...outside(`the repository at ${root} has no commit yet`), repository };
-
-  const inputs = [...PROJECT_INPUTS.map((p) => `${prefix}${p}`), ...generatorInputs(root)];
-  const status = await git([
-    'status',
-    '--porcelain=v1',
-    '-z',
-    '--untracked-files=all',
-    '--ignored=matching',
-    '--no-renames',
-    '--',
-    ...[...new Set(inputs)].map((p) => `:(top,literal)${p}`),
+  const inputs = [...PROJECT_INPUTS.map((p) => `${prefix}${p}`), ...generatorInputs(root, generatorRoot)];
+  const [originUrl, status] = await Promise.all([
+    git(['config', '--get', 'remote.origin.url']),
+    git([
+      'status',
+      '--porcelain=v2',
+      '--branch',
+      '-z',
+      '--untracked-files=all',
+      '--ignored=matching',
+      '--no-renames',
+      '--',
+      ...[...new Set(inputs)].map((p) => `:(top,literal)${p}`),
+    ]),
   ]);
+  const origin = originUrl.stdout.trim();
+  const repository = origin ? canonicalUrl(withoutPassword(origin)) : (fromActions ?? 'unknown');
   if (status.code !== 0)
-    return { ...outside(`git status failed in ${root}: ${status.stderr.trim().split('\n')[0]}`), repository, commit };
+    return { ...outside(`git status failed in ${root}: ${status.stderr.trim().split('\n')[0]}`), repository };
   const uncommitted: UncommittedFile[] = [];
+  let commit: string | undefined;
   for (const entry of status.stdout.split('\0')) {
-    if (entry.length < 4) continue;
-    const code = entry.slice(0, 2);
-    const path = entry.slice(3);
+    const oid = /^# branch\.oid ([0-9a-f]+)$/.exec(entry);
+    if (oid) commit = oid[1];
+    const change = statusEntry(entry);
     // Ignored files count only where the specs are read: a .yaml (or a misspelt .yml) in apps/ or environments/.
-    if (code === '!!' && !isSpecFile(path, prefix)) continue;
-    uncommitted.push({ path, change: describeChange(code) });
+    if (change && (change.change !== 'ignored' || isSpecFile(change.path, prefix))) uncommitted.push(change);
   }
+  if (!commit) return { ...outside(`the repository at ${root} has no commit yet`), repository };
   return { repository, commit, dirty: uncommitted.length > 0, uncommitted };
 }
 
+/** One entry of `git status --porcelain=v2 -z` (no renames): a changed, unmerged, untracked or ignored file. */
+function statusEntry(entry: string): UncommittedFile | undefined {
+  if (entry.startsWith('? ')) return { path: entry.slice(2), change: 'untracked' };
+  if (entry.startsWith('! ')) return { path: entry.slice(2), change: 'ignored' };
+  // 1 XY sub mH mI mW hH hI path — and u XY sub m1 m2 m3 mW h1 h2 h3 path
+  const fields = entry.split(' ');
+  if (fields[0] === '1') return { path: fields.slice(8).join(' '), change: describeChange(fields[1]!) };
+  if (fields[0] === 'u') return { path: fields.slice(10).join(' '), change: 'unmerged' };
+  return undefined;
+}
+
 function describeChange(code: string): UncommittedFile['change'] {
-  if (code === '??') return 'untracked';
-  if (code === '!!') return 'ignored';
-  if (code.includes('U') || code === 'AA' || code === 'DD') return 'unmerged';
   if (code.includes('D')) return 'deleted';
   if (code[0] === 'A') return 'added';
   return 'modified';
@@ -96,8 +110,7 @@ function isSpecFile(path: string, prefix: string): boolean {
  * gitops-synth's own source folders, relative to the repository root, when the running
  * generator is a checkout inside that repository (not an installed package).
  */
-function generatorInputs(root: string): string[] {
-  const pkg = packageRoot();
+function generatorInputs(root: string, pkg: string | undefined): string[] {
   if (!pkg) return [];
   let rel: string;
   try {

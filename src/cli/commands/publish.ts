@@ -50,7 +50,8 @@ export const publishCommand: CommandModule<GlobalOptions, PublishArgs> = {
       .option('retry-delay', {
         type: 'number',
         default: DEFAULT_RETRY_DELAY_MS,
-        describe: 'First wait in ms after a refused push; doubles each retry (at most 15 s), with jitter',
+        describe:
+          'Longest first wait in ms after a refused push; doubles each retry (at most 8 s), each wait a random part of it',
       })
       .epilogue(
         'The devops repository, branch and folder are repository.{url,branch,path} in environments/_settings.yaml. ' +
