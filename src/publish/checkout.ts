@@ -95,6 +95,8 @@ export class DevopsCheckout {
     /** The run's own index file: two runs in one work clone never share one. */
     private readonly indexFile: string,
     private readonly objectFormat: string,
+    /** Made by an earlier run: objects of earlier fetches are there already. */
+    private readonly reused: boolean,
   ) {}
 
   /**
@@ -116,19 +118,25 @@ export class DevopsCheckout {
       return r.stdout;
     };
     // No template: a work clone needs no sample hooks, and none of a machine's own template's.
-    if (!existsSync(join(gitDir, 'HEAD'))) await must('git init', ['init', '-q', '--template=']);
+    const reused = existsSync(join(gitDir, 'HEAD'));
+    if (!reused) await must('git init', ['init', '-q', '--template=']);
     const config = (): string => readFileSync(join(gitDir, 'config'), 'utf8');
     if (!config().includes(`\turl = ${repository.gitUrl}\n`))
       await must('git config', ['config', 'remote.origin.url', repository.gitUrl]);
     // The object format git chose at init (sha256 when the machine's configuration asks for it).
     const format = /^\s*objectformat\s*=\s*sha256\s*$/im.test(config()) ? 'sha256' : 'sha1';
     const index = join(gitDir, `gitops-synth-index-${process.pid}-${randomBytes(4).toString('hex')}`);
-    return new DevopsCheckout(dir, repository, access, gitDir, index, format);
+    return new DevopsCheckout(dir, repository, access, gitDir, index, format, reused);
   }
 
   /** Removes what this run kept in the work clone for itself (its index). */
   close(): void {
     rmSync(this.indexFile, { force: true });
+  }
+
+  /** In a work clone kept between runs, lets git pack what the runs left (it does nothing most of the time). */
+  async tidy(): Promise<void> {
+    if (this.reused) await this.git(['-c', 'gc.autoDetach=false', 'gc', '--auto', '--quiet']);
   }
 
   /**
@@ -138,16 +146,25 @@ export class DevopsCheckout {
    */
   async store(rendered: RenderedTree): Promise<void> {
     if (this.stored.has(rendered)) return;
-    const parts: Buffer[] = [];
-    const seen = new Set<string>();
+    const blobs = new Map<string, Buffer>();
     for (const [, content] of rendered.entries()) {
       const bytes = Buffer.from(content, 'utf8');
-      const id = this.blobId(bytes);
-      if (seen.has(id)) continue;
-      seen.add(id);
-      parts.push(Buffer.from(`blob\ndata ${bytes.length}\n`), bytes, Buffer.from('\n'));
+      blobs.set(this.blobId(bytes), bytes);
     }
-    await this.must('git fast-import', ['fast-import', '--quiet'], Buffer.concat(parts));
+    if (this.reused) {
+      // A kept work clone holds most of them already (fetched before): store only what it lacks.
+      const ids = [...blobs.keys()];
+      const out = await this.must('git cat-file', ['cat-file', '--batch-check'], `${ids.join('\n')}\n`);
+      const present = new Set(
+        out
+          .split('\n')
+          .filter((l) => !l.endsWith(' missing'))
+          .map((l) => l.split(' ')[0]),
+      );
+      for (const id of ids) if (present.has(id)) blobs.delete(id);
+    }
+    const parts = [...blobs.values()].flatMap((b) => [Buffer.from(`blob\ndata ${b.length}\n`), b, Buffer.from('\n')]);
+    if (parts.length) await this.must('git fast-import', ['fast-import', '--quiet'], Buffer.concat(parts));
     this.stored.add(rendered);
   }
 

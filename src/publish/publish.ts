@@ -101,7 +101,9 @@ export async function withCheckout<T>(
   let checkout: DevopsCheckout | undefined;
   try {
     checkout = await DevopsCheckout.open(dir, context.repository, context.access);
-    return await body(checkout);
+    const result = await body(checkout);
+    await checkout.tidy();
+    return result;
   } catch (err) {
     if (err instanceof GitFailure) throw new PublishError(`${err.message}\n  (credentials: ${context.access.method})`);
     throw err;
