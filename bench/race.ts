@@ -156,7 +156,8 @@ async function writeBacks(remote: string, work: string, options: RaceOptions, en
         await sleep(5 + Math.random() * 20);
       }
     }
-    await sleep(Math.random() * 30);
+    // Between the publishes, not in one burst: Image Updater commits a tag at a time.
+    await sleep(50 + Math.random() * 150);
   }
   return written;
 }
