@@ -103,8 +103,9 @@ async function gitAsync(cwd: string, args: string[], env: NodeJS.ProcessEnv): Pr
   return (await execFileAsync('git', args, { cwd, env, encoding: 'utf8' })).stdout.trim();
 }
 
+/** Auto-updated: the write-backs landing beside it are its own (a pinned service's would be removed). */
 function serviceSpec(tag: string): string {
-  return `image: {repository: ghcr.io/acme/web, tag: "${tag}"}\nport: 8080\n`;
+  return `image: {repository: ghcr.io/acme/web, tag: "${tag}", autoUpdate: true}\nport: 8080\n`;
 }
 
 function makeRacer(work: string, index: number, env: NodeJS.ProcessEnv, tag: string): Racer {
@@ -114,7 +115,7 @@ function makeRacer(work: string, index: number, env: NodeJS.ProcessEnv, tag: str
     'apps/web.yaml': serviceSpec(tag),
     'environments/stage.yaml':
       'namespace: race\ndomain: race.example.com\ncluster: https://kubernetes.default.svc\n' +
-      'ingress: {className: nginx}\nimagePolicy: {strategy: newest-build}\n',
+      'ingress: {className: nginx}\nimagePolicy: {strategy: newest-build, allowTags: any}\n',
     'environments/_settings.yaml': `project: race\nrepository: {url: ${RACE_DEVOPS_URL}, branch: main, path: ${team}}\n`,
   };
   for (const [path, content] of Object.entries(files)) {

@@ -1,7 +1,10 @@
+import { applicationName } from '../argocd/names.js';
+import { appliedWriteBackFiles } from '../output/write-back.js';
 import type { ChangeStatus, UnitChange } from '../publish/plan.js';
 import { buildOnHead, prepare, withCheckout, type DevopsOptions } from '../publish/publish.js';
 import { checkWorkDir } from '../publish/work-dir.js';
 import { compareObjects } from './objects.js';
+import { tagChanges, type TagChange } from './tags.js';
 
 /** One file that differs, with its objects and, when it changed, its unified diff. */
 export interface FileDiff {
@@ -24,6 +27,8 @@ export interface DiffReport {
   /** The branch head compared with; undefined when the branch does not exist yet. */
   readonly head?: string;
   readonly units: readonly UnitDiff[];
+  /** Services whose running image changes (a tag bump, a pin), before the object diff. */
+  readonly tags: readonly TagChange[];
 }
 
 /**
@@ -37,23 +42,39 @@ export async function diffProject(options: DevopsOptions): Promise<DiffReport> {
   return withCheckout(options, context, async (checkout) => {
     const { fetched, built, units } = await buildOnHead(checkout, context);
     const base = fetched.head;
+    const head = new Map<string, string | undefined>();
+    const before = async (path: string) => {
+      if (!head.has(path)) head.set(path, await checkout.contentAt(base, path));
+      return head.get(path);
+    };
     const patches = splitPatch(units.length ? await checkout.patch(built, '') : '', context.repository.path);
     const out: UnitDiff[] = [];
     for (const unit of units) {
       const files: FileDiff[] = [];
       for (const f of unit.files) {
-        const before = f.status === 'added' ? undefined : await checkout.contentAt(base, f.path);
+        const old = f.status === 'added' ? undefined : await before(f.path);
         const after = context.rendered.tree.get(f.path);
         files.push({
           path: f.path,
           status: f.status,
-          objects: compareObjects(f.path, before, after),
+          objects: compareObjects(f.path, old, after),
           patch: f.status === 'changed' ? patches.get(f.path) : undefined,
         });
       }
       out.push({ ...unit, files });
     }
-    return { where: checkout.where(), head: base, units: out };
+    // What runs before: the branch head. After: the render, and the write-back files the plan keeps (unchanged).
+    const services = units.filter((u) => u.service !== undefined && u.status === 'changed');
+    const read = new Map<string, string | undefined>();
+    for (const u of services)
+      for (const path of [`${u.unit}/app.json`, ...writeBackPaths(u)]) read.set(path, await before(path));
+    const kept = new Set(built.applied.plan.keep);
+    const tags = tagChanges(
+      units,
+      (p) => read.get(p),
+      (p) => context.rendered.tree.get(p) ?? (kept.has(p) ? read.get(p) : undefined),
+    );
+    return { where: checkout.where(), head: base, units: out, tags };
   });
 }
 
@@ -70,4 +91,9 @@ export function splitPatch(text: string, root: string): Map<string, string> {
     out.set(path, body.join('\n').replace(/\n+$/, ''));
   }
   return out;
+}
+
+/** The override files Argo CD would apply in a service folder (see appliedWriteBackFiles). */
+function writeBackPaths(u: UnitChange): string[] {
+  return appliedWriteBackFiles(applicationName(u.service!, u.environment!)).map((f) => `${u.unit}/${f}`);
 }

@@ -39,11 +39,16 @@ export function describeSource(source: SourceInfo): string {
 
 /**
  * The commit message of a publish: a subject naming the source commit and
- * the services that changed, a body listing each changed folder, and
+ * the services that changed, a body listing each changed folder (and, given
+ * `images`, the image each changed service deploys), and
  * `Source-Repository` / `Source-Commit` trailers (git interpret-trailers
  * format) that tie the rendered commit to the code commit.
  */
-export function commitMessage(source: SourceInfo, units: readonly UnitChange[]): string {
+export function commitMessage(
+  source: SourceInfo,
+  units: readonly UnitChange[],
+  images: readonly string[] = [],
+): string {
   const names: string[] = [];
   for (const u of units) {
     const name = u.service ?? u.unit;
@@ -79,7 +84,8 @@ export function commitMessage(source: SourceInfo, units: readonly UnitChange[]):
     trailers.push(`${PUBLISHED_WITH_TRAILER}: --allow-dirty`);
     trailers.push(`${SOURCE_UNCOMMITTED_TRAILER}: ${describeUncommitted(source)}`);
   }
-  return `${subject}\n\nRendered by gitops-synth from ${from}.\n\n${lines.join('\n')}\n\n${trailers.join('\n')}\n`;
+  const deploys = images.length ? `\n\nDeploys:\n${images.join('\n')}` : '';
+  return `${subject}\n\nRendered by gitops-synth from ${from}.\n\n${lines.join('\n')}${deploys}\n\n${trailers.join('\n')}\n`;
 }
 
 /** `apps/web.yaml (modified), apps/new.yaml (untracked)`, or why there is no commit at all. */

@@ -1,12 +1,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, posix } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { DevopsRepository } from '../resolve/repository.js';
 import { validate, type RenderResult } from '../pipeline/pipeline.js';
 import { DevopsCheckout, publishedRef, type BuiltTree, type FetchedBranch } from './checkout.js';
 import { gitAccess, type GitAccess } from './credentials.js';
 import { GitFailure, PublishError } from './errors.js';
+import { deployedImageLines, deployedImages } from './images.js';
 import { commitMessage, type SourceInfo } from './message.js';
 import { groupChanges, type UnitChange } from './plan.js';
 import { sourceInfo } from './source.js';
@@ -57,6 +58,8 @@ export interface PublishResult {
   readonly units: readonly UnitChange[];
   /** Write-back files removed with the folder of a removed service. */
   readonly removedWriteBacks: readonly string[];
+  /** Write-back files removed because the service's tag is pinned there (they would override the pin). */
+  readonly overridingWriteBacks: readonly string[];
   /** Push attempts made (0 when nothing was pushed). */
   readonly attempts: number;
   /** Something that did not stop the publish but should be known (a record the server would not update). */
@@ -189,10 +192,13 @@ export async function publishRendered(
         base: fetched.head,
         units,
         removedWriteBacks: built.applied.plan.orphanedWriteBacks,
+        overridingWriteBacks: built.applied.plan.overridingWriteBacks,
         warnings: [],
       };
       if (units.length === 0) return { ...result, outcome: 'up-to-date', attempts: attempt - 1 };
-      const message = commitMessage(source, units);
+      const kept = await keptContents(checkout, built, units);
+      const images = deployedImages(units, context.rendered.tree, built.applied, (path) => kept.get(path));
+      const message = commitMessage(source, units, deployedImageLines(images));
       if (options.dryRun) return { ...result, outcome: 'dry-run', message, attempts: 0 };
       const commit = await checkout.commit(built, message);
       const pushed = await checkout.push(commit);
@@ -223,6 +229,18 @@ export async function publishRendered(
       await sleep(delay);
     }
   });
+}
+
+/** The write-back files the plan keeps in changed service folders, as the fetched head holds them. */
+async function keptContents(
+  checkout: DevopsCheckout,
+  built: BuiltTree,
+  units: readonly UnitChange[],
+): Promise<Map<string, string | undefined>> {
+  const folders = new Set(units.filter((u) => u.service !== undefined && u.status !== 'removed').map((u) => u.unit));
+  const paths = built.applied.plan.keep.filter((p) => folders.has(posix.dirname(p)));
+  const contents = await Promise.all(paths.map((p) => checkout.contentAt(built.base, p)));
+  return new Map(paths.map((p, i) => [p, contents[i]]));
 }
 
 function seconds(ms: number): string {

@@ -59,7 +59,9 @@ export const publishCommand: CommandModule<GlobalOptions, PublishArgs> = {
           'differ from the checked-out commit, unless --allow-dirty. ' +
           `Credentials come from the environment only: ${TOKEN_ENV} (an https token, sent as a header, user ${TOKEN_USER_ENV} or x-access-token), ` +
           `${SSH_KEY_FILE_ENV} (an SSH key file), or the pipeline's own GIT_SSH_COMMAND/ssh-agent. They are never written to disk or printed. ` +
-          "Image Updater's .argocd-source* files in rendered folders are kept; the folder of a removed service goes, write-back file included. " +
+          "Image Updater's .argocd-source* files in rendered folders are kept, except beside a pinned service " +
+          '(they would override the pin); the folder of a removed service goes, write-back file included. ' +
+          'The commit message lists the image each changed service deploys. ' +
           'The branch and refs/gitops-synth/published/<branch> (the last publish) are pushed together, never forced; ' +
           'a branch whose history no longer holds the last publish is refused (exit 1). ' +
           'Exit 0 when pushed or already up to date, 1 on bad specs, uncommitted changes, rewritten history or ' +
@@ -95,6 +97,7 @@ export const publishCommand: CommandModule<GlobalOptions, PublishArgs> = {
         process.stdout.write(
           `gitops-synth: dry run: publishing ${source} would change ${result.where}${result.base ? ` (at ${result.base.slice(0, 12)})` : ' (a new branch)'}:\n${lines}`,
         );
+        if (result.overridingWriteBacks.length) process.stdout.write(overridingLine(result.overridingWriteBacks));
         process.stdout.write(
           `\nIt would commit with this message:\n\n${indent(result.message ?? '')}\nNothing was committed or pushed.\n`,
         );
@@ -105,6 +108,7 @@ export const publishCommand: CommandModule<GlobalOptions, PublishArgs> = {
       );
       if (result.removedWriteBacks.length)
         process.stdout.write(`Removed with their service folders: ${result.removedWriteBacks.join(', ')}\n`);
+      if (result.overridingWriteBacks.length) process.stdout.write(overridingLine(result.overridingWriteBacks));
       for (const warning of result.warnings) process.stderr.write(`gitops-synth: warning: ${warning}\n`);
     } catch (err) {
       if (err instanceof PublishError) throw new CommandFailure(err.message, 1);
@@ -113,6 +117,11 @@ export const publishCommand: CommandModule<GlobalOptions, PublishArgs> = {
     }
   },
 };
+
+/** Says which write-back files a pin removed, and why. */
+export function overridingLine(files: readonly string[]): string {
+  return `Removed because the tag is pinned there (Image Updater's write-back would override the pin; git history keeps ${files.length === 1 ? 'it' : 'them'}): ${files.join(', ')}\n`;
+}
 
 function unitLines(units: readonly UnitChange[]): string {
   const width = Math.max(...units.map((u) => u.unit.length));
