@@ -348,12 +348,12 @@ describe('gitops-synth bootstrap: bad input', () => {
     expect(r.stdout).toBe('');
   });
 
-  it('needs a repository URL when the project is not in a git clone with an origin', () => {
+  it('needs a repository URL', () => {
     const dir = copyExample();
     editSettings(dir, { repository: { url: undefined } });
     const r = bootstrap(dir);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/_settings\.yaml:\d+:\d+: repository\.url: .*not set.*"origin"/);
+    expect(r.stderr).toMatch(/_settings\.yaml:\d+:\d+: repository\.url: is required; expected the URL of the devops/);
     expect(existsSync(join(dir, 'dist'))).toBe(false);
   });
 
