@@ -6,6 +6,7 @@ import { resolveMetrics } from './metrics.js';
 import { checkDerivedNames } from './names.js';
 import { resolveExpose } from './ports.js';
 import { resolveProbes } from './probes.js';
+import { resolveRecreate } from './recreate.js';
 import { resolveScaling } from './scaling.js';
 import type { FieldPath, Merged, ServiceScope } from './scope.js';
 import { resolveSecurity } from './security.js';
@@ -43,6 +44,7 @@ export function resolveService(
   const scaling = resolveScaling(s);
   const probes = resolveProbes(s);
   const volumes = resolveVolumes(s, scaling, files);
+  const recreate = resolveRecreate(s, scaling, volumes);
   const dependsOn = resolveDependencies(s);
   const metrics = resolveMetrics(s);
   checkDerivedNames(s, { scaling, files, volumes, dependsOn });
@@ -78,6 +80,7 @@ export function resolveService(
     probes,
     migrations: suspended ? undefined : f.migrations,
     suspended,
+    ...(recreate?.length ? { recreate } : {}),
     dependsOn,
     ...security,
     metrics,
