@@ -1,5 +1,6 @@
 import type { ChangeStatus, UnitChange } from '../publish/plan.js';
-import { applyRendered, prepare, withCheckout, type DevopsOptions } from '../publish/publish.js';
+import type { ChangeReport } from '../guard/check.js';
+import { applyRendered, compareWithBranch, prepare, withCheckout, type DevopsOptions } from '../publish/publish.js';
 import { compareObjects } from './objects.js';
 
 /** One file that differs, with its objects and, when it changed, its unified diff. */
@@ -23,6 +24,12 @@ export interface DiffReport {
   /** The branch head compared with; undefined when the branch does not exist yet. */
   readonly head?: string;
   readonly units: readonly UnitDiff[];
+  /**
+   * What publish would refuse or needs to be told (removals to confirm,
+   * changes the API server refuses, acknowledged ones): `diff` reports them
+   * and fails for none of them.
+   */
+  readonly changes: ChangeReport;
 }
 
 /**
@@ -34,6 +41,7 @@ export async function diffProject(options: DevopsOptions): Promise<DiffReport> {
   const context = await prepare(options);
   return withCheckout(options, context, async (checkout) => {
     const { base, units } = await applyRendered(checkout, context);
+    const changes = await compareWithBranch(checkout, context, base);
     const patches = splitPatch(units.length ? await checkout.stagedPatch('') : '', context.repository.path);
     const out: UnitDiff[] = [];
     for (const unit of units) {
@@ -50,7 +58,7 @@ export async function diffProject(options: DevopsOptions): Promise<DiffReport> {
       }
       out.push({ ...unit, files });
     }
-    return { where: checkout.where(), head: base, units: out };
+    return { where: checkout.where(), head: base, units: out, changes };
   });
 }
 

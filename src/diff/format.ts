@@ -1,5 +1,7 @@
+import type { AcknowledgedChange, RefusedChange } from '../guard/check.js';
+import { noteLines, refusalLines } from '../guard/format.js';
 import type { ChangeStatus } from '../publish/plan.js';
-import type { DiffReport, UnitDiff } from './compare.js';
+import type { DiffReport, FileDiff, UnitDiff } from './compare.js';
 
 const SIGN: Record<ChangeStatus, string> = { added: '+', removed: '-', changed: '~' };
 
@@ -13,7 +15,24 @@ export function countObjects(report: DiffReport): Record<ChangeStatus, number> {
 function summary(report: DiffReport): string {
   const n = countObjects(report);
   const folders = report.units.length;
-  return `${folders} folder${folders === 1 ? ' differs' : 's differ'}: ${n.added} object${n.added === 1 ? '' : 's'} added, ${n.removed} removed, ${n.changed} changed`;
+  const refused = report.changes.refused.length;
+  return `${folders} folder${folders === 1 ? ' differs' : 's differ'}: ${n.added} object${n.added === 1 ? '' : 's'} added, ${n.removed} removed, ${n.changed} changed${refused ? `, ${refused} change${refused === 1 ? '' : 's'} refused by the API server` : ''}`;
+}
+
+/** The refused and acknowledged changes of one object of a file (a claim template's belong to its StatefulSet). */
+function findingsOf(
+  report: DiffReport,
+  f: FileDiff,
+  label: string,
+): { refused: RefusedChange[]; acknowledged: AcknowledgedChange[] } {
+  const mine = (c: { file: string; object: string }): boolean =>
+    c.file === f.path && (c.object === label || c.object.startsWith(`${label} `));
+  return { refused: report.changes.refused.filter(mine), acknowledged: report.changes.acknowledged.filter(mine) };
+}
+
+/** Whether publish would refuse this render (a removal to confirm, or a change the API server refuses). */
+function blocked(report: DiffReport): boolean {
+  return report.changes.removals.length > 0 || report.changes.refused.length > 0;
 }
 
 function heading(u: UnitDiff): string {
@@ -32,14 +51,25 @@ export function formatText(report: DiffReport, color: boolean): string {
     ),
     '',
   ];
+  if (blocked(report)) {
+    out.push(paint('1;31', 'Publish would refuse this render:'));
+    for (const line of refusalLines({ ...report.changes, unmatchedAllowances: [] })) out.push(`  ${line}`);
+    out.push('');
+  }
   for (const u of report.units) {
     const env = u.environment !== undefined ? `environment ${u.environment}, service ${u.service}` : u.unit;
     out.push(`${paint('1', `${heading(u)}`)} (${env}): ${paint(statusColor[u.status], u.status)}`);
     for (const f of u.files) {
-      for (const o of f.objects)
-        out.push(
-          `  ${paint(statusColor[o.status], `${SIGN[o.status]} ${o.label}`)}  ${paint('2', f.path.slice(u.unit.length + 1) || f.path)}`,
-        );
+      for (const o of f.objects) {
+        const { refused, acknowledged } = findingsOf(report, f, o.label);
+        const sign = refused.length
+          ? paint('1;31', `! ${o.label}`)
+          : paint(statusColor[o.status], `${SIGN[o.status]} ${o.label}`);
+        out.push(`  ${sign}  ${paint('2', f.path.slice(u.unit.length + 1) || f.path)}`);
+        for (const r of refused)
+          out.push(`      ${paint('31', `refused by the API server: ${r.field} ${r.old} → ${r.new}: ${r.why}`)}`);
+        for (const a of acknowledged) out.push(`      acknowledged: ${a.field} ${a.old} → ${a.new}: ${a.by}`);
+      }
       if (f.patch) {
         for (const line of f.patch.split('\n')) {
           const c =
@@ -59,6 +89,8 @@ export function formatText(report: DiffReport, color: boolean): string {
     out.push('');
   }
   out.push(summary(report));
+  const notes = noteLines(report.changes);
+  if (notes.length) out.push('', ...notes);
   return `${out.join('\n')}\n`;
 }
 
@@ -72,11 +104,36 @@ export function formatMarkdown(report: DiffReport, maxChars = 900_000): string {
     `Compared with \`${escapeCode(report.where)}\`${report.head ? ` at \`${report.head.slice(0, 12)}\`` : ' (the branch does not exist yet)'}.`,
     '',
   ];
+  if (blocked(report)) {
+    out.push('#### Publish would refuse this render', '');
+    for (const r of report.changes.removals) {
+      out.push(
+        `- **Removal to confirm:** ${escapeHtml(r.reason)}: ${r.items.map((i) => `\`${escapeCode(i.path)}\``).join(', ')}. Confirm with \`--allow-removal ${escapeCode(r.allowWith)}\`.`,
+      );
+    }
+    for (const r of report.changes.refused)
+      out.push(
+        `- **! \`${escapeCode(r.object)}\`** (\`${escapeCode(r.file)}\`): \`${escapeCode(r.field)}\` \`${escapeCode(r.old)}\` → \`${escapeCode(r.new)}\`: refused by the API server: ${escapeHtml(r.why)}. To make this change: ${escapeHtml(r.how)}.`,
+      );
+    out.push('');
+  }
+  if (report.changes.acknowledged.length) {
+    out.push('#### Acknowledged changes the API server refuses as an update', '');
+    for (const a of report.changes.acknowledged)
+      out.push(
+        `- \`${escapeCode(a.object)}\` (\`${escapeCode(a.file)}\`): \`${escapeCode(a.field)}\` \`${escapeCode(a.old)}\` → \`${escapeCode(a.new)}\`: ${escapeHtml(a.by)}`,
+      );
+    out.push('');
+  }
   out.push('| Environment | Service | Added | Removed | Changed |', '|---|---|---|---|---|');
   for (const u of report.units) {
     const list = (s: ChangeStatus): string =>
       u.files
-        .flatMap((f) => f.objects.filter((o) => o.status === s).map((o) => `\`${escapeCode(o.label)}\``))
+        .flatMap((f) =>
+          f.objects
+            .filter((o) => o.status === s)
+            .map((o) => `${findingsOf(report, f, o.label).refused.length ? '**!** ' : ''}\`${escapeCode(o.label)}\``),
+        )
         .join(', ');
     out.push(
       `| ${escapeCell(u.environment ?? '')} | ${escapeCell(u.service ?? u.unit)}${u.status === 'changed' ? '' : ` (${u.status})`} | ${list('added')} | ${list('removed')} | ${list('changed')} |`,
@@ -109,6 +166,11 @@ export function formatMarkdown(report: DiffReport, maxChars = 900_000): string {
   }
   if (cut)
     out.push('_Some diffs were left out to stay within the size limit; run `gitops-synth diff` to see them all._', '');
+  const notes = noteLines(report.changes);
+  if (notes.length) {
+    const fence = '`'.repeat(Math.max(3, longestBacktickRun(notes.join('\n')) + 1));
+    out.push('<details><summary>Notes</summary>', '', `${fence}text`, ...notes, fence, '', '</details>', '');
+  }
   return out.join('\n');
 }
 

@@ -9,6 +9,9 @@ import { gitAccess, type GitAccess } from './credentials.js';
 import { commitMessage, type SourceInfo } from './message.js';
 import { groupChanges, type UnitChange } from './plan.js';
 import { sourceInfo } from './source.js';
+import { ChangeRefusedError, checkChanges, isBlocking, type ChangeReport } from '../guard/check.js';
+import { noPreviousRender, readPreviousCommit } from '../guard/previous.js';
+import type { RemovalAllowance } from '../guard/removals.js';
 
 /** A publish or diff that could not finish; the message is free of credentials and says what to do. */
 export class PublishError extends Error {
@@ -36,6 +39,8 @@ export interface PublishOptions extends DevopsOptions {
   readonly attempts?: number;
   /** First wait after a rejected push, in milliseconds; doubles each retry (capped at 30 s), with jitter. @default 1000 */
   readonly retryDelayMs?: number;
+  /** What may leave the devops branch beyond routine removals (`--allow-removal`). @default nothing */
+  readonly removals?: RemovalAllowance;
 }
 
 export interface PublishResult {
@@ -55,6 +60,8 @@ export interface PublishResult {
   readonly removedWriteBacks: readonly string[];
   /** Push attempts made (0 when nothing was pushed). */
   readonly attempts: number;
+  /** The comparison with the branch: acknowledged changes and what to do about them. */
+  readonly changes: ChangeReport;
 }
 
 export const DEFAULT_ATTEMPTS = 5;
@@ -104,6 +111,24 @@ export async function applyRendered(
 }
 
 /**
+ * Compares the render with what the branch held at `base` (nothing for a new
+ * branch): removals to confirm, changes the API server refuses.
+ */
+export async function compareWithBranch(
+  checkout: DevopsCheckout,
+  context: DevopsContext,
+  base: string | undefined,
+  allowance?: RemovalAllowance,
+): Promise<ChangeReport> {
+  const { tree, context: renderContext } = context.rendered;
+  const origin = `${checkout.where()}${base ? ` at ${base.slice(0, 12)}` : ' (a new branch)'}`;
+  const previous = base
+    ? await readPreviousCommit(checkout.dir, base, context.repository.path, tree, origin)
+    : noPreviousRender(origin);
+  return checkChanges(previous, tree, renderContext, allowance);
+}
+
+/**
  * Commits the freshly rendered tree to the devops repository and pushes it.
  * The project is rendered in memory with every check synth makes, so what is
  * published is exactly what the specs render now, never a stale or edited
@@ -123,7 +148,10 @@ export async function publish(options: PublishOptions): Promise<PublishResult> {
     log(`gitops-synth: publishing to ${where} (${context.access.method})`);
     for (let attempt = 1; ; attempt++) {
       const { base, applied, units } = await applyRendered(checkout, context);
-      const result = { where, source, base, units, removedWriteBacks: applied.plan.orphanedWriteBacks };
+      // Compared with the head this attempt builds on: what someone else pushed counts too.
+      const changes = await compareWithBranch(checkout, context, base, options.removals);
+      if (isBlocking(changes)) throw new ChangeRefusedError(changes);
+      const result = { where, source, base, units, removedWriteBacks: applied.plan.orphanedWriteBacks, changes };
       if (units.length === 0) return { ...result, outcome: 'up-to-date', attempts: attempt - 1 };
       const message = commitMessage(source, units);
       if (options.dryRun) return { ...result, outcome: 'dry-run', message, attempts: 0 };

@@ -5,12 +5,15 @@ import type { UnitChange } from '../../publish/plan.js';
 import { DEFAULT_ATTEMPTS, DEFAULT_RETRY_DELAY_MS, publish, PublishError } from '../../publish/publish.js';
 import type { GlobalOptions } from '../main.js';
 import { CommandFailure, UsageError } from '../output.js';
+import { allowRemovalOption, removalAllowance } from '../allow-removal.js';
+import { noteLines } from '../../guard/format.js';
 
 interface PublishArgs extends GlobalOptions {
   'dry-run': boolean;
   'work-dir'?: string;
   attempts: number;
   'retry-delay': number;
+  'allow-removal'?: string[];
 }
 
 export const publishCommand: CommandModule<GlobalOptions, PublishArgs> = {
@@ -39,12 +42,15 @@ export const publishCommand: CommandModule<GlobalOptions, PublishArgs> = {
         default: DEFAULT_RETRY_DELAY_MS,
         describe: 'First wait in ms after a refused push; doubles each retry (at most 30 s), with jitter',
       })
+      .option('allow-removal', allowRemovalOption('the devops branch'))
       .epilogue(
         `The devops repository, branch and folder are repository.{url,branch,path} in environments/_settings.yaml (url defaults to this clone's origin). ` +
           `Credentials come from the environment only: ${TOKEN_ENV} (an https token, sent as a header, user ${TOKEN_USER_ENV} or x-access-token), ` +
           `${SSH_KEY_FILE_ENV} (an SSH key file), or the pipeline's own GIT_SSH_COMMAND/ssh-agent. They are never written to disk or printed. ` +
           `Image Updater's .argocd-source* files and bootstrap/ are kept; the folder of a removed service goes, write-back file included. ` +
-          `Exit 0 when pushed or already up to date, 1 on bad specs or a push refused every time, 2 on an internal error.`,
+          `Compared with the branch, a render that removes an environment, more than half of an environment's services (two at least) or every service is refused unless --allow-removal names what goes, ` +
+          `and one that changes what the API server refuses to update unless the spec acknowledges it (recreate:, replaces:). ` +
+          `Exit 0 when pushed or already up to date, 1 on bad specs, a refused removal or change, or a push refused every time, 2 on an internal error.`,
       )
       .example('$0 publish --dry-run', 'show what the next publish would commit')
       .example(`${TOKEN_ENV}=… $0 publish`, 'publish with an https token'),
@@ -60,12 +66,16 @@ export const publishCommand: CommandModule<GlobalOptions, PublishArgs> = {
         workDir: args['work-dir'],
         attempts: args.attempts,
         retryDelayMs: args['retry-delay'],
+        removals: removalAllowance(args['allow-removal']),
         log: (line) => process.stderr.write(`${line}\n`),
       });
       const source = describeSource(result.source);
+      const notes = noteLines(result.changes)
+        .map((l) => `${l}\n`)
+        .join('');
       if (result.outcome === 'up-to-date') {
         process.stdout.write(
-          `gitops-synth: ${result.where} already holds what the specs render (${source}); nothing to commit\n`,
+          `gitops-synth: ${result.where} already holds what the specs render (${source}); nothing to commit\n${notes}`,
         );
         return;
       }
@@ -75,7 +85,7 @@ export const publishCommand: CommandModule<GlobalOptions, PublishArgs> = {
           `gitops-synth: dry run: publishing ${source} would change ${result.where}${result.base ? ` (at ${result.base.slice(0, 12)})` : ' (a new branch)'}:\n${lines}`,
         );
         process.stdout.write(
-          `\nIt would commit with this message:\n\n${indent(result.message ?? '')}\nNothing was committed or pushed.\n`,
+          `\nIt would commit with this message:\n\n${indent(result.message ?? '')}\nNothing was committed or pushed.\n${notes}`,
         );
         return;
       }
@@ -84,6 +94,7 @@ export const publishCommand: CommandModule<GlobalOptions, PublishArgs> = {
       );
       if (result.removedWriteBacks.length)
         process.stdout.write(`Removed with their service folders: ${result.removedWriteBacks.join(', ')}\n`);
+      process.stdout.write(notes);
     } catch (err) {
       if (err instanceof PublishError) throw new CommandFailure(err.message, 1);
       throw err;
