@@ -130,7 +130,11 @@ export function checkChanges(
   /** `<env>/<service>|<Kind>/<name>` of objects recreated for a refused change now. */
   const recreatedNow = new Set<string>();
 
-  for (const [key, now] of news) {
+  // In file order, whatever order the previous render's folder listed them in: the report is deterministic.
+  const ordered = [...news].sort(([ka, a], [kb, b]) =>
+    a.file === b.file ? (ka < kb ? -1 : 1) : a.file < b.file ? -1 : 1,
+  );
+  for (const [key, now] of ordered) {
     const was = olds.get(key);
     if (!was) continue;
     const { refused: fields, cautions } = checkUpdate(was.object, now.object);
@@ -198,7 +202,14 @@ export function checkChanges(
     origin: previous.origin,
     removals: removal.refusals,
     unmatchedAllowances: removal.unmatched,
-    refused,
+    // As spec problems are listed: by file and position.
+    refused: refused.sort(
+      (a, b) =>
+        a.at.file.localeCompare(b.at.file) ||
+        (a.at.line ?? 0) - (b.at.line ?? 0) ||
+        (a.at.column ?? 0) - (b.at.column ?? 0) ||
+        a.at.message.localeCompare(b.at.message),
+    ),
     acknowledged,
     notes,
   };
@@ -408,7 +419,8 @@ class SpecIndex {
       (f.subject.aspect === 'storageClass' || f.subject.aspect === 'accessModes')
     )
       how +=
-        `. The claims of its replicas keep ${f.old} (a claim never changes that); to move the data, ` +
+        `. The claims of its replicas keep ${f.old === '(none)' ? 'the class they were given' : f.old} ` +
+        '(a claim never changes that); to move the data, ' +
         `also rename volume ${f.subject.template} and add replaces: ${f.subject.template} to it`;
     return how;
   }

@@ -107,8 +107,9 @@ function statefulSet(old: KubeObject, now: KubeObject): RefusedField[] {
     }
     out.push({
       field: `spec.${key}`,
-      old: showValue(spec(old)[key]),
-      new: showValue(spec(now)[key]),
+      // A value left out is shown as the default the API server filled in.
+      old: showValue(spec(old)[key] ?? a[key]),
+      new: showValue(spec(now)[key] ?? b[key]),
       why: `a StatefulSet's ${key} never changes after it is created (the API server answers ${STATEFULSET_ANSWER})`,
       subject: { type: 'object' },
     });

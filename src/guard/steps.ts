@@ -57,7 +57,9 @@ function copyPod(name: string, image: string, from: string, to: string): string 
 export function copySteps(p: CopyPlan): string[] {
   const resume = `npx gitops-synth app resume ${p.service}${p.suspendedEverywhere ? '' : ` --env ${p.environment}`}`;
   const lines = [
-    `1. Publish this render and let Argo CD sync it: ${p.service} runs no pods, the old claims stay (Prune=false,Delete=false).`,
+    `1. Publish this render and let Argo CD sync it: ${p.service} runs no pods, and the old ${
+      p.from.statefulSet ? 'claims stay' : 'claim stays'
+    } (Argo CD never deletes a claim: Prune=false,Delete=false).`,
     '2. Copy the data (the pod runs as root to keep owners and modes; allow it in the namespace if needed):',
     `     ns=${p.namespace}`,
   ];
