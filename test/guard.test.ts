@@ -19,8 +19,7 @@ import { renderServices } from '../src/synth/render-services.js';
 /** The API server's update rules, removals and the comparison of two renders, in-process. */
 
 function obj(kind: string, spec: Record<string, unknown>, extra: Record<string, unknown> = {}): KubeObject {
-  const apiVersion =
-    kind === 'StatefulSet' || kind === 'Deployment' ? 'apps/v1' : kind === 'Job' ? 'batch/v1' : 'v1';
+  const apiVersion = kind === 'StatefulSet' || kind === 'Deployment' ? 'apps/v1' : kind === 'Job' ? 'batch/v1' : 'v1';
   return { apiVersion, kind, metadata: { name: 'x', namespace: 'ns' }, spec, ...extra } as KubeObject;
 }
 
@@ -145,7 +144,7 @@ describe('what the API server refuses on update', () => {
     expect(first.cautions.map((c) => `${c.field} → ${c.new}`)).toEqual(['spec.storageClassName → fast']);
   });
 
-  it('an immutable ConfigMap, and a binding\'s roleRef', () => {
+  it("an immutable ConfigMap, and a binding's roleRef", () => {
     const cm = (data: Record<string, string>, immutable?: boolean) =>
       ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' }, data, immutable }) as unknown as KubeObject;
     expect(refused(cm({ a: '1' }), cm({ a: '2' }))).toEqual([]);
@@ -194,7 +193,12 @@ function layout(envs: Record<string, string[]>): Record<string, string> {
   return out;
 }
 
-function removals(before: Record<string, string[]>, after: Record<string, string[]>, allow: string[] = [], removing?: string) {
+function removals(
+  before: Record<string, string[]>,
+  after: Record<string, string[]>,
+  allow: string[] = [],
+  removing?: string,
+) {
   const now = treeOf(layout(after));
   const previous = readPreviousFolder(folderOf(layout(before)), now, 'dist/');
   const check = checkRemovals(previous, now, { allow, removing });
@@ -238,11 +242,7 @@ describe('removals that need confirming', () => {
       refused: [],
       unmatched: ['prod', 'prod/db'],
     });
-    expect(parseAllowRemoval(['stage', 'prod/api,prod/worker', 'stage'])).toEqual([
-      'stage',
-      'prod/api',
-      'prod/worker',
-    ]);
+    expect(parseAllowRemoval(['stage', 'prod/api,prod/worker', 'stage'])).toEqual(['stage', 'prod/api', 'prod/worker']);
     expect(() => parseAllowRemoval(['Stage'])).toThrow(
       '--allow-removal "Stage": expected an environment (stage) or environment/service (prod/api), comma-separated',
     );
@@ -356,7 +356,13 @@ describe('a render compared with the previous one', () => {
     editSpec(project, 'apps/api.yaml', ['environments', 'stage'], {
       suspended: true,
       volumes: [
-        { name: 'uploads-small', mountPath: '/srv/uploads', size: '512Mi', accessMode: 'ReadWriteMany', replaces: 'uploads' },
+        {
+          name: 'uploads-small',
+          mountPath: '/srv/uploads',
+          size: '512Mi',
+          accessMode: 'ReadWriteMany',
+          replaces: 'uploads',
+        },
       ],
     });
     editSpec(project, 'apps/worker.yaml', ['environments'], {
@@ -383,17 +389,22 @@ describe('a render compared with the previous one', () => {
     const notes = report.notes.map((n) => n.join('\n'));
     expect(notes[1]).toContain(
       "kubectl -n shop-prod get pvc -o name | grep -E '^persistentvolumeclaim/data-db-[0-9]+$' \\\n" +
-        "    | xargs -r -I{} kubectl -n shop-prod patch {} --type merge -p '{\"spec\":{\"resources\":{\"requests\":{\"storage\":\"2Gi\"}}}}'",
+        '    | xargs -r -I{} kubectl -n shop-prod patch {} --type merge -p \'{"spec":{"resources":{"requests":{"storage":"2Gi"}}}}\'',
     );
     expect(notes[2]).toMatch(/^StatefulSet shop-stage\/db .*Argo CD deletes it and creates it again at the next sync/);
     const copy = notes[3]!;
-    expect(copy).toMatch(/^stage\/api: volume uploads-small replaces uploads; copy its data from api-uploads to api-uploads-small/);
+    expect(copy).toMatch(
+      /^stage\/api: volume uploads-small replaces uploads; copy its data from api-uploads to api-uploads-small/,
+    );
     expect(copy).toContain('"persistentVolumeClaim":{"claimName":"api-uploads","readOnly":true}');
     expect(copy).toContain('"persistentVolumeClaim":{"claimName":"api-uploads-small"}');
     expect(copy).toContain('3. Resume it (npx gitops-synth app resume api --env stage) and publish');
     expect(copy).toContain('kubectl -n shop-stage delete pvc api-uploads');
     // The copy command is valid shell.
-    const script = copy.split('\n').filter((l) => /^ {7}(ns=|kubectl)/.test(l)).join('\n');
+    const script = copy
+      .split('\n')
+      .filter((l) => /^ {7}(ns=|kubectl)/.test(l))
+      .join('\n');
     expect(execFileSync('bash', ['-n'], { input: script, encoding: 'utf8' })).toBe('');
   });
 
@@ -402,9 +413,12 @@ describe('a render compared with the previous one', () => {
     const dist = await rendered(project);
     const uploads = { mountPath: '/srv/uploads', size: '1Gi', accessMode: 'ReadWriteMany' };
     editSpec(project, 'apps/api.yaml', ['environments', 'stage'], { volumes: [{ name: 'files', ...uploads }] });
-    editSpec(project, 'apps/api.yaml', ['environments', 'prod', 'volumes'], [
-      { name: 'files', ...uploads, replaces: 'uploads' },
-    ]);
+    editSpec(
+      project,
+      'apps/api.yaml',
+      ['environments', 'prod', 'volumes'],
+      [{ name: 'files', ...uploads, replaces: 'uploads' }],
+    );
     editSpec(project, 'apps/worker.yaml', ['volumes'], [{ name: 'files', mountPath: '/srv/uploads', from: 'api' }]);
     const report = await compare(project, dist);
     expect(lines(report)).toEqual([
@@ -429,7 +443,9 @@ describe('a render compared with the previous one', () => {
     editSpec(project, 'apps/db.yaml', ['volumes', 0, 'name'], 'pgdata');
     const refusedNow = await compare(project, dist);
     // In each environment: the template removed (at volumes), the one added and the claims renamed (at its name).
-    expect(refusedNow.refused.map((r) => `${formatProblem(r.at).split(': ')[0]} ${r.field} ${r.old} → ${r.new}`)).toEqual([
+    expect(
+      refusedNow.refused.map((r) => `${formatProblem(r.at).split(': ')[0]} ${r.field} ${r.old} → ${r.new}`),
+    ).toEqual([
       'apps/db.yaml:9:1 spec.volumeClaimTemplates[data] claim template data → (none)',
       'apps/db.yaml:9:1 spec.volumeClaimTemplates[data] claim template data → (none)',
       'apps/db.yaml:10:11 spec.volumeClaimTemplates[pgdata] (none) → claim template pgdata',
@@ -444,7 +460,10 @@ describe('a render compared with the previous one', () => {
     expect(report.refused).toEqual([]);
     const copy = report.notes.map((n) => n.join('\n')).find((n) => n.startsWith('prod/db:'))!;
     expect(copy).toContain('3. Resume it (npx gitops-synth app resume db) and publish');
-    const loop = copy.split('\n').filter((l) => /^ {7}/.test(l)).join('\n');
+    const loop = copy
+      .split('\n')
+      .filter((l) => /^ {7}/.test(l))
+      .join('\n');
     expect(loop).toContain("sed -n 's#^persistentvolumeclaim/data-db-\\([0-9][0-9]*\\)$#\\1#p'");
     expect(loop).toContain('"metadata":{"name":"pgdata-db-\'"$n"\'"}');
     expect(execFileSync('bash', ['-n'], { input: loop, encoding: 'utf8' })).toBe('');

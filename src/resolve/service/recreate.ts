@@ -1,4 +1,3 @@
-import type { ResolvedVolume } from '../model.js';
 import type { Scaling } from './scaling.js';
 import type { ServiceScope } from './scope.js';
 
@@ -12,12 +11,8 @@ const RECREATABLE = ['Deployment', 'StatefulSet', 'Service'] as const;
  * (recreating it deletes its data), and the migration Job is recreated at
  * every sync already (an Argo CD hook).
  */
-export function resolveRecreate(
-  s: ServiceScope,
-  scaling: Scaling,
-  volumes: readonly ResolvedVolume[],
-): readonly string[] | undefined {
-  const { fields: f, name, env, fail } = s;
+export function resolveRecreate(s: ServiceScope, scaling: Scaling): readonly string[] | undefined {
+  const { fields: f, name, fail } = s;
   if (!f.recreate?.length) return undefined;
   const workload = scaling.workload === 'statefulset' ? 'StatefulSet' : 'Deployment';
   const allowed = [`${workload}/${name}`];
@@ -29,13 +24,13 @@ export function resolveRecreate(
     const at = ['recreate', i];
     const [kind] = ref.split('/');
     if (out.includes(ref)) return fail(at, `${ref} is listed twice; expected each object once`);
-    if (kind === 'PersistentVolumeClaim') {
-      const owned = volumes.filter((v) => v.owned);
+    if (kind === 'PersistentVolumeClaim')
       return fail(
         at,
-        `a claim is never recreated: Argo CD would delete it, and its data with it. To make a change the API server refuses on a claim, move the data to a new claim: rename the volume and add replaces: <its old name> to it${owned.length ? ` (e.g. replaces: ${owned[0]!.name})` : ''}`,
+        `a claim is never recreated: Argo CD would delete it, and its data with it; ${expected}. ` +
+          'To make a change the API server refuses on a claim, move the data to a new claim: ' +
+          'rename the volume and add replaces: <its old name> to it',
       );
-    }
     if (ref === `Job/${name}-migrate` && f.migrations)
       return fail(
         at,
@@ -46,7 +41,7 @@ export function resolveRecreate(
       return fail(
         at,
         known
-          ? `service "${name}" renders no ${ref} in environment ${env.name}; ${expected}`
+          ? `service "${name}" renders no ${ref}; ${expected}`
           : `${kind} is not recreated by gitops-synth: the API server updates every field gitops-synth renders on it in place; ${expected}`,
       );
     }

@@ -44,7 +44,7 @@ export function resolveService(
   const scaling = resolveScaling(s);
   const probes = resolveProbes(s);
   const volumes = resolveVolumes(s, scaling, files);
-  const recreate = resolveRecreate(s, scaling, volumes);
+  const recreate = resolveRecreate(s, scaling);
   const dependsOn = resolveDependencies(s);
   const metrics = resolveMetrics(s);
   checkDerivedNames(s, { scaling, files, volumes, dependsOn });
