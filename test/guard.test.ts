@@ -4,6 +4,8 @@ import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { checkChanges, type ChangeReport } from '../src/guard/check.js';
+import type { DiffReport } from '../src/diff/compare.js';
+import { formatMarkdown, formatText } from '../src/diff/format.js';
 import { checkUpdate } from '../src/guard/immutable.js';
 import type { KubeObject } from '../src/guard/objects.js';
 import { readPreviousCommit, readPreviousFolder } from '../src/guard/previous.js';
@@ -406,6 +408,19 @@ describe('a render compared with the previous one', () => {
       .filter((l) => /^ {7}(ns=|kubectl)/.test(l))
       .join('\n');
     expect(execFileSync('bash', ['-n'], { input: script, encoding: 'utf8' })).toBe('');
+    // Rendered again over itself: nothing to recreate for, so a reminder that every sync recreates it.
+    const again = checkChanges(
+      readPreviousFolder(folderOf(Object.fromEntries(tree.entries())), tree, 'dist/'),
+      tree,
+      context,
+    );
+    expect(again.refused).toEqual([]);
+    expect(again.notes.map((n) => n.join('\n'))).toEqual([
+      'apps/db.yaml:17: recreate: StatefulSet/db is still listed for environment prod: every sync deletes it and ' +
+        'creates it again; remove it once Argo CD has synced the change it was for.',
+      'apps/db.yaml:17: recreate: StatefulSet/db is still listed for environment stage: every sync deletes it and ' +
+        'creates it again; remove it once Argo CD has synced the change it was for.',
+    ]);
   });
 
   it('a claim renamed without replaces:, or replaced while the service runs', async () => {
@@ -467,5 +482,116 @@ describe('a render compared with the previous one', () => {
     expect(loop).toContain("sed -n 's#^persistentvolumeclaim/data-db-\\([0-9][0-9]*\\)$#\\1#p'");
     expect(loop).toContain('"metadata":{"name":"pgdata-db-\'"$n"\'"}');
     expect(execFileSync('bash', ['-n'], { input: loop, encoding: 'utf8' })).toBe('');
+  });
+});
+
+describe('diff marks what publish would refuse', () => {
+  const changes: ChangeReport = {
+    origin: 'git@example.com:acme/devops.git main:dist at 0123456789ab',
+    removals: [
+      {
+        reason:
+          'environment stage is no longer rendered (is environments/stage.yaml gone?): all of it would be removed',
+        items: [{ path: 'argocd/applicationset-stage.yaml', what: 'ApplicationSet argocd/stage' }],
+        allowWith: 'stage',
+      },
+    ],
+    unmatchedAllowances: [],
+    refused: [
+      {
+        at: { file: 'apps/db.yaml', line: 9, column: 11, field: 'volumes[0].size', message: 'm' },
+        file: 'prod/db/statefulset-db.yaml',
+        object: 'StatefulSet shop-prod/db',
+        field: 'spec.volumeClaimTemplates[data].spec.resources.requests.storage',
+        old: '1Gi',
+        new: '2Gi',
+        why: "a StatefulSet's volumeClaimTemplates never change",
+        how: 'add recreate: [StatefulSet/db]',
+      },
+    ],
+    acknowledged: [
+      {
+        file: 'prod/db/service-db-headless.yaml',
+        object: 'Service shop-prod/db-headless',
+        field: 'spec.clusterIP',
+        old: '(allocated by the cluster)',
+        new: 'None',
+        by: 'recreated (recreate: in apps/db.yaml)',
+      },
+    ],
+    notes: [['Service shop-prod/db-headless: Argo CD deletes it and creates it again at the next sync.', 'kubectl …']],
+  };
+  const report: DiffReport = {
+    where: 'git@example.com:acme/devops.git main:dist',
+    head: '0123456789abcdef',
+    changes,
+    units: [
+      {
+        unit: 'prod/db',
+        environment: 'prod',
+        service: 'db',
+        status: 'changed',
+        files: [
+          {
+            path: 'prod/db/statefulset-db.yaml',
+            status: 'changed',
+            objects: [{ label: 'StatefulSet shop-prod/db', status: 'changed' }],
+            patch: '--- a/x\n+++ b/x\n@@ -1 +1 @@\n-1Gi\n+2Gi',
+          },
+          {
+            path: 'prod/db/service-db-headless.yaml',
+            status: 'changed',
+            objects: [{ label: 'Service shop-prod/db-headless', status: 'changed' }],
+          },
+        ],
+      },
+    ],
+  };
+
+  it('in text: a ! marker and the reason on the object, the removals to confirm, the acknowledged changes and notes', () => {
+    const text = formatText(report, false);
+    expect(text).toContain(
+      [
+        'Publish would refuse this render:',
+        '  Removals that need confirming:',
+        '    environment stage is no longer rendered (is environments/stage.yaml gone?): all of it would be removed:',
+        '      argocd/applicationset-stage.yaml: ApplicationSet argocd/stage',
+        '    To remove it, run again with --allow-removal stage',
+        '  Changes the API server refuses as an update (Argo CD would fail the sync):',
+        '    apps/db.yaml:9:11: volumes[0].size: m',
+      ].join('\n'),
+    );
+    expect(text).toContain(
+      [
+        '  ! StatefulSet shop-prod/db  statefulset-db.yaml',
+        "      refused by the API server: spec.volumeClaimTemplates[data].spec.resources.requests.storage 1Gi → 2Gi: a StatefulSet's volumeClaimTemplates never change",
+      ].join('\n'),
+    );
+    expect(text).toContain(
+      [
+        '  ~ Service shop-prod/db-headless  service-db-headless.yaml',
+        '      acknowledged: spec.clusterIP (allocated by the cluster) → None: recreated (recreate: in apps/db.yaml)',
+      ].join('\n'),
+    );
+    expect(text).toContain(
+      '1 folder differs: 0 objects added, 0 removed, 2 changed, 1 change refused by the API server',
+    );
+    expect(text).toMatch(
+      /\ngitops-synth: note: Service shop-prod\/db-headless: Argo CD deletes it .*\n {2}kubectl …\n$/,
+    );
+  });
+
+  it('in Markdown: a section of what publish refuses, ! in the table, and the acknowledged changes', () => {
+    const md = formatMarkdown(report);
+    expect(md).toContain('#### Publish would refuse this render');
+    expect(md).toContain(
+      '- **Removal to confirm:** environment stage is no longer rendered (is environments/stage.yaml gone?): all of it would be removed: `argocd/applicationset-stage.yaml`. Confirm with `--allow-removal stage`.',
+    );
+    expect(md).toContain(
+      "- **! `StatefulSet shop-prod/db`** (`prod/db/statefulset-db.yaml`): `spec.volumeClaimTemplates[data].spec.resources.requests.storage` `1Gi` → `2Gi`: refused by the API server: a StatefulSet's volumeClaimTemplates never change. To make this change: add recreate: [StatefulSet/db].",
+    );
+    expect(md).toContain('| prod | db |  |  | **!** `StatefulSet shop-prod/db`, `Service shop-prod/db-headless` |');
+    expect(md).toContain('#### Acknowledged changes the API server refuses as an update');
+    expect(md).toContain('<details><summary>Notes</summary>');
   });
 });

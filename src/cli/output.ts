@@ -23,7 +23,7 @@ export function reportError(err: unknown, stderr: NodeJS.WritableStream = proces
     return 1;
   }
   if (err instanceof ChangeRefusedError) {
-    stderr.write(`gitops-synth: refused, compared with ${err.report.origin}; nothing was written.\n`);
+    stderr.write(`gitops-synth: refused, compared with ${err.report.origin}; nothing was written or pushed.\n`);
     for (const line of refusalLines(err.report)) stderr.write(`  ${line}\n`);
     return 1;
   }

@@ -129,18 +129,9 @@ export function checkRemovals(
       allowWith: env,
     });
   }
-  for (const env of [...envsBefore].filter((e) => envsAfter.has(e)).sort()) {
-    const had = [...before].filter((f) => f.startsWith(`${env}/`));
-    const gone = removedFolders.filter((f) => f.startsWith(`${env}/`));
-    if (gone.length < 2 || gone.length * 2 <= had.length || gone.every(folderAllowed)) continue;
-    refusals.push({
-      reason: `environment ${env} would lose ${gone.length} of its ${had.length} services, more than half`,
-      items: gone.map(folderItem),
-      allowWith: gone.join(','),
-    });
-  }
   const counted = new Set(refusals.flatMap((r) => r.items.map((i) => i.path)));
   if (before.size > 0 && after.size === 0) {
+    // Every service goes: one refusal names them all, whatever environment they were in.
     const gone = removedFolders.filter((f) => !folderAllowed(f) && !counted.has(`${f}/`));
     if (gone.length)
       refusals.push({
@@ -148,6 +139,17 @@ export function checkRemovals(
         items: gone.map(folderItem),
         allowWith: gone.join(','),
       });
+  } else {
+    for (const env of [...envsBefore].filter((e) => envsAfter.has(e)).sort()) {
+      const had = [...before].filter((f) => f.startsWith(`${env}/`));
+      const gone = removedFolders.filter((f) => f.startsWith(`${env}/`));
+      if (gone.length < 2 || gone.length * 2 <= had.length || gone.every(folderAllowed)) continue;
+      refusals.push({
+        reason: `environment ${env} would lose ${gone.length} of its ${had.length} services, more than half`,
+        items: gone.map(folderItem),
+        allowWith: gone.join(','),
+      });
+    }
   }
 
   const removedEnvs = new Set(removedFolders.map((f) => f.split('/')[0]!));
