@@ -160,9 +160,9 @@ describe('synth compared with dist/', () => {
         'spec.volumeClaimTemplates[data].spec.storageClassName (none) → longhorn',
     ]);
     // Each says why the API server refuses it and how to make the change.
-    const after = (prefix: string) => out[out.findIndex((l) => l.startsWith(prefix)) + 1];
+    const lineAfter = (prefix: string) => out[out.findIndex((l) => l.startsWith(prefix)) + 1];
     const explained = (prefix: string) => out.slice(out.findIndex((l) => l.startsWith(prefix)) + 1).slice(0, 2);
-    expect(after('apps/api.yaml: Deployment')).toBe(
+    expect(lineAfter('apps/api.yaml: Deployment')).toBe(
       "refused by the API server: a Deployment's selector never changes after it is created " +
         '(the API server answers spec.selector: Invalid value: …: field is immutable)',
     );
@@ -174,10 +174,10 @@ describe('synth compared with dist/', () => {
         'Argo CD then deletes the Service and creates it again at the next sync (it gets a new cluster IP; ' +
         'its DNS name stays); remove the entry once synced',
     ]);
-    expect(after('apps/db.yaml:20:15')).toMatch(
+    expect(lineAfter('apps/db.yaml:20:15')).toMatch(
       /^refused by the API server: a StatefulSet's volumeClaimTemplates never change after it is created: .* \(the API server answers spec: Forbidden: updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden\)$/,
     );
-    expect(after('apps/api.yaml:33:15')).toContain('a claim never shrinks');
+    expect(lineAfter('apps/api.yaml:33:15')).toContain('a claim never shrinks');
 
     // Acknowledged: recreate what may be recreated; the claim goes back to its size.
     editSpec(project, 'apps/db.yaml', ['environments', 'prod', 'recreate'], ['StatefulSet/db', 'Service/db-headless']);
