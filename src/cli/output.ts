@@ -62,10 +62,18 @@ export class CommandFailure extends Error {
   }
 }
 
-/** The line synth prints, for commands that render after their change. */
+/** The lines synth prints, for commands that render after their change: what was rendered, and the notes on it. */
 export function renderedLine(result: SynthResult): string {
+  return (
+    renderedSummary(result) +
+    noteLines(result.changes)
+      .map((l) => `${l}\n`)
+      .join('')
+  );
+}
+
+function renderedSummary(result: SynthResult): string {
   const out = relative(process.cwd(), result.outDir) || '.';
   const where = result.unchanged ? `${out} already held them and was left untouched` : `written to ${out}`;
-  const notes = noteLines(result.changes).map((l) => `${l}\n`);
-  return `gitops-synth: rendered ${result.services} service folder${result.services === 1 ? '' : 's'} for ${result.environments.join(', ')}: ${result.objects} objects in ${result.files} files, validated, ${where}\n${notes.join('')}`;
+  return `gitops-synth: rendered ${result.services} service folder${result.services === 1 ? '' : 's'} for ${result.environments.join(', ')}: ${result.objects} objects in ${result.files} files, validated, ${where}\n`;
 }

@@ -16,7 +16,9 @@ function summary(report: DiffReport): string {
   const n = countObjects(report);
   const folders = report.units.length;
   const refused = report.changes.refused.length;
-  return `${folders} folder${folders === 1 ? ' differs' : 's differ'}: ${n.added} object${n.added === 1 ? '' : 's'} added, ${n.removed} removed, ${n.changed} changed${refused ? `, ${refused} change${refused === 1 ? '' : 's'} refused by the API server` : ''}`;
+  const objects = `${n.added} object${n.added === 1 ? '' : 's'} added, ${n.removed} removed, ${n.changed} changed`;
+  const refusals = refused ? `, ${refused} change${refused === 1 ? '' : 's'} refused by the API server` : '';
+  return `${folders} folder${folders === 1 ? ' differs' : 's differ'}: ${objects}${refusals}`;
 }
 
 /** The refused and acknowledged changes of one object of a file (a claim template's belong to its StatefulSet). */
@@ -108,21 +110,23 @@ export function formatMarkdown(report: DiffReport, maxChars = 900_000): string {
     out.push('#### Publish would refuse this render', '');
     for (const r of report.changes.removals) {
       out.push(
-        `- **Removal to confirm:** ${escapeHtml(r.reason)}: ${r.items.map((i) => `\`${escapeCode(i.path)}\``).join(', ')}. Confirm with \`--allow-removal ${escapeCode(r.allowWith)}\`.`,
+        `- **Removal to confirm:** ${escapeHtml(r.reason)}: ${r.items.map((i) => code(i.path)).join(', ')}. ` +
+          `Confirm with \`--allow-removal ${escapeCode(r.allowWith)}\`.`,
       );
     }
     for (const r of report.changes.refused)
       out.push(
-        `- **! \`${escapeCode(r.object)}\`** (\`${escapeCode(r.file)}\`): \`${escapeCode(r.field)}\` \`${escapeCode(r.old)}\` → \`${escapeCode(r.new)}\`: refused by the API server: ${escapeHtml(r.why)}. To make this change: ${escapeHtml(r.how)}.`,
+        `- **! ${code(r.object)}** (${code(r.file)}): ${code(r.field)} ${code(r.old)} → ${code(r.new)}: ` +
+          `refused by the API server: ${escapeHtml(r.why)}. To make this change: ${escapeHtml(r.how)}.`,
       );
     out.push('');
   }
   if (report.changes.acknowledged.length) {
     out.push('#### Acknowledged changes the API server refuses as an update', '');
-    for (const a of report.changes.acknowledged)
-      out.push(
-        `- \`${escapeCode(a.object)}\` (\`${escapeCode(a.file)}\`): \`${escapeCode(a.field)}\` \`${escapeCode(a.old)}\` → \`${escapeCode(a.new)}\`: ${escapeHtml(a.by)}`,
-      );
+    for (const a of report.changes.acknowledged) {
+      const by = escapeHtml(a.by);
+      out.push(`- ${code(a.object)} (${code(a.file)}): ${code(a.field)} ${code(a.old)} → ${code(a.new)}: ${by}`);
+    }
     out.push('');
   }
   out.push('| Environment | Service | Added | Removed | Changed |', '|---|---|---|---|---|');
@@ -186,6 +190,11 @@ function escapeHtml(s: string): string {
 
 function escapeCell(s: string): string {
   return s.replace(/\|/g, '\\|');
+}
+
+/** Inline code in Markdown. */
+function code(s: string): string {
+  return `\`${escapeCode(s)}\``;
 }
 
 function escapeCode(s: string): string {

@@ -142,7 +142,8 @@ export function checkChanges(
     for (const c of cautions)
       notes.push([
         `${label} (${now.file}): ${c.field} ${c.old} → ${c.new}: ${c.why}.`,
-        `Check before the sync: kubectl -n ${now.object.metadata.namespace} get ${now.object.kind.toLowerCase()} ${now.object.metadata.name} -o jsonpath='{.spec.storageClassName}'`,
+        `Check before the sync: kubectl -n ${now.object.metadata.namespace} get ${now.object.kind.toLowerCase()} ` +
+          `${now.object.metadata.name} -o jsonpath='{.spec.storageClassName}'`,
       ]);
     if (!fields.length) continue;
     const folder = serviceFolderOf(now.file);
@@ -183,7 +184,8 @@ export function checkChanges(
       by: `replaced (replaces: ${r.gone.volume} on volume ${volume.name} in ${svc.source.file})`,
     });
     notes.push([
-      `${r.env}/${r.service}: volume ${volume.name} replaces ${r.gone.volume}; copy its data from ${r.gone.display} to ${claimDisplay(to)} in namespace ${svc.environment.namespace}:`,
+      `${r.env}/${r.service}: volume ${volume.name} replaces ${r.gone.volume}; copy its data from ` +
+        `${r.gone.display} to ${claimDisplay(to)} in namespace ${svc.environment.namespace}:`,
       ...copySteps({
         namespace: svc.environment.namespace,
         service: svc.name,
@@ -387,15 +389,18 @@ class SpecIndex {
     if (kind === 'PersistentVolumeClaim') {
       const volume = resolved?.volumes.find((v) => v.claimName === metadata.name)?.name ?? metadata.name;
       return (
-        `a claim is never recreated (its data would go with it): move the data to a new claim. Rename volume ${volume} ` +
-        `(e.g. ${volume}-2) and add replaces: ${volume} to it, with ${folder?.service ?? 'the service'} suspended while ` +
+        `a claim is never recreated (its data would go with it): move the data to a new claim. Rename ` +
+        `volume ${volume} ` +
+        `(e.g. ${volume}-2) and add replaces: ${volume} to it, with ${folder?.service ?? 'the service'} ` +
+        `suspended while ` +
         'the data is copied: the old claim stays, and the copy steps are printed'
       );
     }
     if (!folder || !svc || !RECREATABLE.has(kind))
       return (
         `gitops-synth does not recreate a ${kind}: delete it before the sync ` +
-        `(kubectl${metadata.namespace ? ` -n ${metadata.namespace}` : ''} delete ${kind.toLowerCase()} ${metadata.name}), ` +
+        `(kubectl${metadata.namespace ? ` -n ${metadata.namespace}` : ''} delete ${kind.toLowerCase()} ` +
+        `${metadata.name}), ` +
         'and Argo CD creates it anew'
       );
     const consequence =
@@ -429,14 +434,18 @@ class SpecIndex {
     const { kind, metadata } = now.object;
     const folder = serviceFolderOf(now.file)!;
     const lines = [
-      `${objectLabel(now.object)} (${now.file}): Argo CD deletes it and creates it again at the next sync, as recreate: in ${this.service(folder.service)?.source.file} asks, for ${fields.map((f) => `${f.field} ${f.old} → ${f.new}`).join('; ')}.`,
-      `Remove ${kind}/${metadata.name} from recreate: once Argo CD has synced: every sync recreates it while it is listed.`,
+      `${objectLabel(now.object)} (${now.file}): Argo CD deletes it and creates it again at the next ` +
+        `sync, as recreate: in ${this.service(folder.service)?.source.file} asks, for ` +
+        `${fields.map((f) => `${f.field} ${f.old} → ${f.new}`).join('; ')}.`,
+      `Remove ${kind}/${metadata.name} from recreate: once Argo CD has synced: every sync recreates ` +
+        `it while it is listed.`,
     ];
     for (const f of fields) {
       if (f.subject.type !== 'template' || f.subject.aspect !== 'size') continue;
       if (quantityValue(f.new) > quantityValue(f.old))
         lines.push(
-          `The claims of its replicas keep ${f.old}; once synced, grow them to ${f.new} (their storage class must allow volume expansion):`,
+          `The claims of its replicas keep ${f.old}; once synced, grow them to ${f.new} (their storage ` +
+            `class must allow volume expansion):`,
           ...growSteps(metadata.namespace ?? 'default', f.subject.template, metadata.name, f.new).map((l) => `  ${l}`),
         );
       else
@@ -462,8 +471,10 @@ class SpecIndex {
       old: r.gone.display,
       new: shown,
       why:
-        `the claim of volume ${r.gone.volume} leaves the render while ${shown} appears: the pods would start on the new, ` +
-        `empty claim, and the data in ${r.gone.display} would be left behind (Argo CD never deletes a claim, but nothing mounts it any more)`,
+        `the claim of volume ${r.gone.volume} leaves the render while ${shown} appears: the pods would ` +
+        `start on the new, ` +
+        `empty claim, and the data in ${r.gone.display} would be left behind (Argo CD never deletes ` +
+        `a claim, but nothing mounts it any more)`,
       how:
         `if volume ${target} takes over that data, add replaces: ${r.gone.volume} to it, with ${r.service} suspended ` +
         `while the data is copied (the steps are printed); to start ${target} empty and leave the data aside, ` +
@@ -489,9 +500,12 @@ class SpecIndex {
       field: 'claim',
       old: r.gone.display,
       new: shown,
-      why: `the pods of ${r.service} would start on the new, empty claim before the data of ${r.gone.display} is copied into it`,
+      why:
+        `the pods of ${r.service} would start on the new, empty claim before the data of ${r.gone.display} ` +
+        `is copied into it`,
       how:
-        `suspend ${r.service} in this change (npx gitops-synth app suspend ${r.service}${everywhere ? '' : ` --env ${r.env}`}), ` +
+        `suspend ${r.service} in this change (npx gitops-synth app suspend ${r.service}` +
+        `${everywhere ? '' : ` --env ${r.env}`}), ` +
         'publish, copy the data (the steps are printed then), and resume it',
     };
   }
@@ -506,7 +520,9 @@ class SpecIndex {
           if (recreatedNow.has(`${env.name}/${svc.name}|${ref}`) || !loaded) return;
           const where = loaded.source.locate(writtenAt(loaded, env.name, ['recreate', i]));
           out.push([
-            `${where.file}:${where.line ?? 1}: recreate: ${ref} is still listed for environment ${env.name}: every sync deletes it and creates it again; remove it once Argo CD has synced the change it was for.`,
+            `${where.file}:${where.line ?? 1}: recreate: ${ref} is still listed for environment ${env.name}: ` +
+              `every sync deletes it and creates it again; remove it once Argo CD has synced the change it ` +
+              `was for.`,
           ]);
         });
       }

@@ -21,7 +21,8 @@ export function refusalLines(report: ChangeReport): string[] {
   }
   for (const entry of report.unmatchedAllowances)
     out.push(
-      `--allow-removal ${entry}: names nothing this render removes; expected only what it removes (an environment, or environment/service), so that a confirmation never outlives its removal`,
+      `--allow-removal ${entry}: names nothing this render removes; expected only what it removes ` +
+        `(an environment, or environment/service), so that a confirmation never outlives its removal`,
     );
   if (report.refused.length) {
     out.push('Changes the API server refuses as an update (Argo CD would fail the sync):');

@@ -167,7 +167,8 @@ function claimTemplates(a: unknown, b: unknown, rawA: unknown, rawB: unknown): R
   const byName = (v: unknown): Map<string, unknown> => new Map(list(v).map((t, i) => [templateName(t) ?? `#${i}`, t]));
   const [olds, news, rawOlds, rawNews] = [byName(a), byName(b), byName(rawA), byName(rawB)];
   const why = (what: string): string =>
-    `a StatefulSet's volumeClaimTemplates never change after it is created: ${what} (the API server answers ${STATEFULSET_ANSWER})`;
+    `a StatefulSet's volumeClaimTemplates never change after it is created: ${what} (the API server ` +
+    `answers ${STATEFULSET_ANSWER})`;
   const out: RefusedField[] = [];
   for (const [name, t] of olds) {
     const field = `spec.volumeClaimTemplates[${name}]`;
@@ -228,7 +229,9 @@ function immutableSelector(old: KubeObject, now: KubeObject): RefusedField[] {
       field: 'spec.selector',
       old: showValue(a),
       new: showValue(b),
-      why: `a ${now.kind}'s selector never changes after it is created (the API server answers spec.selector: Invalid value: …: field is immutable)`,
+      why:
+        `a ${now.kind}'s selector never changes after it is created (the API server answers spec.selector: ` +
+        `Invalid value: …: field is immutable)`,
       subject: { type: 'object' },
     },
   ];
@@ -270,7 +273,9 @@ function job(old: KubeObject, now: KubeObject): RefusedField[] {
         field: fieldName(leaf.path),
         old: showValue(leaf.old),
         new: showValue(leaf.new),
-        why: `a Job's ${key} never changes after it is created (the API server answers spec.${key}: Invalid value: …: field is immutable)`,
+        why:
+          `a Job's ${key} never changes after it is created (the API server answers spec.${key}: Invalid ` +
+          `value: …: field is immutable)`,
         subject: { type: 'object' },
       });
   }
@@ -293,15 +298,21 @@ function service(old: KubeObject, now: KubeObject): RefusedField[] {
       ipA ?? '(allocated by the cluster)',
       ipB,
       ipA === 'None' || ipB === 'None'
-        ? `a Service's cluster IP never changes once set, and None (headless) is one: a headless Service cannot get a virtual IP, nor a Service lose its own (the API server answers spec.clusterIPs[0]: Invalid value: …: may not change once set)`
-        : `a Service's cluster IP never changes once set${ipA === undefined ? ', unless this is the one the cluster allocated' : ''} (the API server answers spec.clusterIPs[0]: Invalid value: …: may not change once set)`,
+        ? `a Service's cluster IP never changes once set, and None (headless) is one: a headless Service ` +
+            `cannot get a virtual IP, nor a Service lose its own (the API server answers spec.clusterIPs[0]: ` +
+            `Invalid value: …: may not change once set)`
+        : `a Service's cluster IP never changes once set${ipA === undefined ? ', unless this is the one ' : ''}` +
+            `${ipA === undefined ? 'the cluster allocated' : ''} ` +
+            `(the API server answers spec.clusterIPs[0]: Invalid value: …: may not change once set)`,
     );
   } else if (ipB === undefined && ipA === 'None') {
     refuse(
       'spec.clusterIP',
       'None',
       '(allocated by the cluster)',
-      'a Service keeps the cluster IP it has when an update leaves clusterIP out: the API server copies None (headless) into the update, so the Service would never get a virtual IP (clusterIP never changes once set)',
+      'a Service keeps the cluster IP it has when an update leaves clusterIP out: the API server ' +
+        'copies None (headless) into the update, so the Service would never get a virtual IP (clusterIP ' +
+        'never changes once set)',
     );
   }
   const effectiveB = ipB ?? ipA;
@@ -310,7 +321,9 @@ function service(old: KubeObject, now: KubeObject): RefusedField[] {
       'spec.type',
       typeA,
       typeB,
-      `a headless Service (clusterIP None) cannot become a ${typeB} Service, which needs a cluster IP (the API server answers spec.clusterIP: Invalid value: "None": may not be set to 'None' for LoadBalancer or NodePort services)`,
+      `a headless Service (clusterIP None) cannot become a ${typeB} Service, which needs a cluster ` +
+        `IP (the API server answers spec.clusterIP: Invalid value: "None": may not be set to 'None' ` +
+        `for LoadBalancer or NodePort services)`,
     );
   const [familiesA, familiesB] = [a.ipFamilies, b.ipFamilies];
   if (Array.isArray(familiesA) && Array.isArray(familiesB) && familiesA[0] !== familiesB[0])
@@ -318,7 +331,8 @@ function service(old: KubeObject, now: KubeObject): RefusedField[] {
       'spec.ipFamilies[0]',
       familiesA[0],
       familiesB[0],
-      "a Service's primary IP family never changes once set (the API server answers spec.ipFamilies[0]: Invalid value: …: may not change once set)",
+      "a Service's primary IP family never changes once set (the API server answers spec.ipFamilies[0]: " +
+        'Invalid value: …: may not change once set)',
     );
   if (
     typeA === 'LoadBalancer' &&
@@ -330,13 +344,15 @@ function service(old: KubeObject, now: KubeObject): RefusedField[] {
       'spec.loadBalancerClass',
       a.loadBalancerClass,
       b.loadBalancerClass,
-      "a LoadBalancer Service's loadBalancerClass never changes once set (the API server answers spec.loadBalancerClass: Invalid value: …: may not change once set)",
+      "a LoadBalancer Service's loadBalancerClass never changes once set (the API server answers " +
+        'spec.loadBalancerClass: Invalid value: …: may not change once set)',
     );
   return out;
 }
 
 const CLAIM_ANSWER =
-  'spec: Forbidden: spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims';
+  'spec: Forbidden: spec is immutable after creation except resources.requests and volumeAttributesClassName ' +
+  'for bound claims';
 
 function claim(old: KubeObject, now: KubeObject): UpdateCheck {
   const [a, b] = [spec(old), spec(now)];
@@ -349,7 +365,9 @@ function claim(old: KubeObject, now: KubeObject): UpdateCheck {
       field: 'spec.resources.requests.storage',
       old: sizeA,
       new: sizeB,
-      why: 'a claim never shrinks (the API server answers spec.resources.requests.storage: Forbidden: field can not be less than previous value)',
+      why:
+        'a claim never shrinks (the API server answers spec.resources.requests.storage: Forbidden: ' +
+        'field can not be less than previous value)',
       subject: { type: 'claim', aspect: 'size' },
     });
   const [classA, classB] = [a.storageClassName, b.storageClassName];
@@ -358,14 +376,18 @@ function claim(old: KubeObject, now: KubeObject): UpdateCheck {
       field: 'spec.storageClassName',
       old: '(none: the default class when it was created)',
       new: showValue(classB),
-      why: `the API server accepts this only if ${showValue(classB)} is the class the cluster's default StorageClass gave the claim when it was created; otherwise the sync fails (${CLAIM_ANSWER})`,
+      why:
+        `the API server accepts this only if ${showValue(classB)} is the class the cluster's default ` +
+        `StorageClass gave the claim when it was created; otherwise the sync fails (${CLAIM_ANSWER})`,
     });
   else if (!sameValue(classA, classB))
     refused.push({
       field: 'spec.storageClassName',
       old: showValue(classA),
       new: classB === undefined ? '(none)' : showValue(classB),
-      why: `a claim's storage class never changes: its volume was provisioned by the old one (the API server answers ${CLAIM_ANSWER})`,
+      why:
+        `a claim's storage class never changes: its volume was provisioned by the old one (the API ` +
+        `server answers ${CLAIM_ANSWER})`,
       subject: { type: 'claim', aspect: 'storageClass' },
     });
   const withDefaults = (s: Record<string, unknown>): Record<string, unknown> => {
@@ -395,7 +417,9 @@ function immutableData(old: KubeObject, now: KubeObject): RefusedField[] {
       field: key,
       old: key === 'immutable' ? showValue(old[key]) : '(the old content)',
       new: key === 'immutable' ? showValue(now[key]) : '(new content)',
-      why: `a ${now.kind} marked immutable: true never changes (the API server answers ${key}: Forbidden: field is immutable when \`immutable\` is set)`,
+      why:
+        `a ${now.kind} marked immutable: true never changes (the API server answers ${key}: Forbidden: ` +
+        `field is immutable when \`immutable\` is set)`,
       subject: { type: 'object' },
     });
   }
@@ -409,7 +433,9 @@ function roleRef(old: KubeObject, now: KubeObject): RefusedField[] {
       field: 'roleRef',
       old: showValue(old.roleRef),
       new: showValue(now.roleRef),
-      why: `a ${now.kind}'s roleRef never changes (the API server answers roleRef: Invalid value: …: cannot change roleRef)`,
+      why:
+        `a ${now.kind}'s roleRef never changes (the API server answers roleRef: Invalid value: …: cannot ` +
+        `change roleRef)`,
       subject: { type: 'object' },
     },
   ];

@@ -13,7 +13,7 @@ import type { RenderedTree } from '../output/tree.js';
 export interface PreviousRender {
   /** Where it was read from, for messages: `dist/`, `<url> main:clusters/shop at 1a2b3c4d5e6f`. */
   readonly origin: string;
-  /** Every file it holds, relative to its root; Image Updater's write-back files are not the generator's and are left out. */
+  /** Every file it holds, relative to its root; Image Updater's write-back files (not the generator's) left out. */
   readonly paths: ReadonlySet<string>;
   /** The content of one of `paths`; undefined for a file it does not hold (or too large to be a rendered one). */
   read(path: string): string | undefined;

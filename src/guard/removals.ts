@@ -60,12 +60,17 @@ export function parseAllowRemoval(values: readonly string[]): string[] {
       const entry = raw.trim();
       if (!ENTRY.test(entry))
         throw new Error(
-          `--allow-removal ${JSON.stringify(entry)}: expected an environment (stage) or environment/service (prod/api), comma-separated`,
+          `--allow-removal ${JSON.stringify(entry)}: expected an environment (stage) or environment/service ` +
+            `(prod/api), comma-separated`,
         );
       if (!out.includes(entry)) out.push(entry);
     }
   }
   return out;
+}
+
+function envFile(env: string): string {
+  return `environments/${env}.yaml`;
 }
 
 /** `<env>/<service>` folders holding app.json. */
@@ -124,7 +129,7 @@ export function checkRemovals(
       ...removedFolders.filter((f) => f.startsWith(`${env}/`)).map(folderItem),
     ];
     refusals.push({
-      reason: `environment ${env} is no longer rendered (is environments/${env}.yaml gone?): all of it would be removed`,
+      reason: `environment ${env} is no longer rendered (is ${envFile(env)} gone?): all of it would be removed`,
       items,
       allowWith: env,
     });

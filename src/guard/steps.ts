@@ -5,7 +5,7 @@
  * data move belongs with a person who reads it before running it.
  */
 
-/** A claim as the copy steps need it: its name, or for a StatefulSet the template whose claims are `<template>-<sts>-<N>`. */
+/** A claim as the copy steps need it: its name, or a StatefulSet's template (claims `<template>-<sts>-<N>`). */
 export interface ClaimRef {
   readonly name: string;
   /** Set for a StatefulSet's claim template. */
@@ -74,29 +74,37 @@ export function copySteps(p: CopyPlan): string[] {
       spec: p.templateSpec ?? {},
     }).replace('@N@', `'"$n"'`);
     lines.push(
-      `     for n in $(kubectl -n "$ns" get pvc -o name | sed -n 's#^persistentvolumeclaim/${oldPrefix}\\([0-9][0-9]*\\)$#\\1#p'); do`,
+      `     for n in $(kubectl -n "$ns" get pvc -o name \\`,
+      `         | sed -n 's#^persistentvolumeclaim/${oldPrefix}\\([0-9][0-9]*\\)$#\\1#p'); do`,
       `       echo '${claim}' | kubectl -n "$ns" apply -f -`,
       `       ${copyPod(`copy-${p.to.name}-$n`, p.image, `${oldPrefix}$n`, `${newPrefix}$n`)}`,
       `       kubectl -n "$ns" wait pod/copy-${p.to.name}-$n --for=jsonpath='{.status.phase}'=Succeeded --timeout=1h`,
       `       kubectl -n "$ns" delete pod/copy-${p.to.name}-$n`,
       '     done',
       `3. Resume it (${resume}) and publish: each replica mounts its new claim, ${newPrefix}<N>.`,
-      `4. Once it works on the new claims, delete the old ones with their data: kubectl -n ${p.namespace} delete pvc ${oldPrefix}<N> for each N.`,
+      `4. Once it works on the new claims, delete the old ones with their data: kubectl -n ${p.namespace} ` +
+        `delete pvc ${oldPrefix}<N> for each N.`,
     );
     return lines;
   }
   const oldName = p.from.statefulSet ? `${p.from.name}-${p.from.statefulSet}-0` : p.from.name;
   const newName = p.to.statefulSet ? `${p.to.name}-${p.to.statefulSet}-0` : p.to.name;
-  if (p.to.statefulSet)
-    lines.push(
-      `     echo '${JSON.stringify({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: newName }, spec: p.templateSpec ?? {} })}' | kubectl -n "$ns" apply -f -`,
-    );
+  if (p.to.statefulSet) {
+    const claim = {
+      apiVersion: 'v1',
+      kind: 'PersistentVolumeClaim',
+      metadata: { name: newName },
+      spec: p.templateSpec,
+    };
+    lines.push(`     echo '${JSON.stringify(claim)}' | kubectl -n "$ns" apply -f -`);
+  }
   lines.push(
     `     ${copyPod(`copy-${newName}`, p.image, oldName, newName)}`,
     `     kubectl -n "$ns" wait pod/copy-${newName} --for=jsonpath='{.status.phase}'=Succeeded --timeout=1h`,
     `     kubectl -n "$ns" delete pod/copy-${newName}`,
     `3. Resume it (${resume}) and publish: it mounts ${newName}.`,
-    `4. Once it works on the new claim, delete the old one with its data: kubectl -n ${p.namespace} delete pvc ${oldName}`,
+    `4. Once it works on the new claim, delete the old one with its data: kubectl -n ${p.namespace} ` +
+      `delete pvc ${oldName}`,
   );
   return lines;
 }

@@ -48,9 +48,12 @@ export const publishCommand: CommandModule<GlobalOptions, PublishArgs> = {
           `Credentials come from the environment only: ${TOKEN_ENV} (an https token, sent as a header, user ${TOKEN_USER_ENV} or x-access-token), ` +
           `${SSH_KEY_FILE_ENV} (an SSH key file), or the pipeline's own GIT_SSH_COMMAND/ssh-agent. They are never written to disk or printed. ` +
           `Image Updater's .argocd-source* files and bootstrap/ are kept; the folder of a removed service goes, write-back file included. ` +
-          `Compared with the branch, a render that removes an environment, more than half of an environment's services (two at least) or every service is refused unless --allow-removal names what goes, ` +
-          `and one that changes what the API server refuses to update unless the spec acknowledges it (recreate:, replaces:). ` +
-          `Exit 0 when pushed or already up to date, 1 on bad specs, a refused removal or change, or a push refused every time, 2 on an internal error.`,
+          `Compared with the branch, a render that removes an environment, more than half of an environment's ` +
+          'services (two at least) or every service is refused unless --allow-removal names what goes, and one ' +
+          'that changes what the API server refuses to update unless the spec acknowledges it ' +
+          '(recreate:, replaces:). ' +
+          'Exit 0 when pushed or already up to date, 1 on bad specs, a refused removal or change, ' +
+          'or a push refused every time, 2 on an internal error.',
       )
       .example('$0 publish --dry-run', 'show what the next publish would commit')
       .example(`${TOKEN_ENV}=… $0 publish`, 'publish with an https token'),
@@ -85,7 +88,8 @@ export const publishCommand: CommandModule<GlobalOptions, PublishArgs> = {
           `gitops-synth: dry run: publishing ${source} would change ${result.where}${result.base ? ` (at ${result.base.slice(0, 12)})` : ' (a new branch)'}:\n${lines}`,
         );
         process.stdout.write(
-          `\nIt would commit with this message:\n\n${indent(result.message ?? '')}\nNothing was committed or pushed.\n${notes}`,
+          `\nIt would commit with this message:\n\n${indent(result.message ?? '')}\n` +
+            `Nothing was committed or pushed.\n${notes}`,
         );
         return;
       }

@@ -21,10 +21,12 @@ export const synthCommand: CommandModule<GlobalOptions, SynthArgs> = {
       .example('$0 synth --project examples/webfarm', 'render another project')
       .example('$0 synth --allow-removal stage', 'confirm that environment stage goes')
       .epilogue(
-        'Compared with what the output folder holds, a render is refused (exit 1, nothing written) when an environment disappears, ' +
-          'when an environment loses more than half of its services (two at least), or when no service is left, unless --allow-removal names what goes; ' +
-          'and when it changes what the API server refuses to update (a StatefulSet claim template, a claim shrinking, a selector, a cluster IP), ' +
-          'unless the spec acknowledges it (recreate:, or replaces: on a volume). The message names each one and how to confirm it.',
+        'Compared with what the output folder holds, a render is refused (exit 1, nothing written) when an ' +
+          'environment disappears, when an environment loses more than half of its services (two at least), or ' +
+          'when no service is left, unless --allow-removal names what goes; and when it changes what the API ' +
+          'server refuses to update (a StatefulSet claim template, a claim shrinking, a selector, a cluster IP), ' +
+          'unless the spec acknowledges it (recreate:, or replaces: on a volume). The message names each one ' +
+          'and how to confirm it.',
       ),
   handler: async (args) => {
     const result = await synth({

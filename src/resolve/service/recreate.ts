@@ -42,7 +42,8 @@ export function resolveRecreate(s: ServiceScope, scaling: Scaling): readonly str
         at,
         known
           ? `service "${name}" renders no ${ref}; ${expected}`
-          : `${kind} is not recreated by gitops-synth: the API server updates every field gitops-synth renders on it in place; ${expected}`,
+          : `${kind} is not recreated by gitops-synth: the API server updates every field gitops-synth ` +
+              `renders on it in place; ${expected}`,
       );
     }
     out.push(ref);

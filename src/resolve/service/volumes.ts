@@ -27,7 +27,8 @@ export function resolveVolumes(s: ServiceScope, scaling: Scaling, files: readonl
       if (v.replaces !== undefined)
         return fail(
           [...at, 'replaces'],
-          `a volume with from: mounts the claim of service "${v.from}", which stays its owner's; expected replaces: only on a volume this service owns`,
+          `a volume with from: mounts the claim of service "${v.from}", which stays its owner's; ` +
+            'expected replaces: only on a volume this service owns',
         );
       if (v.size !== undefined || v.accessMode !== undefined)
         return fail(
@@ -95,7 +96,8 @@ export function resolveVolumes(s: ServiceScope, scaling: Scaling, files: readonl
     if (v.replaces !== undefined && v.replaces !== v.name && (f.volumes ?? []).some((o) => o.name === v.replaces))
       return fail(
         [...at, 'replaces'],
-        `volume "${v.replaces}" is still a volume of this service, with its own claim; expected the name of a volume it no longer has (the one whose data this volume takes over)`,
+        `volume "${v.replaces}" is still a volume of this service, with its own claim; expected the name of a ` +
+          'volume it no longer has (the one whose data this volume takes over)',
       );
     volumes.push({
       name: v.name,
