@@ -36,46 +36,52 @@ const template = (name: string, size: string, extra: Record<string, unknown> = {
 });
 
 describe('what the API server refuses on update', () => {
-  it('a StatefulSet: every spec field but replicas, template, updateStrategy and a few others; defaults are no change', () => {
-    const base = {
-      serviceName: 'db-headless',
-      selector: { matchLabels: { a: '1' } },
-      replicas: 1,
-      template: { metadata: { labels: { a: '1' } } },
-      volumeClaimTemplates: [template('data', '50Gi')],
-    };
-    const sts = (s: Record<string, unknown>) => obj('StatefulSet', { ...base, ...s });
-    expect(refused(sts({}), sts({ replicas: 3, template: { metadata: { labels: { a: '1', b: '2' } } } }))).toEqual([]);
-    // Filled in by the API server, or the same quantity written another way: no change.
-    expect(refused(sts({}), sts({ podManagementPolicy: 'OrderedReady' }))).toEqual([]);
-    expect(
-      refused(sts({}), sts({ volumeClaimTemplates: [template('data', '51200Mi', { volumeMode: 'Filesystem' })] })),
-    ).toEqual([]);
-    expect(
-      refused(
-        sts({}),
-        sts({
-          serviceName: 'db',
-          selector: { matchLabels: { a: '2' } },
-          podManagementPolicy: 'Parallel',
-          volumeClaimTemplates: [
-            template('data', '60Gi', { accessModes: ['ReadWriteOncePod'] }),
-            template('wal', '1Gi'),
-          ],
-        }),
-      ),
-    ).toEqual([
-      'spec.podManagementPolicy OrderedReady → Parallel',
-      'spec.selector {"matchLabels":{"a":"1"}} → {"matchLabels":{"a":"2"}}',
-      'spec.serviceName db-headless → db',
-      'spec.volumeClaimTemplates[data].spec.accessModes ["ReadWriteOnce"] → ["ReadWriteOncePod"]',
-      'spec.volumeClaimTemplates[data].spec.resources.requests.storage 50Gi → 60Gi',
-      'spec.volumeClaimTemplates[wal] (none) → claim template wal',
-    ]);
-    const why = checkUpdate(sts({}), sts({ volumeClaimTemplates: [] })).refused[0]!;
-    expect(why.why).toContain("spec: Forbidden: updates to statefulset spec for fields other than 'replicas'");
-    expect(why.subject).toEqual({ type: 'template', template: 'data', aspect: 'removed' });
-  });
+  it(
+    'a StatefulSet: every spec field but replicas, template, updateStrategy and a few others; defaults ' +
+      'are no change',
+    () => {
+      const base = {
+        serviceName: 'db-headless',
+        selector: { matchLabels: { a: '1' } },
+        replicas: 1,
+        template: { metadata: { labels: { a: '1' } } },
+        volumeClaimTemplates: [template('data', '50Gi')],
+      };
+      const sts = (s: Record<string, unknown>) => obj('StatefulSet', { ...base, ...s });
+      expect(refused(sts({}), sts({ replicas: 3, template: { metadata: { labels: { a: '1', b: '2' } } } }))).toEqual(
+        [],
+      );
+      // Filled in by the API server, or the same quantity written another way: no change.
+      expect(refused(sts({}), sts({ podManagementPolicy: 'OrderedReady' }))).toEqual([]);
+      expect(
+        refused(sts({}), sts({ volumeClaimTemplates: [template('data', '51200Mi', { volumeMode: 'Filesystem' })] })),
+      ).toEqual([]);
+      expect(
+        refused(
+          sts({}),
+          sts({
+            serviceName: 'db',
+            selector: { matchLabels: { a: '2' } },
+            podManagementPolicy: 'Parallel',
+            volumeClaimTemplates: [
+              template('data', '60Gi', { accessModes: ['ReadWriteOncePod'] }),
+              template('wal', '1Gi'),
+            ],
+          }),
+        ),
+      ).toEqual([
+        'spec.podManagementPolicy OrderedReady → Parallel',
+        'spec.selector {"matchLabels":{"a":"1"}} → {"matchLabels":{"a":"2"}}',
+        'spec.serviceName db-headless → db',
+        'spec.volumeClaimTemplates[data].spec.accessModes ["ReadWriteOnce"] → ["ReadWriteOncePod"]',
+        'spec.volumeClaimTemplates[data].spec.resources.requests.storage 50Gi → 60Gi',
+        'spec.volumeClaimTemplates[wal] (none) → claim template wal',
+      ]);
+      const why = checkUpdate(sts({}), sts({ volumeClaimTemplates: [] })).refused[0]!;
+      expect(why.why).toContain("spec: Forbidden: updates to statefulset spec for fields other than 'replicas'");
+      expect(why.subject).toEqual({ type: 'template', template: 'data', aspect: 'removed' });
+    },
+  );
 
   it('workload selectors; a Job unless Argo CD recreates it as a hook (our migration Job)', () => {
     const deploy = (a: string) => obj('Deployment', { selector: { matchLabels: { a } }, replicas: 1 });
@@ -120,31 +126,35 @@ describe('what the API server refuses on update', () => {
     );
   });
 
-  it('a claim: it may grow but never shrink, nor change class, access modes or mode; a class set for the first time is doubtful', () => {
-    const pvc = (size: string, s: Record<string, unknown> = {}) =>
-      obj('PersistentVolumeClaim', {
-        accessModes: ['ReadWriteOnce'],
-        resources: { requests: { storage: size } },
-        storageClassName: 'fast',
-        ...s,
-      });
-    expect(refused(pvc('10Gi'), pvc('20Gi'))).toEqual([]);
-    expect(refused(pvc('10Gi'), pvc('10Gi', { volumeName: 'pv-1' }))).toEqual([]);
-    expect(refused(pvc('20Gi'), pvc('10Gi', { storageClassName: 'slow', accessModes: ['ReadWriteMany'] }))).toEqual([
-      'spec.resources.requests.storage 20Gi → 10Gi',
-      'spec.storageClassName fast → slow',
-      'spec.accessModes ["ReadWriteOnce"] → ["ReadWriteMany"]',
-    ]);
-    expect(checkUpdate(pvc('20Gi'), pvc('10Gi')).refused[0]!.why).toContain(
-      'field can not be less than previous value',
-    );
-    expect(refused(pvc('1Gi'), pvc('1Gi', { storageClassName: undefined }))).toEqual([
-      'spec.storageClassName fast → (none)',
-    ]);
-    const first = checkUpdate(pvc('1Gi', { storageClassName: undefined }), pvc('1Gi'));
-    expect(first.refused).toEqual([]);
-    expect(first.cautions.map((c) => `${c.field} → ${c.new}`)).toEqual(['spec.storageClassName → fast']);
-  });
+  it(
+    'a claim: it may grow but never shrink, nor change class, access modes or mode; a class set ' +
+      'for the first time is doubtful',
+    () => {
+      const pvc = (size: string, s: Record<string, unknown> = {}) =>
+        obj('PersistentVolumeClaim', {
+          accessModes: ['ReadWriteOnce'],
+          resources: { requests: { storage: size } },
+          storageClassName: 'fast',
+          ...s,
+        });
+      expect(refused(pvc('10Gi'), pvc('20Gi'))).toEqual([]);
+      expect(refused(pvc('10Gi'), pvc('10Gi', { volumeName: 'pv-1' }))).toEqual([]);
+      expect(refused(pvc('20Gi'), pvc('10Gi', { storageClassName: 'slow', accessModes: ['ReadWriteMany'] }))).toEqual([
+        'spec.resources.requests.storage 20Gi → 10Gi',
+        'spec.storageClassName fast → slow',
+        'spec.accessModes ["ReadWriteOnce"] → ["ReadWriteMany"]',
+      ]);
+      expect(checkUpdate(pvc('20Gi'), pvc('10Gi')).refused[0]!.why).toContain(
+        'field can not be less than previous value',
+      );
+      expect(refused(pvc('1Gi'), pvc('1Gi', { storageClassName: undefined }))).toEqual([
+        'spec.storageClassName fast → (none)',
+      ]);
+      const first = checkUpdate(pvc('1Gi', { storageClassName: undefined }), pvc('1Gi'));
+      expect(first.refused).toEqual([]);
+      expect(first.cautions.map((c) => `${c.field} → ${c.new}`)).toEqual(['spec.storageClassName → fast']);
+    },
+  );
 
   it("an immutable ConfigMap, and a binding's roleRef", () => {
     const cm = (data: Record<string, string>, immutable?: boolean) =>
@@ -179,7 +189,7 @@ function folderOf(files: Record<string, string>): string {
   return dir;
 }
 
-/** The files of a render with these environments and services: app.json per service folder, an ApplicationSet per environment. */
+/** A render's files for these environments and services: app.json per service, an ApplicationSet per environment. */
 function layout(envs: Record<string, string[]>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [env, services] of Object.entries(envs)) {
@@ -215,7 +225,8 @@ describe('removals that need confirming', () => {
 
   it('an environment disappearing, listing its Argo CD objects and service folders', () => {
     expect(removals(three, { prod: three.prod }).refused).toEqual([
-      'environment stage is no longer rendered (is environments/stage.yaml gone?): all of it would be removed [stage]: ' +
+      'environment stage is no longer rendered (is environments/stage.yaml gone?): all of it would ' +
+        'be removed [stage]: ' +
         'argocd/applicationset-stage.yaml argocd/appproject-stage.yaml stage/api/ stage/db/ stage/worker/',
     ]);
     expect(removals(three, { prod: three.prod }, ['stage'])).toEqual({ refused: [], unmatched: [] });
@@ -223,7 +234,8 @@ describe('removals that need confirming', () => {
 
   it('more than half of an environment, two at least; one service at a time passes', () => {
     expect(removals(three, { stage: ['db'], prod: three.prod }).refused).toEqual([
-      'environment stage would lose 2 of its 3 services, more than half [stage/api,stage/worker]: stage/api/ stage/worker/',
+      'environment stage would lose 2 of its 3 services, more than half [stage/api,stage/worker]: ' +
+        'stage/api/ stage/worker/',
     ]);
     expect(removals(three, { stage: ['db'], prod: three.prod }, ['stage/api', 'stage/worker']).refused).toEqual([]);
     expect(removals(three, { stage: ['db'], prod: three.prod }, ['stage']).refused).toEqual([]);
@@ -311,7 +323,8 @@ describe('a render compared with the previous one', () => {
     editSpec(project, 'environments/prod.yaml', ['storageClass'], 'fast');
     const report = await compare(project, dist);
     const recreate = (env: string) =>
-      `add recreate: [StatefulSet/db] under environments.${env} in apps/db.yaml: Argo CD then deletes the StatefulSet ` +
+      `add recreate: [StatefulSet/db] under environments.${env} in apps/db.yaml: Argo CD then deletes ` +
+      `the StatefulSet ` +
       'and creates it again at the next sync (its pods restart; its claims stay, as its ' +
       'persistentVolumeClaimRetentionPolicy is Retain); remove the entry once synced';
     const label = 'spec.volumeClaimTemplates[data].metadata.labels["app.kubernetes.io/component"] (none) → database';
@@ -321,9 +334,12 @@ describe('a render compared with the previous one', () => {
         'a claim is never recreated (its data would go with it): move the data to a new claim. Rename volume uploads ' +
         '(e.g. uploads-2) and add replaces: uploads to it, with api suspended while the data is copied: ' +
         'the old claim stays, and the copy steps are printed',
-      `apps/db.yaml:15:12: component: StatefulSet shop-prod/db (prod/db/statefulset-db.yaml): ${label} | ${recreate('prod')}`,
-      `apps/db.yaml:15:12: component: StatefulSet shop-stage/db (stage/db/statefulset-db.yaml): ${label} | ${recreate('stage')}`,
-      'apps/db.yaml:21:15: environments.prod.volumes[0].size: StatefulSet shop-prod/db (prod/db/statefulset-db.yaml): ' +
+      `apps/db.yaml:15:12: component: StatefulSet shop-prod/db (prod/db/statefulset-db.yaml): ${label} ` +
+        `| ${recreate('prod')}`,
+      `apps/db.yaml:15:12: component: StatefulSet shop-stage/db (stage/db/statefulset-db.yaml): ${label} ` +
+        `| ${recreate('stage')}`,
+      'apps/db.yaml:21:15: environments.prod.volumes[0].size: StatefulSet shop-prod/db ' +
+        '(prod/db/statefulset-db.yaml): ' +
         `spec.volumeClaimTemplates[data].spec.resources.requests.storage 1Gi → 2Gi | ${recreate('prod')}. ` +
         'The claims of its replicas keep 1Gi: the steps that grow them are printed then',
       'environments/prod.yaml:14:15: storageClass: StatefulSet shop-prod/db (prod/db/statefulset-db.yaml): ' +
@@ -339,9 +355,14 @@ describe('a render compared with the previous one', () => {
     expect(report.notes).toEqual([
       [
         expect.stringMatching(
-          /^PersistentVolumeClaim shop-prod\/api-uploads \(prod\/api\/persistentvolumeclaim-api-uploads.yaml\): spec.storageClassName \(none: the default class when it was created\) → fast: the API server accepts this only if fast is the class/,
+          new RegExp(
+            '^PersistentVolumeClaim shop-prod/api-uploads \\(prod/api/persistentvolumeclaim-api-uploads.yaml\\): ' +
+              'spec.storageClassName \\(none: the default class when it was created\\) → fast: ' +
+              'the API server accepts this only if fast is the class',
+          ),
         ),
-        "Check before the sync: kubectl -n shop-prod get persistentvolumeclaim api-uploads -o jsonpath='{.spec.storageClassName}'",
+        'Check before the sync: kubectl -n shop-prod get persistentvolumeclaim api-uploads ' +
+          "-o jsonpath='{.spec.storageClassName}'",
       ],
     ]);
     expect(report.removals).toEqual([]);
@@ -375,11 +396,16 @@ describe('a render compared with the previous one', () => {
     const report = checkChanges(readPreviousFolder(dist, tree, 'dist/'), tree, context);
     expect(report.refused).toEqual([]);
     expect(report.acknowledged.map((a) => `${a.object}: ${a.field} ${a.old} → ${a.new}: ${a.by}`)).toEqual([
-      'StatefulSet shop-prod/db: spec.volumeClaimTemplates[data].metadata.labels["app.kubernetes.io/component"] (none) → database: recreated (recreate: in apps/db.yaml)',
-      'StatefulSet shop-prod/db: spec.volumeClaimTemplates[data].spec.resources.requests.storage 1Gi → 2Gi: recreated (recreate: in apps/db.yaml)',
-      'StatefulSet shop-prod/db: spec.volumeClaimTemplates[data].spec.storageClassName (none) → fast: recreated (recreate: in apps/db.yaml)',
-      'StatefulSet shop-stage/db: spec.volumeClaimTemplates[data].metadata.labels["app.kubernetes.io/component"] (none) → database: recreated (recreate: in apps/db.yaml)',
-      'PersistentVolumeClaim shop-stage/api-uploads: claim api-uploads → api-uploads-small: replaced (replaces: uploads on volume uploads-small in apps/api.yaml)',
+      'StatefulSet shop-prod/db: spec.volumeClaimTemplates[data].metadata.labels["app.kubernetes.io/component"] ' +
+        '(none) → database: recreated (recreate: in apps/db.yaml)',
+      'StatefulSet shop-prod/db: spec.volumeClaimTemplates[data].spec.resources.requests.storage ' +
+        '1Gi → 2Gi: recreated (recreate: in apps/db.yaml)',
+      'StatefulSet shop-prod/db: spec.volumeClaimTemplates[data].spec.storageClassName (none) → fast: ' +
+        'recreated (recreate: in apps/db.yaml)',
+      'StatefulSet shop-stage/db: spec.volumeClaimTemplates[data].metadata.labels["app.kubernetes.io/component"] ' +
+        '(none) → database: recreated (recreate: in apps/db.yaml)',
+      'PersistentVolumeClaim shop-stage/api-uploads: claim api-uploads → api-uploads-small: replaced ' +
+        '(replaces: uploads on volume uploads-small in apps/api.yaml)',
     ]);
     // What the acknowledgement renders: Argo CD recreates the StatefulSet, and only it.
     const options = (file: string) =>
@@ -391,7 +417,8 @@ describe('a render compared with the previous one', () => {
     const notes = report.notes.map((n) => n.join('\n'));
     expect(notes[1]).toContain(
       "kubectl -n shop-prod get pvc -o name | grep -E '^persistentvolumeclaim/data-db-[0-9]+$' \\\n" +
-        '    | xargs -r -I{} kubectl -n shop-prod patch {} --type merge -p \'{"spec":{"resources":{"requests":{"storage":"2Gi"}}}}\'',
+        '    | xargs -r -I{} kubectl -n shop-prod patch {} --type merge ' +
+        '-p \'{"spec":{"resources":{"requests":{"storage":"2Gi"}}}}\'',
     );
     expect(notes[2]).toMatch(/^StatefulSet shop-stage\/db .*Argo CD deletes it and creates it again at the next sync/);
     const copy = notes[3]!;
@@ -439,16 +466,19 @@ describe('a render compared with the previous one', () => {
     expect(lines(report)).toEqual([
       'apps/api.yaml:34:19: environments.prod.volumes[0].replaces: PersistentVolumeClaim shop-prod/api-uploads ' +
         '(prod/api/persistentvolumeclaim-api-uploads.yaml): claim api-uploads → api-files | suspend api in this ' +
-        'change (npx gitops-synth app suspend api --env prod), publish, copy the data (the steps are printed then), and resume it',
+        'change (npx gitops-synth app suspend api --env prod), publish, copy the data (the steps are ' +
+        'printed then), and resume it',
       'apps/api.yaml:37:15: environments.stage.volumes[0].name: PersistentVolumeClaim shop-stage/api-uploads ' +
         '(stage/api/persistentvolumeclaim-api-uploads.yaml): claim api-uploads → api-files | if volume files takes ' +
         'over that data, add replaces: uploads to it, with api suspended while the data is copied (the steps are ' +
-        'printed); to start files empty and leave the data aside, remove volume uploads in one publish and add files in the next',
+        'printed); to start files empty and leave the data aside, remove volume uploads in one publish ' +
+        'and add files in the next',
     ]);
     expect(report.refused.map((r) => r.why)).toEqual([
       'the pods of api would start on the new, empty claim before the data of api-uploads is copied into it',
       'the claim of volume uploads leaves the render while api-files appears: the pods would start on the new, ' +
-        'empty claim, and the data in api-uploads would be left behind (Argo CD never deletes a claim, but nothing mounts it any more)',
+        'empty claim, and the data in api-uploads would be left behind (Argo CD never deletes a claim, ' +
+        'but nothing mounts it any more)',
     ]);
   });
 
@@ -519,7 +549,7 @@ describe('diff marks what publish would refuse', () => {
         by: 'recreated (recreate: in apps/db.yaml)',
       },
     ],
-    notes: [['Service shop-prod/db-headless: Argo CD deletes it and creates it again at the next sync.', 'kubectl …']],
+    notes: [['Service shop-prod/db-headless: Argo CD deletes it and creates it again.', 'kubectl …']],
   };
   const report: DiffReport = {
     where: 'git@example.com:acme/devops.git main:dist',
@@ -548,47 +578,58 @@ describe('diff marks what publish would refuse', () => {
     ],
   };
 
-  it('in text: a ! marker and the reason on the object, the removals to confirm, the acknowledged changes and notes', () => {
-    const text = formatText(report, false);
-    expect(text).toContain(
-      [
-        'Publish would refuse this render:',
-        '  Removals that need confirming:',
-        '    environment stage is no longer rendered (is environments/stage.yaml gone?): all of it would be removed:',
-        '      argocd/applicationset-stage.yaml: ApplicationSet argocd/stage',
-        '    To remove it, run again with --allow-removal stage',
-        '  Changes the API server refuses as an update (Argo CD would fail the sync):',
-        '    apps/db.yaml:9:11: volumes[0].size: m',
-      ].join('\n'),
-    );
-    expect(text).toContain(
-      [
-        '  ! StatefulSet shop-prod/db  statefulset-db.yaml',
-        "      refused by the API server: spec.volumeClaimTemplates[data].spec.resources.requests.storage 1Gi → 2Gi: a StatefulSet's volumeClaimTemplates never change",
-      ].join('\n'),
-    );
-    expect(text).toContain(
-      [
-        '  ~ Service shop-prod/db-headless  service-db-headless.yaml',
-        '      acknowledged: spec.clusterIP (allocated by the cluster) → None: recreated (recreate: in apps/db.yaml)',
-      ].join('\n'),
-    );
-    expect(text).toContain(
-      '1 folder differs: 0 objects added, 0 removed, 2 changed, 1 change refused by the API server',
-    );
-    expect(text).toMatch(
-      /\ngitops-synth: note: Service shop-prod\/db-headless: Argo CD deletes it .*\n {2}kubectl …\n$/,
-    );
-  });
+  it(
+    'in text: a ! marker and the reason on the object, the removals to confirm, the acknowledged ' +
+      'changes and notes',
+    () => {
+      const text = formatText(report, false);
+      expect(text).toContain(
+        [
+          'Publish would refuse this render:',
+          '  Removals that need confirming:',
+          '    environment stage is no longer rendered (is environments/stage.yaml gone?): all of it would be removed:',
+          '      argocd/applicationset-stage.yaml: ApplicationSet argocd/stage',
+          '    To remove it, run again with --allow-removal stage',
+          '  Changes the API server refuses as an update (Argo CD would fail the sync):',
+          '    apps/db.yaml:9:11: volumes[0].size: m',
+        ].join('\n'),
+      );
+      expect(text).toContain(
+        [
+          '  ! StatefulSet shop-prod/db  statefulset-db.yaml',
+          '      refused by the API server: spec.volumeClaimTemplates[data].spec.resources.requests.storage ' +
+            "1Gi → 2Gi: a StatefulSet's volumeClaimTemplates never change",
+        ].join('\n'),
+      );
+      expect(text).toContain(
+        [
+          '  ~ Service shop-prod/db-headless  service-db-headless.yaml',
+          '      acknowledged: spec.clusterIP (allocated by the cluster) → None: ' +
+            'recreated (recreate: in apps/db.yaml)',
+        ].join('\n'),
+      );
+      expect(text).toContain(
+        '1 folder differs: 0 objects added, 0 removed, 2 changed, 1 change refused by the API server',
+      );
+      expect(text).toMatch(
+        /\ngitops-synth: note: Service shop-prod\/db-headless: Argo CD deletes it .*\n {2}kubectl …\n$/,
+      );
+    },
+  );
 
   it('in Markdown: a section of what publish refuses, ! in the table, and the acknowledged changes', () => {
     const md = formatMarkdown(report);
     expect(md).toContain('#### Publish would refuse this render');
     expect(md).toContain(
-      '- **Removal to confirm:** environment stage is no longer rendered (is environments/stage.yaml gone?): all of it would be removed: `argocd/applicationset-stage.yaml`. Confirm with `--allow-removal stage`.',
+      '- **Removal to confirm:** environment stage is no longer rendered (is environments/stage.yaml ' +
+        'gone?): all of it would be removed: `argocd/applicationset-stage.yaml`. Confirm with `--allow-removal ' +
+        'stage`.',
     );
     expect(md).toContain(
-      "- **! `StatefulSet shop-prod/db`** (`prod/db/statefulset-db.yaml`): `spec.volumeClaimTemplates[data].spec.resources.requests.storage` `1Gi` → `2Gi`: refused by the API server: a StatefulSet's volumeClaimTemplates never change. To make this change: add recreate: [StatefulSet/db].",
+      '- **! `StatefulSet shop-prod/db`** (`prod/db/statefulset-db.yaml`): ' +
+        '`spec.volumeClaimTemplates[data].spec.resources.requests.storage` ' +
+        "`1Gi` → `2Gi`: refused by the API server: a StatefulSet's volumeClaimTemplates never change. " +
+        'To make this change: add recreate: [StatefulSet/db].',
     );
     expect(md).toContain('| prod | db |  |  | **!** `StatefulSet shop-prod/db`, `Service shop-prod/db-headless` |');
     expect(md).toContain('#### Acknowledged changes the API server refuses as an update');
