@@ -213,7 +213,7 @@ function removals(
 ) {
   const now = treeOf(layout(after));
   const previous = readPreviousFolder(folderOf(layout(before)), now, 'dist/');
-  const check = checkRemovals(previous, now, { allow, removing });
+  const check = checkRemovals(previous, now, Object.keys(after), { allow, removing });
   return {
     refused: check.refusals.map((r) => `${r.reason} [${r.allowWith}]: ${r.items.map((i) => i.path).join(' ')}`),
     unmatched: check.unmatched,

@@ -1,3 +1,4 @@
+import { posix } from 'node:path';
 import type { RenderContext } from '../output/renderer.js';
 import type { RenderedTree } from '../output/tree.js';
 import { quantityValue } from '../resolve/quantity.js';
@@ -88,7 +89,13 @@ function isRecreated(o: KubeObject): boolean {
 /** The kinds `recreate:` may name. */
 const RECREATABLE = new Set(['Deployment', 'StatefulSet', 'Service']);
 
-/** Objects of the files that differ between the two renders, by identity: the only ones that can have changed. */
+/**
+ * Objects of the files that differ between the two renders, by identity:
+ * the only ones that can have changed. Files only the new render has are
+ * read only in folders where a claim, or a StatefulSet with claim
+ * templates, changed or left: there they may hold the claims that replace
+ * it. Everything else new is created, never updated.
+ */
 function changedObjects(
   previous: PreviousRender,
   tree: RenderedTree,
@@ -98,13 +105,20 @@ function changedObjects(
   const add = (into: Map<string, PlacedObject>, file: string, content: string | undefined): void => {
     if (content !== undefined) for (const o of objectsInFile(file, content)) into.set(o.key, o);
   };
+  if (previous.paths.size === 0) return { olds, news };
   for (const path of previous.paths) {
     const [was, now] = [previous.read(path), tree.get(path)];
     if (was === now) continue;
     add(olds, path, was);
     add(news, path, now);
   }
-  for (const path of tree.paths()) if (!previous.paths.has(path)) add(news, path, tree.get(path));
+  const claimFolders = new Set(
+    [...olds.values()]
+      .filter((o) => o.object.kind === 'PersistentVolumeClaim' || o.object.kind === 'StatefulSet')
+      .map((o) => posix.dirname(o.file)),
+  );
+  for (const path of tree.paths())
+    if (!previous.paths.has(path) && claimFolders.has(posix.dirname(path))) add(news, path, tree.get(path));
   return { olds, news };
 }
 
@@ -121,7 +135,8 @@ export function checkChanges(
   context: RenderContext,
   allowance: RemovalAllowance = {},
 ): ChangeReport {
-  const removal = checkRemovals(previous, tree, allowance);
+  const environments = context.resolved.environments.map((e) => e.name);
+  const removal = checkRemovals(previous, tree, environments, allowance);
   const { olds, news } = changedObjects(previous, tree);
   const specs = new SpecIndex(context);
   const refused: RefusedChange[] = [];

@@ -83,37 +83,47 @@ function serviceFolders(paths: Iterable<string>): Set<string> {
   return out;
 }
 
-/** The environments of a render: those with service folders, and those with an ApplicationSet of their own. */
-function environmentsOf(paths: Iterable<string>, read: (path: string) => string | undefined): Set<string> {
+/** The environments of the previous render: those with service folders, and those with an ApplicationSet of their own. */
+function environmentsOf(previous: PreviousRender): Set<string> {
   const out = new Set<string>();
-  for (const folder of serviceFolders(paths)) out.add(folder.split('/')[0]!);
-  for (const p of paths) {
+  for (const folder of serviceFolders(previous.paths)) out.add(folder.split('/')[0]!);
+  for (const p of previous.paths) {
     if (!p.startsWith(`${ARGOCD_FOLDER}/`)) continue;
-    for (const { object } of objectsInFile(p, read(p) ?? ''))
+    const content = previous.read(p) ?? '';
+    // Only files that may hold one are parsed: an ImageUpdater of a large environment is large.
+    if (!content.includes('ApplicationSet')) continue;
+    for (const { object } of objectsInFile(p, content))
       if (object.kind === 'ApplicationSet') out.add(object.metadata.name);
   }
   return out;
 }
 
+/**
+ * What the render removes that needs confirming, compared with `previous`.
+ * `environments` are those of the new render (the resolved environments).
+ */
 export function checkRemovals(
   previous: PreviousRender,
   rendered: RenderedTree,
+  environments: readonly string[],
   allowance: RemovalAllowance = {},
 ): RemovalCheck {
   const allow = new Set(allowance.allow ?? []);
-  const nowPaths = rendered.paths();
+  if (previous.paths.size === 0) return { refusals: [], unmatched: [...allow] };
   const before = serviceFolders(previous.paths);
-  const after = serviceFolders(nowPaths);
-  const envsBefore = environmentsOf(previous.paths, (p) => previous.read(p));
-  const envsAfter = environmentsOf(nowPaths, (p) => rendered.get(p));
+  const after = serviceFolders(rendered.paths());
+  const envsBefore = environmentsOf(previous);
+  const envsAfter = new Set(environments);
   const removedFolders = [...before].filter((f) => !after.has(f)).sort();
   const folderAllowed = (folder: string): boolean => {
     const [env, svc] = folder.split('/') as [string, string];
     return allow.has(env) || allow.has(folder) || svc === allowance.removing;
   };
+  const filesIn = new Map<string, number>();
+  for (const p of previous.paths) filesIn.set(posix.dirname(p), (filesIn.get(posix.dirname(p)) ?? 0) + 1);
   const folderItem = (folder: string): RemovedItem => {
     const [env, svc] = folder.split('/') as [string, string];
-    const files = [...previous.paths].filter((p) => p.startsWith(`${folder}/`)).length;
+    const files = filesIn.get(folder) ?? 0;
     return {
       path: `${folder}/`,
       what: `the folder of Application ${svc}-${env} (${files} file${files === 1 ? '' : 's'})`,
