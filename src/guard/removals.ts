@@ -83,7 +83,7 @@ function serviceFolders(paths: Iterable<string>): Set<string> {
   return out;
 }
 
-/** The environments of the previous render: those with service folders, and those with an ApplicationSet of their own. */
+/** The environments of the previous render: with service folders, or with an ApplicationSet of their own. */
 function environmentsOf(previous: PreviousRender): Set<string> {
   const out = new Set<string>();
   for (const folder of serviceFolders(previous.paths)) out.add(folder.split('/')[0]!);
