@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -261,6 +261,25 @@ describe('removals that need confirming', () => {
       '--allow-removal "Stage": expected an environment (stage) or environment/service (prod/api), comma-separated',
     );
     expect(() => parseAllowRemoval(['prod/api/x'])).toThrow('--allow-removal "prod/api/x"');
+  });
+
+  it('reads a hostile output folder without following links, reading huge or unreadable files, or failing', () => {
+    const files = layout({ stage: ['api'] });
+    const dir = folderOf({ ...files, 'notes/readme.txt': 'mine\n' });
+    const outside = folderOf({ 'secret.yaml': 'apiVersion: v1\nkind: Secret\nmetadata: {name: s}\n' });
+    symlinkSync(join(outside, 'secret.yaml'), join(dir, 'stage', 'api', 'linked.yaml'));
+    mkdirSync(join(dir, 'stage', 'api', 'folder.yaml'));
+    writeFileSync(join(dir, 'stage', 'api', 'huge.yaml'), Buffer.alloc(5 * 1024 * 1024, 0x61));
+    writeFileSync(join(dir, 'stage', 'api', 'locked.yaml'), 'kind: Secret\n', { mode: 0o000 });
+    mkdirSync(join(dir, '.git'));
+    writeFileSync(join(dir, '.git', 'HEAD'), 'ref: refs/heads/main\n');
+    const previous = readPreviousFolder(dir, treeOf(files), 'dist/');
+    expect([...previous.paths].sort()).toEqual(
+      [...Object.keys(files), 'notes/readme.txt', 'stage/api/huge.yaml', 'stage/api/locked.yaml'].sort(),
+    );
+    expect(previous.read('stage/api/huge.yaml')).toBeUndefined();
+    expect(previous.read('notes/readme.txt')).toBe('mine\n');
+    expect(previous.read('stage/api/app.json')).toBe(files['stage/api/app.json']);
   });
 
   it('reads the previous render from a commit as from a folder, without reading unchanged files', async () => {

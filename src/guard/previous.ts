@@ -71,22 +71,25 @@ export function readPreviousFolder(dir: string, rendered: RenderedTree, origin: 
       if (!e.isFile() || isWriteBack(path)) continue;
       paths.add(path);
       const now = rendered.get(path);
-      const file = join(abs, e.name);
-      const size = lstatSync(file).size;
-      if (size > MAX_RENDERED_BYTES) {
-        differing.set(path, undefined);
-        continue;
-      }
-      if (now !== undefined && size !== Buffer.byteLength(now)) {
-        differing.set(path, readFileSync(file, 'utf8'));
-        continue;
-      }
-      const text = readFileSync(file, 'utf8');
+      const text = readRendered(join(abs, e.name));
       if (text !== now) differing.set(path, text);
     }
   };
   walk(dir, '');
   return previousRender(origin, paths, differing, rendered);
+}
+
+/**
+ * A file of the previous render: its text, or undefined when it cannot be
+ * one gitops-synth wrote (larger than any rendered file) or cannot be read.
+ */
+function readRendered(file: string): string | undefined {
+  try {
+    if (lstatSync(file).size > MAX_RENDERED_BYTES) return undefined;
+    return readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
 }
 
 /** git's name of a blob with this content: unchanged files are told apart without reading them. */

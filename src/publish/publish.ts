@@ -148,8 +148,10 @@ export async function publish(options: PublishOptions): Promise<PublishResult> {
     log(`gitops-synth: publishing to ${where} (${context.access.method})`);
     for (let attempt = 1; ; attempt++) {
       const { base, applied, units } = await applyRendered(checkout, context);
-      // Compared with the head this attempt builds on: what someone else pushed counts too.
-      const changes = await compareWithBranch(checkout, context, base, options.removals);
+      // Compared with the head this attempt builds on: what someone else pushed counts too. A confirmed
+      // removal another publisher already pushed leaves its --allow-removal naming nothing: not a mistake then.
+      const compared = await compareWithBranch(checkout, context, base, options.removals);
+      const changes = attempt > 1 ? { ...compared, unmatchedAllowances: [] } : compared;
       if (isBlocking(changes)) throw new ChangeRefusedError(changes);
       const result = { where, source, base, units, removedWriteBacks: applied.plan.orphanedWriteBacks, changes };
       if (units.length === 0) return { ...result, outcome: 'up-to-date', attempts: attempt - 1 };
