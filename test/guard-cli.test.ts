@@ -25,107 +25,88 @@ function lines(text: string): string[] {
 }
 
 describe('synth compared with dist/', () => {
-  it(
-    'refuses an environment gone, an empty apps/ and most services gone, listing what goes; --allow-removal ' +
-      'and app remove confirm',
-    () => {
-      const project = tempDir('gitops-synth-project-');
-      cpSync(BASE_DIR, project, { recursive: true });
-      expect(synth(project).code).toBe(0);
-      const dist = join(project, 'dist');
-      const before = snapshotTree(dist);
+  it('refuses an environment gone, an empty apps/ and most services gone, listing what goes; --allow-removal confirms', () => {
+    const project = tempDir('gitops-synth-project-');
+    cpSync(BASE_DIR, project, { recursive: true });
+    expect(synth(project).code).toBe(0);
+    const dist = join(project, 'dist');
+    const before = snapshotTree(dist);
 
-      // An environment file deleted: the whole environment would go.
-      const stage = readFileSync(join(project, 'environments', 'stage.yaml'), 'utf8');
-      rmSync(join(project, 'environments', 'stage.yaml'));
-      const gone = synth(project);
-      expect(gone.code).toBe(1);
-      expect(lines(gone.stderr)).toEqual([
-        expect.stringMatching(
-          /^gitops-synth: refused, compared with .*dist\/ \(what synth wrote last\); nothing was written or pushed\.$/,
-        ),
-        'Removals that need confirming:',
-        'environment stage is no longer rendered (is environments/stage.yaml gone?): all of it would be removed:',
-        'argocd/applicationset-stage.yaml: ApplicationSet argocd/stage',
-        'argocd/appproject-stage.yaml: AppProject argocd/stage',
-        'argocd/imageupdater-stage.yaml: ImageUpdater argocd/stage',
-        'stage/api/: the folder of Application api-stage (8 files)',
-        'stage/db/: the folder of Application db-stage (6 files)',
-        'stage/worker/: the folder of Application worker-stage (4 files)',
-        'To remove them, run again with --allow-removal stage',
-      ]);
-      expect(snapshotTree(dist)).toEqual(before);
-      writeFileSync(join(project, 'environments', 'stage.yaml'), stage);
+    // An environment file deleted: the whole environment would go.
+    const stage = readFileSync(join(project, 'environments', 'stage.yaml'), 'utf8');
+    rmSync(join(project, 'environments', 'stage.yaml'));
+    const gone = synth(project);
+    expect(gone.code).toBe(1);
+    expect(lines(gone.stderr)).toEqual([
+      expect.stringMatching(
+        /^gitops-synth: refused, compared with .*dist\/ \(what synth wrote last\); nothing was written or pushed\.$/,
+      ),
+      'Removals that need confirming:',
+      'environment stage is no longer rendered (is environments/stage.yaml gone?): all of it would be removed:',
+      'argocd/applicationset-stage.yaml: ApplicationSet argocd/stage',
+      'argocd/appproject-stage.yaml: AppProject argocd/stage',
+      'argocd/imageupdater-stage.yaml: ImageUpdater argocd/stage',
+      'stage/api/: the folder of Application api-stage (8 files)',
+      'stage/db/: the folder of Application db-stage (6 files)',
+      'stage/worker/: the folder of Application worker-stage (4 files)',
+      'To remove them, run again with --allow-removal stage',
+    ]);
+    expect(snapshotTree(dist)).toEqual(before);
+    writeFileSync(join(project, 'environments', 'stage.yaml'), stage);
 
-      // An empty apps/: no service would be left.
-      renameSync(join(project, 'apps'), join(project, 'apps.away'));
-      mkdirSync(join(project, 'apps'));
-      const empty = synth(project);
-      expect(empty.code).toBe(1);
-      expect(lines(empty.stderr).slice(1)).toEqual([
-        'Removals that need confirming:',
-        'no service would be left at all (is apps/ empty?):',
-        ...['prod/api/', 'prod/db/', 'prod/worker/', 'stage/api/', 'stage/db/', 'stage/worker/'].map((f) =>
-          expect.stringMatching(new RegExp(`^${f}: the folder of Application `)),
-        ),
-        'To remove them, run again with --allow-removal prod/api,prod/db,prod/worker,stage/api,stage/db,stage/worker',
-      ]);
-      expect(snapshotTree(dist)).toEqual(before);
-      rmSync(join(project, 'apps'), { recursive: true });
-      renameSync(join(project, 'apps.away'), join(project, 'apps'));
+    // An empty apps/: no service would be left.
+    renameSync(join(project, 'apps'), join(project, 'apps.away'));
+    mkdirSync(join(project, 'apps'));
+    const empty = synth(project);
+    expect(empty.code).toBe(1);
+    expect(lines(empty.stderr).slice(1)).toEqual([
+      'Removals that need confirming:',
+      'no service would be left at all (is apps/ empty?):',
+      ...['prod/api/', 'prod/db/', 'prod/worker/', 'stage/api/', 'stage/db/', 'stage/worker/'].map((f) =>
+        expect.stringMatching(new RegExp(`^${f}: the folder of Application `)),
+      ),
+      'To remove them, run again with --allow-removal prod/api,prod/db,prod/worker,stage/api,stage/db,stage/worker',
+    ]);
+    expect(snapshotTree(dist)).toEqual(before);
+    rmSync(join(project, 'apps'), { recursive: true });
+    renameSync(join(project, 'apps.away'), join(project, 'apps'));
 
-      // Two services of three: refused; a flag that is not a name is a usage error.
-      const api = readFileSync(join(project, 'apps', 'api.yaml'), 'utf8');
-      const worker = readFileSync(join(project, 'apps', 'worker.yaml'), 'utf8');
-      rmSync(join(project, 'apps', 'api.yaml'));
-      rmSync(join(project, 'apps', 'worker.yaml'));
-      const most = synth(project);
-      expect(most.code).toBe(1);
-      expect(lines(most.stderr).slice(1)).toEqual([
-        'Removals that need confirming:',
-        'environment prod would lose 2 of its 3 services, more than half:',
-        'prod/api/: the folder of Application api-prod (9 files)',
-        'prod/worker/: the folder of Application worker-prod (4 files)',
-        'To remove them, run again with --allow-removal prod/api,prod/worker',
-        'environment stage would lose 2 of its 3 services, more than half:',
-        'stage/api/: the folder of Application api-stage (8 files)',
-        'stage/worker/: the folder of Application worker-stage (4 files)',
-        'To remove them, run again with --allow-removal stage/api,stage/worker',
-        'To remove all of the above: --allow-removal prod/api,prod/worker,stage/api,stage/worker',
-      ]);
-      expect(snapshotTree(dist)).toEqual(before);
-      const typo = synth(project, '--allow-removal', 'prod/api/worker');
-      expect(typo.code).toBe(1);
-      expect(typo.stderr).toContain(
-        '--allow-removal "prod/api/worker": expected an environment (stage) or environment/service',
-      );
-      // Confirmed by naming exactly what goes (an environment confirms all of its own).
-      const confirmed = synth(project, '--allow-removal', 'prod/api,prod/worker', '--allow-removal', 'stage');
-      expect(confirmed.stderr).toBe('');
-      expect(confirmed.code).toBe(0);
-      expect(Object.keys(snapshotTree(dist)).filter((p) => p.endsWith('app.json'))).toEqual([
-        'prod/db/app.json',
-        'stage/db/app.json',
-      ]);
-
-      // Back to three services; `app remove` of one needs no flag.
-      writeFileSync(join(project, 'apps', 'api.yaml'), api);
-      writeFileSync(join(project, 'apps', 'worker.yaml'), worker);
-      expect(synth(project).code).toBe(0);
-      const removed = runCli(['app', 'remove', 'worker', '--project', project]);
-      expect(removed.stderr).toBe('');
-      expect(removed.code).toBe(0);
-      expect(Object.keys(snapshotTree(dist)).filter((p) => p.endsWith('app.json'))).toEqual([
-        'prod/api/app.json',
-        'prod/db/app.json',
-        'stage/api/app.json',
-        'stage/db/app.json',
-      ]);
-    },
-  );
+    // Two services of three: refused; a flag that is not a name is a usage error.
+    rmSync(join(project, 'apps', 'api.yaml'));
+    rmSync(join(project, 'apps', 'worker.yaml'));
+    const most = synth(project);
+    expect(most.code).toBe(1);
+    expect(lines(most.stderr).slice(1)).toEqual([
+      'Removals that need confirming:',
+      'environment prod would lose 2 of its 3 services, more than half:',
+      'prod/api/: the folder of Application api-prod (9 files)',
+      'prod/worker/: the folder of Application worker-prod (4 files)',
+      'To remove them, run again with --allow-removal prod/api,prod/worker',
+      'environment stage would lose 2 of its 3 services, more than half:',
+      'stage/api/: the folder of Application api-stage (8 files)',
+      'stage/worker/: the folder of Application worker-stage (4 files)',
+      'To remove them, run again with --allow-removal stage/api,stage/worker',
+      'To remove all of the above: --allow-removal prod/api,prod/worker,stage/api,stage/worker',
+    ]);
+    expect(snapshotTree(dist)).toEqual(before);
+    const typo = synth(project, '--allow-removal', 'prod/api/worker');
+    expect(typo.code).toBe(1);
+    expect(typo.stderr).toContain(
+      '--allow-removal "prod/api/worker": expected an environment (stage) or environment/service',
+    );
+    // Confirmed by naming exactly what goes (an environment confirms all of its own).
+    const confirmed = synth(project, '--allow-removal', 'prod/api,prod/worker', '--allow-removal', 'stage');
+    expect(confirmed.stderr).toBe('');
+    expect(confirmed.code).toBe(0);
+    expect(Object.keys(snapshotTree(dist)).filter((p) => p.endsWith('app.json'))).toEqual([
+      'prod/db/app.json',
+      'stage/db/app.json',
+    ]);
+  });
 
   it(
-    'refuses what the API server refuses to update, located, with why and how; the acknowledged ' + 'changes render',
+    'refuses what the API server refuses to update, located, with why and how; acknowledged changes render; ' +
+      'app remove of one service needs no flag',
     () => {
       const project = tempDir('gitops-synth-project-');
       cpSync(BASE_DIR, project, { recursive: true });
@@ -216,6 +197,17 @@ describe('synth compared with dist/', () => {
         "kubectl -n shop-prod get pvc -o name | grep -E '^persistentvolumeclaim/data-db-[0-9]+$' \\\n",
       );
       expect(ok.stdout).toContain('Remove Service/db-headless from recreate: once Argo CD has synced');
+
+      // One service of three goes with `app remove`, which needs no flag.
+      const removed = runCli(['app', 'remove', 'worker', '--project', project]);
+      expect(removed.stderr).toBe('');
+      expect(removed.code).toBe(0);
+      expect(Object.keys(snapshotTree(dist)).filter((p) => p.endsWith('app.json'))).toEqual([
+        'prod/api/app.json',
+        'prod/db/app.json',
+        'stage/api/app.json',
+        'stage/db/app.json',
+      ]);
     },
   );
 });
