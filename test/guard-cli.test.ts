@@ -25,7 +25,7 @@ function lines(text: string): string[] {
 }
 
 describe('synth compared with dist/', () => {
-  it('refuses an environment gone, an empty apps/ and most services gone, listing what goes; --allow-removal confirms', () => {
+  it('refuses an environment gone, an empty apps/, most services gone, listing them; --allow-removal confirms', () => {
     const project = tempDir('gitops-synth-project-');
     cpSync(BASE_DIR, project, { recursive: true });
     expect(synth(project).code).toBe(0);
