@@ -573,6 +573,7 @@ describe('diff marks what publish would refuse', () => {
   const report: DiffReport = {
     where: 'git@example.com:acme/devops.git main:dist',
     head: '0123456789abcdef',
+    tags: [],
     changes,
     units: [
       {

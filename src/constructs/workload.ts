@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import type { ResolvedService } from '../resolve/model.js';
 import { claimTemplates } from './claims.js';
-import { commonLabels, metadata, recreateAnnotation, selectorLabels, WAVE } from './labels.js';
+import { metadata, recreateAnnotation, selectorLabels, versionedLabels, WAVE } from './labels.js';
 import { podTemplate } from './pod-template.js';
 
 export interface WorkloadProps {
@@ -27,13 +27,14 @@ export class Workload extends Construct {
     super(scope, id);
     const svc = props.service;
     const selector = selectorLabels(svc);
-    const template = podTemplate(svc, { labels: commonLabels(svc), spread: isReplicated(svc), selector });
+    const template = podTemplate(svc, { labels: versionedLabels(svc), spread: isReplicated(svc), selector });
     // Says in the cluster why a suspended workload runs no pods.
     const kind = svc.workload === 'statefulset' ? 'StatefulSet' : 'Deployment';
-    const meta = metadata(svc, svc.name, WAVE.workload, {
+    const annotations = {
       ...(svc.suspended ? { [SUSPENDED_ANNOTATION]: 'true' } : {}),
       ...recreateAnnotation(svc, kind, svc.name),
-    });
+    };
+    const meta = metadata(svc, svc.name, WAVE.workload, annotations, { versioned: true });
     this.kind = kind;
     if (svc.workload === 'statefulset') {
       new k8s.KubeStatefulSet(this, 'Resource', {

@@ -1,7 +1,8 @@
-import type { AcknowledgedChange, RefusedChange } from '../guard/check.js';
+import type { AcknowledgedChange, ChangeReport, RefusedChange } from '../guard/check.js';
 import { noteLines, refusalLines } from '../guard/format.js';
 import type { ChangeStatus } from '../publish/plan.js';
 import type { DiffReport, FileDiff, UnitDiff } from './compare.js';
+import { describeTagChange } from './tags.js';
 
 const SIGN: Record<ChangeStatus, string> = { added: '+', removed: '-', changed: '~' };
 
@@ -15,7 +16,7 @@ export function countObjects(report: DiffReport): Record<ChangeStatus, number> {
 function summary(report: DiffReport): string {
   const n = countObjects(report);
   const folders = report.units.length;
-  const refused = report.changes.refused.length;
+  const refused = changesOf(report).refused.length;
   const objects = `${n.added} object${n.added === 1 ? '' : 's'} added, ${n.removed} removed, ${n.changed} changed`;
   const refusals = refused ? `, ${refused} change${refused === 1 ? '' : 's'} refused by the API server` : '';
   return `${folders} folder${folders === 1 ? ' differs' : 's differ'}: ${objects}${refusals}`;
@@ -29,12 +30,26 @@ function findingsOf(
 ): { refused: RefusedChange[]; acknowledged: AcknowledgedChange[] } {
   const mine = (c: { file: string; object: string }): boolean =>
     c.file === f.path && (c.object === label || c.object.startsWith(`${label} `));
-  return { refused: report.changes.refused.filter(mine), acknowledged: report.changes.acknowledged.filter(mine) };
+  return { refused: changesOf(report).refused.filter(mine), acknowledged: changesOf(report).acknowledged.filter(mine) };
+}
+
+const NO_CHANGES: ChangeReport = {
+  origin: '',
+  removals: [],
+  unmatchedAllowances: [],
+  refused: [],
+  acknowledged: [],
+  notes: [],
+};
+
+/** The report's comparison with the previous render; nothing to say when it has none. */
+function changesOf(report: DiffReport): ChangeReport {
+  return report.changes ?? NO_CHANGES;
 }
 
 /** Whether publish would refuse this render (a removal to confirm, or a change the API server refuses). */
 function blocked(report: DiffReport): boolean {
-  return report.changes.removals.length > 0 || report.changes.refused.length > 0;
+  return changesOf(report).removals.length > 0 || changesOf(report).refused.length > 0;
 }
 
 function heading(u: UnitDiff): string {
@@ -55,7 +70,12 @@ export function formatText(report: DiffReport, color: boolean): string {
   ];
   if (blocked(report)) {
     out.push(paint('1;31', 'Publish would refuse this render:'));
-    for (const line of refusalLines({ ...report.changes, unmatchedAllowances: [] })) out.push(`  ${line}`);
+    for (const line of refusalLines({ ...changesOf(report), unmatchedAllowances: [] })) out.push(`  ${line}`);
+    out.push('');
+  }
+  if (report.tags.length) {
+    out.push(paint('1', 'Images:'));
+    for (const c of report.tags) out.push(`  ${describeTagChange(c)}`);
     out.push('');
   }
   for (const u of report.units) {
@@ -91,7 +111,7 @@ export function formatText(report: DiffReport, color: boolean): string {
     out.push('');
   }
   out.push(summary(report));
-  const notes = noteLines(report.changes);
+  const notes = noteLines(changesOf(report));
   if (notes.length) out.push('', ...notes);
   return `${out.join('\n')}\n`;
 }
@@ -108,25 +128,30 @@ export function formatMarkdown(report: DiffReport, maxChars = 900_000): string {
   ];
   if (blocked(report)) {
     out.push('#### Publish would refuse this render', '');
-    for (const r of report.changes.removals) {
+    for (const r of changesOf(report).removals) {
       out.push(
         `- **Removal to confirm:** ${escapeHtml(r.reason)}: ${r.items.map((i) => code(i.path)).join(', ')}. ` +
           `Confirm with \`--allow-removal ${escapeCode(r.allowWith)}\`.`,
       );
     }
-    for (const r of report.changes.refused)
+    for (const r of changesOf(report).refused)
       out.push(
         `- **! ${code(r.object)}** (${code(r.file)}): ${code(r.field)} ${code(r.old)} → ${code(r.new)}: ` +
           `refused by the API server: ${escapeHtml(r.why)}. To make this change: ${escapeHtml(r.how)}.`,
       );
     out.push('');
   }
-  if (report.changes.acknowledged.length) {
+  if (changesOf(report).acknowledged.length) {
     out.push('#### Acknowledged changes the API server refuses as an update', '');
-    for (const a of report.changes.acknowledged) {
+    for (const a of changesOf(report).acknowledged) {
       const by = escapeHtml(a.by);
       out.push(`- ${code(a.object)} (${code(a.file)}): ${code(a.field)} ${code(a.old)} → ${code(a.new)}: ${by}`);
     }
+    out.push('');
+  }
+  if (report.tags.length) {
+    out.push('**Images:**', '');
+    for (const c of report.tags) out.push(`- \`${escapeCode(describeTagChange(c))}\``);
     out.push('');
   }
   out.push('| Environment | Service | Added | Removed | Changed |', '|---|---|---|---|---|');
@@ -170,7 +195,7 @@ export function formatMarkdown(report: DiffReport, maxChars = 900_000): string {
   }
   if (cut)
     out.push('_Some diffs were left out to stay within the size limit; run `gitops-synth diff` to see them all._', '');
-  const notes = noteLines(report.changes);
+  const notes = noteLines(changesOf(report));
   if (notes.length) {
     const fence = '`'.repeat(Math.max(3, longestBacktickRun(notes.join('\n')) + 1));
     out.push('<details><summary>Notes</summary>', '', `${fence}text`, ...notes, fence, '', '</details>', '');
