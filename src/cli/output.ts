@@ -1,6 +1,8 @@
 import { relative } from 'node:path';
 import type { SynthResult } from '../pipeline/pipeline.js';
 import { SpecError, ValidationError } from '../spec/errors.js';
+import { ChangeRefusedError } from '../guard/check.js';
+import { noteLines, refusalLines } from '../guard/format.js';
 
 /**
  * How every command reports a failure: spec problems and validation failures
@@ -18,6 +20,11 @@ export function reportError(err: unknown, stderr: NodeJS.WritableStream = proces
   if (err instanceof ValidationError) {
     stderr.write(`gitops-synth: the rendered output failed validation; nothing was written.\n`);
     for (const line of err.failures) stderr.write(`  ${line}\n`);
+    return 1;
+  }
+  if (err instanceof ChangeRefusedError) {
+    stderr.write(`gitops-synth: refused, compared with ${err.report.origin}; nothing was written or pushed.\n`);
+    for (const line of refusalLines(err.report)) stderr.write(`  ${line}\n`);
     return 1;
   }
   if (err instanceof UsageError) {
@@ -55,8 +62,17 @@ export class CommandFailure extends Error {
   }
 }
 
-/** The line synth prints, for commands that render after their change. */
+/** The lines synth prints, for commands that render after their change: what was rendered, and the notes on it. */
 export function renderedLine(result: SynthResult): string {
+  return (
+    renderedSummary(result) +
+    noteLines(result.changes)
+      .map((l) => `${l}\n`)
+      .join('')
+  );
+}
+
+function renderedSummary(result: SynthResult): string {
   const out = relative(process.cwd(), result.outDir) || '.';
   const where = result.unchanged ? `${out} already held them and was left untouched` : `written to ${out}`;
   return `gitops-synth: rendered ${result.services} service folder${result.services === 1 ? '' : 's'} for ${result.environments.join(', ')}: ${result.objects} objects in ${result.files} files, validated, ${where}\n`;

@@ -1,7 +1,8 @@
 import { applicationName } from '../argocd/names.js';
 import { appliedWriteBackFiles } from '../output/write-back.js';
 import type { ChangeStatus, UnitChange } from '../publish/plan.js';
-import { buildOnHead, prepare, withCheckout, type DevopsOptions } from '../publish/publish.js';
+import type { ChangeReport } from '../guard/check.js';
+import { buildOnHead, compareWithBranch, prepare, withCheckout, type DevopsOptions } from '../publish/publish.js';
 import { checkWorkDir } from '../publish/work-dir.js';
 import { compareObjects } from './objects.js';
 import { tagChanges, type TagChange } from './tags.js';
@@ -27,6 +28,12 @@ export interface DiffReport {
   /** The branch head compared with; undefined when the branch does not exist yet. */
   readonly head?: string;
   readonly units: readonly UnitDiff[];
+  /**
+   * What publish would refuse or needs to be told (removals to confirm,
+   * changes the API server refuses, acknowledged ones): `diff` reports them
+   * and fails for none of them. @default nothing to report
+   */
+  readonly changes?: ChangeReport;
   /** Services whose running image changes (a tag bump, a pin), before the object diff. */
   readonly tags: readonly TagChange[];
 }
@@ -42,6 +49,7 @@ export async function diffProject(options: DevopsOptions): Promise<DiffReport> {
   return withCheckout(options, context, async (checkout) => {
     const { fetched, built, units } = await buildOnHead(checkout, context);
     const base = fetched.head;
+    const changes = await compareWithBranch(checkout, context, base);
     const head = new Map<string, string | undefined>();
     const before = async (path: string) => {
       if (!head.has(path)) head.set(path, await checkout.contentAt(base, path));
@@ -74,7 +82,7 @@ export async function diffProject(options: DevopsOptions): Promise<DiffReport> {
       (p) => read.get(p),
       (p) => context.rendered.tree.get(p) ?? (kept.has(p) ? read.get(p) : undefined),
     );
-    return { where: checkout.where(), head: base, units: out, tags };
+    return { where: checkout.where(), head: base, units: out, tags, changes };
   });
 }
 

@@ -1,6 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { ValidationError } from '../spec/errors.js';
 import { loadProjectPartially } from '../spec/load.js';
 import { resolvePartialProject } from '../resolve/resolve.js';
@@ -14,6 +14,9 @@ import type { RenderContext, RenderOutput, Renderer } from '../output/renderer.j
 import { RenderedTree } from '../output/tree.js';
 import { openRenderCaches } from '../synth/render-cache.js';
 import { renderServices } from '../synth/render-services.js';
+import { ChangeRefusedError, checkChanges, isBlocking, type ChangeReport } from '../guard/check.js';
+import { readPreviousFolder } from '../guard/previous.js';
+import type { RemovalAllowance } from '../guard/removals.js';
 
 /** The renderers of a synth run, in order. Later issues add theirs here. */
 export const DEFAULT_RENDERERS: readonly Renderer[] = [
@@ -89,7 +92,7 @@ function serviceCount(rendered: RenderResult): number {
 }
 
 /** The stages of a synth run, in order, as `onPhase` reports them. */
-export type SynthPhase = 'load' | 'resolve' | 'render' | 'schemas' | 'write' | 'kustomize' | 'swap';
+export type SynthPhase = 'load' | 'resolve' | 'render' | 'schemas' | 'compare' | 'write' | 'kustomize' | 'swap';
 /** Told how long each stage took (milliseconds), for `npm run bench`. */
 export type PhaseListener = (phase: SynthPhase, ms: number) => void;
 
@@ -112,6 +115,11 @@ export interface SynthOptions {
   readonly renderers?: readonly Renderer[];
   /** Told the duration of each stage. @default none */
   readonly onPhase?: PhaseListener;
+  /**
+   * What may leave the output beyond routine removals (`--allow-removal`,
+   * `app remove`), compared with what `outDir` holds. @default nothing
+   */
+  readonly removals?: RemovalAllowance;
 }
 
 export interface SynthResult extends WriteResult {
@@ -119,13 +127,25 @@ export interface SynthResult extends WriteResult {
   readonly services: number;
   readonly objects: number;
   readonly environments: readonly string[];
+  /** The comparison with the previous output: acknowledged changes and what to do about them. */
+  readonly changes: ChangeReport;
 }
 
-/** Renders, validates and atomically writes the whole output tree. */
+/**
+ * Renders, validates and atomically writes the whole output tree. Compared
+ * with what `outDir` holds, a render that removes an environment or most of
+ * one, or changes what the API server refuses to update, is refused
+ * (ChangeRefusedError) and nothing is written.
+ */
 export async function synth(options: SynthOptions): Promise<SynthResult> {
   const rendered = await renderProject(options.projectDir, options.renderers, options.onPhase);
   const outDir = resolve(options.outDir ?? join(options.projectDir, 'dist'));
   const phase = phaseTimer(options.onPhase);
+  const shown = relative(process.cwd(), outDir) || '.';
+  const previous = readPreviousFolder(outDir, rendered.tree, `${shown}/ (what synth wrote last)`);
+  const changes = checkChanges(previous, rendered.tree, rendered.context, options.removals);
+  if (isBlocking(changes)) throw new ChangeRefusedError(changes);
+  phase('compare');
   const written = await writeTreeAtomicallyAsync(outDir, rendered.tree, {
     // An output that already holds the tree is checked where it is and left alone.
     leaveUnchanged: { compareFirst: rendered.renderedNow },
@@ -147,6 +167,7 @@ export async function synth(options: SynthOptions): Promise<SynthResult> {
     services: serviceCount(rendered),
     objects: rendered.objectCount,
     environments: rendered.context.resolved.environments.map((e) => e.name),
+    changes,
   };
 }
 

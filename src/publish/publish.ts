@@ -12,6 +12,9 @@ import { commitMessage, type SourceInfo } from './message.js';
 import { groupChanges, type UnitChange } from './plan.js';
 import { sourceInfo } from './source.js';
 import { checkWorkDir } from './work-dir.js';
+import { ChangeRefusedError, checkChanges, isBlocking, type ChangeReport } from '../guard/check.js';
+import { noPreviousRender, readPreviousCommit } from '../guard/previous.js';
+import type { RemovalAllowance } from '../guard/removals.js';
 
 export { PublishError } from './errors.js';
 
@@ -41,6 +44,8 @@ export interface PublishOptions extends DevopsOptions {
    * random part of it (full jitter). @default 250
    */
   readonly retryDelayMs?: number;
+  /** What may leave the devops branch beyond routine removals (`--allow-removal`). @default nothing */
+  readonly removals?: RemovalAllowance;
 }
 
 export interface PublishResult {
@@ -64,6 +69,8 @@ export interface PublishResult {
   readonly attempts: number;
   /** Something that did not stop the publish but should be known (a record the server would not update). */
   readonly warnings: readonly string[];
+  /** The comparison with the branch: acknowledged changes and what to do about them. */
+  readonly changes: ChangeReport;
 }
 
 export const DEFAULT_RETRY_FOR_MS = 180_000;
@@ -140,6 +147,24 @@ export async function buildOnHead(
 }
 
 /**
+ * Compares the render with what the branch held at `base` (nothing for a new
+ * branch): removals to confirm, changes the API server refuses.
+ */
+export async function compareWithBranch(
+  checkout: DevopsCheckout,
+  context: DevopsContext,
+  base: string | undefined,
+  allowance?: RemovalAllowance,
+): Promise<ChangeReport> {
+  const { tree, context: renderContext } = context.rendered;
+  const origin = `${checkout.where()}${base ? ` at ${base.slice(0, 12)}` : ' (a new branch)'}`;
+  const previous = base
+    ? await readPreviousCommit(checkout.dir, base, context.repository.path, tree, origin)
+    : noPreviousRender(origin);
+  return checkChanges(previous, tree, renderContext, allowance);
+}
+
+/**
  * Commits the freshly rendered tree to the devops repository and pushes it.
  * The project is rendered in memory with every check synth makes, so what is
  * published is exactly what the specs render now, never a stale or edited
@@ -186,6 +211,11 @@ export async function publishRendered(
     for (let attempt = 1; ; attempt++) {
       const { fetched, historyKept, built, units } = await buildOnHead(checkout, context);
       if (!historyKept) throw new PublishError(rewrittenMessage(where, context.repository, fetched));
+      // Compared with the head this attempt builds on: what someone else pushed counts too. A confirmed
+      // removal another publisher already pushed leaves its --allow-removal naming nothing: not a mistake then.
+      const compared = await compareWithBranch(checkout, context, fetched.head, options.removals);
+      const changes = attempt > 1 ? { ...compared, unmatchedAllowances: [] } : compared;
+      if (isBlocking(changes)) throw new ChangeRefusedError(changes);
       const result = {
         where,
         source,
@@ -194,6 +224,7 @@ export async function publishRendered(
         removedWriteBacks: built.applied.plan.orphanedWriteBacks,
         overridingWriteBacks: built.applied.plan.overridingWriteBacks,
         warnings: [],
+        changes,
       };
       if (units.length === 0) return { ...result, outcome: 'up-to-date', attempts: attempt - 1 };
       const kept = await keptContents(checkout, built, units);

@@ -161,6 +161,8 @@ export interface ResolvedVolume {
   readonly owned?: { readonly size: string; readonly accessMode: string; readonly storageClass?: string };
   /** Set when the claim belongs to another service. */
   readonly fromService?: string;
+  /** The volume of this service whose claim this one takes over (`replaces:`). */
+  readonly replaces?: string;
 }
 
 export interface ResolvedFile {
@@ -238,6 +240,11 @@ export interface ResolvedService {
    * @default false
    */
   readonly suspended?: boolean;
+  /**
+   * Objects of the service Argo CD deletes and recreates at sync instead of
+   * updating (`recreate:`), as `<Kind>/<name>`. @default none
+   */
+  readonly recreate?: readonly string[];
   readonly dependsOn: readonly ResolvedDependency[];
   readonly securityContext: {
     readonly runAsNonRoot: boolean;

@@ -18,6 +18,7 @@ import { resolvePorts } from './service/ports.js';
 import type { Merged } from './service/scope.js';
 import { resolveService } from './service/service.js';
 import { resolveSettings } from './settings.js';
+import { writtenAt } from './written-at.js';
 
 export const DEFAULT_WAIT_IMAGE = 'busybox:1.37.0';
 
@@ -172,14 +173,7 @@ function resolveServices(
       fields,
       problem(path, message, atKey = false, span) {
         // Blame the override when it wrote (more of) the path than the base did: that value won the merge.
-        const written = (prefix: (string | number)[]): number => {
-          let depth = path.length;
-          while (depth > 0 && !svc.source.has([...prefix, ...path.slice(0, depth)])) depth--;
-          return depth;
-        };
-        const envPath = ['environments', env.name, ...path];
-        const inOverride = written(['environments', env.name]);
-        const at = inOverride > 0 && inOverride >= written([]) ? envPath : path;
+        const at = writtenAt(svc, env.name, path);
         problems.add(
           span ? svc.source.problemInValue(at, span, message) : svc.source.problem(at, message, atKey),
           env.name,

@@ -125,7 +125,21 @@ export const volumeSpec = z.strictObject({
   from: dnsLabel.optional(),
   /** @default false */
   readOnly: z.boolean({ error: 'expected true or false' }).optional(),
+  /**
+   * The volume of this service whose claim this one takes over (a rename, or
+   * a new claim for a change the API server refuses on a claim): the old claim
+   * stays in the cluster and the steps that copy its data are printed.
+   */
+  replaces: dnsLabel.optional(),
 });
+
+/** An object a service renders, as kubectl names it: `<Kind>/<name>`. */
+export const objectRef = z
+  .string({ error: 'expected <Kind>/<name> of an object this service renders, e.g. StatefulSet/postgres' })
+  .regex(
+    /^[A-Za-z][A-Za-z0-9]*\/[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/,
+    'expected <Kind>/<name> of an object this service renders, e.g. StatefulSet/postgres',
+  );
 
 export const autoscalingSpec = z.strictObject({
   minReplicas: positiveInt,
@@ -265,6 +279,14 @@ export const serviceFieldShape = {
    * `gitops-synth app suspend`, removed by `app resume`. @default false
    */
   suspended: z.boolean({ error: 'expected true or false' }).optional(),
+  /**
+   * Objects Argo CD deletes and creates again at the next sync instead of
+   * updating them (`Force=true,Replace=true`), for a change the API server
+   * refuses as an update, e.g. `[StatefulSet/postgres]`. Every sync recreates
+   * them while listed: remove the entry once Argo CD has synced. Never a
+   * claim. @default none
+   */
+  recreate: z.array(objectRef, { error: 'expected a list of <Kind>/<name>, e.g. [StatefulSet/postgres]' }).optional(),
 };
 
 /** Every service field, checked in full: the base of a spec, and the base with an environment's override merged over it. */

@@ -6,6 +6,8 @@ import { DEFAULT_RETRY_DELAY_MS, DEFAULT_RETRY_FOR_MS, publish, PublishError } f
 import { WorkDirRefused } from '../../publish/work-dir.js';
 import type { GlobalOptions } from '../main.js';
 import { CommandFailure, UsageError } from '../output.js';
+import { allowRemovalOption, removalAllowance } from '../allow-removal.js';
+import { noteLines } from '../../guard/format.js';
 
 interface PublishArgs extends GlobalOptions {
   'dry-run': boolean;
@@ -13,6 +15,7 @@ interface PublishArgs extends GlobalOptions {
   'work-dir'?: string;
   'retry-timeout': number;
   'retry-delay': number;
+  'allow-removal'?: string[];
 }
 
 export const publishCommand: CommandModule<GlobalOptions, PublishArgs> = {
@@ -53,6 +56,7 @@ export const publishCommand: CommandModule<GlobalOptions, PublishArgs> = {
         describe:
           'Longest first wait in ms after a refused push; doubles each retry (at most 8 s), each wait a random part of it',
       })
+      .option('allow-removal', allowRemovalOption('the devops branch'))
       .epilogue(
         'The devops repository, branch and folder are repository.{url,branch,path} in environments/_settings.yaml. ' +
           'Refuses (exit 1) when files that feed the render (apps/, environments/, cdk8s.yaml, package files) ' +
@@ -64,8 +68,13 @@ export const publishCommand: CommandModule<GlobalOptions, PublishArgs> = {
           'The commit message lists the image each changed service deploys. ' +
           'The branch and refs/gitops-synth/published/<branch> (the last publish) are pushed together, never forced; ' +
           'a branch whose history no longer holds the last publish is refused (exit 1). ' +
-          'Exit 0 when pushed or already up to date, 1 on bad specs, uncommitted changes, rewritten history or ' +
-          'pushes refused until --retry-timeout, 2 on a refused --work-dir or an internal error.',
+          "Compared with the branch, a render that removes an environment, more than half of an environment's " +
+          'services (two at least) or every service is refused unless --allow-removal names what goes, and one ' +
+          'that changes what the API server refuses to update unless the spec acknowledges it ' +
+          '(recreate:, replaces:). ' +
+          'Exit 0 when pushed or already up to date, 1 on bad specs, uncommitted changes, rewritten history, ' +
+          'a refused removal or change, or pushes refused until --retry-timeout; ' +
+          '2 on a refused --work-dir or an internal error.',
       )
       .example('$0 publish --dry-run', 'show what the next publish would commit')
       .example(`${TOKEN_ENV}=… $0 publish`, 'publish with an https token'),
@@ -83,12 +92,16 @@ export const publishCommand: CommandModule<GlobalOptions, PublishArgs> = {
         workDir: args['work-dir'],
         retryForMs: retryFor * 1000,
         retryDelayMs: args['retry-delay'],
+        removals: removalAllowance(args['allow-removal']),
         log: (line) => process.stderr.write(`${line}\n`),
       });
       const source = describeSource(result.source);
+      const notes = noteLines(result.changes)
+        .map((l) => `${l}\n`)
+        .join('');
       if (result.outcome === 'up-to-date') {
         process.stdout.write(
-          `gitops-synth: ${result.where} already holds what the specs render (${source}); nothing to commit\n`,
+          `gitops-synth: ${result.where} already holds what the specs render (${source}); nothing to commit\n${notes}`,
         );
         return;
       }
@@ -99,7 +112,8 @@ export const publishCommand: CommandModule<GlobalOptions, PublishArgs> = {
         );
         if (result.overridingWriteBacks.length) process.stdout.write(overridingLine(result.overridingWriteBacks));
         process.stdout.write(
-          `\nIt would commit with this message:\n\n${indent(result.message ?? '')}\nNothing was committed or pushed.\n`,
+          `\nIt would commit with this message:\n\n${indent(result.message ?? '')}\n` +
+            `Nothing was committed or pushed.\n${notes}`,
         );
         return;
       }
@@ -110,6 +124,7 @@ export const publishCommand: CommandModule<GlobalOptions, PublishArgs> = {
         process.stdout.write(`Removed with their service folders: ${result.removedWriteBacks.join(', ')}\n`);
       if (result.overridingWriteBacks.length) process.stdout.write(overridingLine(result.overridingWriteBacks));
       for (const warning of result.warnings) process.stderr.write(`gitops-synth: warning: ${warning}\n`);
+      process.stdout.write(notes);
     } catch (err) {
       if (err instanceof PublishError) throw new CommandFailure(err.message, 1);
       if (err instanceof WorkDirRefused) throw new CommandFailure(err.message, 2);

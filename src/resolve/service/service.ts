@@ -7,6 +7,7 @@ import { checkDerivedNames } from './names.js';
 import { type NetworkDeclarations, resolveNetworkDeclarations } from './network.js';
 import { resolveExpose } from './ports.js';
 import { resolveProbes } from './probes.js';
+import { resolveRecreate } from './recreate.js';
 import { resolveScaling } from './scaling.js';
 import type { FieldPath, Merged, ServiceScope } from './scope.js';
 import { resolveSecurity } from './security.js';
@@ -45,6 +46,7 @@ export function resolveService(
   const scaling = resolveScaling(s);
   const probes = resolveProbes(s);
   const volumes = resolveVolumes(s, scaling, files);
+  const recreate = resolveRecreate(s, scaling);
   const dependsOn = resolveDependencies(s);
   const metrics = resolveMetrics(s);
   const network = resolveNetworkDeclarations(s, dependsOn);
@@ -81,6 +83,7 @@ export function resolveService(
     probes,
     migrations: suspended ? undefined : f.migrations,
     suspended,
+    ...(recreate?.length ? { recreate } : {}),
     dependsOn,
     ...security,
     metrics,
