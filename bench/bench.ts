@@ -29,6 +29,11 @@
  * --no-example   leave out the example's npm run synth
  * --cpu-prof DIR a V8 CPU profile of every measured gitops-synth process, in DIR/<size>/<mode>/
  * --keep         keep the generated stacks and outputs
+ *
+ *   npm run bench -- --race [--publishers 4] [--rounds 20] [--write-backs 20] [--keep]
+ *
+ * --race          instead: publishers racing for one devops branch through the real CLI while
+ *                 Image Updater write-backs land (bench/race.ts); exit 1 unless 0 failed, 0 lost, 0 forced
  */
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -37,6 +42,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { toolPath } from '../src/validate/tools.js';
 import type { ChildMode, ChildReport } from './child.js';
+import { benchRace } from './race.js';
 import { BENCH_ENVIRONMENTS, changeOneService, generateStack } from './stack.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -358,6 +364,10 @@ function report(results: Measurement[], o: Options, started: { load: number[]; f
 }
 
 async function main(): Promise<void> {
+  if (process.argv.includes('--race')) {
+    process.exitCode = await benchRace(process.argv.slice(2), join(HERE, '..', '..', 'bin', 'gitops-synth.js'));
+    return;
+  }
   const o = parseArgs(process.argv.slice(2));
   mkdirSync(o.base, { recursive: true });
   const started = {

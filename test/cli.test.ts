@@ -15,10 +15,10 @@ describe('gitops-synth --help', () => {
     expect(r.stdout).toMatch(/--project\s+Project folder holding apps\/, environments\/ and dist\//);
   });
 
-  it('synth --help describes the atomic write and lists --out and --project', () => {
+  it('synth --help describes the kill-safe write and lists --out and --project', () => {
     const r = runCli(['synth', '--help']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('swap the result in atomically');
+    expect(r.stdout).toContain('validate what changed, and write only that, kill-safe');
     expect(r.stdout).toMatch(/--out\s+Output folder.*\[default: <project>\/dist\]/);
     expect(r.stdout).toMatch(/--project\s+/);
   });

@@ -3,6 +3,8 @@ import { OWNERSHIP_FILE } from '../output/ownership.js';
 import type { SynthResult } from '../pipeline/pipeline.js';
 import { SpecError, ValidationError } from '../spec/errors.js';
 import { OwnershipError } from '../write/claim.js';
+import { ChangeRefusedError } from '../guard/check.js';
+import { noteLines, refusalLines } from '../guard/format.js';
 
 /**
  * How every command reports a failure: spec problems and validation failures
@@ -25,6 +27,11 @@ export function reportError(err: unknown, stderr: NodeJS.WritableStream = proces
   if (err instanceof OwnershipError) {
     stderr.write(`gitops-synth: ${err.message}\n`);
     return 2;
+  }
+  if (err instanceof ChangeRefusedError) {
+    stderr.write(`gitops-synth: refused, compared with ${err.report.origin}; nothing was written or pushed.\n`);
+    for (const line of refusalLines(err.report)) stderr.write(`  ${line}\n`);
+    return 1;
   }
   if (err instanceof UsageError) {
     stderr.write(`gitops-synth: ${err.message}\n`);
@@ -61,8 +68,17 @@ export class CommandFailure extends Error {
   }
 }
 
-/** The lines synth prints, for commands that render after their change. */
+/** The lines synth prints, for commands that render after their change: what was rendered, and the notes on it. */
 export function renderedLine(result: SynthResult): string {
+  return (
+    renderedSummary(result) +
+    noteLines(result.changes)
+      .map((l) => `${l}\n`)
+      .join('')
+  );
+}
+
+function renderedSummary(result: SynthResult): string {
   const out = relative(process.cwd(), result.outDir) || '.';
   const where = result.unchanged ? `${out} already held them and was left untouched` : `written to ${out}`;
   const lines = [

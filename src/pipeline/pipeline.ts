@@ -1,6 +1,6 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { ValidationError } from '../spec/errors.js';
 import { loadProjectPartially } from '../spec/load.js';
 import { resolvePartialProject } from '../resolve/resolve.js';
@@ -11,6 +11,7 @@ import { outputFolder } from '../write/claim.js';
 import { writeTree, type TreeWriteResult } from '../write/tree-writer.js';
 import { renderArgoCd } from '../argocd/render.js';
 import { renderBootstrapFolder } from '../bootstrap/render.js';
+import { renderEnvironmentFolders } from '../environment/render.js';
 import type { RenderContext, RenderOutput, Renderer } from '../output/renderer.js';
 import { RenderedTree } from '../output/tree.js';
 import { SpecCache } from '../spec/spec-cache.js';
@@ -18,9 +19,17 @@ import { cacheOn } from '../util/caches.js';
 import { rendererIdentity } from '../synth/renderer-identity.js';
 import { openProvenFolders } from './proven-folders.js';
 import { renderServices } from '../synth/render-services.js';
+import { ChangeRefusedError, checkChanges, isBlocking, type ChangeReport } from '../guard/check.js';
+import { readPreviousFolder } from '../guard/previous.js';
+import type { RemovalAllowance } from '../guard/removals.js';
 
 /** The renderers of a synth run, in order. Later issues add theirs here. */
-export const DEFAULT_RENDERERS: readonly Renderer[] = [renderServices, renderArgoCd, renderBootstrapFolder];
+export const DEFAULT_RENDERERS: readonly Renderer[] = [
+  renderServices,
+  renderEnvironmentFolders,
+  renderArgoCd,
+  renderBootstrapFolder,
+];
 
 export interface RenderResult {
   readonly context: RenderContext;
@@ -127,8 +136,24 @@ async function renderUnchecked(
   };
 }
 
+/** The service folders of a render (the environments' own folders are not services). */
+function serviceCount(rendered: RenderResult): number {
+  let count = 0;
+  for (const services of rendered.context.resolved.services.values()) count += services.length;
+  return count;
+}
+
 /** The stages of a synth run, in order, as `onPhase` reports them. */
-export type SynthPhase = 'load' | 'resolve' | 'render' | 'compare' | 'stage' | 'schemas' | 'kustomize' | 'apply';
+export type SynthPhase =
+  | 'load'
+  | 'resolve'
+  | 'render'
+  | 'guard'
+  | 'compare'
+  | 'stage'
+  | 'schemas'
+  | 'kustomize'
+  | 'apply';
 /** Told how long each stage took (milliseconds), for `npm run bench`. */
 export type PhaseListener = (phase: SynthPhase, ms: number) => void;
 
@@ -151,6 +176,11 @@ export interface SynthOptions {
   readonly renderers?: readonly Renderer[];
   /** Told the duration of each stage. @default none */
   readonly onPhase?: PhaseListener;
+  /**
+   * What may leave the output beyond routine removals (`--allow-removal`,
+   * `app remove`), compared with what `outDir` holds. @default nothing
+   */
+  readonly removals?: RemovalAllowance;
 }
 
 export interface SynthResult extends TreeWriteResult {
@@ -160,10 +190,15 @@ export interface SynthResult extends TreeWriteResult {
   readonly environments: readonly string[];
   /** Service folders kubectl kustomize was asked to check (the others were proven before). */
   readonly checkedFolders: number;
+  /** The comparison with the previous output: acknowledged changes and what to do about them. */
+  readonly changes: ChangeReport;
 }
 
 /**
  * Renders the project and writes what changed into the output (tree-writer.ts).
+ * Compared with what the output holds, a render that removes an environment
+ * or most of one, or changes what the API server refuses to update, is
+ * refused (ChangeRefusedError) and nothing is written.
  *
  * A file byte-identical to the one the output holds was checked when it was
  * written there (by the synth that wrote it, or by CI's `validate` of the
@@ -181,11 +216,17 @@ export async function synth(options: SynthOptions): Promise<SynthResult> {
   const rendered = await renderUnchecked(projectDir, options.renderers ?? DEFAULT_RENDERERS, phase, {
     provenFrom: dir,
   });
+  const shown = relative(process.cwd(), outDir) || '.';
+  // Files taken from the output as they are were just read: they are the previous render's too.
+  const previous = readPreviousFolder(dir, rendered.tree, `${shown}/ (what synth wrote last)`, rendered.provenFiles);
+  const changes = checkChanges(previous, rendered.tree, rendered.context, options.removals);
+  if (isBlocking(changes)) throw new ChangeRefusedError(changes);
+  phase('guard');
   let checkedFolders = 0;
   const written = await writeTree(outDir, rendered.tree, {
     projectDir,
     unchanged: rendered.provenFiles,
-    onPhase: (p) => phase(p === 'stage' ? 'stage' : p),
+    onPhase: phase,
     check: async (staged) => {
       const changed = (file: string) => staged.whole || staged.files.has(file);
       await rendered.checkSchemas(changed);
@@ -206,10 +247,11 @@ export async function synth(options: SynthOptions): Promise<SynthResult> {
   return {
     ...written,
     outDir: written.dir,
-    services: rendered.kustomizeFolders.length,
+    services: serviceCount(rendered),
     objects: rendered.objectCount,
     environments: rendered.context.resolved.environments.map((e) => e.name),
     checkedFolders,
+    changes,
   };
 }
 
@@ -243,7 +285,7 @@ export async function validate(
       rmSync(scratch, { recursive: true, force: true });
     }
   }
-  return { services: rendered.kustomizeFolders.length, objects: rendered.objectCount, rendered };
+  return { services: serviceCount(rendered), objects: rendered.objectCount, rendered };
 }
 
 /** Writes every file of `tree` below `root` (a fresh folder). */

@@ -160,13 +160,19 @@ export function claimOutput(outDir: string, options: ClaimOptions): OutputClaim 
   const overwritten = foreign.filter(
     (f) => files.has(f) || folders.has(f) || [...ancestors(f)].some((a) => files.has(a)),
   );
-  if (overwritten.length)
+  if (overwritten.length) {
+    // Files a merge brought in from a branch that rendered without the marker look like its own.
+    const hint = overwritten.every((f) => recognised(dir, f))
+      ? ` If gitops-synth wrote them (on another branch, or a version before ${OWNERSHIP_FILE}), delete ` +
+        `${join(shown, OWNERSHIP_FILE)} and run again: a folder whose every file it recognises is taken over.`
+      : '';
     throw new OwnershipError(
       `refusing to write ${shown}: gitops-synth did not write ${listed(shown, overwritten)} (not in ` +
         `${join(shown, OWNERSHIP_FILE)}) and would now write over ${overwritten.length === 1 ? 'it' : 'them'}; ` +
-        'it never overwrites what it did not write. Move them away and run again; nothing was changed.',
+        `it never overwrites what it did not write. Move them away and run again; nothing was changed.${hint}`,
       asked,
     );
+  }
   return { dir, state, owned, record, scan, foreign };
 }
 
