@@ -37,8 +37,6 @@ export interface RenderResult {
   readonly tree: RenderedTree;
   readonly kustomizeFolders: readonly KustomizeFolder[];
   readonly objectCount: number;
-  /** Files of the objects rendered by this run (not taken from the render cache): the likeliest to have changed. */
-  readonly renderedNow: readonly string[];
 }
 
 /**
@@ -117,7 +115,6 @@ async function renderUnchecked(
     tree,
     kustomizeFolders: outputs.flatMap((o) => o.kustomizeFolders ?? []),
     objectCount,
-    renderedNow: outputs.flatMap((o) => o.objects.map((x) => x.file)),
     provenFiles: new Set(outputs.flatMap((o) => o.provenFiles ?? [])),
     checkSchemas: async (needsCheck) => {
       const validator = new SchemaValidator(KUBERNETES_KINDS);
