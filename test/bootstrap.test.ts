@@ -310,6 +310,45 @@ describe('gitops-synth bootstrap --print', () => {
   });
 });
 
+describe('gitops-synth bootstrap --print --json', () => {
+  it('gives the same plan as one JSON document with stable keys, and writes nothing', () => {
+    const dir = exampleWithSettings();
+    const r = bootstrap(dir, '--print', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    expect(existsSync(join(dir, 'dist'))).toBe(false);
+    const doc = JSON.parse(r.stdout);
+    expect(doc).toMatchObject({
+      version: 1,
+      command: 'bootstrap',
+      written: null,
+      plan: {
+        project: 'shop',
+        argocdNamespace: 'argocd',
+        argocd: { version: 'v3.5.1' },
+        imageUpdater: { version: 'v1.3.0', crd: true },
+        repository: { url: REPO_URL, credentials: 'token' },
+        dex: {
+          secret: 'argocd-secret',
+          entries: [
+            { key: 'dex.github.clientID', fromVariable: 'DEX_GITHUB_CLIENT_ID' },
+            { key: 'dex.github.clientSecret', fromVariable: 'DEX_GITHUB_CLIENT_SECRET' },
+          ],
+        },
+        argocdFolder: 'argocd',
+      },
+    });
+    type Env = { namespace: string; remoteCluster: null; secrets: { name: string; keys: { key: string }[] }[] };
+    const fromJson = new Map(
+      (doc.plan.environments as Env[]).map((e) => [
+        e.namespace,
+        new Map(e.secrets.map((s) => [s.name, new Set(s.keys.map((k) => k.key))])),
+      ]),
+    );
+    expect(fromJson).toEqual(referencedSecrets(dir));
+    for (const e of doc.plan.environments as Env[]) expect(e.remoteCluster).toBeNull();
+  });
+});
+
 describe('gitops-synth bootstrap: bad input', () => {
   it('rejects an Image Updater version that cannot serve the configured mode, naming the file and field, and writes nothing', () => {
     const dir = exampleWithSettings({ imageUpdater: 'crd', versions: { imageUpdater: 'v0.18.0' } });
@@ -355,7 +394,7 @@ describe('gitops-synth bootstrap: bad input', () => {
   it('rejects unknown options', () => {
     const dir = exampleWithSettings();
     const r = bootstrap(dir, '--force');
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/Unknown argument: force/i);
     expect(existsSync(join(dir, 'dist'))).toBe(false);
   });

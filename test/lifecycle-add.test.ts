@@ -106,8 +106,9 @@ describe('app add', () => {
 });
 
 describe('bad arguments of every app command', () => {
-  // [arguments, a part of the message]: argument checks use the spec field types, so the messages are the specs' own.
-  const cases: [string[], string][] = [
+  // [arguments, a part of the message, exit code]: argument checks use the spec field types, so the messages are
+  // the specs' own. A malformed command line is a usage error (2); one the project refuses is a failure (1).
+  const cases: [string[], string, number?][] = [
     [['app', 'add', 'Cache_1', '--image', 'redis:7.4.1'], '<name> "Cache_1": expected a DNS-1123 label'],
     [['app', 'add', 'cache', '--image', 'redis'], '--image "redis": expected <repository>:<tag>'],
     [['app', 'add', 'cache', '--image', 'Redis:7.4.1'], 'expected an image repository without tag'],
@@ -150,32 +151,35 @@ describe('bad arguments of every app command', () => {
     [['app', 'add', 'cache', '--port', '80'], 'Missing required argument: image'],
     [['app', 'add', 'cache', '--image', 'redis:7.4.1', '--replica', '2'], 'Unknown argument'],
     // Valid arguments that make an invalid spec: caught by validating the written spec, which is then taken back.
-    [['app', 'add', 'cache', '--image', 'redis:7.4.1', '--env', 'REDIS_PASSWORD=hunter2'], 'apps/cache.yaml'],
+    [['app', 'add', 'cache', '--image', 'redis:7.4.1', '--env', 'REDIS_PASSWORD=hunter2'], 'apps/cache.yaml', 1],
     [
       ['app', 'add', 'shop', '--image', 'redis:7.4.1', '--port', '80', '--expose', 'api'],
       'host api.shop.example.com is already claimed by service "api"',
+      1,
     ],
     [
       ['app', 'add', 'cache', '--image', 'redis:7.4.1', '--replicas', '2', '--volume', 'data:/data:1Gi'],
       'ReadWriteOnce',
+      1,
     ],
-    [['app', 'list', '--env', 'qa'], '--env "qa": unknown environment "qa"; expected one of: prod, stage'],
+    [['app', 'list', '--env', 'qa'], '--env "qa": unknown environment "qa"; expected one of: prod, stage', 1],
     [
       ['app', 'suspend', 'nginx'],
       'unknown service "nginx"; expected one of: api, flower, frontend, postgres, rabbitmq, worker',
+      1,
     ],
-    [['app', 'suspend', 'api', '--env', 'qa'], 'unknown environment "qa"'],
-    [['app', 'resume', 'nginx'], 'unknown service "nginx"'],
-    [['app', 'remove', 'nginx'], 'unknown service "nginx"'],
+    [['app', 'suspend', 'api', '--env', 'qa'], 'unknown environment "qa"', 1],
+    [['app', 'resume', 'nginx'], 'unknown service "nginx"', 1],
+    [['app', 'remove', 'nginx'], 'unknown service "nginx"', 1],
     [['app', 'remove'], 'Not enough non-option arguments'],
   ];
 
-  it('each is reported with what was wrong and what was expected, exits 1, and leaves every file byte-identical', () => {
+  it('each is reported with what was wrong and what was expected, exits 2 or 1, and leaves every file byte-identical', () => {
     const project = copyExample();
     const before = snapshotTree(project);
-    for (const [args, message] of cases) {
+    for (const [args, message, code = 2] of cases) {
       const r = runCli([...args, '--project', project]);
-      expect(r.code, args.join(' ')).toBe(1);
+      expect(r.code, args.join(' ')).toBe(code);
       expect(r.stderr, args.join(' ')).toContain(message);
       expect(snapshotTree(project), args.join(' ')).toEqual(before);
     }
@@ -196,7 +200,7 @@ describe('bad arguments of every app command', () => {
       '--project',
       project,
     ]);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.stderr.split('\n').filter((l) => l.startsWith('  '))).toHaveLength(4);
     expect(existsSync(join(project, 'apps', 'Cache.yaml'))).toBe(false);
   });

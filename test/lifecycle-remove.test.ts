@@ -71,7 +71,7 @@ describe('app remove', () => {
     const project = withUnreferencedServices();
     const before = snapshotTree(project);
     const r = runCli(['app', 'remove', 'cache', '--purge-volumes', '--project', project], { input: 'cache\n' });
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.stderr).toContain(
       '--purge-volumes deletes data: confirm it at the prompt on a terminal, or pass --yes; nothing was changed',
     );

@@ -59,3 +59,48 @@ function secretLines(env: PlannedEnvironment): string[] {
     ),
   ]);
 }
+
+/**
+ * The plan as `bootstrap --json` gives it: every fact of BootstrapPlan under
+ * stable keys, an absent one as null (never left out). Secret values are
+ * never part of a plan.
+ */
+export function planJson(plan: BootstrapPlan): Record<string, unknown> {
+  return {
+    project: plan.project,
+    argocdNamespace: plan.argocdNamespace,
+    argocd: { version: plan.argocd.version, manifest: plan.argocd.manifest },
+    imageUpdater: {
+      version: plan.imageUpdater.version,
+      manifest: plan.imageUpdater.manifest,
+      crd: plan.imageUpdater.crd,
+    },
+    environments: plan.environments.map((e) => ({
+      name: e.name,
+      namespace: e.namespace,
+      remoteCluster: e.remoteCluster ?? null,
+      secrets: e.secrets.map((s) => ({
+        name: s.name,
+        keys: s.keys.map((k) => ({ key: k.key, format: k.format, usedBy: k.usedBy })),
+      })),
+    })),
+    repository: {
+      url: plan.repository.url,
+      secretName: plan.repository.secretName,
+      credentials: plan.repository.credentials,
+    },
+    dex: plan.dex
+      ? {
+          secret: plan.dex.secret,
+          entries: plan.dex.entries.map((e) => ({ key: e.key, fromVariable: e.fromVariable })),
+        }
+      : null,
+    operatorSecrets: plan.operatorSecrets.map((s) => ({
+      namespace: s.namespace,
+      name: s.name,
+      key: s.key ?? null,
+      purpose: s.purpose,
+    })),
+    argocdFolder: plan.argocdFolder,
+  };
+}

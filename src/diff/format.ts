@@ -129,3 +129,29 @@ function escapeCell(s: string): string {
 function escapeCode(s: string): string {
   return s.replace(/`/g, "'").replace(/\|/g, '\\|');
 }
+
+/**
+ * The report as `diff --json` gives it: stable keys, an absent fact as null.
+ * `patch` is the unified diff of a changed file (null for added and removed
+ * files, whose objects are listed).
+ */
+export function reportJson(report: DiffReport): Record<string, unknown> {
+  return {
+    where: report.where,
+    head: report.head ?? null,
+    equal: report.units.length === 0,
+    summary: { folders: report.units.length, objects: countObjects(report) },
+    units: report.units.map((u) => ({
+      unit: u.unit,
+      environment: u.environment ?? null,
+      service: u.service ?? null,
+      status: u.status,
+      files: u.files.map((f) => ({
+        path: f.path,
+        status: f.status,
+        objects: f.objects.map((o) => ({ label: o.label, status: o.status })),
+        patch: f.patch ?? null,
+      })),
+    })),
+  };
+}

@@ -40,16 +40,17 @@ export async function renderProject(
   const caches = openRenderCaches(root);
   // A file with a problem of its own does not stop the checks between the others: one SpecError reports both.
   const loaded = loadProjectPartially(root, { cache: caches.specs });
-  phase('load');
-  const resolved = resolvePartialProject(loaded);
   const { project } = loaded;
-  phase('resolve');
+  phase('load', { services: project.services.length, environments: project.environments.length });
+  const resolved = resolvePartialProject(loaded);
+  const folders = [...resolved.services.values()].reduce((n, list) => n + list.length, 0);
+  phase('resolve', { folders });
   const context: RenderContext = { project, resolved, renderCache: caches.folders };
   const tree = new RenderedTree();
   const validator = new SchemaValidator(KUBERNETES_KINDS);
   const outputs: RenderOutput[] = [];
   for (const render of renderers) outputs.push(await render(context));
-  phase('render');
+  phase('render', { objects: outputs.reduce((n, o) => n + o.objects.length + (o.remembered ?? 0), 0) });
   const failures: string[] = [];
   let objectCount = 0;
   for (const out of outputs) {
@@ -65,7 +66,7 @@ export async function renderProject(
   if (failures.length) throw new ValidationError(failures);
   for (const out of outputs) out.remember?.();
   caches.folders?.save();
-  phase('schemas');
+  phase('schemas', { files: tree.size });
   return {
     context,
     tree,
@@ -77,14 +78,28 @@ export async function renderProject(
 
 /** The stages of a synth run, in order, as `onPhase` reports them. */
 export type SynthPhase = 'load' | 'resolve' | 'render' | 'schemas' | 'write' | 'kustomize' | 'swap';
-/** Told how long each stage took (milliseconds), for `npm run bench`. */
-export type PhaseListener = (phase: SynthPhase, ms: number) => void;
+/** What a run has counted by the end of a stage (each stage adds what it learnt), for progress lines. */
+export interface PhaseCounts {
+  /** Service specs loaded. */
+  readonly services?: number;
+  readonly environments?: number;
+  /** Service folders (services × the environments they are enabled in). */
+  readonly folders?: number;
+  /** Objects rendered, checked against their schemas. */
+  readonly objects?: number;
+  /** Files of the rendered tree. */
+  readonly files?: number;
+}
+/** Told how long each stage took (milliseconds), for `npm run bench`, and what it counted, for progress lines. */
+export type PhaseListener = (phase: SynthPhase, ms: number, counts: PhaseCounts) => void;
 
-function phaseTimer(onPhase: PhaseListener | undefined): (phase: SynthPhase) => void {
+function phaseTimer(onPhase: PhaseListener | undefined): (phase: SynthPhase, counts?: PhaseCounts) => void {
   let last = performance.now();
-  return (phase) => {
+  const counted: PhaseCounts = {};
+  return (phase, counts) => {
     const now = performance.now();
-    onPhase?.(phase, now - last);
+    Object.assign(counted, counts);
+    onPhase?.(phase, now - last, { ...counted });
     last = now;
   };
 }
@@ -113,11 +128,12 @@ export async function synth(options: SynthOptions): Promise<SynthResult> {
   const rendered = await renderProject(options.projectDir, options.renderers, options.onPhase);
   const outDir = resolve(options.outDir ?? join(options.projectDir, 'dist'));
   const phase = phaseTimer(options.onPhase);
+  const folders = rendered.kustomizeFolders.length;
   const written = await writeTreeAtomicallyAsync(outDir, rendered.tree, {
     // An output that already holds the tree is checked where it is and left alone.
     leaveUnchanged: { compareFirst: rendered.renderedNow },
     beforeSwap: async (treeDir, scratchDir) => {
-      phase('write');
+      phase('write', { folders, files: rendered.tree.size });
       if (options.kustomize === false) return;
       const failures = await kustomizeBuildAll(treeDir, rendered.kustomizeFolders, {
         scratchDir,
@@ -144,16 +160,20 @@ export async function synth(options: SynthOptions): Promise<SynthResult> {
 export async function validate(
   options: Omit<SynthOptions, 'outDir'>,
 ): Promise<{ services: number; objects: number; rendered: RenderResult }> {
-  const rendered = await renderProject(options.projectDir, options.renderers);
+  const rendered = await renderProject(options.projectDir, options.renderers, options.onPhase);
   if (options.kustomize !== false) {
+    const phase = phaseTimer(options.onPhase);
+    const folders = rendered.kustomizeFolders.length;
     const scratch = mkdtempSync(join(tmpdir(), 'gitops-synth-validate-'));
     try {
       await writeTreeAtomicallyAsync(join(scratch, 'dist'), rendered.tree, {
         beforeSwap: async (staging) => {
+          phase('write', { folders, files: rendered.tree.size });
           const failures = await kustomizeBuildAll(staging, rendered.kustomizeFolders, {
             project: rendered.context.project.root,
           });
           if (failures.length) throw new ValidationError(failures);
+          phase('kustomize');
         },
       });
     } finally {

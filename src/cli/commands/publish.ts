@@ -3,8 +3,10 @@ import { SSH_KEY_FILE_ENV, TOKEN_ENV, TOKEN_USER_ENV } from '../../publish/crede
 import { describeSource } from '../../publish/message.js';
 import type { UnitChange } from '../../publish/plan.js';
 import { DEFAULT_ATTEMPTS, DEFAULT_RETRY_DELAY_MS, publish, PublishError } from '../../publish/publish.js';
+import { examples, exitStatus, SPEC_OR_OUTPUT_PROBLEMS } from '../help.js';
 import type { GlobalOptions } from '../main.js';
 import { CommandFailure, UsageError } from '../output.js';
+import { withProgress } from '../progress.js';
 
 interface PublishArgs extends GlobalOptions {
   'dry-run': boolean;
@@ -18,7 +20,10 @@ export const publishCommand: CommandModule<GlobalOptions, PublishArgs> = {
   describe:
     'Render and check the project like synth (writing nothing to dist/), then commit the result to the devops repository from the settings and push it',
   builder: (y) =>
-    y
+    examples(y, [
+      ['$0 publish --dry-run', 'show what the next publish would commit'],
+      [`${TOKEN_ENV}=… $0 publish`, 'publish with an https token'],
+    ])
       .option('dry-run', {
         type: 'boolean',
         default: false,
@@ -44,24 +49,28 @@ export const publishCommand: CommandModule<GlobalOptions, PublishArgs> = {
           `Credentials come from the environment only: ${TOKEN_ENV} (an https token, sent as a header, user ${TOKEN_USER_ENV} or x-access-token), ` +
           `${SSH_KEY_FILE_ENV} (an SSH key file), or the pipeline's own GIT_SSH_COMMAND/ssh-agent. They are never written to disk or printed. ` +
           `Image Updater's .argocd-source* files and bootstrap/ are kept; the folder of a removed service goes, write-back file included. ` +
-          `Exit 0 when pushed or already up to date, 1 on bad specs or a push refused every time, 2 on an internal error.`,
-      )
-      .example('$0 publish --dry-run', 'show what the next publish would commit')
-      .example(`${TOKEN_ENV}=… $0 publish`, 'publish with an https token'),
+          exitStatus({
+            0: 'pushed, already up to date, or (--dry-run) shown',
+            1: `${SPEC_OR_OUTPUT_PROBLEMS}, or the devops repository could not be read or refused the push every time`,
+          }),
+      ),
   handler: async (args) => {
     if (!Number.isInteger(args.attempts) || args.attempts < 1 || args.attempts > 20)
       throw new UsageError(`--attempts: expected a whole number from 1 to 20, got ${args.attempts}`);
     if (!Number.isFinite(args['retry-delay']) || args['retry-delay'] < 0)
       throw new UsageError(`--retry-delay: expected milliseconds (0 or more), got ${args['retry-delay']}`);
     try {
-      const result = await publish({
-        projectDir: args.project,
-        dryRun: args['dry-run'],
-        workDir: args['work-dir'],
-        attempts: args.attempts,
-        retryDelayMs: args['retry-delay'],
-        log: (line) => process.stderr.write(`${line}\n`),
-      });
+      const result = await withProgress(args.progress, (p) =>
+        publish({
+          projectDir: args.project,
+          dryRun: args['dry-run'],
+          workDir: args['work-dir'],
+          attempts: args.attempts,
+          retryDelayMs: args['retry-delay'],
+          log: (line) => p.print(`${line}\n`),
+          onPhase: p.phases('publishing to the devops repository'),
+        }),
+      );
       const source = describeSource(result.source);
       if (result.outcome === 'up-to-date') {
         process.stdout.write(

@@ -1,10 +1,18 @@
 import type { CommandModule } from 'yargs';
+import { checkOutput } from '../../pipeline/check.js';
 import { synth } from '../../pipeline/pipeline.js';
-import { renderedLine } from '../output.js';
+import { treeIsCurrent } from '../../write/tree-compare.js';
+import { checkedOutputJson, checkText, renderedJson } from '../check-report.js';
+import { examples, exitStatus, SPEC_OR_OUTPUT_PROBLEMS } from '../help.js';
+import { jsonOption, writeJson } from '../json.js';
 import type { GlobalOptions } from '../main.js';
+import { CommandFailure, EXIT_FAILED, renderedLine } from '../output.js';
+import { withProgress } from '../progress.js';
 
 interface SynthArgs extends GlobalOptions {
   out?: string;
+  check: boolean;
+  json: boolean;
 }
 
 export const synthCommand: CommandModule<GlobalOptions, SynthArgs> = {
@@ -12,12 +20,42 @@ export const synthCommand: CommandModule<GlobalOptions, SynthArgs> = {
   describe:
     'Render apps/ × environments/ into dist/ (dist/<env>/<service>/, the Argo CD objects in dist/argocd/, the cluster bootstrap in dist/bootstrap/), validate everything, and swap the result in atomically',
   builder: (y) =>
-    y
-      .option('out', { type: 'string', describe: 'Output folder', defaultDescription: '<project>/dist' })
-      .example('$0 synth', 'render the project in the current folder')
-      .example('$0 synth --project examples/webfarm', 'render another project'),
+    examples(
+      jsonOption(
+        y
+          .option('out', { type: 'string', describe: 'Output folder', defaultDescription: '<project>/dist' })
+          .option('check', {
+            type: 'boolean',
+            default: false,
+            describe:
+              'Write nothing; exit 1 when the output folder is not exactly what the specs render, listing the files that differ (for CI)',
+          }),
+        'the summary (or, with --check, the differences)',
+      ),
+      [
+        ['$0 synth', 'render the project in the current folder'],
+        ['$0 synth --project examples/webfarm', 'render another project'],
+        ['$0 synth --check', 'fail when the committed dist/ is stale (CI)'],
+      ],
+    ).epilogue(
+      exitStatus({
+        0: 'written, or already current (with --check: current)',
+        1: `${SPEC_OR_OUTPUT_PROBLEMS}; with --check also an output folder that differs from the render`,
+      }),
+    ),
   handler: async (args) => {
-    const result = await synth({ projectDir: args.project, outDir: args.out });
+    if (args.check) return check(args);
+    const result = await withProgress(args.progress, (p) =>
+      synth({ projectDir: args.project, outDir: args.out, onPhase: p.phases() }),
+    );
+    if (args.json) {
+      writeJson('synth', {
+        check: false,
+        ...renderedJson(result),
+        output: { dir: result.outDir, written: !result.unchanged, preserved: result.preserved },
+      });
+      return;
+    }
     process.stdout.write(renderedLine(result));
     if (result.preserved.length)
       process.stdout.write(
@@ -25,3 +63,14 @@ export const synthCommand: CommandModule<GlobalOptions, SynthArgs> = {
       );
   },
 };
+
+/** `synth --check`: what synth would change, written nowhere; exit 1 when anything differs. */
+async function check(args: SynthArgs): Promise<void> {
+  const result = await withProgress(args.progress, (p) =>
+    checkOutput({ projectDir: args.project, outDir: args.out, onPhase: p.phases() }),
+  );
+  const current = treeIsCurrent(result.differences);
+  if (args.json) writeJson('synth', { check: true, ...renderedJson(result), output: checkedOutputJson(result) });
+  else process.stdout.write(checkText(result));
+  if (!current) throw new CommandFailure('', EXIT_FAILED);
+}

@@ -1,7 +1,8 @@
 import type { CommandModule } from 'yargs';
 import { addService } from '../../../lifecycle/add.js';
 import type { GlobalOptions } from '../../main.js';
-import { refusalsAsUsageErrors, repeated } from './shared.js';
+import { APP_EXIT_STATUS, repeated } from './shared.js';
+import { examples } from '../../help.js';
 import { renderedLine } from '../../output.js';
 
 interface AddArgs extends GlobalOptions {
@@ -20,7 +21,12 @@ export const addCommand: CommandModule<GlobalOptions, AddArgs> = {
   describe:
     'Write apps/<name>.yaml for a new service (never overwriting one) and render the project; on any problem nothing changes',
   builder: (y) =>
-    y
+    examples(y, [
+      ['$0 app add cache --image redis:7.4.1 --volume data:/data:1Gi', 'a service with a volume'],
+      ['$0 app add shop --image acme/shop:1.0.0 --port 8080 --expose shop', 'a public web service'],
+      ['$0 app add mail --image acme/mail:2.1.0 --env LOG_LEVEL=info', 'a plain environment variable'],
+      ['$0 app add mail --image acme/mail:2.1.0 --secret-env KEY=mail/key', 'a variable from a Kubernetes Secret'],
+    ])
       .positional('name', {
         type: 'string',
         demandOption: true,
@@ -57,18 +63,10 @@ export const addCommand: CommandModule<GlobalOptions, AddArgs> = {
         describe:
           'A persistent volume the service owns, <name>:<mount path>:<size> (ReadWriteOnce), e.g. data:/var/lib/data:10Gi; repeat for more',
       })
-      .example(
-        '$0 app add cache --image redis:7.4.1 --port 6379 --volume data:/data:1Gi',
-        'a service with a port and a volume',
-      )
-      .example(
-        '$0 app add shop --image ghcr.io/acme/shop:1.0.0 --port 8080 --expose shop --env LOG_LEVEL=info --secret-env API_KEY=shop-secrets/api-key',
-        'a public web service',
-      )
       .epilogue(
-        "The new file starts with a yaml-language-server comment pointing at schemas/service.schema.json, so editors complete and check it; the project's schemas/ is written when missing. The spec is validated like every spec (gitops-synth validate) as part of the render. Everything else a spec can say (autoscaling, probes, files, dependsOn, per-environment overrides) is added by editing the file.",
+        `The new file starts with a yaml-language-server comment pointing at schemas/service.schema.json, so editors complete and check it; the project's schemas/ is written when missing. The spec is validated like every spec (gitops-synth validate) as part of the render. Everything else a spec can say (autoscaling, probes, files, dependsOn, per-environment overrides) is added by editing the file. ${APP_EXIT_STATUS}`,
       ),
-  handler: refusalsAsUsageErrors(async (args: AddArgs) => {
+  handler: async (args: AddArgs) => {
     const result = await addService(args.project, {
       name: args.name,
       image: args.image,
@@ -83,5 +81,5 @@ export const addCommand: CommandModule<GlobalOptions, AddArgs> = {
       `gitops-synth: added ${result.file}${result.wroteSchemas ? ' (and schemas/ for editor completion)' : ''}\n`,
     );
     process.stdout.write(renderedLine(result.synth));
-  }),
+  },
 };
