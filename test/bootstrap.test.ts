@@ -7,6 +7,9 @@ import { loadProject } from '../src/spec/load.js';
 import { resolveProject } from '../src/resolve/resolve.js';
 import { toolPath } from '../src/validate/tools.js';
 import { copyExample, runCli, snapshotTree } from './helpers.js';
+import { requireTool } from './system-tools.js';
+
+const shellcheckTool = requireTool('shellcheck');
 
 /**
  * `gitops-synth bootstrap`: the plan, the files it writes and the script's
@@ -56,9 +59,7 @@ function referencedSecrets(dir: string): Map<string, Map<string, Set<string>>> {
 }
 
 function shellcheck(file: string) {
-  const r = spawnSync('shellcheck', ['--shell=bash', '--severity=style', file], { encoding: 'utf8' });
-  if (r.error) throw new Error(`shellcheck is needed for this test (apt-get install shellcheck): ${r.error.message}`);
-  return r;
+  return spawnSync(shellcheckTool.path!, ['--shell=bash', '--severity=style', file], { encoding: 'utf8' });
 }
 
 /** The `ensure_secret` lines of a script: namespace, name, and key=format pairs. */
@@ -87,43 +88,46 @@ describe('gitops-synth bootstrap', () => {
     expect(statSync(join(dir, 'dist', 'bootstrap', 'bootstrap.sh')).mode & 0o111).toBe(0o111);
   });
 
-  it('passes shellcheck (every severity) for the example and for SSH, SSO, registry credentials and a remote cluster', () => {
-    const plain = exampleWithSettings();
-    const full = exampleWithSettings({
-      repository: { url: 'git@github.com:acme-shop/devops.git' },
-      sso: { github: { organization: 'acme-shop', clientId: 'abc' } },
-      registries: [
-        { prefix: 'ghcr.io', credentials: 'pullsecret:argocd/ghcr-pull' },
-        { prefix: 'quay.io', credentials: 'secret:argocd/quay#token' },
-      ],
-      argocd: { namespace: 'gitops' },
-    });
-    const prod = join(full, 'environments', 'prod.yaml');
-    writeFileSync(
-      prod,
-      readFileSync(prod, 'utf8').replace('cluster: https://kubernetes.default.svc', 'cluster: prod-cluster'),
-    );
-    for (const dir of [plain, full]) {
-      expect(bootstrap(dir).code).toBe(0);
-      const r = shellcheck(join(dir, 'dist', 'bootstrap', 'bootstrap.sh'));
-      expect(r.stdout + r.stderr).toBe('');
-      expect(r.status).toBe(0);
-    }
-    const script = readFileSync(join(full, 'dist', 'bootstrap', 'bootstrap.sh'), 'utf8');
-    expect(script).toContain('DEVOPS_REPO_SSH_KEY_FILE');
-    expect(script).not.toContain('DEVOPS_REPO_TOKEN');
-    expect(script).toContain(
-      "add_key_from_environment 'argocd-secret' 'dex.github.clientSecret' 'DEX_GITHUB_CLIENT_SECRET'",
-    );
-    expect(script).not.toContain('DEX_GITHUB_CLIENT_ID');
-    expect(script).toContain("kubectl -n 'argocd' get secret 'ghcr-pull'");
-    expect(script).toContain('environment prod deploys to cluster prod-cluster, which this script does not touch');
-    expect(ensureSecretCalls(script).every((c) => c.namespace === 'shop-stage')).toBe(true);
-    expect(script).toContain("readonly ARGOCD_NAMESPACE='gitops'");
-    expect(
-      parse(readFileSync(join(full, 'dist', 'bootstrap', 'argo-cd', 'kustomization.yaml'), 'utf8')).namespace,
-    ).toBe('gitops');
-  });
+  shellcheckTool.it(
+    'passes shellcheck (every severity) for the example and for SSH, SSO, registry credentials and a remote cluster',
+    () => {
+      const plain = exampleWithSettings();
+      const full = exampleWithSettings({
+        repository: { url: 'git@github.com:acme-shop/devops.git' },
+        sso: { github: { organization: 'acme-shop', clientId: 'abc' } },
+        registries: [
+          { prefix: 'ghcr.io', credentials: 'pullsecret:argocd/ghcr-pull' },
+          { prefix: 'quay.io', credentials: 'secret:argocd/quay#token' },
+        ],
+        argocd: { namespace: 'gitops' },
+      });
+      const prod = join(full, 'environments', 'prod.yaml');
+      writeFileSync(
+        prod,
+        readFileSync(prod, 'utf8').replace('cluster: https://kubernetes.default.svc', 'cluster: prod-cluster'),
+      );
+      for (const dir of [plain, full]) {
+        expect(bootstrap(dir).code).toBe(0);
+        const r = shellcheck(join(dir, 'dist', 'bootstrap', 'bootstrap.sh'));
+        expect(r.stdout + r.stderr).toBe('');
+        expect(r.status).toBe(0);
+      }
+      const script = readFileSync(join(full, 'dist', 'bootstrap', 'bootstrap.sh'), 'utf8');
+      expect(script).toContain('DEVOPS_REPO_SSH_KEY_FILE');
+      expect(script).not.toContain('DEVOPS_REPO_TOKEN');
+      expect(script).toContain(
+        "add_key_from_environment 'argocd-secret' 'dex.github.clientSecret' 'DEX_GITHUB_CLIENT_SECRET'",
+      );
+      expect(script).not.toContain('DEX_GITHUB_CLIENT_ID');
+      expect(script).toContain("kubectl -n 'argocd' get secret 'ghcr-pull'");
+      expect(script).toContain('environment prod deploys to cluster prod-cluster, which this script does not touch');
+      expect(ensureSecretCalls(script).every((c) => c.namespace === 'shop-stage')).toBe(true);
+      expect(script).toContain("readonly ARGOCD_NAMESPACE='gitops'");
+      expect(
+        parse(readFileSync(join(full, 'dist', 'bootstrap', 'argo-cd', 'kustomization.yaml'), 'utf8')).namespace,
+      ).toBe('gitops');
+    },
+  );
 
   it('is strict bash: set -euo pipefail before any command', () => {
     const dir = exampleWithSettings();

@@ -12,6 +12,9 @@ import { loadProject } from '../src/spec/load.js';
 import type { SettingsFile } from '../src/spec/settings-schema.js';
 import { copyExample, REPO, runCli, tempDir } from './helpers.js';
 import { setSettings } from './publish-fixtures.js';
+import { requireTool } from './system-tools.js';
+
+const shellcheck = requireTool('shellcheck');
 
 const DIR = join(REPO, '.github', 'workflows');
 const FILES = readdirSync(DIR).filter((f) => f.endsWith('.yml'));
@@ -127,11 +130,11 @@ describe('GitHub workflows', () => {
     expect(lint(bad, 'bad.yml').map((r) => r.kind)).toContain('expression');
   });
 
-  it('have run: scripts that pass shellcheck (as bash, how they run)', () => {
+  shellcheck.it('have run: scripts that pass shellcheck (as bash, how they run)', () => {
     for (const file of FILES) {
       for (const s of steps(workflow(file))) {
         if (!s.run) continue;
-        const r = spawnSync('shellcheck', ['--shell=bash', '-'], { input: s.run, encoding: 'utf8' });
+        const r = spawnSync(shellcheck.path!, ['--shell=bash', '-'], { input: s.run, encoding: 'utf8' });
         expect(r.error).toBeUndefined();
         expect(r.stdout, `${file}: ${s.name}`).toBe('');
       }
