@@ -15,7 +15,7 @@ import { copyExample, editStoreEntries, REPO, runCli, snapshotTree, storeEntries
 
 /**
  * Service folders rendered and validated before come from the render cache.
- * The suite runs with the cache off (global-setup.ts); these tests turn it on
+ * The suite runs with the cache off (vitest.config.ts); these tests turn it on
  * with a folder of their own.
  */
 
