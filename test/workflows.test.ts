@@ -163,7 +163,7 @@ describe('GitHub workflows', () => {
         if (s.uses?.startsWith('actions/checkout@')) expect(s.with?.['persist-credentials']).toBe(false);
   });
 
-  it('ci.yml installs, type checks, tests, synthesizes, fails on a stale dist/ and posts the diff as the job summary', () => {
+  it('ci.yml installs, type checks, tests, fails on a stale dist/ (synth --check) and posts the diff as the job summary', () => {
     const wf = workflow('ci.yml');
     expect(Object.keys(wf.on).sort()).toEqual(['pull_request', 'push']);
     const runs = steps(wf).flatMap((s) => (s.run ? [s.run] : []));
@@ -173,7 +173,7 @@ describe('GitHub workflows', () => {
       'npm ci',
       'tsc --noEmit',
       'vitest run',
-      'npm run -s synth',
+      'synth --check --project "$project"',
       'git status --porcelain -- dist',
       'workflows --check',
       'diff --format markdown',
