@@ -198,7 +198,7 @@ describe('publish', () => {
     const remote = bareRepo();
     const project = exampleProject(remote);
     const r = publish(project, '--attempts', '0');
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.stderr).toContain('--attempts: expected a whole number from 1 to 20');
     expect(commits(remote)).toEqual([]);
   });
