@@ -15,6 +15,7 @@ const UNIT = [
   'test/publish-units.test.ts',
   'test/spec-cache.test.ts',
   'test/spec.test.ts',
+  'test/structure.test.ts',
 ];
 
 export default defineConfig({
