@@ -11,6 +11,7 @@ const UNIT = [
   'test/canonical-yaml.test.ts',
   'test/cli-units.test.ts',
   'test/help.test.ts',
+  'test/image-policy.test.ts',
   'test/pack-store.test.ts',
   'test/publish-units.test.ts',
   'test/spec-cache.test.ts',

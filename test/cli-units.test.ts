@@ -2,6 +2,7 @@ import { chmodSync, lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSync
 import { dirname, join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { JSON_OUTPUT_VERSION } from '../src/cli/json.js';
+import { reportJson } from '../src/diff/format.js';
 import { CommandFailure, ExitWith, reportError, UsageError } from '../src/cli/output.js';
 import { nextStage, Progress, progressByDefault } from '../src/cli/progress.js';
 import { packageVersion } from '../src/cli/version.js';
@@ -87,6 +88,47 @@ describe('exit codes and failures', () => {
     }
     // An outcome the command already printed (diff found differences): the code alone.
     expect(report(new CommandFailure('', 1), true)).toEqual({ code: 1, stderr: '', stdout: '' });
+  });
+
+  it('diff --json keeps every fact of the report under stable keys, absent ones as null', () => {
+    const image = (tag: string, autoUpdate: boolean) =>
+      ({ repository: 'ghcr.io/acme/api', tag, autoUpdate, from: 'spec' }) as const;
+    const doc = reportJson({
+      where: 'file:///devops.git main:clusters',
+      units: [
+        {
+          unit: 'argocd',
+          status: 'added',
+          files: [
+            { path: 'argocd/root.yaml', status: 'added', objects: [{ label: 'Application root', status: 'added' }] },
+          ],
+        },
+      ],
+      tags: [{ service: 'api', environment: 'prod', before: image('1.4.7', true), after: image('1.4.1', false) }],
+    });
+    expect(doc).toEqual({
+      where: 'file:///devops.git main:clusters',
+      head: null,
+      equal: false,
+      summary: { folders: 1, objects: { added: 1, removed: 0, changed: 0 } },
+      tags: [{ service: 'api', environment: 'prod', before: image('1.4.7', true), after: image('1.4.1', false) }],
+      units: [
+        {
+          unit: 'argocd',
+          environment: null,
+          service: null,
+          status: 'added',
+          files: [
+            {
+              path: 'argocd/root.yaml',
+              status: 'added',
+              objects: [{ label: 'Application root', status: 'added' }],
+              patch: null,
+            },
+          ],
+        },
+      ],
+    });
   });
 
   it('--version is the version of package.json', () => {

@@ -93,6 +93,8 @@ describe('diff', () => {
       head: expect.stringMatching(/^[0-9a-f]{40}$/),
       equal: false,
       summary: { folders: 5, objects: { added: 0, removed: 12, changed: 3 } },
+      // No image changes here: an env var and replicas (pin-rollback.test.ts has tag bumps).
+      tags: [],
     });
     const worker = doc.units.find((u: { unit: string }) => u.unit === 'stage/worker');
     expect(worker).toMatchObject({ environment: 'stage', service: 'worker', status: 'changed' });

@@ -1,5 +1,7 @@
 import type { ChangeStatus } from '../publish/plan.js';
 import type { DiffReport, UnitDiff } from './compare.js';
+import type { RunningImage } from '../output/write-back.js';
+import { describeTagChange } from './tags.js';
 
 const SIGN: Record<ChangeStatus, string> = { added: '+', removed: '-', changed: '~' };
 
@@ -32,6 +34,11 @@ export function formatText(report: DiffReport, color: boolean): string {
     ),
     '',
   ];
+  if (report.tags.length) {
+    out.push(paint('1', 'Images:'));
+    for (const c of report.tags) out.push(`  ${describeTagChange(c)}`);
+    out.push('');
+  }
   for (const u of report.units) {
     const env = u.environment !== undefined ? `environment ${u.environment}, service ${u.service}` : u.unit;
     out.push(`${paint('1', `${heading(u)}`)} (${env}): ${paint(statusColor[u.status], u.status)}`);
@@ -72,6 +79,11 @@ export function formatMarkdown(report: DiffReport, maxChars = 900_000): string {
     `Compared with \`${escapeCode(report.where)}\`${report.head ? ` at \`${report.head.slice(0, 12)}\`` : ' (the branch does not exist yet)'}.`,
     '',
   ];
+  if (report.tags.length) {
+    out.push('**Images:**', '');
+    for (const c of report.tags) out.push(`- \`${escapeCode(describeTagChange(c))}\``);
+    out.push('');
+  }
   out.push('| Environment | Service | Added | Removed | Changed |', '|---|---|---|---|---|');
   for (const u of report.units) {
     const list = (s: ChangeStatus): string =>
@@ -141,6 +153,13 @@ export function reportJson(report: DiffReport): Record<string, unknown> {
     head: report.head ?? null,
     equal: report.units.length === 0,
     summary: { folders: report.units.length, objects: countObjects(report) },
+    // The running image per changed service (a tag bump, a pin): what a reviewer reads first.
+    tags: report.tags.map((t) => ({
+      service: t.service,
+      environment: t.environment,
+      before: imageJson(t.before),
+      after: imageJson(t.after),
+    })),
     units: report.units.map((u) => ({
       unit: u.unit,
       environment: u.environment ?? null,
@@ -154,4 +173,8 @@ export function reportJson(report: DiffReport): Record<string, unknown> {
       })),
     })),
   };
+}
+
+function imageJson(i: RunningImage): Record<string, unknown> {
+  return { repository: i.repository, tag: i.tag, autoUpdate: i.autoUpdate, from: i.from };
 }

@@ -57,7 +57,7 @@ export const diffCommand: CommandModule<GlobalOptions, DiffArgs> = {
     )
       .epilogue(
         'Reads the devops repository like publish (repository.{url,branch,path} in environments/_settings.yaml, credentials from the environment) and changes nothing. ' +
-          "Image Updater's .argocd-source* files are not the generator's and never count as differences. " +
+          "Image Updater's .argocd-source* files are not the generator's and count as differences only where publish would remove them (beside a pinned service, or with a removed one). A tag bump or pin is summarised first (api: 1.4.2 → 1.4.3 (prod)). " +
           'Exit status (those of diff(1)): 0 equal; 1 different; 2 any error (a usage error, spec problems, ' +
           'an unreadable repository, an internal error).',
       )
