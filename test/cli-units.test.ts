@@ -232,6 +232,8 @@ describe('compareTree (synth --check, the stale line of validate)', () => {
     tree.add('bootstrap/bootstrap.sh', '#!/bin/bash\n', { executable: true });
     tree.add('argocd/root.yaml', 'kind: Application\n');
     tree.add('prod/new/deployment.yaml', 'kind: Deployment\n');
+    tree.add('prod/pinned/app.json', '{"image": {"autoUpdate": false}}\n');
+    tree.add('prod/moving/app.json', '{"image": {"autoUpdate": true}}\n');
     const out = join(tempDir(), 'dist');
     const files: Record<string, string> = {
       'prod/api/deployment.yaml': 'kind: Deployment\n', // the same
@@ -241,6 +243,10 @@ describe('compareTree (synth --check, the stale line of validate)', () => {
       'prod/gone/.argocd-source-gone-prod.yaml': 'x\n', // a folder no longer rendered: goes with it
       'prod/gone/deployment.yaml': 'x\n',
       'bootstrap/bootstrap.sh': '#!/bin/bash\n', // same bytes, not executable: changed
+      'prod/pinned/app.json': '{"image": {"autoUpdate": false}}\n',
+      'prod/pinned/.argocd-source-pinned-prod.yaml': 'x\n', // beside a pinned tag it would override it: goes
+      'prod/moving/app.json': '{"image": {"autoUpdate": true}}\n',
+      'prod/moving/.argocd-source-moving-prod.yaml': 'x\n', // Image Updater moves this tag: kept
       'notes.txt': 'x\n',
     };
     for (const [path, content] of Object.entries(files)) {
@@ -262,6 +268,7 @@ describe('compareTree (synth --check, the stale line of validate)', () => {
         'notes.txt',
         'prod/gone/.argocd-source-gone-prod.yaml',
         'prod/gone/deployment.yaml',
+        'prod/pinned/.argocd-source-pinned-prod.yaml',
       ],
       changed: ['argocd/root.yaml', 'bootstrap/bootstrap.sh', 'prod/api/kustomization.yaml', 'prod/web/service.yaml'],
     });

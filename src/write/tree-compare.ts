@@ -1,8 +1,8 @@
 import { existsSync, lstatSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import type { RenderedTree } from '../output/tree.js';
+import { decideWriteBacks, IMAGE_UPDATER_FILE_PREFIX } from '../output/write-back.js';
 import { codeUnitOrder } from '../util/order.js';
-import { IMAGE_UPDATER_FILE_PREFIX } from './atomic-tree.js';
 
 /** How an output folder differs from a rendered tree: what writing the tree there would add, remove and change. */
 export interface TreeDifferences {
@@ -11,7 +11,8 @@ export interface TreeDifferences {
   /**
    * What the folder holds that a write would not leave there: files (and
    * empty folders, written with a trailing "/") outside the tree, including
-   * Image Updater files whose folder is no longer rendered.
+   * Image Updater files whose folder is no longer rendered or whose service
+   * is pinned (decideWriteBacks).
    */
   readonly removed: readonly string[];
   /** Files whose bytes, type (a symlink, a folder) or executable bit differ from the tree's. */
@@ -24,9 +25,9 @@ export function treeIsCurrent(d: TreeDifferences): boolean {
 
 /**
  * Compares `outDir` with `tree` the way writing the tree would change it
- * (src/write/atomic-tree.ts): Image Updater files (`.argocd-source*`) in
- * folders of the tree are carried over by a write (carryOver), so they are
- * no difference. Reads only; paths are relative to `outDir`, with "/", sorted.
+ * (src/write/atomic-tree.ts): the Image Updater files (`.argocd-source*`)
+ * a write carries over (decideWriteBacks, as carryOver decides) are no
+ * difference. Reads only; paths are relative to `outDir`, with "/", sorted.
  */
 export function compareTree(outDir: string, tree: RenderedTree): TreeDifferences {
   const added: string[] = [];
@@ -36,9 +37,8 @@ export function compareTree(outDir: string, tree: RenderedTree): TreeDifferences
   const folders = new Set<string>();
   for (const path of tree.paths())
     for (let dir = dirname(path); dir !== '.' && !folders.has(dir); dir = dirname(dir)) folders.add(dir);
-  // A write carries an Image Updater file over into any folder the new tree has (the top one included).
-  const keptFolder = (dir: string) => dir === '.' || folders.has(dir);
   const seen = new Set<string>();
+  const writeBacks: string[] = [];
   if (isFolder) {
     for (const entry of readdirSync(outDir, { recursive: true, withFileTypes: true })) {
       const full = join(entry.parentPath, entry.name);
@@ -52,11 +52,12 @@ export function compareTree(outDir: string, tree: RenderedTree): TreeDifferences
       if (content !== undefined) {
         seen.add(path);
         if (!sameFile(full, content, tree.isExecutable(path))) changed.push(path);
-      } else if (!(entry.name.startsWith(IMAGE_UPDATER_FILE_PREFIX) && keptFolder(dirname(path)))) {
-        removed.push(path);
-      }
+      } else if (entry.name.startsWith(IMAGE_UPDATER_FILE_PREFIX)) writeBacks.push(path);
+      else removed.push(path);
     }
   }
+  const { orphaned, overriding } = decideWriteBacks(writeBacks, tree);
+  removed.push(...orphaned, ...overriding);
   for (const path of tree.paths()) {
     if (seen.has(path)) continue;
     // A folder (or a file under a file) where the tree has a file: the write replaces it.
