@@ -10,13 +10,16 @@ import { defineConfig } from 'vitest/config';
 const UNIT = [
   'test/canonical-yaml.test.ts',
   'test/cli-units.test.ts',
+  'test/guard.test.ts',
   'test/help.test.ts',
   'test/image-policy.test.ts',
+  'test/network-policies.test.ts',
   'test/pack-store.test.ts',
   'test/publish-units.test.ts',
   'test/spec-cache.test.ts',
   'test/spec.test.ts',
   'test/structure.test.ts',
+  'test/traffic.test.ts',
 ];
 
 export default defineConfig({

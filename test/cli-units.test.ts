@@ -111,6 +111,7 @@ describe('exit codes and failures', () => {
       head: null,
       equal: false,
       summary: { folders: 1, objects: { added: 1, removed: 0, changed: 0 } },
+      changes: null,
       tags: [{ service: 'api', environment: 'prod', before: image('1.4.7', true), after: image('1.4.1', false) }],
       units: [
         {
@@ -172,7 +173,7 @@ describe('progress line', () => {
   it('never fills the terminal line (a full line would wrap and \\r could not clear it)', () => {
     const { p, stream, at } = progress({ columns: 30 });
     at(5000);
-    p.stage('building 300 service folders with kubectl kustomize');
+    p.stage('building 300 folders with kubectl kustomize');
     const line = stream.text.replace('\r', '').replace('\x1b[K', '');
     expect(line.length).toBeLessThanOrEqual(29);
     expect(line.endsWith('…')).toBe(true);
@@ -205,7 +206,7 @@ describe('progress line', () => {
     expect(nextStage('resolve', counts)).toBe('rendering 2 service folders');
     expect(nextStage('render', counts)).toBe('checking 65 objects against their schemas');
     expect(nextStage('schemas', counts)).toBe('writing 94 files');
-    expect(nextStage('write', counts)).toBe('building 2 service folders with kubectl kustomize');
+    expect(nextStage('write', counts)).toBe('building 2 folders with kubectl kustomize');
   });
 });
 

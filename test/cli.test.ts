@@ -131,7 +131,8 @@ describe('synth --check, validate on a stale dist/, and --json', () => {
       services: 12,
       objects: expect.any(Number),
       files: Object.keys(tree).length,
-      output: { dir: join(project, 'dist'), written: true, preserved: [] },
+      output: { dir: join(project, 'dist'), written: true, preserved: [], overriding: [] },
+      notes: [],
     });
     expect(none.output.differences.added).toEqual(Object.keys(tree).sort());
 

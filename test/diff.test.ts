@@ -4,14 +4,14 @@ import { describe, expect, it } from 'vitest';
 import { runCli } from './helpers.js';
 import { bareRepo, editSpec, exampleProject, git, gitEnv, refUpdates, writeBack } from './publish-fixtures.js';
 
-function diff(project: string, ...args: string[]) {
-  return runCli(['diff', '--project', project, ...args], { env: gitEnv() });
+function diff(remote: string, project: string, ...args: string[]) {
+  return runCli(['diff', '--project', project, ...args], { env: gitEnv(remote) });
 }
 
 function published(): { remote: string; project: string } {
   const remote = bareRepo();
-  const project = exampleProject(remote);
-  const r = runCli(['publish', '--project', project], { env: gitEnv() });
+  const project = exampleProject();
+  const r = runCli(['publish', '--project', project], { env: gitEnv(remote) });
   expect(r.code, r.stderr).toBe(0);
   return { remote, project };
 }
@@ -33,7 +33,7 @@ describe('diff', () => {
       'clusters/shop/stage/api/.argocd-source-api-stage.yaml',
       'kustomize:\n  images:\n  - ghcr.io/acme-shop/api:abcdef1\n',
     );
-    const r = diff(project);
+    const r = diff(remote, project);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('No differences');
   });
@@ -43,7 +43,7 @@ describe('diff', () => {
     const updates = refUpdates(remote).length;
     changeSpecs(project);
 
-    const r = diff(project);
+    const r = diff(remote, project);
     expect(r.code, r.stderr).toBe(1);
     expect(r.stdout).not.toMatch(ANSI);
     expect(r.stdout).toContain('stage/worker (environment stage, service worker): changed');
@@ -56,24 +56,29 @@ describe('diff', () => {
     expect(r.stdout).toMatch(/^ {6}\+ {2}replicas: 3$/m);
     // The bootstrap script no longer creates flower's secret.
     expect(r.stdout).toContain('bootstrap (bootstrap): changed');
-    expect(r.stdout).toMatch(/5 folders differ: 0 objects added, 12 removed, 3 changed/);
+    // NetworkPolicies: rabbitmq no longer admits flower; prod's ExternalSecret of flower's Secret goes too.
+    expect(r.stdout).toContain('stage/rabbitmq (environment stage, service rabbitmq): changed');
+    expect(r.stdout).toMatch(
+      /^ {2}- ExternalSecret shop-prod\/flower-auth {2}_environment\/externalsecret-flower-auth\.yaml$/m,
+    );
+    expect(r.stdout).toMatch(/8 folders differ: 0 objects added, 15 removed, 6 changed/);
     // A diff changes nothing.
     expect(refUpdates(remote)).toHaveLength(updates);
   });
 
   it('colours the text with --color and never without it', () => {
-    const { project } = published();
+    const { remote, project } = published();
     changeSpecs(project);
-    expect(diff(project, '--color').stdout).toMatch(ANSI);
-    expect(diff(project, '--no-color').stdout).not.toMatch(ANSI);
+    expect(diff(remote, project, '--color').stdout).toMatch(ANSI);
+    expect(diff(remote, project, '--no-color').stdout).not.toMatch(ANSI);
   });
 
   it('writes Markdown for a job summary with --format markdown', () => {
-    const { project } = published();
+    const { remote, project } = published();
     changeSpecs(project);
-    const r = diff(project, '--format', 'markdown');
+    const r = diff(remote, project, '--format', 'markdown');
     expect(r.code, r.stderr).toBe(1);
-    expect(r.stdout).toMatch(/^### Rendered manifests: 5 folders differ/);
+    expect(r.stdout).toMatch(/^### Rendered manifests: 8 folders differ/);
     expect(r.stdout).toContain('| Environment | Service | Added | Removed | Changed |');
     expect(r.stdout).toContain('| stage | worker |  |  | `Deployment shop-stage/worker` |');
     expect(r.stdout).toMatch(/^\| prod \| flower \(removed\) \| {2}\| .*`Deployment shop-prod\/flower`.* \| {2}\|$/m);
@@ -84,7 +89,7 @@ describe('diff', () => {
     expect(r.stdout).not.toMatch(ANSI);
 
     // The same report for a script: --json, exit 1 all the same.
-    const json = diff(project, '--json');
+    const json = diff(remote, project, '--json');
     expect(json.code, json.stderr).toBe(1);
     const doc = JSON.parse(json.stdout);
     expect(doc).toMatchObject({
@@ -92,7 +97,7 @@ describe('diff', () => {
       command: 'diff',
       head: expect.stringMatching(/^[0-9a-f]{40}$/),
       equal: false,
-      summary: { folders: 5, objects: { added: 0, removed: 12, changed: 3 } },
+      summary: { folders: 8, objects: { added: 0, removed: 15, changed: 6 } },
       // No image changes here: an env var and replicas (pin-rollback.test.ts has tag bumps).
       tags: [],
     });
@@ -109,13 +114,13 @@ describe('diff', () => {
     const flower = doc.units.find((u: { unit: string }) => u.unit === 'prod/flower');
     expect(flower.status).toBe('removed');
     for (const f of flower.files) expect(f.patch).toBeNull();
-    expect(diff(project, '--json', '--format', 'text').code).toBe(2);
+    expect(diff(remote, project, '--json', '--format', 'text').code).toBe(2);
   });
 
   it('treats everything as added when the devops branch does not exist yet', () => {
     const remote = bareRepo();
-    const project = exampleProject(remote);
-    const r = diff(project);
+    const project = exampleProject();
+    const r = diff(remote, project);
     expect(r.code, r.stderr).toBe(1);
     expect(r.stdout).toContain('(branch does not exist yet)');
     expect(r.stdout).toContain('stage/api (environment stage, service api): added');
@@ -124,24 +129,24 @@ describe('diff', () => {
 
   it('exits 2 on an error: an unreachable repository, or bad specs', () => {
     const remote = bareRepo();
-    const project = exampleProject(join(remote, '..', 'missing.git'));
-    const unreachable = diff(project);
+    const project = exampleProject();
+    const unreachable = diff(join(remote, '..', 'missing.git'), project);
     expect(unreachable.code).toBe(2);
     expect(unreachable.stderr).toContain('missing.git');
     expect(unreachable.stdout).toBe('');
 
-    const broken = exampleProject(remote);
+    const broken = exampleProject();
     writeFileSync(join(broken, 'apps', 'worker.yaml'), 'image: [not, a, map]\n');
-    const bad = diff(broken);
+    const bad = diff(remote, broken);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('apps/worker.yaml');
 
-    const usage = diff(broken, '--format', 'html');
+    const usage = diff(remote, broken, '--format', 'html');
     expect(usage.code).toBe(2);
     expect(usage.stderr).toContain('Choices: "text", "markdown"');
 
     // With --json, the spec problems are a JSON document on stdout as well; still exit 2.
-    const badJson = diff(broken, '--json');
+    const badJson = diff(remote, broken, '--json');
     expect(badJson.code).toBe(2);
     expect(JSON.parse(badJson.stdout)).toMatchObject({
       version: 1,

@@ -1,7 +1,10 @@
 import { relative } from 'node:path';
 import { ArgumentError, LifecycleError } from '../lifecycle/errors.js';
 import type { SynthResult } from '../pipeline/pipeline.js';
-import { PublishError } from '../publish/publish.js';
+import { ChangeRefusedError } from '../guard/check.js';
+import { noteLines, refusalLines } from '../guard/format.js';
+import { PublishError } from '../publish/errors.js';
+import { WorkDirRefused } from '../publish/work-dir.js';
 import { formatProblem, SpecError, ValidationError } from '../spec/errors.js';
 import { type JsonErrorKind, type JsonProblem, type TextSink, writeJson } from './json.js';
 
@@ -81,7 +84,40 @@ function describeFailure(err: unknown): Failure {
       problems: err.failures.map((m) => ({ file: null, line: null, column: null, field: null, message: m })),
     };
   }
-  if (err instanceof UsageError || err instanceof ArgumentError)
+  if (err instanceof ChangeRefusedError) {
+    const message = `refused, compared with ${err.report.origin}; nothing was written or pushed.`;
+    const { removals, unmatchedAllowances, refused } = err.report;
+    const none = { file: null, line: null, column: null, field: null };
+    return {
+      exitCode: EXIT_FAILED,
+      text: `gitops-synth: ${message}\n${refusalLines(err.report)
+        .map((l) => `  ${l}\n`)
+        .join('')}`,
+      kind: 'refused',
+      message,
+      problems: [
+        ...removals.flatMap((r) =>
+          r.items.map((item) => ({
+            ...none,
+            message: `${r.reason}: ${item.path}: ${item.what}; confirm with --allow-removal ${r.allowWith}`,
+          })),
+        ),
+        ...unmatchedAllowances.map((entry) => ({
+          ...none,
+          message: `--allow-removal ${entry}: names nothing this render removes`,
+        })),
+        ...refused.map((r) => ({
+          file: r.at.file,
+          line: r.at.line ?? null,
+          column: r.at.column ?? null,
+          field: r.at.field || null,
+          message: `${r.at.message}; refused by the API server: ${r.why}; to make this change: ${r.how}`,
+        })),
+      ],
+    };
+  }
+  // A --work-dir that is not a work clone of ours is a wrong argument too.
+  if (err instanceof UsageError || err instanceof ArgumentError || err instanceof WorkDirRefused)
     return usage(err.message, err instanceof UsageFailure ? 'Run gitops-synth --help for usage.' : undefined);
   if (err instanceof LifecycleError || err instanceof PublishError) return refused(err.message, EXIT_FAILED);
   if (err instanceof CommandFailure)
@@ -150,8 +186,17 @@ export class ExitWith extends Error {
   }
 }
 
-/** The line synth prints, for commands that render after their change. */
+/** The lines synth prints, for commands that render after their change: what was rendered, and the notes on it. */
 export function renderedLine(result: SynthResult): string {
+  return (
+    renderedSummary(result) +
+    noteLines(result.changes)
+      .map((l) => `${l}\n`)
+      .join('')
+  );
+}
+
+function renderedSummary(result: SynthResult): string {
   const out = relative(process.cwd(), result.outDir) || '.';
   const where = result.unchanged ? `${out} already held them and was left untouched` : `written to ${out}`;
   return `gitops-synth: rendered ${result.services} service folder${result.services === 1 ? '' : 's'} for ${result.environments.join(', ')}: ${result.objects} objects in ${result.files} files, validated, ${where}\n`;

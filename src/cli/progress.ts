@@ -141,9 +141,10 @@ export function nextStage(finished: SynthPhase, c: PhaseCounts): string | undefi
     case 'render':
       return `checking ${plural(c.objects, 'object')} against their schemas`;
     case 'schemas':
+    case 'compare':
       return `writing ${plural(c.files, 'file')}`;
     case 'write':
-      return `building ${plural(c.folders, 'service folder')} with kubectl kustomize`;
+      return `building ${plural(c.folders, 'folder')} with kubectl kustomize`;
     case 'kustomize':
     case 'swap':
       return undefined;

@@ -1,10 +1,28 @@
 import type { ResolvedService } from '../resolve/model.js';
 
 export const MANAGED_BY = 'gitops-synth';
+/** The label every namespace carries with its own name (Kubernetes 1.22+), which namespace selectors match. */
+export const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
+/** The label that tells a service's pods (and its migration Job's) from every other pod of the namespace. */
+export const INSTANCE_LABEL = 'app.kubernetes.io/instance';
+/** The Gateway API version of HTTPRoutes and Gateways (standard channel, v1). */
+export const GATEWAY_API_VERSION = 'gateway.networking.k8s.io/v1';
 export const SYNC_WAVE = 'argocd.argoproj.io/sync-wave';
 export const SYNC_OPTIONS = 'argocd.argoproj.io/sync-options';
 /** Claims hold data: Argo CD must never prune or delete them, whatever happens to the service. */
 export const PROTECT_DATA = 'Prune=false,Delete=false';
+
+/**
+ * Argo CD deletes the object and creates it again instead of updating it
+ * (`kubectl replace --force`): for an object named in the spec's `recreate:`,
+ * whose change the API server refuses as an update.
+ */
+export const RECREATE = 'Force=true,Replace=true';
+
+/** The sync option that recreates `<kind>/<name>` when the service lists it in `recreate:`; none otherwise. */
+export function recreateAnnotation(svc: ResolvedService, kind: string, name: string): Record<string, string> {
+  return svc.recreate?.includes(`${kind}/${name}`) ? { [SYNC_OPTIONS]: RECREATE } : {};
+}
 
 /** Sync waves inside one service: config and claims, then the workload, then what routes to it. */
 export const WAVE = { prerequisites: '-1', workload: '0', routing: '1' } as const;

@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import type { ResolvedService } from '../resolve/model.js';
-import { metadata, selectorLabels, WAVE } from './labels.js';
+import { metadata, recreateAnnotation, selectorLabels, WAVE } from './labels.js';
 
 export interface ServicePortsProps {
   /** A service with at least one port (or a StatefulSet, which always gets its headless Service). */
@@ -26,13 +26,18 @@ export class ServicePorts extends Construct {
     const selector = selectorLabels(svc);
     if (ports.length) {
       new k8s.KubeService(this, 'Resource', {
-        metadata: metadata(svc, svc.name, WAVE.workload),
+        metadata: metadata(svc, svc.name, WAVE.workload, recreateAnnotation(svc, 'Service', svc.name)),
         spec: { type: 'ClusterIP', selector, ports },
       });
     }
     if (svc.workload === 'statefulset') {
       new k8s.KubeService(this, 'Headless', {
-        metadata: metadata(svc, `${svc.name}-headless`, WAVE.prerequisites),
+        metadata: metadata(
+          svc,
+          `${svc.name}-headless`,
+          WAVE.prerequisites,
+          recreateAnnotation(svc, 'Service', `${svc.name}-headless`),
+        ),
         spec: { clusterIp: 'None', publishNotReadyAddresses: true, selector, ports: ports.length ? ports : undefined },
       });
     }

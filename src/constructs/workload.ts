@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import type { ResolvedService } from '../resolve/model.js';
 import { claimTemplates } from './claims.js';
-import { metadata, selectorLabels, versionedLabels, WAVE } from './labels.js';
+import { metadata, recreateAnnotation, selectorLabels, versionedLabels, WAVE } from './labels.js';
 import { podTemplate } from './pod-template.js';
 
 export interface WorkloadProps {
@@ -29,11 +29,14 @@ export class Workload extends Construct {
     const selector = selectorLabels(svc);
     const template = podTemplate(svc, { labels: versionedLabels(svc), spread: isReplicated(svc), selector });
     // Says in the cluster why a suspended workload runs no pods.
-    const meta = metadata(svc, svc.name, WAVE.workload, svc.suspended ? { [SUSPENDED_ANNOTATION]: 'true' } : {}, {
-      versioned: true,
-    });
+    const kind = svc.workload === 'statefulset' ? 'StatefulSet' : 'Deployment';
+    const annotations = {
+      ...(svc.suspended ? { [SUSPENDED_ANNOTATION]: 'true' } : {}),
+      ...recreateAnnotation(svc, kind, svc.name),
+    };
+    const meta = metadata(svc, svc.name, WAVE.workload, annotations, { versioned: true });
+    this.kind = kind;
     if (svc.workload === 'statefulset') {
-      this.kind = 'StatefulSet';
       new k8s.KubeStatefulSet(this, 'Resource', {
         metadata: meta,
         spec: {
@@ -50,7 +53,6 @@ export class Workload extends Construct {
         },
       });
     } else {
-      this.kind = 'Deployment';
       // A ReadWriteOnce claim cannot be mounted by the old and the new pod on different nodes at once.
       const singleAttach = svc.volumes.some(
         (v) => v.owned && (v.owned.accessMode === 'ReadWriteOnce' || v.owned.accessMode === 'ReadWriteOncePod'),

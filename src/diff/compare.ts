@@ -1,7 +1,9 @@
 import { applicationName } from '../argocd/names.js';
 import { appliedWriteBackFiles } from '../output/write-back.js';
 import type { ChangeStatus, UnitChange } from '../publish/plan.js';
-import { applyRendered, prepare, withCheckout, type DevopsOptions } from '../publish/publish.js';
+import type { ChangeReport } from '../guard/check.js';
+import { buildOnHead, compareWithBranch, prepare, withCheckout, type DevopsOptions } from '../publish/publish.js';
+import { checkWorkDir } from '../publish/work-dir.js';
 import { compareObjects } from './objects.js';
 import { tagChanges, type TagChange } from './tags.js';
 
@@ -26,6 +28,12 @@ export interface DiffReport {
   /** The branch head compared with; undefined when the branch does not exist yet. */
   readonly head?: string;
   readonly units: readonly UnitDiff[];
+  /**
+   * What publish would refuse or needs to be told (removals to confirm,
+   * changes the API server refuses, acknowledged ones): `diff` reports them
+   * and fails for none of them. @default nothing to report
+   */
+  readonly changes?: ChangeReport;
   /** Services whose running image changes (a tag bump, a pin), before the object diff. */
   readonly tags: readonly TagChange[];
 }
@@ -36,15 +44,18 @@ export interface DiffReport {
  * Updater files are not the generator's and never differ).
  */
 export async function diffProject(options: DevopsOptions): Promise<DiffReport> {
+  if (options.workDir) checkWorkDir(options.workDir, options.projectDir);
   const context = await prepare(options);
   return withCheckout(options, context, async (checkout) => {
-    const { base, units, applied } = await applyRendered(checkout, context);
+    const { fetched, built, units } = await buildOnHead(checkout, context);
+    const base = fetched.head;
+    const changes = await compareWithBranch(checkout, context, base);
     const head = new Map<string, string | undefined>();
     const before = async (path: string) => {
-      if (!head.has(path)) head.set(path, await checkout.headContent(path));
+      if (!head.has(path)) head.set(path, await checkout.contentAt(base, path));
       return head.get(path);
     };
-    const patches = splitPatch(units.length ? await checkout.stagedPatch('') : '', context.repository.path);
+    const patches = splitPatch(units.length ? await checkout.patch(built, '') : '', context.repository.path);
     const out: UnitDiff[] = [];
     for (const unit of units) {
       const files: FileDiff[] = [];
@@ -65,13 +76,13 @@ export async function diffProject(options: DevopsOptions): Promise<DiffReport> {
     const read = new Map<string, string | undefined>();
     for (const u of services)
       for (const path of [`${u.unit}/app.json`, ...writeBackPaths(u)]) read.set(path, await before(path));
-    const kept = new Set(applied.plan.keep);
+    const kept = new Set(built.applied.plan.keep);
     const tags = tagChanges(
       units,
       (p) => read.get(p),
       (p) => context.rendered.tree.get(p) ?? (kept.has(p) ? read.get(p) : undefined),
     );
-    return { where: checkout.where(), head: base, units: out, tags };
+    return { where: checkout.where(), head: base, units: out, tags, changes };
   });
 }
 

@@ -1,7 +1,7 @@
 import { join, resolve } from 'node:path';
 import { resolvePartialProject, type ResolvedProject } from '../resolve/resolve.js';
 import { loadProjectPartially, type LoadedProject, type LoadedService } from '../spec/load.js';
-import { synth, type SynthResult } from '../pipeline/pipeline.js';
+import { synth, type SynthOptions, type SynthResult } from '../pipeline/pipeline.js';
 import { LifecycleError } from './errors.js';
 import { FileTransaction } from './file-transaction.js';
 
@@ -59,6 +59,7 @@ export interface ChangeResult {
 export async function commitChange(
   projectDir: string,
   change: (files: FileTransaction) => void,
+  options: Pick<SynthOptions, 'removals'> = {},
 ): Promise<ChangeResult> {
   const files = new FileTransaction();
   const interrupted = (signal: NodeJS.Signals): void => {
@@ -70,7 +71,7 @@ export async function commitChange(
   process.once('SIGTERM', interrupted);
   try {
     change(files);
-    const result = await synth({ projectDir: resolve(projectDir) });
+    const result = await synth({ ...options, projectDir: resolve(projectDir) });
     return { files: files.paths, synth: result };
   } catch (err) {
     files.rollback();

@@ -68,7 +68,8 @@ export function planRemoval(projectDir: string, name: string): RemovalPlan {
 export async function removeService(plan: RemovalPlan): Promise<ChangeResult> {
   const { project } = loadValidProject(plan.projectRoot);
   const path = specPath(project, findService(project, plan.service));
-  return commitChange(plan.projectRoot, (files) => files.remove(path));
+  // The user named the service: its folders may go from every environment, however few services are left.
+  return commitChange(plan.projectRoot, (files) => files.remove(path), { removals: { removing: plan.service } });
 }
 
 /**

@@ -1,6 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { ValidationError } from '../spec/errors.js';
 import { loadProjectPartially } from '../spec/load.js';
 import { resolvePartialProject } from '../resolve/resolve.js';
@@ -9,13 +9,22 @@ import { kustomizeBuildAll, type KustomizeFolder } from '../validate/kustomize.j
 import { writeTreeAtomicallyAsync, type WriteResult } from '../write/atomic-tree.js';
 import { renderArgoCd } from '../argocd/render.js';
 import { renderBootstrapFolder } from '../bootstrap/render.js';
+import { renderEnvironmentFolders } from '../environment/render.js';
 import type { RenderContext, RenderOutput, Renderer } from '../output/renderer.js';
 import { RenderedTree } from '../output/tree.js';
 import { openRenderCaches } from '../synth/render-cache.js';
 import { renderServices } from '../synth/render-services.js';
+import { ChangeRefusedError, checkChanges, isBlocking, type ChangeReport } from '../guard/check.js';
+import { readPreviousFolder } from '../guard/previous.js';
+import type { RemovalAllowance } from '../guard/removals.js';
 
 /** The renderers of a synth run, in order. Later issues add theirs here. */
-export const DEFAULT_RENDERERS: readonly Renderer[] = [renderServices, renderArgoCd, renderBootstrapFolder];
+export const DEFAULT_RENDERERS: readonly Renderer[] = [
+  renderServices,
+  renderEnvironmentFolders,
+  renderArgoCd,
+  renderBootstrapFolder,
+];
 
 export interface RenderResult {
   readonly context: RenderContext;
@@ -76,8 +85,15 @@ export async function renderProject(
   };
 }
 
+/** The service folders of a render (the environments' own folders are not services). */
+function serviceCount(rendered: RenderResult): number {
+  let count = 0;
+  for (const services of rendered.context.resolved.services.values()) count += services.length;
+  return count;
+}
+
 /** The stages of a synth run, in order, as `onPhase` reports them. */
-export type SynthPhase = 'load' | 'resolve' | 'render' | 'schemas' | 'write' | 'kustomize' | 'swap';
+export type SynthPhase = 'load' | 'resolve' | 'render' | 'schemas' | 'compare' | 'write' | 'kustomize' | 'swap';
 /** What a run has counted by the end of a stage (each stage adds what it learnt), for progress lines. */
 export interface PhaseCounts {
   /** Service specs loaded. */
@@ -114,6 +130,11 @@ export interface SynthOptions {
   readonly renderers?: readonly Renderer[];
   /** Told the duration of each stage. @default none */
   readonly onPhase?: PhaseListener;
+  /**
+   * What may leave the output beyond routine removals (`--allow-removal`,
+   * `app remove`), compared with what `outDir` holds. @default nothing
+   */
+  readonly removals?: RemovalAllowance;
 }
 
 export interface SynthResult extends WriteResult {
@@ -121,14 +142,26 @@ export interface SynthResult extends WriteResult {
   readonly services: number;
   readonly objects: number;
   readonly environments: readonly string[];
+  /** The comparison with the previous output: acknowledged changes and what to do about them. */
+  readonly changes: ChangeReport;
 }
 
-/** Renders, validates and atomically writes the whole output tree. */
+/**
+ * Renders, validates and atomically writes the whole output tree. Compared
+ * with what `outDir` holds, a render that removes an environment or most of
+ * one, or changes what the API server refuses to update, is refused
+ * (ChangeRefusedError) and nothing is written.
+ */
 export async function synth(options: SynthOptions): Promise<SynthResult> {
   const rendered = await renderProject(options.projectDir, options.renderers, options.onPhase);
   const outDir = resolve(options.outDir ?? join(options.projectDir, 'dist'));
   const phase = phaseTimer(options.onPhase);
   const folders = rendered.kustomizeFolders.length;
+  const shown = relative(process.cwd(), outDir) || '.';
+  const previous = readPreviousFolder(outDir, rendered.tree, `${shown}/ (what synth wrote last)`);
+  const changes = checkChanges(previous, rendered.tree, rendered.context, options.removals);
+  if (isBlocking(changes)) throw new ChangeRefusedError(changes);
+  phase('compare');
   const written = await writeTreeAtomicallyAsync(outDir, rendered.tree, {
     // An output that already holds the tree is checked where it is and left alone.
     leaveUnchanged: { compareFirst: rendered.renderedNow },
@@ -147,9 +180,10 @@ export async function synth(options: SynthOptions): Promise<SynthResult> {
   return {
     ...written,
     outDir,
-    services: rendered.kustomizeFolders.length,
+    services: serviceCount(rendered),
     objects: rendered.objectCount,
     environments: rendered.context.resolved.environments.map((e) => e.name),
+    changes,
   };
 }
 
@@ -180,5 +214,5 @@ export async function validate(
       rmSync(scratch, { recursive: true, force: true });
     }
   }
-  return { services: rendered.kustomizeFolders.length, objects: rendered.objectCount, rendered };
+  return { services: serviceCount(rendered), objects: rendered.objectCount, rendered };
 }

@@ -39,7 +39,9 @@ export const diffCommand: CommandModule<GlobalOptions, DiffArgs> = {
           })
           .option('work-dir', {
             type: 'string',
-            describe: 'Work clone of the devops repository, kept and reused',
+            describe:
+              'Work clone of the devops repository, kept and reused: a folder that does not exist, an empty one, ' +
+              'or one an earlier publish or diff made (any other folder is refused)',
             defaultDescription: 'a temporary folder, removed afterwards',
           }),
         'the report',
@@ -56,8 +58,11 @@ export const diffCommand: CommandModule<GlobalOptions, DiffArgs> = {
       ],
     )
       .epilogue(
-        'Reads the devops repository like publish (repository.{url,branch,path} in environments/_settings.yaml, credentials from the environment) and changes nothing. ' +
+        'Reads the devops repository like publish (repository.{url,branch,path} in environments/_settings.yaml, credentials from the environment) and changes nothing: ' +
+          'it fetches into a temporary folder (removed afterwards) or the --work-dir clone, and never touches a work tree. ' +
           "Image Updater's .argocd-source* files are not the generator's and count as differences only where publish would remove them (beside a pinned service, or with a removed one). A tag bump or pin is summarised first (api: 1.4.2 → 1.4.3 (prod)). " +
+          'What publish would refuse is reported, not failed: the removals it needs --allow-removal for, and each ' +
+          'change the API server refuses as an update, marked ! with its reason. ' +
           'Exit status (those of diff(1)): 0 equal; 1 different; 2 any error (a usage error, spec problems, ' +
           'an unreadable repository, an internal error).',
       )

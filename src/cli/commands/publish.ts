@@ -2,7 +2,9 @@ import type { CommandModule } from 'yargs';
 import { SSH_KEY_FILE_ENV, TOKEN_ENV, TOKEN_USER_ENV } from '../../publish/credentials.js';
 import { describeSource } from '../../publish/message.js';
 import type { UnitChange } from '../../publish/plan.js';
-import { DEFAULT_ATTEMPTS, DEFAULT_RETRY_DELAY_MS, publish, PublishError } from '../../publish/publish.js';
+import { DEFAULT_RETRY_DELAY_MS, DEFAULT_RETRY_FOR_MS, publish, PublishError } from '../../publish/publish.js';
+import { noteLines } from '../../guard/format.js';
+import { allowRemovalOption, removalAllowance } from '../allow-removal.js';
 import { examples, exitStatus, SPEC_OR_OUTPUT_PROBLEMS } from '../help.js';
 import type { GlobalOptions } from '../main.js';
 import { CommandFailure, UsageError } from '../output.js';
@@ -10,9 +12,11 @@ import { withProgress } from '../progress.js';
 
 interface PublishArgs extends GlobalOptions {
   'dry-run': boolean;
+  'allow-dirty': boolean;
   'work-dir'?: string;
-  attempts: number;
+  'retry-timeout': number;
   'retry-delay': number;
+  'allow-removal'?: string[];
 }
 
 export const publishCommand: CommandModule<GlobalOptions, PublishArgs> = {
@@ -29,53 +33,85 @@ export const publishCommand: CommandModule<GlobalOptions, PublishArgs> = {
         default: false,
         describe: 'Show what would change and the commit message; commit and push nothing',
       })
+      .option('allow-dirty', {
+        type: 'boolean',
+        default: false,
+        describe:
+          'Publish even when apps/, environments/ or other files that feed the render have uncommitted changes; ' +
+          'the commit says so in its trailers',
+      })
       .option('work-dir', {
         type: 'string',
-        describe: 'Work clone of the devops repository, kept and reused',
+        describe:
+          'Work clone of the devops repository, kept and reused: a folder that does not exist, an empty one, ' +
+          'or one an earlier publish or diff made (any other folder is refused, exit 2)',
         defaultDescription: 'a temporary folder, removed afterwards',
       })
-      .option('attempts', {
+      .option('retry-timeout', {
         type: 'number',
-        default: DEFAULT_ATTEMPTS,
-        describe: 'Push attempts before giving up; each refused push fetches the new head and re-applies the tree',
+        default: DEFAULT_RETRY_FOR_MS / 1000,
+        describe:
+          'Seconds to keep retrying refused pushes (someone pushed first); each retry fetches the new head and ' +
+          'rebuilds the commit on it',
       })
       .option('retry-delay', {
         type: 'number',
         default: DEFAULT_RETRY_DELAY_MS,
-        describe: 'First wait in ms after a refused push; doubles each retry (at most 30 s), with jitter',
+        describe:
+          'Longest first wait in ms after a refused push; doubles each retry (at most 8 s), each wait a random part of it',
       })
+      .option('allow-removal', allowRemovalOption('the devops branch'))
       .epilogue(
-        `The devops repository, branch and folder are repository.{url,branch,path} in environments/_settings.yaml (url defaults to this clone's origin). ` +
+        'The devops repository, branch and folder are repository.{url,branch,path} in environments/_settings.yaml. ' +
+          'Refuses (exit 1) when files that feed the render (apps/, environments/, cdk8s.yaml, package files) ' +
+          'differ from the checked-out commit, unless --allow-dirty. ' +
           `Credentials come from the environment only: ${TOKEN_ENV} (an https token, sent as a header, user ${TOKEN_USER_ENV} or x-access-token), ` +
           `${SSH_KEY_FILE_ENV} (an SSH key file), or the pipeline's own GIT_SSH_COMMAND/ssh-agent. They are never written to disk or printed. ` +
-          `Image Updater's .argocd-source* files are kept, except beside a pinned service (they would override the pin); the folder of a removed service goes, write-back file included. ` +
-          `The commit message lists the image each changed service deploys. ` +
+          "Image Updater's .argocd-source* files in rendered folders are kept, except beside a pinned service " +
+          '(they would override the pin); the folder of a removed service goes, write-back file included. ' +
+          'The commit message lists the image each changed service deploys. ' +
+          'The branch and refs/gitops-synth/published/<branch> (the last publish) are pushed together, never forced; ' +
+          'a branch whose history no longer holds the last publish is refused (exit 1). ' +
+          "Compared with the branch, a render that removes an environment, more than half of an environment's " +
+          'services (two at least) or every service is refused unless --allow-removal names what goes, and one ' +
+          'that changes what the API server refuses to update unless the spec acknowledges it ' +
+          '(recreate:, replaces:). ' +
           exitStatus({
             0: 'pushed, already up to date, or (--dry-run) shown',
-            1: `${SPEC_OR_OUTPUT_PROBLEMS}, or the devops repository could not be read or refused the push every time`,
+            1:
+              `${SPEC_OR_OUTPUT_PROBLEMS}, uncommitted changes, rewritten history, a refused removal or change, ` +
+              'a devops repository that cannot be read, or pushes refused until --retry-timeout',
+            2: 'the command could not run: a usage error (a refused --work-dir included) or an internal error',
           }),
       ),
   handler: async (args) => {
-    if (!Number.isInteger(args.attempts) || args.attempts < 1 || args.attempts > 20)
-      throw new UsageError(`--attempts: expected a whole number from 1 to 20, got ${args.attempts}`);
+    const retryFor = args['retry-timeout'];
+    if (!Number.isFinite(retryFor) || retryFor < 0 || retryFor > 3600)
+      throw new UsageError(`--retry-timeout: expected seconds from 0 to 3600, got ${retryFor}`);
     if (!Number.isFinite(args['retry-delay']) || args['retry-delay'] < 0)
       throw new UsageError(`--retry-delay: expected milliseconds (0 or more), got ${args['retry-delay']}`);
     try {
+      const removals = removalAllowance(args['allow-removal']);
       const result = await withProgress(args.progress, (p) =>
         publish({
           projectDir: args.project,
           dryRun: args['dry-run'],
+          allowDirty: args['allow-dirty'],
           workDir: args['work-dir'],
-          attempts: args.attempts,
+          retryForMs: retryFor * 1000,
           retryDelayMs: args['retry-delay'],
+          removals,
           log: (line) => p.print(`${line}\n`),
           onPhase: p.phases('publishing to the devops repository'),
         }),
       );
       const source = describeSource(result.source);
+      const notes = noteLines(result.changes)
+        .map((l) => `${l}\n`)
+        .join('');
       if (result.outcome === 'up-to-date') {
         process.stdout.write(
-          `gitops-synth: ${result.where} already holds what the specs render (${source}); nothing to commit\n`,
+          `gitops-synth: ${result.where} already holds what the specs render (${source}); nothing to commit\n${notes}`,
         );
         return;
       }
@@ -86,7 +122,8 @@ export const publishCommand: CommandModule<GlobalOptions, PublishArgs> = {
         );
         if (result.overridingWriteBacks.length) process.stdout.write(overridingLine(result.overridingWriteBacks));
         process.stdout.write(
-          `\nIt would commit with this message:\n\n${indent(result.message ?? '')}\nNothing was committed or pushed.\n`,
+          `\nIt would commit with this message:\n\n${indent(result.message ?? '')}\n` +
+            `Nothing was committed or pushed.\n${notes}`,
         );
         return;
       }
@@ -96,6 +133,8 @@ export const publishCommand: CommandModule<GlobalOptions, PublishArgs> = {
       if (result.removedWriteBacks.length)
         process.stdout.write(`Removed with their service folders: ${result.removedWriteBacks.join(', ')}\n`);
       if (result.overridingWriteBacks.length) process.stdout.write(overridingLine(result.overridingWriteBacks));
+      for (const warning of result.warnings) process.stderr.write(`gitops-synth: warning: ${warning}\n`);
+      process.stdout.write(notes);
     } catch (err) {
       if (err instanceof PublishError) throw new CommandFailure(err.message, 1);
       throw err;

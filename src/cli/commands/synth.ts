@@ -2,6 +2,7 @@ import type { CommandModule } from 'yargs';
 import { checkOutput } from '../../pipeline/check.js';
 import { synth } from '../../pipeline/pipeline.js';
 import { treeIsCurrent } from '../../write/tree-compare.js';
+import { allowRemovalOption, removalAllowance } from '../allow-removal.js';
 import { checkedOutputJson, checkText, renderedJson } from '../check-report.js';
 import { examples, exitStatus, SPEC_OR_OUTPUT_PROBLEMS } from '../help.js';
 import { jsonOption, writeJson } from '../json.js';
@@ -13,6 +14,7 @@ interface SynthArgs extends GlobalOptions {
   out?: string;
   check: boolean;
   json: boolean;
+  'allow-removal'?: string[];
 }
 
 export const synthCommand: CommandModule<GlobalOptions, SynthArgs> = {
@@ -24,6 +26,7 @@ export const synthCommand: CommandModule<GlobalOptions, SynthArgs> = {
       jsonOption(
         y
           .option('out', { type: 'string', describe: 'Output folder', defaultDescription: '<project>/dist' })
+          .option('allow-removal', allowRemovalOption('the output folder'))
           .option('check', {
             type: 'boolean',
             default: false,
@@ -35,24 +38,38 @@ export const synthCommand: CommandModule<GlobalOptions, SynthArgs> = {
       [
         ['$0 synth', 'render the project in the current folder'],
         ['$0 synth --project examples/webfarm', 'render another project'],
+        ['$0 synth --allow-removal stage', 'confirm that environment stage goes'],
         ['$0 synth --check', 'fail when the committed dist/ is stale (CI)'],
       ],
     ).epilogue(
-      exitStatus({
-        0: 'written, or already current (with --check: current)',
-        1: `${SPEC_OR_OUTPUT_PROBLEMS}; with --check also an output folder that differs from the render`,
-      }),
+      'Compared with what the output folder holds, a render is refused (exit 1, nothing written) when an ' +
+        'environment disappears, when an environment loses more than half of its services (two at least), or ' +
+        'when no service is left, unless --allow-removal names what goes; and when it changes what the API ' +
+        'server refuses to update (a StatefulSet claim template, a claim shrinking, a selector, a cluster IP), ' +
+        'unless the spec acknowledges it (recreate:, or replaces: on a volume). The message names each one ' +
+        'and how to confirm it. ' +
+        exitStatus({
+          0: 'written, or already current (with --check: current)',
+          1: `${SPEC_OR_OUTPUT_PROBLEMS}, a refused render; with --check also an output folder that differs from the render`,
+        }),
     ),
   handler: async (args) => {
     if (args.check) return check(args);
+    const removals = removalAllowance(args['allow-removal']);
     const result = await withProgress(args.progress, (p) =>
-      synth({ projectDir: args.project, outDir: args.out, onPhase: p.phases() }),
+      synth({ projectDir: args.project, outDir: args.out, removals, onPhase: p.phases() }),
     );
     if (args.json) {
       writeJson('synth', {
         check: false,
         ...renderedJson(result),
-        output: { dir: result.outDir, written: !result.unchanged, preserved: result.preserved },
+        output: {
+          dir: result.outDir,
+          written: !result.unchanged,
+          preserved: result.preserved,
+          overriding: result.overriding,
+        },
+        notes: result.changes.notes.map((paragraph) => paragraph.join('\n')),
       });
       return;
     }

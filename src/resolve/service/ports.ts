@@ -1,3 +1,4 @@
+import { tlsSecretNameOf } from '../environment.js';
 import type { ResolvedPort, ResolvedService } from '../model.js';
 import type { FieldPath, Merged, ServiceScope } from './scope.js';
 
@@ -85,6 +86,6 @@ export function resolveExpose(s: ServiceScope): ResolvedService['expose'] {
     host,
     path: f.expose.path ?? '/',
     port,
-    tlsSecretName: env.clusterIssuer ? `${host.replace(/\./g, '-')}-tls`.slice(0, 253) : undefined,
+    tlsSecretName: tlsSecretNameOf(env, host),
   };
 }

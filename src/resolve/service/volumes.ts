@@ -24,6 +24,12 @@ export function resolveVolumes(s: ServiceScope, scaling: Scaling, files: readonl
     if (volumes.some((o) => o.mountPath === v.mountPath) || files.some((x) => x.path === v.mountPath))
       return fail([...at, 'mountPath'], `${v.mountPath} is mounted twice; expected one volume or file per path`);
     if (v.from !== undefined) {
+      if (v.replaces !== undefined)
+        return fail(
+          [...at, 'replaces'],
+          `a volume with from: mounts the claim of service "${v.from}", which stays its owner's; ` +
+            'expected replaces: only on a volume this service owns',
+        );
       if (v.size !== undefined || v.accessMode !== undefined)
         return fail(
           [...at, 'from'],
@@ -87,12 +93,19 @@ export function resolveVolumes(s: ServiceScope, scaling: Scaling, files: readonl
         `${accessMode} lets only one node mount the volume, but the service runs several replicas; expected accessMode: ReadWriteMany, or workload: statefulset for a volume per replica`,
       );
     }
+    if (v.replaces !== undefined && v.replaces !== v.name && (f.volumes ?? []).some((o) => o.name === v.replaces))
+      return fail(
+        [...at, 'replaces'],
+        `volume "${v.replaces}" is still a volume of this service, with its own claim; expected the name of a ` +
+          'volume it no longer has (the one whose data this volume takes over)',
+      );
     volumes.push({
       name: v.name,
       mountPath: v.mountPath,
       readOnly: v.readOnly ?? false,
       claimName: workload === 'statefulset' ? v.name : `${name}-${v.name}`,
       owned: { size: v.size, accessMode, storageClass: env.storageClass },
+      ...(v.replaces !== undefined ? { replaces: v.replaces } : {}),
     });
   });
   return volumes;
