@@ -43,12 +43,14 @@ describe('synth compared with dist/', () => {
       ),
       'Removals that need confirming:',
       'environment stage is no longer rendered (is environments/stage.yaml gone?): all of it would be removed:',
+      'argocd/application-stage-environment.yaml: Application argocd/stage-environment',
       'argocd/applicationset-stage.yaml: ApplicationSet argocd/stage',
       'argocd/appproject-stage.yaml: AppProject argocd/stage',
       'argocd/imageupdater-stage.yaml: ImageUpdater argocd/stage',
-      'stage/api/: the folder of Application api-stage (8 files)',
-      'stage/db/: the folder of Application db-stage (6 files)',
-      'stage/worker/: the folder of Application worker-stage (4 files)',
+      'stage/api/: the folder of Application api-stage (9 files)',
+      'stage/db/: the folder of Application db-stage (7 files)',
+      'stage/worker/: the folder of Application worker-stage (5 files)',
+      "stage/_environment/: the environment's own objects, the folder of Application stage-environment (3 files)",
       'To remove them, run again with --allow-removal stage',
     ]);
     expect(snapshotTree(dist)).toEqual(before);
@@ -79,12 +81,12 @@ describe('synth compared with dist/', () => {
     expect(lines(most.stderr).slice(1)).toEqual([
       'Removals that need confirming:',
       'environment prod would lose 2 of its 3 services, more than half:',
-      'prod/api/: the folder of Application api-prod (9 files)',
-      'prod/worker/: the folder of Application worker-prod (4 files)',
+      'prod/api/: the folder of Application api-prod (10 files)',
+      'prod/worker/: the folder of Application worker-prod (5 files)',
       'To remove them, run again with --allow-removal prod/api,prod/worker',
       'environment stage would lose 2 of its 3 services, more than half:',
-      'stage/api/: the folder of Application api-stage (8 files)',
-      'stage/worker/: the folder of Application worker-stage (4 files)',
+      'stage/api/: the folder of Application api-stage (9 files)',
+      'stage/worker/: the folder of Application worker-stage (5 files)',
       'To remove them, run again with --allow-removal stage/api,stage/worker',
       'To remove all of the above: --allow-removal prod/api,prod/worker,stage/api,stage/worker',
     ]);
@@ -213,34 +215,34 @@ describe('synth compared with dist/', () => {
 });
 
 describe('publish and diff compared with the devops branch', () => {
-  const publish = (project: string, ...args: string[]) =>
-    runCli(['publish', '--project', project, ...args], { env: gitEnv() });
-  const diff = (project: string, ...args: string[]) =>
-    runCli(['diff', '--project', project, ...args], { env: gitEnv() });
+  const publish = (remote: string, project: string, ...args: string[]) =>
+    runCli(['publish', '--project', project, ...args], { env: gitEnv(remote) });
+  const diff = (remote: string, project: string, ...args: string[]) =>
+    runCli(['diff', '--project', project, ...args], { env: gitEnv(remote) });
 
   it(
     'publish refuses an environment gone and a claim template grown, pushing nothing; diff marks ' +
       'them; confirmed, it publishes',
     () => {
       const remote = bareRepo();
-      const project = exampleProject(remote);
-      expect(publish(project).code).toBe(0);
+      const project = exampleProject();
+      expect(publish(remote, project).code).toBe(0);
       const updates = refUpdates(remote).length;
       rmSync(join(project, 'environments', 'stage.yaml'));
       editSpec(project, 'apps/postgres.yaml', ['environments', 'prod', 'volumes', 0, 'size'], '60Gi');
       commitProject(project, 'drop stage, grow the database');
 
-      const refused = publish(project);
+      const refused = publish(remote, project);
       expect(refused.code).toBe(1);
       expect(refUpdates(remote)).toHaveLength(updates);
       const out = lines(refused.stderr);
       expect(out.find((l) => l.startsWith('gitops-synth: refused'))).toMatch(
-        /^gitops-synth: refused, compared with .*devops\.git main:clusters\/shop at [0-9a-f]{12}; nothing was written/,
+        /^gitops-synth: refused, compared with .*shop-deploy\.git main:clusters\/shop at [0-9a-f]{12}; nothing was written/,
       );
       expect(out).toContain(
         'environment stage is no longer rendered (is environments/stage.yaml gone?): all of it would be removed:',
       );
-      expect(out).toContain('stage/postgres/: the folder of Application postgres-stage (6 files)');
+      expect(out).toContain('stage/postgres/: the folder of Application postgres-stage (7 files)');
       expect(out).toContain('To remove them, run again with --allow-removal stage');
       // editSpec rewrote the file: the line is wherever the size is now.
       const line =
@@ -254,7 +256,7 @@ describe('publish and diff compared with the devops branch', () => {
       );
 
       // diff reports the same, fails for none of it: exit 1 means "different".
-      const text = diff(project);
+      const text = diff(remote, project);
       expect(text.code, text.stderr).toBe(1);
       expect(text.stdout).toContain('Publish would refuse this render:');
       expect(text.stdout).toContain('    To remove them, run again with --allow-removal stage');
@@ -268,7 +270,7 @@ describe('publish and diff compared with the devops branch', () => {
       // Acknowledged in the spec, confirmed on the command line: published.
       editSpec(project, 'apps/postgres.yaml', ['environments', 'prod', 'recreate'], ['StatefulSet/postgres']);
       commitProject(project, 'recreate the database StatefulSet');
-      const ok = publish(project, '--allow-removal', 'stage');
+      const ok = publish(remote, project, '--allow-removal', 'stage');
       expect(ok.stderr).not.toContain('refused');
       expect(ok.code).toBe(0);
       expect(ok.stdout).toContain('gitops-synth: note: StatefulSet shop-prod/postgres');

@@ -1,5 +1,7 @@
 import { posix } from 'node:path';
+import { ENVIRONMENT_FOLDER } from '../environment/model.js';
 import type { RenderedTree } from '../output/tree.js';
+import { codeUnitOrder } from '../util/order.js';
 import { objectLabel, objectsInFile } from './objects.js';
 import type { PreviousRender } from './previous.js';
 
@@ -137,6 +139,7 @@ export function checkRemovals(
     const items: RemovedItem[] = [
       ...argocdObjectsOf(env, previous, rendered),
       ...removedFolders.filter((f) => f.startsWith(`${env}/`)).map(folderItem),
+      ...otherFoldersGone(env, previous, rendered, before),
     ];
     refusals.push({
       reason: `environment ${env} is no longer rendered (is ${envFile(env)} gone?): all of it would be removed`,
@@ -189,4 +192,33 @@ function argocdObjectsOf(env: string, previous: PreviousRender, rendered: Render
     }
   }
   return items;
+}
+
+/**
+ * The folders of an environment that are not service folders (its own objects in `_environment/`) and whose
+ * files the render no longer has.
+ */
+function otherFoldersGone(
+  env: string,
+  previous: PreviousRender,
+  rendered: RenderedTree,
+  services: ReadonlySet<string>,
+) {
+  const files = new Map<string, number>();
+  for (const p of previous.paths) {
+    const dir = posix.dirname(p);
+    if (!p.startsWith(`${env}/`) || services.has(dir) || rendered.get(p) !== undefined) continue;
+    files.set(dir, (files.get(dir) ?? 0) + 1);
+  }
+  return [...files]
+    .sort(([a], [b]) => codeUnitOrder(a, b))
+    .map(
+      ([dir, n]): RemovedItem => ({
+        path: `${dir}/`,
+        what:
+          dir === `${env}/${ENVIRONMENT_FOLDER}`
+            ? `the environment's own objects, the folder of Application ${env}-environment (${n} file${n === 1 ? '' : 's'})`
+            : `${n} file${n === 1 ? '' : 's'} of the environment`,
+      }),
+    );
 }
