@@ -92,7 +92,8 @@ describe('synth compared with dist/', () => {
     ]);
     expect(snapshotTree(dist)).toEqual(before);
     const typo = synth(project, '--allow-removal', 'prod/api/worker');
-    expect(typo.code).toBe(1);
+    // A malformed value is a usage error (2), unlike one that names nothing removed (a refusal, 1).
+    expect(typo.code).toBe(2);
     expect(typo.stderr).toContain(
       '--allow-removal "prod/api/worker": expected an environment (stage) or environment/service',
     );
