@@ -2,6 +2,8 @@ import { chmodSync, lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSync
 import { dirname, join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { JSON_OUTPUT_VERSION } from '../src/cli/json.js';
+import { planJson } from '../src/bootstrap/format-plan.js';
+import { planProject } from '../src/bootstrap/render.js';
 import { reportJson } from '../src/diff/format.js';
 import { CommandFailure, ExitWith, reportError, UsageError } from '../src/cli/output.js';
 import { nextStage, Progress, progressByDefault } from '../src/cli/progress.js';
@@ -130,6 +132,17 @@ describe('exit codes and failures', () => {
         },
       ],
     });
+  });
+
+  it('bootstrap --json leaves out no fact of the plan: every key of the plan and its environments is there', () => {
+    const plan = planProject(REPO);
+    const json = planJson(plan);
+    expect(Object.keys(json)).toEqual(expect.arrayContaining(Object.keys(plan)));
+    const environments = json.environments as Record<string, unknown>[];
+    plan.environments.forEach((e, i) =>
+      expect(Object.keys(environments[i]!)).toEqual(expect.arrayContaining(Object.keys(e))),
+    );
+    expect(JSON.stringify(json)).not.toContain('undefined');
   });
 
   it('--version is the version of package.json', () => {

@@ -1,4 +1,4 @@
-import { CREDENTIAL_VARIABLES, type BootstrapPlan, type PlannedEnvironment } from './plan.js';
+import { CREDENTIAL_VARIABLES, type BootstrapPlan, type PlannedEnvironment, type PlannedSecret } from './plan.js';
 
 /** The plan as `bootstrap --print` shows it: steps, versions, namespaces, secret names and keys (never values). */
 export function formatPlan(plan: BootstrapPlan): string {
@@ -100,10 +100,14 @@ export function planJson(plan: BootstrapPlan): Record<string, unknown> {
       name: e.name,
       namespace: e.namespace,
       remoteCluster: e.remoteCluster ?? null,
-      secrets: e.secrets.map((s) => ({
-        name: s.name,
-        keys: s.keys.map((k) => ({ key: k.key, format: k.format, usedBy: k.usedBy })),
-      })),
+      gatewayNamespace: e.gatewayNamespace ?? null,
+      secrets: e.secrets.map(secretJson),
+      externalSecrets: e.externalSecrets
+        ? {
+            store: { kind: e.externalSecrets.store.kind, name: e.externalSecrets.store.name },
+            secrets: e.externalSecrets.secrets.map((s) => ({ ...secretJson(s), remoteKey: s.remoteKey })),
+          }
+        : null,
     })),
     repository: {
       url: plan.repository.url,
@@ -123,5 +127,10 @@ export function planJson(plan: BootstrapPlan): Record<string, unknown> {
       purpose: s.purpose,
     })),
     argocdFolder: plan.argocdFolder,
+    argocdServerInsecure: plan.argocdServerInsecure,
   };
+}
+
+function secretJson(s: PlannedSecret): Record<string, unknown> {
+  return { name: s.name, keys: s.keys.map((k) => ({ key: k.key, format: k.format, usedBy: k.usedBy })) };
 }
