@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { ValidationError } from '../spec/errors.js';
+import { ProblemList, ValidationError } from '../spec/errors.js';
+import type { ResolvedEnvironment } from '../resolve/model.js';
 import { loadProjectPartially } from '../spec/load.js';
 import { resolvePartialProject } from '../resolve/resolve.js';
 import { KUBERNETES_KINDS, SchemaValidator } from '../validate/schemas.js';
@@ -50,6 +51,7 @@ export async function renderProject(
   const outputs: RenderOutput[] = [];
   for (const render of renderers) outputs.push(await render(context));
   phase('render');
+  checkTopFolders(outputs, resolved.environments);
   const failures: string[] = [];
   let objectCount = 0;
   for (const out of outputs) {
@@ -73,6 +75,39 @@ export async function renderProject(
     objectCount,
     renderedNow: outputs.flatMap((o) => o.objects.map((x) => x.file)),
   };
+}
+
+/**
+ * Each folder at the top of the output belongs to one renderer: an
+ * environment's folder to the services, `argocd/` to the Argo CD layer, and
+ * so on. An environment named like another renderer's folder is refused
+ * when it is loaded (OUTPUT_FOLDERS); this catches a folder missing from that
+ * list before two renderers' files mix in one folder.
+ */
+function checkTopFolders(outputs: readonly RenderOutput[], environments: readonly ResolvedEnvironment[]): void {
+  const owner = new Map<string, number>();
+  const problems = new ProblemList();
+  outputs.forEach((out, i) => {
+    for (const path of out.tree.paths()) {
+      const top = path.split('/')[0]!;
+      if (top === path) continue;
+      const first = owner.get(top);
+      if (first === undefined) owner.set(top, i);
+      else if (first !== i && first !== -1) {
+        const env = environments.find((e) => e.name === top);
+        if (!env) throw new Error(`internal error: two renderers write into the folder ${top}/ of the output`);
+        problems.add({
+          ...env.source.locate(env.source.has(['name']) ? ['name'] : []),
+          field: 'name',
+          message:
+            `the environment name "${top}" is also the folder dist/${top}/ where gitops-synth writes its own ` +
+            `files; expected another name`,
+        });
+        owner.set(top, -1);
+      }
+    }
+  });
+  problems.throwIfAny();
 }
 
 /** The stages of a synth run, in order, as `onPhase` reports them. */

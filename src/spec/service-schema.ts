@@ -10,6 +10,7 @@ import {
   portRef,
   positiveInt,
   resources,
+  serviceName,
   storageQuantity,
   stringList,
 } from './fields.js';
@@ -123,7 +124,10 @@ export const securityContextSpec = z.strictObject({
 export const secretRefSpec = z.strictObject(
   {
     secret: dnsSubdomain,
-    key: z.string().regex(/^[-._a-zA-Z0-9]+$/, 'expected a secret key: letters, digits, "-", "_" and "."'),
+    key: z
+      .string()
+      .max(253, 'expected a secret key of at most 253 characters')
+      .regex(/^[-._a-zA-Z0-9]+$/, 'expected a secret key: letters, digits, "-", "_" and "."'),
   },
   { error: 'expected a Secret reference {secret: <name>, key: <key>}; the value itself never goes in a spec' },
 );
@@ -248,7 +252,7 @@ export const serviceOverrideSchema = z.strictObject({
 
 export const serviceFileSchema = z.strictObject({
   /** @default the file name without `.yaml` */
-  name: dnsLabel.optional(),
+  name: serviceName.optional(),
   ...serviceFieldShape,
   environments: z.record(z.string(), serviceOverrideSchema).optional(),
 });
