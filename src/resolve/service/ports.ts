@@ -1,4 +1,5 @@
 import type { ResolvedPort, ResolvedService } from '../model.js';
+import { namesHttp, namesNonHttp, wellKnownPort } from '../well-known.js';
 import type { FieldPath, Merged, ServiceScope } from './scope.js';
 
 /**
@@ -14,7 +15,17 @@ export function resolvePorts(m: Merged): ResolvedPort[] {
     );
     return [];
   }
-  if (f.port !== undefined) return [{ name: 'http', port: f.port, protocol: 'TCP' }];
+  if (f.port !== undefined) {
+    const known = wellKnownPort(f.port);
+    if (known)
+      m.problem(
+        ['port'],
+        `port: ${f.port} is shorthand for one HTTP port named http, but ${f.port} is ${known.program}'s ` +
+          `port, and meshes (Istio, Linkerd) read the name http as HTTP and would break its connections; ` +
+          `expected ports: [{name: ${known.name}, port: ${f.port}}]`,
+      );
+    return [{ name: 'http', port: f.port, protocol: 'TCP' }];
+  }
   const list = f.ports ?? [];
   const out: ResolvedPort[] = [];
   list.forEach((p, i) => {
@@ -38,6 +49,14 @@ export function resolvePorts(m: Merged): ResolvedPort[] {
         );
       return;
     }
+    const known = wellKnownPort(p.port);
+    if (known && namesHttp(name))
+      m.problem(
+        ['ports', i, p.name ? 'name' : 'port'],
+        `port ${p.port} is ${known.program}'s, and meshes (Istio, Linkerd) read the name ${name} as ` +
+          `${name.startsWith('grpc') ? 'gRPC' : 'HTTP'} and would break its connections; expected a name that ` +
+          `says its protocol, such as ${known.name}`,
+      );
     out.push({ name, port: p.port, protocol });
   });
   return out;
@@ -78,6 +97,13 @@ export function resolveExpose(s: ServiceScope): ResolvedService['expose'] {
   if (!f.expose) return undefined;
   const host = f.expose.subdomain ? `${f.expose.subdomain}.${env.domain}` : env.domain;
   const port = portByRef(s, f.expose.port, ['expose', 'port'], 'expose');
+  const target = s.ports.find((p) => p.port === port);
+  if (target && (namesNonHttp(target.name) || target.protocol !== 'TCP'))
+    s.fail(
+      f.expose.port === undefined ? ['expose'] : ['expose', 'port'],
+      `an Ingress routes HTTP, and port ${target.name} (${target.port}/${target.protocol}) is named for ` +
+        `another protocol; expected expose.port naming an HTTP port`,
+    );
   if (host.length > 253)
     s.fail(['expose', 'subdomain'], `host ${host} is longer than 253 characters; expected a shorter subdomain`);
   if (port === undefined) return undefined;
@@ -85,6 +111,8 @@ export function resolveExpose(s: ServiceScope): ResolvedService['expose'] {
     host,
     path: f.expose.path ?? '/',
     port,
-    tlsSecretName: env.clusterIssuer ? `${host.replace(/\./g, '-')}-tls`.slice(0, 253) : undefined,
+    // A Secret name is a DNS-1123 subdomain of at most 253 characters: the host is cut (never
+    // the -tls) at a letter or digit.
+    tlsSecretName: env.clusterIssuer ? `${host.replace(/\./g, '-').slice(0, 249).replace(/-+$/, '')}-tls` : undefined,
   };
 }
