@@ -1,6 +1,7 @@
 import { relative } from 'node:path';
 import type { SynthResult } from '../pipeline/pipeline.js';
 import { SpecError, ValidationError } from '../spec/errors.js';
+import { ToolError } from '../validate/tools.js';
 
 /**
  * How every command reports a failure: spec problems and validation failures
@@ -19,6 +20,10 @@ export function reportError(err: unknown, stderr: NodeJS.WritableStream = proces
     stderr.write(`gitops-synth: the rendered output failed validation; nothing was written.\n`);
     for (const line of err.failures) stderr.write(`  ${line}\n`);
     return 1;
+  }
+  if (err instanceof ToolError) {
+    stderr.write(`gitops-synth: ${err.message}; nothing was written.\n`);
+    return 2;
   }
   if (err instanceof UsageError) {
     stderr.write(`gitops-synth: ${err.message}\n`);
