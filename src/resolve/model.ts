@@ -197,7 +197,13 @@ export interface ResolvedSettings {
     readonly writeSecret: string;
   };
   /** The Argo CD UI's Ingress. */
-  readonly ui: { readonly host: string; readonly ingressClassName: string; readonly clusterIssuer?: string };
+  readonly ui: {
+    readonly host: string;
+    readonly ingressClassName: string;
+    readonly clusterIssuer?: string;
+    /** The web terminal into pods (argocd-cm exec.enabled), for the admin team. */
+    readonly webTerminal: boolean;
+  };
   readonly sso?: {
     readonly organization: string;
     readonly adminTeam: string;
