@@ -207,8 +207,8 @@ describe('ApplicationSets', () => {
         source: { repoURL: REPO_URL, targetRevision: 'main', path: `dist/${env}/${service}` },
         destination: { server: 'https://kubernetes.default.svc', namespace: `shop-${env}` },
         syncPolicy: {
-          // Stage syncs by itself; prod is the manual release gate, except frontend, whose spec opts in.
-          ...(env === 'stage' || service === 'frontend' ? { automated } : {}),
+          // Both environments sync by themselves: in prod the release (a semver tag) is the gate.
+          automated,
           syncOptions: ['CreateNamespace=true', 'ServerSideApply=true'],
           retry: { limit: 5, backoff: { duration: '10s', factor: 2, maxDuration: '5m' } },
         },
@@ -236,6 +236,16 @@ describe('ApplicationSets', () => {
       s.replace('environments:\n', 'environments:\n  stage:\n    sync: {automated: false}\n'),
     );
     edit(dir, 'apps/rabbitmq.yaml', (s) => `${s}sync: {selfHeal: false}\n`);
+    // A manual gate for prod with a weekend freeze, and one service opting back in to automated syncs.
+    edit(dir, 'environments/prod.yaml', (s) =>
+      s.replace(
+        '  automated: true\n',
+        '  automated: false\n  windows:\n    - {kind: deny, schedule: "0 18 * * 5", duration: 62h, timeZone: Europe/Berlin}\n',
+      ),
+    );
+    edit(dir, 'apps/frontend.yaml', (s) =>
+      s.replace('    replicas: 2\n', '    replicas: 2\n    sync: {automated: true}\n'),
+    );
     const out = join(dir, 'dist');
     await synth({ projectDir: dir, outDir: out, kustomize: false });
     const policy = Object.fromEntries(applications(out).map((a) => [a.metadata.name, a.spec.syncPolicy.automated]));
@@ -244,6 +254,18 @@ describe('ApplicationSets', () => {
     expect(policy['api-stage']).toEqual({ prune: true, selfHeal: true });
     expect(policy['frontend-prod']).toEqual({ prune: true, selfHeal: true });
     expect(policy['rabbitmq-prod']).toBeUndefined();
+    expect(policy['api-prod']).toBeUndefined();
+    expect(byName(argoObjects(out), 'AppProject', 'prod').spec.syncWindows).toEqual([
+      {
+        kind: 'deny',
+        schedule: '0 18 * * 5',
+        duration: '62h',
+        timeZone: 'Europe/Berlin',
+        manualSync: false,
+        applications: ['*'],
+      },
+    ]);
+    expect(byName(argoObjects(out), 'AppProject', 'stage').spec.syncWindows).toBeUndefined();
   });
 
   it('read only parameters every app.json has (missingkey=error would stop the whole ApplicationSet otherwise)', () => {
@@ -263,18 +285,21 @@ describe('image policies', () => {
     const prod = byName(objects, 'ImageUpdater', 'prod');
     expect(stage.spec.commonUpdateSettings).toEqual({
       updateStrategy: 'newest-build',
+      forceUpdate: false,
       allowTags: 'regexp:^[0-9a-f]{7}$',
     });
     expect(prod.spec.commonUpdateSettings).toEqual({
       updateStrategy: 'semver',
+      forceUpdate: false,
       allowTags: 'regexp:^v?[0-9]+\\.[0-9]+\\.[0-9]+$',
     });
     const images = (u: Obj) =>
       u.spec.applicationRefs.map((r: { images: { imageName: string }[] }) => r.images[0]!.imageName);
     expect(images(stage)).toEqual(['ghcr.io/acme-shop/api', 'ghcr.io/acme-shop/frontend', 'ghcr.io/acme-shop/api']);
+    // The frontend follows its own release line (its image.policy in prod), the API and workers the environment's.
     expect(images(prod)).toEqual([
       'ghcr.io/acme-shop/api:^1.4',
-      'ghcr.io/acme-shop/frontend:^1.4',
+      'ghcr.io/acme-shop/frontend:^2.3',
       'ghcr.io/acme-shop/api:^1.4',
     ]);
     // What the filters let through: a build sha never reaches prod, even an all-digit one.
@@ -358,7 +383,9 @@ describe('imageUpdater: annotations', () => {
       // The sync policy still comes through the same patch.
       expect(app.spec.syncPolicy.syncOptions).toEqual(['CreateNamespace=true', 'ServerSideApply=true']);
     }
-    expect(apps['api-prod']!.spec.syncPolicy.automated).toBeUndefined();
+    expect(apps['frontend-prod']!.metadata.annotations![`${IU}image-list`]).toBe(
+      'frontend=ghcr.io/acme-shop/frontend:^2.3',
+    );
     // v0.x has no ImageUpdater CRD: it reads the annotations by itself.
     expect(ofKind(argoObjects(out), 'ImageUpdater')).toEqual([]);
   });
@@ -551,7 +578,7 @@ describe('Argo CD configuration', () => {
     expect(ing.spec.tls).toEqual([{ hosts: ['argo.shop.example.com'], secretName: 'argocd-server-tls' }]);
   });
 
-  it('AppProjects fence each environment: the devops repository, its own cluster and namespace, no cluster-scoped kind but Namespace, a weekend freeze for prod', () => {
+  it('AppProjects fence each environment: the devops repository, its own cluster and namespace, no cluster-scoped kind but Namespace', () => {
     const objects = argoObjects(example);
     for (const env of ['stage', 'prod']) {
       const p = byName(objects, 'AppProject', env);
@@ -559,17 +586,8 @@ describe('Argo CD configuration', () => {
       expect(p.spec.destinations).toEqual([{ server: 'https://kubernetes.default.svc', namespace: `shop-${env}` }]);
       expect(p.spec.clusterResourceWhitelist).toEqual([{ group: '', kind: 'Namespace' }]);
     }
-    expect(byName(objects, 'AppProject', 'stage').spec.syncWindows).toBeUndefined();
-    expect(byName(objects, 'AppProject', 'prod').spec.syncWindows).toEqual([
-      {
-        kind: 'deny',
-        schedule: '0 18 * * 5',
-        duration: '62h',
-        timeZone: 'Europe/Berlin',
-        manualSync: false,
-        applications: ['*'],
-      },
-    ]);
+    // The example syncs at any time in both environments (sync windows are an option, see below).
+    for (const env of ['stage', 'prod']) expect(byName(objects, 'AppProject', env).spec.syncWindows).toBeUndefined();
   });
 
   it('the root Application syncs dist/argocd/ itself, server-side, in a project limited to those kinds in the Argo CD namespace', () => {
@@ -819,7 +837,9 @@ describe('bad input', () => {
       field: 'sync.windows[0].schedule',
       message: 'expected a cron schedule',
       change: (d) =>
-        edit(d, 'environments/prod.yaml', (s) => s.replace('schedule: "0 18 * * 5"', 'schedule: "Friday 18:00"')),
+        edit(d, 'environments/prod.yaml', (s) =>
+          s.replace('sync:\n', 'sync:\n  windows:\n    - {kind: deny, schedule: "Friday 18:00", duration: 62h}\n'),
+        ),
     },
     {
       name: 'a misspelled sync override in a service',
@@ -827,7 +847,9 @@ describe('bad input', () => {
       field: 'environments.prod.sync.automatic',
       message: 'did you mean "automated"',
       change: (d) =>
-        edit(d, 'apps/frontend.yaml', (s) => s.replace('sync: {automated: true}', 'sync: {automatic: true}')),
+        edit(d, 'apps/frontend.yaml', (s) =>
+          s.replace('    replicas: 2\n', '    replicas: 2\n    sync: {automatic: true}\n'),
+        ),
     },
     {
       name: "an environment named like Argo CD's default project",

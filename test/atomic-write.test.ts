@@ -122,8 +122,13 @@ function generatedApps(first: number, count: number, tag: string): Record<string
   };
   for (let i = first; i < first + count; i++) {
     const name = `svc-${String(i).padStart(3, '0')}`;
+    // svc-042 follows its builds (an Image Updater file beside it survives); the others are pinned.
+    const image =
+      i === 42
+        ? `{repository: ghcr.io/acme/${name}, tag: "${`abc${tag.replace(/\./g, '')}`.padEnd(7, '0')}", autoUpdate: true}`
+        : `{repository: ghcr.io/acme/${name}, tag: ${tag}}`;
     const lines = [
-      `image: {repository: ghcr.io/acme/${name}, tag: ${tag}}`,
+      `image: ${image}`,
       'port: 8080',
       'env: {BASE_URL: "http://${service:base}:8000"}',
       'dependsOn: [base]',

@@ -85,6 +85,9 @@ describe('app list', () => {
         tagFrom: 'image-updater',
         writtenBackAt: '2030-01-02T03:04:05Z',
         autoUpdate: true,
+        pin: null,
+        policy: { strategy: 'newest-build', constraint: null, allowTags: 'regexp:^[0-9a-f]{7}$', own: false },
+        release: null,
       },
       replicas: 1,
       autoscaling: null,
@@ -142,7 +145,7 @@ describe('app list', () => {
     const lines = table.stdout.split('\n');
     expect(lines[0]).toMatch(/^SERVICE\s+ENV\s+IMAGE\s+TAG\s+REPLICAS\s+URL\s+VOLUMES$/);
     expect(lines.find((l) => /^api\s+stage\s/.test(l))).toContain(
-      'abcdef1 (Image Updater, 2030-01-02T03:04:05Z; pinned 3f9c2a1)',
+      'abcdef1 (Image Updater, 2030-01-02T03:04:05Z; spec 3f9c2a1)',
     );
     expect(lines.find((l) => /^api\s+prod\s/.test(l))).toContain('2-10 (autoscaled)');
     expect(lines.find((l) => /^flower\s+stage\s/.test(l))).toContain('0 (suspended)');

@@ -179,6 +179,6 @@ describe('--help of the app commands', () => {
   it('an app command without a subcommand says what to name', () => {
     const r = runCli(['app']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('add, list, suspend, resume or remove');
+    expect(r.stderr).toContain('add, list, suspend, resume, pin, unpin or remove');
   });
 });

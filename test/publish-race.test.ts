@@ -17,7 +17,8 @@ import { publish } from ${JSON.stringify(pathToFileURL(join(REPO, 'build/src/pub
 const [project, id, rounds, out] = process.argv.slice(2);
 const results = [];
 for (let round = 1; round <= Number(rounds); round++) {
-  writeFileSync(project + '/apps/web.yaml', 'image: {repository: ghcr.io/acme/web, tag: "p' + id + '-r' + round + '"}\\nport: 8080\\n');
+  // Auto-updated: the write-backs landing beside it belong to it (a pinned service's would be removed).
+  writeFileSync(project + '/apps/web.yaml', 'image: {repository: ghcr.io/acme/web, tag: "p' + id + '-r' + round + '", autoUpdate: true}\\nport: 8080\\n');
   const r = await publish({ projectDir: project, attempts: 20, retryDelayMs: 10 });
   results.push({ round, outcome: r.outcome, commit: r.commit, attempts: r.attempts });
 }
@@ -68,7 +69,7 @@ function tinyProject(remote: string, team: string): string {
   mkdirSync(join(dir, 'environments'));
   writeFileSync(
     join(dir, 'environments', 'stage.yaml'),
-    'namespace: tiny\ndomain: tiny.example.com\ncluster: https://kubernetes.default.svc\ningress: {className: nginx}\nimagePolicy: {strategy: newest-build}\n',
+    'namespace: tiny\ndomain: tiny.example.com\ncluster: https://kubernetes.default.svc\ningress: {className: nginx}\nimagePolicy: {strategy: newest-build, allowTags: any}\n',
   );
   writeFileSync(
     join(dir, 'environments', '_settings.yaml'),

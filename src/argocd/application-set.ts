@@ -79,7 +79,7 @@ function applicationSet(ctx: ArgoCdContext, env: ResolvedEnvironment) {
           },
         },
       },
-      templatePatch: templatePatch(ctx, env),
+      templatePatch: templatePatch(ctx),
     },
   };
 }

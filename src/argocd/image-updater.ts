@@ -1,6 +1,13 @@
 import semver from 'semver';
 import type { ResolvedEnvironment } from '../resolve/model.js';
-import { autoUpdatedServices, imageNameWithConstraint, imageUpdatePolicy } from './image-policy.js';
+import {
+  autoUpdatedServices,
+  imageNameWithConstraint,
+  overridesEnvironment,
+  updatePolicy,
+  updateSettings,
+  writeBack,
+} from './image-policy.js';
 import type { ArgoCdBuilder, ArgoCdContext, ArgoCdObject } from './model.js';
 import {
   applicationName,
@@ -57,29 +64,39 @@ function annotationsSpec(ctx: ArgoCdContext, env: ResolvedEnvironment): Record<s
   };
 }
 
-/** One ref per auto-updated service, by its exact Application name, with the environment's policy. */
+/**
+ * One ref per auto-updated service, by its exact Application name. The
+ * environment's policy is the resource's `commonUpdateSettings`; a service
+ * with a policy of its own carries it on its image, every setting written
+ * (see updateSettings), and its constraint in the image name.
+ */
 function crdSpec(
   ctx: ArgoCdContext,
   env: ResolvedEnvironment,
   services: ReturnType<typeof autoUpdatedServices>,
 ): Record<string, unknown> {
-  const policy = imageUpdatePolicy(ctx, env);
+  const policy = updatePolicy(env.imagePolicy);
+  const target = writeBack(ctx);
   return {
-    commonUpdateSettings: { updateStrategy: policy.updateStrategy, allowTags: policy.allowTags },
-    // No writeBackTarget: the default .argocd-source-<app>.yaml beside the kustomization, which synth never touches.
+    commonUpdateSettings: updateSettings(policy),
+    // No writeBackTarget: the default .argocd-source-<app>.yaml beside the kustomization.
     writeBackConfig: {
-      method: policy.writeBack.method,
-      gitConfig: { repository: policy.writeBack.repository, branch: policy.writeBack.branch },
+      method: target.method,
+      gitConfig: { repository: target.repository, branch: target.branch },
     },
-    applicationRefs: services.map((svc) => ({
-      namePattern: applicationName(svc.name, env),
-      images: [
-        {
-          alias: svc.name,
-          imageName: imageNameWithConstraint(svc.image.repository, policy),
-          manifestTargets: { kustomize: { name: svc.image.repository } },
-        },
-      ],
-    })),
+    applicationRefs: services.map((svc) => {
+      const own = overridesEnvironment(svc) ? updatePolicy(svc.image.policy) : undefined;
+      return {
+        namePattern: applicationName(svc.name, env),
+        images: [
+          {
+            alias: svc.name,
+            imageName: imageNameWithConstraint(svc.image.repository, own ?? policy),
+            ...(own ? { commonUpdateSettings: updateSettings(own) } : {}),
+            manifestTargets: { kustomize: { name: svc.image.repository } },
+          },
+        ],
+      };
+    }),
   };
 }

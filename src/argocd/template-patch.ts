@@ -1,6 +1,5 @@
-import type { ResolvedEnvironment } from '../resolve/model.js';
-import { goString, patchLiteral } from './go-template.js';
-import { imageUpdatePolicy } from './image-policy.js';
+import { patchLiteral } from './go-template.js';
+import { writeBack } from './image-policy.js';
 import type { ArgoCdContext } from './model.js';
 import { IMAGE_UPDATER_LABEL } from './names.js';
 
@@ -25,7 +24,7 @@ export const ANNOTATIONS_MODE = 'annotations';
  * so every value is written as JSON: app.json values through `toJson`,
  * literals from the specs as JSON text (`patchLiteral`).
  */
-export function templatePatch(ctx: ArgoCdContext, env: ResolvedEnvironment): string {
+export function templatePatch(ctx: ArgoCdContext): string {
   const lines: string[] = [];
   if (ctx.settings.imageUpdater.mode === 'annotations') {
     lines.push(
@@ -34,7 +33,7 @@ export function templatePatch(ctx: ArgoCdContext, env: ResolvedEnvironment): str
       '  labels:',
       `    ${IMAGE_UPDATER_LABEL}: ${patchLiteral(ANNOTATIONS_MODE)}`,
       '  annotations:',
-      ...legacyAnnotationLines(ctx, env).map((l) => `    ${l}`),
+      ...legacyAnnotationLines(ctx).map((l) => `    ${l}`),
       '{{- end }}',
     );
   }
@@ -53,23 +52,26 @@ export function templatePatch(ctx: ArgoCdContext, env: ResolvedEnvironment): str
 }
 
 /**
- * Image Updater v0.x annotations for an auto-updated service of `env`, as
- * `key: value` YAML lines. App-wide keys (no per-alias keys), since every
- * Application has exactly one image; the kustomize image name defaults to the
- * image-list entry, which is the kustomization's `images[].name`.
+ * Image Updater v0.x annotations for an auto-updated service, as `key: value`
+ * YAML lines. App-wide keys (no per-alias keys), since every Application has
+ * exactly one image; the kustomize image name defaults to the image-list
+ * entry, which is the kustomization's `images[].name`. The policy is the
+ * service's own (app.json `image.policy`: the environment's with the
+ * service's image.policy over it), strategy and allowTags always written,
+ * so nothing falls back to Image Updater's default (semver).
  */
-function legacyAnnotationLines(ctx: ArgoCdContext, env: ResolvedEnvironment): string[] {
-  const policy = imageUpdatePolicy(ctx, env);
-  const imageList = policy.constraint
-    ? `{{ printf "%s=%s:%s" .service .image.repository ${goString(policy.constraint)} | toJson }}`
-    : '{{ printf "%s=%s" .service .image.repository | toJson }}';
+function legacyAnnotationLines(ctx: ArgoCdContext): string[] {
+  const target = writeBack(ctx);
+  const imageList =
+    '{{ if .image.policy.constraint }}{{ printf "%s=%s:%s" .service .image.repository .image.policy.constraint | toJson }}' +
+    '{{ else }}{{ printf "%s=%s" .service .image.repository | toJson }}{{ end }}';
   const a = (key: string, value: string): string => `${IMAGE_UPDATER_ANNOTATION}${key}: ${value}`;
   return [
     a('image-list', imageList),
-    a('update-strategy', patchLiteral(policy.updateStrategy)),
-    a('allow-tags', patchLiteral(policy.allowTags)),
-    a('write-back-method', patchLiteral(policy.writeBack.method)),
-    a('git-repository', patchLiteral(policy.writeBack.repository)),
-    a('git-branch', patchLiteral(policy.writeBack.branch)),
+    a('update-strategy', '{{ toJson .image.policy.strategy }}'),
+    a('allow-tags', '{{ toJson .image.policy.allowTags }}'),
+    a('write-back-method', patchLiteral(target.method)),
+    a('git-repository', patchLiteral(target.repository)),
+    a('git-branch', patchLiteral(target.branch)),
   ];
 }

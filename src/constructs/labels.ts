@@ -21,7 +21,7 @@ export function instanceName(svc: ResolvedService): string {
   return `${svc.name}-${svc.environment.name}`;
 }
 
-/** The recommended labels that never change for a service (no version): for immutable places. */
+/** The recommended labels that never change for a service (no version): every object that does not run the image. */
 export function stableLabels(svc: ResolvedService): Record<string, string> {
   const labels: Record<string, string> = {
     ...selectorLabels(svc),
@@ -37,22 +37,33 @@ export function hasVersionLabel(svc: ResolvedService): boolean {
   return svc.image.tag.length <= 63;
 }
 
+export const VERSION_LABEL = 'app.kubernetes.io/version';
+
 /**
- * The recommended labels every object of the service carries. The version is
- * the rendered tag; for auto-updated services the kustomization rewrites it
- * from the image that actually runs.
+ * The labels of what runs the image: the workload, the migration Job and
+ * their pod templates. The stable labels plus the version, which is the
+ * rendered tag; for auto-updated services the kustomization rewrites it from
+ * the image that actually runs. Only these carry the version, so a tag bump
+ * changes the objects that run the image and nothing else (a reviewable diff).
  */
-export function commonLabels(svc: ResolvedService): Record<string, string> {
+export function versionedLabels(svc: ResolvedService): Record<string, string> {
   const labels = stableLabels(svc);
-  if (hasVersionLabel(svc)) labels['app.kubernetes.io/version'] = svc.image.tag;
+  if (hasVersionLabel(svc)) labels[VERSION_LABEL] = svc.image.tag;
   return labels;
 }
 
-export function metadata(svc: ResolvedService, name: string, wave: string, annotations: Record<string, string> = {}) {
+/** Metadata of an object of the service; `versioned` only for what runs the image (see versionedLabels). */
+export function metadata(
+  svc: ResolvedService,
+  name: string,
+  wave: string,
+  annotations: Record<string, string> = {},
+  options: { versioned?: boolean } = {},
+) {
   return {
     name,
     namespace: svc.environment.namespace,
-    labels: commonLabels(svc),
+    labels: options.versioned ? versionedLabels(svc) : stableLabels(svc),
     annotations: { [SYNC_WAVE]: wave, ...annotations },
   };
 }

@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import type { ResolvedService } from '../resolve/model.js';
-import { commonLabels } from './labels.js';
+import { versionedLabels } from './labels.js';
 import { podTemplate } from './pod-template.js';
 
 export interface MigrationJobProps {
@@ -24,7 +24,11 @@ export class MigrationJob extends Construct {
       throw new Error(`MigrationJob: service ${svc.name} has no migrations; do not create the construct for it`);
     const name = `${svc.name}-migrate`;
     // Not the service's selector labels: the Service and the PodDisruptionBudget must not pick this pod.
-    const labels = { ...commonLabels(svc), 'app.kubernetes.io/name': name, 'app.kubernetes.io/component': 'migration' };
+    const labels = {
+      ...versionedLabels(svc),
+      'app.kubernetes.io/name': name,
+      'app.kubernetes.io/component': 'migration',
+    };
     new k8s.KubeJob(this, 'Resource', {
       metadata: {
         name,

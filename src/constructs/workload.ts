@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import type { ResolvedService } from '../resolve/model.js';
 import { claimTemplates } from './claims.js';
-import { commonLabels, metadata, selectorLabels, WAVE } from './labels.js';
+import { metadata, selectorLabels, versionedLabels, WAVE } from './labels.js';
 import { podTemplate } from './pod-template.js';
 
 export interface WorkloadProps {
@@ -27,9 +27,11 @@ export class Workload extends Construct {
     super(scope, id);
     const svc = props.service;
     const selector = selectorLabels(svc);
-    const template = podTemplate(svc, { labels: commonLabels(svc), spread: isReplicated(svc), selector });
+    const template = podTemplate(svc, { labels: versionedLabels(svc), spread: isReplicated(svc), selector });
     // Says in the cluster why a suspended workload runs no pods.
-    const meta = metadata(svc, svc.name, WAVE.workload, svc.suspended ? { [SUSPENDED_ANNOTATION]: 'true' } : {});
+    const meta = metadata(svc, svc.name, WAVE.workload, svc.suspended ? { [SUSPENDED_ANNOTATION]: 'true' } : {}, {
+      versioned: true,
+    });
     if (svc.workload === 'statefulset') {
       this.kind = 'StatefulSet';
       new k8s.KubeStatefulSet(this, 'Resource', {

@@ -1,6 +1,9 @@
+import { applicationName } from '../argocd/names.js';
+import { appliedWriteBackFiles } from '../output/write-back.js';
 import type { ChangeStatus, UnitChange } from '../publish/plan.js';
 import { applyRendered, prepare, withCheckout, type DevopsOptions } from '../publish/publish.js';
 import { compareObjects } from './objects.js';
+import { tagChanges, type TagChange } from './tags.js';
 
 /** One file that differs, with its objects and, when it changed, its unified diff. */
 export interface FileDiff {
@@ -23,6 +26,8 @@ export interface DiffReport {
   /** The branch head compared with; undefined when the branch does not exist yet. */
   readonly head?: string;
   readonly units: readonly UnitDiff[];
+  /** Services whose running image changes (a tag bump, a pin), before the object diff. */
+  readonly tags: readonly TagChange[];
 }
 
 /**
@@ -33,24 +38,40 @@ export interface DiffReport {
 export async function diffProject(options: DevopsOptions): Promise<DiffReport> {
   const context = await prepare(options);
   return withCheckout(options, context, async (checkout) => {
-    const { base, units } = await applyRendered(checkout, context);
+    const { base, units, applied } = await applyRendered(checkout, context);
+    const head = new Map<string, string | undefined>();
+    const before = async (path: string) => {
+      if (!head.has(path)) head.set(path, await checkout.headContent(path));
+      return head.get(path);
+    };
     const patches = splitPatch(units.length ? await checkout.stagedPatch('') : '', context.repository.path);
     const out: UnitDiff[] = [];
     for (const unit of units) {
       const files: FileDiff[] = [];
       for (const f of unit.files) {
-        const before = f.status === 'added' ? undefined : await checkout.headContent(f.path);
+        const old = f.status === 'added' ? undefined : await before(f.path);
         const after = context.rendered.tree.get(f.path);
         files.push({
           path: f.path,
           status: f.status,
-          objects: compareObjects(f.path, before, after),
+          objects: compareObjects(f.path, old, after),
           patch: f.status === 'changed' ? patches.get(f.path) : undefined,
         });
       }
       out.push({ ...unit, files });
     }
-    return { where: checkout.where(), head: base, units: out };
+    // What runs before: the branch head. After: the render, and the write-back files the plan keeps (unchanged).
+    const services = units.filter((u) => u.service !== undefined && u.status === 'changed');
+    const read = new Map<string, string | undefined>();
+    for (const u of services)
+      for (const path of [`${u.unit}/app.json`, ...writeBackPaths(u)]) read.set(path, await before(path));
+    const kept = new Set(applied.plan.keep);
+    const tags = tagChanges(
+      units,
+      (p) => read.get(p),
+      (p) => context.rendered.tree.get(p) ?? (kept.has(p) ? read.get(p) : undefined),
+    );
+    return { where: checkout.where(), head: base, units: out, tags };
   });
 }
 
@@ -67,4 +88,9 @@ export function splitPatch(text: string, root: string): Map<string, string> {
     out.set(path, body.join('\n').replace(/\n+$/, ''));
   }
   return out;
+}
+
+/** The override files Argo CD would apply in a service folder (see appliedWriteBackFiles). */
+function writeBackPaths(u: UnitChange): string[] {
+  return appliedWriteBackFiles(applicationName(u.service!, u.environment!)).map((f) => `${u.unit}/${f}`);
 }

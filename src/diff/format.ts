@@ -1,5 +1,6 @@
 import type { ChangeStatus } from '../publish/plan.js';
 import type { DiffReport, UnitDiff } from './compare.js';
+import { describeTagChange } from './tags.js';
 
 const SIGN: Record<ChangeStatus, string> = { added: '+', removed: '-', changed: '~' };
 
@@ -32,6 +33,11 @@ export function formatText(report: DiffReport, color: boolean): string {
     ),
     '',
   ];
+  if (report.tags.length) {
+    out.push(paint('1', 'Images:'));
+    for (const c of report.tags) out.push(`  ${describeTagChange(c)}`);
+    out.push('');
+  }
   for (const u of report.units) {
     const env = u.environment !== undefined ? `environment ${u.environment}, service ${u.service}` : u.unit;
     out.push(`${paint('1', `${heading(u)}`)} (${env}): ${paint(statusColor[u.status], u.status)}`);
@@ -72,6 +78,11 @@ export function formatMarkdown(report: DiffReport, maxChars = 900_000): string {
     `Compared with \`${escapeCode(report.where)}\`${report.head ? ` at \`${report.head.slice(0, 12)}\`` : ' (the branch does not exist yet)'}.`,
     '',
   ];
+  if (report.tags.length) {
+    out.push('**Images:**', '');
+    for (const c of report.tags) out.push(`- \`${escapeCode(describeTagChange(c))}\``);
+    out.push('');
+  }
   out.push('| Environment | Service | Added | Removed | Changed |', '|---|---|---|---|---|');
   for (const u of report.units) {
     const list = (s: ChangeStatus): string =>

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { isAbsolute, join, resolve } from 'node:path';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import {
   canonicalUrl,
@@ -29,6 +29,20 @@ export interface DevopsTree {
   readonly origin: string;
   /** A file by its path inside the rendered tree (e.g. `stage/api/.argocd-source-api-stage.yaml`); undefined when absent. */
   read(path: string): Promise<DevopsFile | undefined>;
+  /** A file by its path from the repository's root (outside the rendered tree); undefined when absent or not in git. */
+  readFromRoot(path: string): Promise<DevopsFile | undefined>;
+  /**
+   * The committed versions of a file of the rendered tree, newest first, at
+   * most `limit`: what each commit that changed it left there (undefined
+   * content where it deleted it). Empty without git.
+   */
+  history(path: string, limit: number): Promise<readonly HistoricFile[]>;
+}
+
+export interface HistoricFile {
+  readonly content: string | undefined;
+  /** ISO 8601 UTC time of the commit. */
+  readonly committedAt: string;
 }
 
 export interface DevopsFile {
@@ -114,35 +128,59 @@ async function isThisRepository(root: string, url: string): Promise<boolean> {
 }
 
 function workingTree(root: string | undefined, treeDir: string, origin: string): DevopsTree {
+  const readAt = async (file: string): Promise<DevopsFile | undefined> => {
+    if (!existsSync(file)) return undefined;
+    const content = readFileSync(file, 'utf8');
+    if (!root) return { content };
+    const time = (await git(root).raw(['log', '-1', '--format=%cI', '--', file])).trim();
+    return { content, committedAt: time ? utc(time) : undefined };
+  };
   return {
     origin,
-    async read(path) {
-      const file = join(treeDir, path);
-      if (!existsSync(file)) return undefined;
-      const content = readFileSync(file, 'utf8');
-      if (!root) return { content };
-      const time = (await git(root).raw(['log', '-1', '--format=%cI', '--', file])).trim();
-      return { content, committedAt: time ? utc(time) : undefined };
-    },
+    read: (path) => readAt(join(treeDir, path)),
+    readFromRoot: async (path) => (root ? readAt(join(root, path)) : undefined),
+    history: async (path, limit) =>
+      root ? fileHistory(root, 'HEAD', relative(root, join(treeDir, path)).split(sep).join('/'), limit) : [],
   };
 }
 
 function gitBranch(repoDir: string, branch: string, treePath: string, origin: string): DevopsTree {
   const ref = `refs/heads/${branch}`;
+  const readAt = async (file: string): Promise<DevopsFile | undefined> => {
+    let content: string;
+    try {
+      content = await git(repoDir).raw(['show', `${ref}:${file}`]);
+    } catch {
+      return undefined;
+    }
+    const time = (await git(repoDir).raw(['log', '-1', '--format=%cI', ref, '--', file])).trim();
+    return { content, committedAt: time ? utc(time) : undefined };
+  };
   return {
     origin,
-    async read(path) {
-      const file = `${treePath}/${path}`;
-      let content: string;
-      try {
-        content = await git(repoDir).raw(['show', `${ref}:${file}`]);
-      } catch {
-        return undefined;
-      }
-      const time = (await git(repoDir).raw(['log', '-1', '--format=%cI', ref, '--', file])).trim();
-      return { content, committedAt: time ? utc(time) : undefined };
-    },
+    read: (path) => readAt(`${treePath}/${path}`),
+    readFromRoot: (path) => readAt(path),
+    history: (path, limit) => fileHistory(repoDir, ref, `${treePath}/${path}`, limit),
   };
+}
+
+/** The versions of `file` (relative to the repository) that commits reachable from `ref` left, newest first. */
+async function fileHistory(repoDir: string, ref: string, file: string, limit: number): Promise<HistoricFile[]> {
+  let log: string;
+  try {
+    log = await git(repoDir).raw(['log', `-${limit}`, '--format=%H %cI', ref, '--', file]);
+  } catch {
+    return []; // No commit yet, or not a git repository.
+  }
+  const out: HistoricFile[] = [];
+  for (const line of log.split('\n').filter(Boolean)) {
+    const [commit, time] = line.split(' ');
+    const content = await git(repoDir)
+      .raw(['show', `${commit}:${file}`])
+      .catch(() => undefined);
+    out.push({ content, committedAt: utc(time!) });
+  }
+  return out;
 }
 
 /** A bare clone of `url`'s `branch` under `cacheDir`, cloned the first time and fetched every time after. */

@@ -242,3 +242,84 @@ function indentUnit(text: string, doc: Document.Parsed): number {
   };
   return visit(doc.contents) ?? 2;
 }
+
+/**
+ * The comment that describes the entry at `path`: at the end of its line
+ * (for an entry of a flow mapping, the line the outermost flow collection
+ * ends on), or else the comment lines directly above its key. Undefined when
+ * there is none or no such entry.
+ */
+export function entryComment(text: string, path: YamlPath): string | undefined {
+  const found = locate(parse(text), path);
+  if (!found) return undefined;
+  const { pair, flow, map } = found;
+  const value = pair.value as { comment?: string | null } | null;
+  const trailing = flow ? flow.comment : value?.comment;
+  // Lines above the first entry of a block mapping belong to the mapping itself.
+  const above =
+    (pair.key as { commentBefore?: string | null } | null)?.commentBefore ??
+    (!flow && map.items[0] === pair ? map.commentBefore : undefined);
+  const comment = trailing ?? above;
+  return comment ? comment.trim() : undefined;
+}
+
+/**
+ * `text` with `comment` at the end of the line of the entry at `path`
+ * (replacing a comment already there), or undefined when the layout does
+ * not allow it (the caller then leaves the comment out and says so).
+ */
+export function setEntryComment(text: string, path: YamlPath, comment: string): string | undefined {
+  const doc = parse(text);
+  const found = locate(doc, path);
+  if (!found || /[\r\n]/.test(comment)) return undefined;
+  const end = found.flow ? found.flow.range?.[1] : nodeEnd(found.pair);
+  if (end === undefined) return undefined;
+  // The rest of the line after the entry (or its flow collection) holds only spaces and a comment.
+  const newline = text.indexOf('\n', end);
+  const lineEnd = newline < 0 ? text.length : newline;
+  if (!/^[ \t]*(#.*)?$/.test(text.slice(end, lineEnd))) return undefined;
+  const out = `${text.slice(0, end)}  # ${comment}${text.slice(lineEnd)}`;
+  const back = parse(out);
+  if (back.errors.length || !isDeepStrictEqual(back.toJS(), doc.toJS())) return undefined;
+  return entryComment(out, path) === comment ? out : undefined;
+}
+
+/**
+ * `text` without the comment `entryComment` reads for `path` when it is at
+ * the end of the entry's line and `matches` it; unchanged otherwise.
+ */
+export function removeTrailingComment(text: string, path: YamlPath, matches: (comment: string) => boolean): string {
+  const doc = parse(text);
+  const found = locate(doc, path);
+  if (!found) return text;
+  const end = found.flow ? found.flow.range?.[1] : nodeEnd(found.pair);
+  if (end === undefined) return text;
+  const newline = text.indexOf('\n', end);
+  const lineEnd = newline < 0 ? text.length : newline;
+  const rest = /^[ \t]*#(.*)$/.exec(text.slice(end, lineEnd));
+  if (!rest || !matches(rest[1]!.trim())) return text;
+  const out = text.slice(0, end) + text.slice(lineEnd);
+  const back = parse(out);
+  return back.errors.length || !isDeepStrictEqual(back.toJS(), doc.toJS()) ? text : out;
+}
+
+/** Whether the text has an entry at `path` (a key in mappings all the way). */
+export function hasEntry(text: string, path: YamlPath): boolean {
+  return locate(parse(text), path) !== undefined;
+}
+
+/** The pair at `path`, the mapping holding it, and the outermost flow collection on the way to it, if any. */
+function locate(doc: Document.Parsed, path: YamlPath): { pair: Pair; map: YAMLMap; flow?: YAMLMap } | undefined {
+  let node: unknown = doc.contents;
+  let flow: YAMLMap | undefined;
+  let found: { pair: Pair; map: YAMLMap } | undefined;
+  for (const key of path) {
+    if (!isMap(node)) return undefined;
+    if (node.flow && !flow) flow = node;
+    const pair = findPair(node, key);
+    if (!pair) return undefined;
+    found = { pair, map: node };
+    node = pair.value;
+  }
+  return found ? { ...found, flow } : undefined;
+}

@@ -24,11 +24,16 @@ export function describeSource(source: SourceInfo): string {
 
 /**
  * The commit message of a publish: a subject naming the source commit and
- * the services that changed, a body listing each changed folder, and
+ * the services that changed, a body listing each changed folder (and, given
+ * `images`, the image each changed service deploys), and
  * `Source-Repository` / `Source-Commit` trailers (git interpret-trailers
  * format) that tie the rendered commit to the code commit.
  */
-export function commitMessage(source: SourceInfo, units: readonly UnitChange[]): string {
+export function commitMessage(
+  source: SourceInfo,
+  units: readonly UnitChange[],
+  images: readonly string[] = [],
+): string {
   const names: string[] = [];
   for (const u of units) {
     const name = u.service ?? u.unit;
@@ -59,7 +64,8 @@ export function commitMessage(source: SourceInfo, units: readonly UnitChange[]):
     `${SOURCE_REPOSITORY_TRAILER}: ${source.repository}`,
     `${SOURCE_COMMIT_TRAILER}: ${source.commit ? `${source.commit}${source.dirty ? ' (dirty)' : ''}` : 'none'}`,
   ];
-  return `${subject}\n\nRendered by gitops-synth from ${from}.\n\n${lines.join('\n')}\n\n${trailers.join('\n')}\n`;
+  const deploys = images.length ? `\n\nDeploys:\n${images.join('\n')}` : '';
+  return `${subject}\n\nRendered by gitops-synth from ${from}.\n\n${lines.join('\n')}${deploys}\n\n${trailers.join('\n')}\n`;
 }
 
 function joinNames(names: readonly string[]): string {

@@ -1,19 +1,19 @@
 import { posix } from 'node:path';
 import type { RenderedTree } from '../output/tree.js';
-import { IMAGE_UPDATER_FILE_PREFIX } from '../write/atomic-tree.js';
+import { decideWriteBacks, isWriteBackFile, SERVICE_MARKER } from '../output/write-back.js';
+
+export { isWriteBackFile, SERVICE_MARKER };
 
 /**
  * Who owns what under the rendered folder of the devops repository: the
  * generator owns all of it, like it owns `dist/`, except the Image Updater
  * write-back files (`.argocd-source*`) in folders that are still rendered:
- * they survive every publish. A write-back file whose folder is no longer
- * rendered (its service was removed) goes with its folder, as in `dist/`:
- * left behind it would silently pin the service to an old tag if it were
- * ever added back. Git history keeps it.
+ * they survive every publish. Two kinds go, decided as for `dist/`
+ * (decideWriteBacks): a write-back file whose folder is no longer rendered
+ * (its service was removed), which would silently pin the service to an old
+ * tag if it were ever added back, and one beside a service whose tag is
+ * pinned there, which would override the pin. Git history keeps them.
  */
-
-/** The file Argo CD's git files generator reads; its folder is a service folder. */
-export const SERVICE_MARKER = 'app.json';
 
 export interface TreePlan {
   /** Files to (over)write, path (relative to the rendered folder) → content. */
@@ -24,27 +24,22 @@ export interface TreePlan {
   readonly keep: readonly string[];
   /** Write-back files removed because their service folder is gone (a subset of `remove`). */
   readonly orphanedWriteBacks: readonly string[];
-}
-
-export function isWriteBackFile(path: string): boolean {
-  return posix.basename(path).startsWith(IMAGE_UPDATER_FILE_PREFIX);
+  /** Write-back files removed because their service's tag is pinned there: they would override it (a subset of `remove`). */
+  readonly overridingWriteBacks: readonly string[];
 }
 
 /** What to do with each current file so the rendered folder holds `rendered` plus what others own. */
 export function planTree(current: readonly string[], rendered: RenderedTree): TreePlan {
-  const renderedDirs = new Set(rendered.paths().map((p) => posix.dirname(p)));
-  const remove: string[] = [];
-  const keep: string[] = [];
-  const orphanedWriteBacks: string[] = [];
-  for (const path of [...current].sort()) {
-    if (rendered.get(path) !== undefined) continue;
-    if (isWriteBackFile(path) && renderedDirs.has(posix.dirname(path))) keep.push(path);
-    else {
-      remove.push(path);
-      if (isWriteBackFile(path)) orphanedWriteBacks.push(path);
-    }
-  }
-  return { write: rendered.entries(), remove, keep, orphanedWriteBacks };
+  const others = [...current].sort().filter((path) => rendered.get(path) === undefined);
+  const writeBacks = decideWriteBacks(others.filter(isWriteBackFile), rendered);
+  const keep = new Set(writeBacks.keep);
+  return {
+    write: rendered.entries(),
+    remove: others.filter((path) => !keep.has(path)),
+    keep: [...writeBacks.keep],
+    orphanedWriteBacks: writeBacks.orphaned,
+    overridingWriteBacks: writeBacks.overriding,
+  };
 }
 
 export type ChangeStatus = 'added' | 'removed' | 'changed';

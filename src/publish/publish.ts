@@ -6,6 +6,7 @@ import type { DevopsRepository } from '../resolve/repository.js';
 import { validate, type RenderResult } from '../pipeline/pipeline.js';
 import { DevopsCheckout, GitFailure, type AppliedPlan } from './checkout.js';
 import { gitAccess, type GitAccess } from './credentials.js';
+import { deployedImageLines, deployedImages } from './images.js';
 import { commitMessage, type SourceInfo } from './message.js';
 import { groupChanges, type UnitChange } from './plan.js';
 import { sourceInfo } from './source.js';
@@ -53,6 +54,8 @@ export interface PublishResult {
   readonly units: readonly UnitChange[];
   /** Write-back files removed with the folder of a removed service. */
   readonly removedWriteBacks: readonly string[];
+  /** Write-back files removed because the service's tag is pinned there (they would override the pin). */
+  readonly overridingWriteBacks: readonly string[];
   /** Push attempts made (0 when nothing was pushed). */
   readonly attempts: number;
 }
@@ -123,9 +126,17 @@ export async function publish(options: PublishOptions): Promise<PublishResult> {
     log(`gitops-synth: publishing to ${where} (${context.access.method})`);
     for (let attempt = 1; ; attempt++) {
       const { base, applied, units } = await applyRendered(checkout, context);
-      const result = { where, source, base, units, removedWriteBacks: applied.plan.orphanedWriteBacks };
+      const result = {
+        where,
+        source,
+        base,
+        units,
+        removedWriteBacks: applied.plan.orphanedWriteBacks,
+        overridingWriteBacks: applied.plan.overridingWriteBacks,
+      };
       if (units.length === 0) return { ...result, outcome: 'up-to-date', attempts: attempt - 1 };
-      const message = commitMessage(source, units);
+      const images = deployedImages(units, context.rendered.tree, applied, join(checkout.dir, context.repository.path));
+      const message = commitMessage(source, units, deployedImageLines(images));
       if (options.dryRun) return { ...result, outcome: 'dry-run', message, attempts: 0 };
       const commit = await checkout.commit(message);
       try {

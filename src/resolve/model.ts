@@ -110,7 +110,13 @@ export interface ResolvedService {
   readonly environment: ResolvedEnvironment;
   readonly component?: string;
   readonly description?: string;
-  readonly image: { readonly repository: string; readonly tag: string; readonly autoUpdate: boolean };
+  readonly image: {
+    readonly repository: string;
+    readonly tag: string;
+    readonly autoUpdate: boolean;
+    /** How Image Updater picks the tag: the environment's imagePolicy with the service's image.policy over it. */
+    readonly policy: ResolvedImagePolicy;
+  };
   /** The environment's sync policy with the service's override applied. */
   readonly sync: ResolvedSyncPolicy;
   readonly workload: 'deployment' | 'statefulset';

@@ -3,7 +3,7 @@ import type { LoadedEnvironment, LoadedProject, PartialProject, UnloadedSpecs } 
 import { serviceFieldsSchema, type ServiceFields } from '../spec/service-schema.js';
 import { SETTINGS_FILE } from '../spec/settings-schema.js';
 import { checkSchema, MAX_PROBLEMS_PER_FILE, moreProblems } from '../spec/zod-problems.js';
-import { imageTagFormats, tagAllowed, type ImageTagFormats } from './image-tags.js';
+import { allowTagsProblems, defaultAllowTags, imageTagFormats, type ImageTagFormats } from './image-tags.js';
 import { deepMerge } from './merge.js';
 import type { ResolvedEnvironment, ResolvedPort, ResolvedService, ResolvedSettings } from './model.js';
 import { serviceHost, type ReferenceContext } from './references.js';
@@ -62,7 +62,7 @@ function resolveLoaded(project: LoadedProject, unloaded: UnloadedSpecs, problems
   const settings = unloaded.settings ? undefined : resolveSettings(project, environments, unloaded, problems);
   const services = new Map<string, ResolvedService[]>();
   const perEnvironment = new EnvironmentProblems();
-  for (const env of environments) services.set(env.name, resolveServices(project, env, perEnvironment, unloaded));
+  for (const env of environments) services.set(env.name, resolveServices(project, env, perEnvironment, unloaded, tags));
   perEnvironment.addTo(problems);
   problems.throwIfAny();
   // No problem was reported, so the settings resolved (or there is no environment, which load reports).
@@ -130,31 +130,10 @@ function clusterIdentity(env: ResolvedEnvironment): string {
   return server ? `server:${server}` : `name:${env.cluster.name}`;
 }
 
-/**
- * An environment's allowTags must accept the tags the pipeline produces for its
- * strategy (or Image Updater would never move it), and a semver policy must
- * reject an all-digit short sha (which parses as a huge version).
- */
+/** An environment's allowTags must suit its strategy and the tags the pipeline produces (allowTagsProblems). */
 function checkAllowTags(env: ResolvedEnvironment, tags: ImageTagFormats, problems: ProblemList): void {
-  const at = ['imagePolicy', 'allowTags'];
-  const { allowTags, strategy } = env.imagePolicy;
-  const sample = strategy === 'semver' ? tags.release.example : tags.build.example;
-  if (!tagAllowed(sample, allowTags)) {
-    problems.add(
-      env.source.problem(
-        at,
-        `${allowTags} rejects "${sample}", the ${strategy === 'semver' ? 'release' : 'build'} tag format the image pipeline produces (imageTags in ${SETTINGS_FILE}); expected a filter that accepts it, or leave allowTags out to derive it`,
-      ),
-    );
-  }
-  if (strategy === 'semver' && tagAllowed('1234567', allowTags)) {
-    problems.add(
-      env.source.problem(
-        at,
-        `${allowTags} accepts an all-digit short commit sha such as "1234567", which a semver policy reads as version 1234567.0.0 and would deploy; expected a strict filter such as ${tags.release.allowTags}`,
-      ),
-    );
-  }
+  for (const message of allowTagsProblems(env.imagePolicy, tags))
+    problems.add(env.source.problem(['imagePolicy', 'allowTags'], message));
 }
 
 export function resolveEnvironment(e: LoadedEnvironment, partOf: string, tags: ImageTagFormats): ResolvedEnvironment {
@@ -171,7 +150,7 @@ export function resolveEnvironment(e: LoadedEnvironment, partOf: string, tags: I
     imagePolicy: {
       strategy: policy.strategy,
       constraint: policy.strategy === 'semver' ? policy.constraint : undefined,
-      allowTags: policy.allowTags ?? (policy.strategy === 'semver' ? tags.release.allowTags : tags.build.allowTags),
+      allowTags: policy.allowTags ?? defaultAllowTags(policy.strategy, tags),
     },
     waitImage: s.waitImage ?? DEFAULT_WAIT_IMAGE,
     sync: {
@@ -255,6 +234,7 @@ function resolveServices(
   env: ResolvedEnvironment,
   problems: EnvironmentProblems,
   unloaded: UnloadedSpecs,
+  tags: ImageTagFormats,
 ): ResolvedService[] {
   const merged = new Map<string, Merged>();
   for (const svc of project.services) {
@@ -332,6 +312,7 @@ function resolveServices(
       portsOf: ports,
       declared,
       unloaded,
+      tags,
     });
     if (r) out.push(r);
   }

@@ -45,6 +45,14 @@ function compiles(re: string): boolean {
   }
 }
 
+/** A semver range as Image Updater's semver strategy takes it (Masterminds' syntax, checked with npm's). */
+export const semverConstraint = z.string().refine((v) => semver.validRange(v) !== null, {
+  message: 'expected a semver range such as ^1.2 or >=1.0.0 <2.0.0',
+});
+
+/** How Image Updater picks a tag: the newest build by creation time, or the highest semantic version. */
+export const IMAGE_STRATEGIES = ['newest-build', 'semver'] as const;
+
 export const imagePolicySchema = z.discriminatedUnion(
   'strategy',
   [
@@ -58,12 +66,7 @@ export const imagePolicySchema = z.discriminatedUnion(
       /** Highest semantic version; for prod, with release tags. */
       strategy: z.literal('semver'),
       /** Semver range the version must satisfy, e.g. `^1.2`. @default any version */
-      constraint: z
-        .string()
-        .refine((v) => semver.validRange(v) !== null, {
-          message: 'expected a semver range such as ^1.2 or >=1.0.0 <2.0.0',
-        })
-        .optional(),
+      constraint: semverConstraint.optional(),
       /** @default "regexp:^v?[0-9]+\\.[0-9]+\\.[0-9]+$" */
       allowTags: allowTags.optional(),
     }),

@@ -14,6 +14,7 @@ import {
   storageQuantity,
   stringList,
 } from './fields.js';
+import { allowTags, IMAGE_STRATEGIES, semverConstraint } from './environment-schema.js';
 import { serviceSyncSchema } from './sync-schema.js';
 
 /**
@@ -25,6 +26,21 @@ import { serviceSyncSchema } from './sync-schema.js';
 
 const IMAGE_REPOSITORY = /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-]{1,2}[a-z0-9]+)*)*$/;
 const IMAGE_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+
+/**
+ * A service's own image policy, over the environment's `imagePolicy`: any
+ * key left out comes from the environment while the strategy is the same;
+ * with another strategy, allowTags defaults from the tag formats the image
+ * pipeline builds (imageTags in the settings).
+ */
+export const serviceImagePolicySpec = z.strictObject({
+  /** @default the environment's strategy */
+  strategy: z.enum(IMAGE_STRATEGIES, { error: 'expected newest-build or semver' }).optional(),
+  /** Semver range, with strategy semver only, e.g. `^0.9`. @default the environment's, while the strategy is the same */
+  constraint: semverConstraint.optional(),
+  /** `regexp:<re>` or `any`. @default the environment's, while the strategy is the same; else from imageTags */
+  allowTags: allowTags.optional(),
+});
 
 export const imageSpec = z.strictObject({
   /** Registry and repository without tag, e.g. `ghcr.io/acme/api`. */
@@ -40,8 +56,10 @@ export const imageSpec = z.strictObject({
       message: 'expected an image tag: letters, digits, "_", "." and "-", at most 128 characters',
     })
     .optional(),
-  /** Let the environment's image policy move the tag. @default false */
+  /** Let the image policy move the tag. @default false */
   autoUpdate: z.boolean({ error: 'expected true or false' }).optional(),
+  /** This service's image policy, overriding the environment's `imagePolicy` (e.g. its own semver line). */
+  policy: serviceImagePolicySpec.optional(),
 });
 
 export const portSpec = z.strictObject({

@@ -1,4 +1,4 @@
-import { hasVersionLabel, instanceName } from '../constructs/labels.js';
+import { hasVersionLabel, VERSION_LABEL } from '../constructs/labels.js';
 import type { ResolvedService } from '../resolve/model.js';
 import type { RenderedObject } from '../output/object.js';
 import { toJson, toYaml } from '../output/serialize.js';
@@ -10,7 +10,20 @@ export interface AppParameters {
   readonly environment: string;
   readonly namespace: string;
   // No `path` key: the git files generator sets its own `path` parameter (the folder, as `.path.path`).
-  readonly image: { readonly repository: string; readonly tag: string; readonly autoUpdate: boolean };
+  readonly image: {
+    readonly repository: string;
+    readonly tag: string;
+    readonly autoUpdate: boolean;
+    /**
+     * How Image Updater moves the tag (auto-updated services; null when
+     * pinned): read by the ApplicationSet's templatePatch in annotations mode.
+     */
+    readonly policy: {
+      readonly strategy: 'newest-build' | 'semver';
+      readonly constraint: string | null;
+      readonly allowTags: string;
+    } | null;
+  };
   /** The service's Argo CD sync policy, applied through the ApplicationSet's templatePatch. */
   readonly sync: { readonly automated: boolean; readonly prune: boolean; readonly selfHeal: boolean };
 }
@@ -44,20 +57,34 @@ export function renderServiceFolder(svc: ResolvedService, objects: readonly Rend
     service: svc.name,
     environment: svc.environment.name,
     namespace: svc.environment.namespace,
-    image: { repository: svc.image.repository, tag: svc.image.tag, autoUpdate: svc.image.autoUpdate },
+    image: {
+      repository: svc.image.repository,
+      tag: svc.image.tag,
+      autoUpdate: svc.image.autoUpdate,
+      policy: svc.image.autoUpdate
+        ? {
+            strategy: svc.image.policy.strategy,
+            constraint: svc.image.policy.constraint ?? null,
+            allowTags: svc.image.policy.allowTags,
+          }
+        : null,
+    },
     sync: { automated: svc.sync.automated, prune: svc.sync.prune, selfHeal: svc.sync.selfHeal },
   };
   tree.add(`${folder}/app.json`, toJson(params));
   return tree;
 }
 
-const VERSION_LABEL = 'metadata.labels.[app.kubernetes.io/version]';
+const VERSION_FIELD = `metadata.labels.[${VERSION_LABEL}]`;
 
 /**
  * For a service whose tag Image Updater moves, the version label must follow
  * the image that actually runs, not the tag rendered here. Kustomize applies
  * `images:` (and Argo CD the .argocd-source override) before `replacements:`,
- * so copying the tag out of the running image keeps the label honest.
+ * so copying the tag out of the running image keeps the label honest. The
+ * targets are exactly the objects that carry the label (the workload and the
+ * migration Job, and their pod templates): kustomize fails on a target
+ * whose field is missing.
  */
 function versionLabelReplacements(svc: ResolvedService, objects: readonly RenderedObject[]): unknown[] | undefined {
   // With a registry port in the repository, "repo:port/x:tag" has no single ':' to split on.
@@ -68,7 +95,10 @@ function versionLabelReplacements(svc: ResolvedService, objects: readonly Render
     (o) => (o.object.kind === 'Deployment' || o.object.kind === 'StatefulSet') && o.object.metadata.name === svc.name,
   );
   if (!workload) return undefined;
-  const podTemplates = objects.filter((o) => ['Deployment', 'StatefulSet', 'Job'].includes(o.object.kind));
+  // Each of them runs the image in a pod template, which carries the label too.
+  const versioned = objects.filter(
+    (o) => (o.object.metadata as { labels?: Record<string, string> }).labels?.[VERSION_LABEL] !== undefined,
+  );
   return [
     {
       source: {
@@ -77,13 +107,10 @@ function versionLabelReplacements(svc: ResolvedService, objects: readonly Render
         fieldPath: `spec.template.spec.containers.[name=${svc.name}].image`,
         options: { delimiter: ':', index: 1 },
       },
-      targets: [
-        { select: { labelSelector: `app.kubernetes.io/instance=${instanceName(svc)}` }, fieldPaths: [VERSION_LABEL] },
-        ...podTemplates.map((o) => ({
-          select: { kind: o.object.kind, name: o.object.metadata.name },
-          fieldPaths: [`spec.template.${VERSION_LABEL}`],
-        })),
-      ],
+      targets: versioned.map((o) => ({
+        select: { kind: o.object.kind, name: o.object.metadata.name },
+        fieldPaths: [VERSION_FIELD, `spec.template.${VERSION_FIELD}`],
+      })),
     },
   ];
 }

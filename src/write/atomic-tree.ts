@@ -12,9 +12,9 @@ import {
 } from 'node:fs';
 import { basename, dirname, join, relative, sep } from 'node:path';
 import type { RenderedTree } from '../output/tree.js';
+import { decideWriteBacks, IMAGE_UPDATER_FILE_PREFIX } from '../output/write-back.js';
 
-/** Files Argo CD Image Updater writes back next to a kustomization; the generator never owns them. */
-export const IMAGE_UPDATER_FILE_PREFIX = '.argocd-source';
+export { IMAGE_UPDATER_FILE_PREFIX };
 
 export interface WriteOptions {
   /**
@@ -51,6 +51,11 @@ export interface WriteResult {
   readonly files: number;
   /** `.argocd-source*` files carried over from the previous tree (or kept in place, when it was unchanged). */
   readonly preserved: readonly string[];
+  /**
+   * `.argocd-source*` files of the previous tree not carried over because
+   * their service's tag is pinned there: they would override it (decideWriteBacks).
+   */
+  readonly overriding: readonly string[];
   /** True when `outDir` already held the tree and was left untouched. */
   readonly unchanged: boolean;
 }
@@ -64,10 +69,10 @@ export interface WriteResult {
 export function writeTreeAtomically(outDir: string, tree: RenderedTree, options: WriteOptions = {}): WriteResult {
   const staging = stagingDir(outDir);
   try {
-    const preserved = stage(outDir, staging, tree, options.keepTopLevel ?? []);
+    const { preserved, overriding } = stage(outDir, staging, tree, options.keepTopLevel ?? []);
     options.beforeSwap?.(staging);
     swapIn(outDir, staging);
-    return { files: tree.size, preserved, unchanged: false };
+    return { files: tree.size, preserved, overriding, unchanged: false };
   } finally {
     rmSync(staging, { recursive: true, force: true });
   }
@@ -87,12 +92,12 @@ export async function writeTreeAtomicallyAsync(
     const kept = options.leaveUnchanged && sameTree(outDir, tree, keepTopLevel, options.leaveUnchanged.compareFirst);
     if (kept) {
       await options.beforeSwap?.(outDir, scratch);
-      return { files: tree.size, preserved: kept.imageUpdaterFiles, unchanged: true };
+      return { files: tree.size, preserved: kept.imageUpdaterFiles, overriding: [], unchanged: true };
     }
-    const preserved = stage(outDir, staging, tree, keepTopLevel);
+    const { preserved, overriding } = stage(outDir, staging, tree, keepTopLevel);
     await options.beforeSwap?.(staging, scratch);
     swapIn(outDir, staging);
-    return { files: tree.size, preserved, unchanged: false };
+    return { files: tree.size, preserved, overriding, unchanged: false };
   } finally {
     rmSync(staging, { recursive: true, force: true });
     rmSync(scratch, { recursive: true, force: true });
@@ -107,8 +112,13 @@ function stagingDir(outDir: string): string {
   return join(parent, `${stagingPrefix(outDir)}${process.pid}-${Date.now()}`);
 }
 
-/** Writes the new tree into `staging` and carries over what the old tree keeps; returns the carried Image Updater files. */
-function stage(outDir: string, staging: string, tree: RenderedTree, keepTopLevel: readonly string[]): string[] {
+/** Writes the new tree into `staging` and carries over what the old tree keeps; returns what became of its Image Updater files. */
+function stage(
+  outDir: string,
+  staging: string,
+  tree: RenderedTree,
+  keepTopLevel: readonly string[],
+): { preserved: string[]; overriding: string[] } {
   // Each folder is created once: a recursive mkdir per file costs more than the write on large trees.
   const made = new Set<string>();
   for (const [path, content] of tree.entries()) {
@@ -122,14 +132,14 @@ function stage(outDir: string, staging: string, tree: RenderedTree, keepTopLevel
     if (tree.isExecutable(path)) chmodSync(target, 0o755);
   }
   mkdirSync(staging, { recursive: true });
-  return existsSync(outDir) ? carryOver(outDir, staging, keepTopLevel) : [];
+  return existsSync(outDir) ? carryOver(outDir, staging, tree, keepTopLevel) : { preserved: [], overriding: [] };
 }
 
 /**
  * Whether `outDir` holds exactly what writing `tree` would leave there: every
  * file of the tree with the same bytes and the same executable bit, and
- * nothing else but what a write carries over (Image Updater files in
- * folders of the tree, and the `keepTopLevel` entries). Returns the Image
+ * nothing else but what a write carries over (Image Updater files that
+ * decideWriteBacks keeps, and the `keepTopLevel` entries). Returns the Image
  * Updater files when it does, undefined when it does not.
  */
 export function sameTree(
@@ -171,10 +181,13 @@ export function sameTree(
       if (!checked.has(path) && !sameFile(path)) return undefined;
       files++;
     } else if (entry.name.startsWith(IMAGE_UPDATER_FILE_PREFIX) && folders.has(dirname(path))) {
-      imageUpdaterFiles.push(path);
+      imageUpdaterFiles.push(path.split(sep).join('/'));
     } else return undefined;
   }
-  return files === tree.size ? { imageUpdaterFiles: imageUpdaterFiles.sort() } : undefined;
+  if (files !== tree.size) return undefined;
+  // A write-back file a write would drop (its service is pinned) means the tree is not the same.
+  const writeBacks = decideWriteBacks(imageUpdaterFiles, tree);
+  return writeBacks.keep.length === imageUpdaterFiles.length ? { imageUpdaterFiles: [...writeBacks.keep] } : undefined;
 }
 
 function parkedPath(outDir: string): string {
@@ -229,28 +242,37 @@ function swapIn(outDir: string, staging: string): void {
   }
 }
 
-/** Copies Image Updater files (in folders still rendered) and kept top-level entries from the old tree into the new one. */
-function carryOver(oldDir: string, newDir: string, keepTopLevel: readonly string[]): string[] {
-  const preserved: string[] = [];
+/**
+ * Copies kept top-level entries and the Image Updater files decideWriteBacks
+ * keeps from the old tree into the new one; returns those carried over and
+ * those left behind because their service is pinned.
+ */
+function carryOver(
+  oldDir: string,
+  newDir: string,
+  tree: RenderedTree,
+  keepTopLevel: readonly string[],
+): { preserved: string[]; overriding: string[] } {
   for (const name of keepTopLevel) {
     const src = join(oldDir, name);
     if (existsSync(src) && !existsSync(join(newDir, name))) cpSync(src, join(newDir, name), { recursive: true });
   }
+  const found: string[] = [];
   const walk = (dir: string): void => {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
       const full = join(dir, entry.name);
       if (entry.isDirectory()) walk(full);
       else if (entry.name.startsWith(IMAGE_UPDATER_FILE_PREFIX)) {
-        const rel = relative(oldDir, full);
-        const target = join(newDir, rel);
-        // Only beside a folder that is still rendered: left in a removed service's folder, the file
-        // would silently pin the old tag if the service ever came back (publish drops it too).
-        if (existsSync(target) || !existsSync(dirname(target))) continue;
-        cpSync(full, target);
-        preserved.push(rel);
+        const rel = relative(oldDir, full).split(sep).join('/');
+        // A kept top-level entry came over whole; a rendered file of the same name wins.
+        if (!existsSync(join(newDir, rel))) found.push(rel);
       }
     }
   };
   walk(oldDir);
-  return preserved.sort();
+  // Left in a removed service's folder, a file would silently pin the old tag if the service ever came
+  // back; beside a pinned service it would override the pin. Publish decides the same way.
+  const decision = decideWriteBacks(found, tree);
+  for (const rel of decision.keep) cpSync(join(oldDir, rel), join(newDir, rel));
+  return { preserved: [...decision.keep], overriding: [...decision.overriding] };
 }

@@ -39,7 +39,7 @@ export const diffCommand: CommandModule<GlobalOptions, DiffArgs> = {
       })
       .epilogue(
         'Reads the devops repository like publish (repository.{url,branch,path} in environments/_settings.yaml, credentials from the environment) and changes nothing. ' +
-          "Image Updater's .argocd-source* files are not the generator's and never count as differences. Exit 0 when equal, 1 when different, 2 on any error.",
+          "Image Updater's .argocd-source* files are not the generator's and count as differences only where publish would remove them (beside a pinned service, or with a removed one). A tag bump or pin is summarised first (api: 1.4.2 → 1.4.3 (prod)). Exit 0 when equal, 1 when different, 2 on any error.",
       )
       // "2 on any error" includes a wrong argument, unlike other commands' usage errors (1).
       .fail((message, err) => {

@@ -43,7 +43,8 @@ export const publishCommand: CommandModule<GlobalOptions, PublishArgs> = {
         `The devops repository, branch and folder are repository.{url,branch,path} in environments/_settings.yaml (url defaults to this clone's origin). ` +
           `Credentials come from the environment only: ${TOKEN_ENV} (an https token, sent as a header, user ${TOKEN_USER_ENV} or x-access-token), ` +
           `${SSH_KEY_FILE_ENV} (an SSH key file), or the pipeline's own GIT_SSH_COMMAND/ssh-agent. They are never written to disk or printed. ` +
-          `Image Updater's .argocd-source* files and bootstrap/ are kept; the folder of a removed service goes, write-back file included. ` +
+          `Image Updater's .argocd-source* files are kept, except beside a pinned service (they would override the pin); the folder of a removed service goes, write-back file included. ` +
+          `The commit message lists the image each changed service deploys. ` +
           `Exit 0 when pushed or already up to date, 1 on bad specs or a push refused every time, 2 on an internal error.`,
       )
       .example('$0 publish --dry-run', 'show what the next publish would commit')
@@ -74,6 +75,7 @@ export const publishCommand: CommandModule<GlobalOptions, PublishArgs> = {
         process.stdout.write(
           `gitops-synth: dry run: publishing ${source} would change ${result.where}${result.base ? ` (at ${result.base.slice(0, 12)})` : ' (a new branch)'}:\n${lines}`,
         );
+        if (result.overridingWriteBacks.length) process.stdout.write(overridingLine(result.overridingWriteBacks));
         process.stdout.write(
           `\nIt would commit with this message:\n\n${indent(result.message ?? '')}\nNothing was committed or pushed.\n`,
         );
@@ -84,12 +86,18 @@ export const publishCommand: CommandModule<GlobalOptions, PublishArgs> = {
       );
       if (result.removedWriteBacks.length)
         process.stdout.write(`Removed with their service folders: ${result.removedWriteBacks.join(', ')}\n`);
+      if (result.overridingWriteBacks.length) process.stdout.write(overridingLine(result.overridingWriteBacks));
     } catch (err) {
       if (err instanceof PublishError) throw new CommandFailure(err.message, 1);
       throw err;
     }
   },
 };
+
+/** Says which write-back files a pin removed, and why. */
+export function overridingLine(files: readonly string[]): string {
+  return `Removed because the tag is pinned there (Image Updater's write-back would override the pin; git history keeps ${files.length === 1 ? 'it' : 'them'}): ${files.join(', ')}\n`;
+}
 
 function unitLines(units: readonly UnitChange[]): string {
   const width = Math.max(...units.map((u) => u.unit.length));

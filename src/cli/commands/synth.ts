@@ -23,5 +23,9 @@ export const synthCommand: CommandModule<GlobalOptions, SynthArgs> = {
       process.stdout.write(
         `gitops-synth: kept ${result.preserved.length} Image Updater file${result.preserved.length === 1 ? '' : 's'} (${result.preserved.join(', ')})\n`,
       );
+    if (result.overriding.length)
+      process.stdout.write(
+        `gitops-synth: removed ${result.overriding.length} Image Updater file${result.overriding.length === 1 ? '' : 's'} of pinned services, which would override the pinned tag (${result.overriding.join(', ')})\n`,
+      );
   },
 };

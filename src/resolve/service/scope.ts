@@ -1,6 +1,7 @@
 import type { LoadedService, UnloadedSpecs } from '../../spec/load.js';
 import type { ServiceFields } from '../../spec/service-schema.js';
 import type { ValueSpan } from '../../spec/source.js';
+import type { ImageTagFormats } from '../image-tags.js';
 import type { ResolvedEnvironment, ResolvedPort } from '../model.js';
 import type { ReferenceContext } from '../references.js';
 
@@ -37,6 +38,8 @@ export interface ServiceScope {
   readonly declared: ReadonlySet<string>;
   /** What files that failed to load would have defined: checks that need them are skipped. */
   readonly unloaded: UnloadedSpecs;
+  /** The tag formats the image pipeline produces (imageTags in the settings). */
+  readonly tags: ImageTagFormats;
   /** Reports a problem at `path` of the merged spec; the service is then left out of the output. */
   fail(path: FieldPath, message: string, atKey?: boolean, span?: ValueSpan): void;
 }

@@ -2,6 +2,7 @@ import type { CommandModule } from 'yargs';
 import type { GlobalOptions } from '../../main.js';
 import { addCommand } from './add.js';
 import { listCommand } from './list.js';
+import { pinCommand, unpinCommand } from './pin.js';
 import { removeCommand } from './remove.js';
 import { resumeCommand, suspendCommand } from './suspend.js';
 
@@ -9,14 +10,19 @@ import { resumeCommand, suspendCommand } from './suspend.js';
 export const appCommand: CommandModule<GlobalOptions, GlobalOptions> = {
   command: 'app',
   describe:
-    'Manage services: add, list, suspend, resume, remove (each edits apps/ keeping comments and layout, then renders; on any error nothing changes)',
+    'Manage services: add, list, suspend, resume, pin, unpin, remove (each edits apps/ keeping comments and layout, then renders; on any error nothing changes)',
   builder: (y) =>
     y
       .command(addCommand)
       .command(listCommand)
       .command(suspendCommand)
       .command(resumeCommand)
+      .command(pinCommand)
+      .command(unpinCommand)
       .command(removeCommand)
-      .demandCommand(1, 'Name an app subcommand: add, list, suspend, resume or remove; see gitops-synth app --help'),
+      .demandCommand(
+        1,
+        'Name an app subcommand: add, list, suspend, resume, pin, unpin or remove; see gitops-synth app --help',
+      ),
   handler: () => undefined,
 };
