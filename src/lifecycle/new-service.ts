@@ -212,9 +212,11 @@ function securityContext(
       notes.push({
         warning: false,
         text:
-          `runs as uid ${ids.uid} (the ${image.repository} image's ${known.user} user): the image ` +
-          `${known.userByName ? 'names its user by name' : 'starts as root'}, ` +
-          'which Kubernetes refuses with runAsNonRoot',
+          `runs as uid ${ids.uid} (the ${image.repository} image's ${known.user} user)` +
+          (known.numericUser
+            ? ''
+            : `: the image ${known.userByName ? 'names its user by name' : 'starts as root'}, ` +
+              'which Kubernetes refuses with runAsNonRoot'),
       });
     } else
       notes.push({

@@ -16,6 +16,11 @@ export interface KnownImage {
   readonly ids: UserIds;
   /** Its uid and gid on the `-alpine` variants; absent when there is none or it is unknown. */
   readonly alpineIds?: UserIds;
+  /**
+   * The image says `USER <uid>` with a numeric non-root uid: it starts as it
+   * is, and the uid is written out only to say so. @default false
+   */
+  readonly numericUser?: boolean;
   /** The image says `USER <name>` rather than starting as root. @default false */
   readonly userByName?: boolean;
   /**
@@ -58,6 +63,13 @@ const KNOWN_IMAGES: Readonly<Record<string, KnownImage>> = {
     userByName: true,
     ids: { uid: 11211, gid: 11211 },
     alpineIds: { uid: 11211, gid: 11211 },
+  },
+  'nginxinc/nginx-unprivileged': {
+    program: 'nginx',
+    user: 'nginx',
+    numericUser: true,
+    ids: { uid: 101, gid: 101 },
+    alpineIds: { uid: 101, gid: 101 },
   },
   nginx: {
     program: 'nginx',

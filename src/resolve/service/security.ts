@@ -42,7 +42,7 @@ export function resolveSecurity(
  */
 function checkImageUser(s: ServiceScope, image: ResolvedService['image']): void {
   const known = knownImage(image.repository);
-  if (!known) return;
+  if (!known || known.numericUser) return;
   const ids = knownUserIds(known, image.tag);
   const expected = known.unprivileged
     ? `expected an image that runs unprivileged, such as ${known.unprivileged}, or securityContext.runAsNonRoot: false`
