@@ -84,7 +84,10 @@ export function portByRef(
   if (!found) {
     s.fail(
       path,
-      `${what} refers to port ${JSON.stringify(ref)}, which the service does not declare; expected one of: ${ports.map((p) => `${p.name} (${p.port})`).join(', ') || 'none'}`,
+      `${what} refers to port ${JSON.stringify(ref)}, which the service does not declare; ` +
+        (ports.length
+          ? `expected one of: ${ports.map((p) => `${p.name} (${p.port})`).join(', ')}`
+          : 'expected the port declared first, with port: or ports:'),
     );
     return undefined;
   }

@@ -46,12 +46,12 @@ export function resolveVolumes(s: ServiceScope, scaling: Scaling): ResolvedVolum
       if (!target)
         return fail(
           [...at, 'from'],
-          `service "${v.from}" owns no volume named "${v.name}"; expected one of: ${
-            (owner.fields.volumes ?? [])
-              .filter((o) => o.from === undefined)
-              .map((o) => o.name)
-              .join(', ') || 'none'
-          }`,
+          `service "${v.from}" owns no volume named "${v.name}"` +
+            unknownName(
+              v.name,
+              (owner.fields.volumes ?? []).filter((o) => o.from === undefined).map((o) => o.name),
+              `a volume "${v.from}" owns, and it owns none: give it one with size and accessMode: ReadWriteMany`,
+            ),
         );
       if ((owner.fields.workload ?? 'deployment') === 'statefulset')
         return fail(
