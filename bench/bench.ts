@@ -21,6 +21,11 @@
  * --no-kustomize  no full synth, cold or warm (the part without kubectl is always measured)
  * --cpu-prof DIR  a V8 CPU profile of every measured process
  * --keep          keep the generated stacks and outputs
+ *
+ *   npm run bench -- --race [--publishers 4] [--rounds 20] [--write-backs 20] [--keep]
+ *
+ * --race          instead: publishers racing for one devops branch through the real CLI while
+ *                 Image Updater write-backs land (bench/race.ts); exit 1 unless 0 failed, 0 lost, 0 forced
  * TMPDIR=/dev/shm puts stacks and outputs on tmpfs (takes the disk out).
  */
 import { spawnSync } from 'node:child_process';
@@ -40,6 +45,7 @@ import { fileURLToPath } from 'node:url';
 import { deserialize } from 'node:v8';
 import type { ChildMode, ChildReport } from './child.js';
 import { toolPath } from '../src/validate/tools.js';
+import { benchRace } from './race.js';
 import { BENCH_ENVIRONMENTS, changeOneService, generateStack } from './stack.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -407,6 +413,10 @@ function benchSize(n: number, dir: string, options: Options, results: Measuremen
 }
 
 async function main(): Promise<void> {
+  if (process.argv.includes('--race')) {
+    process.exitCode = await benchRace(process.argv.slice(2), join(HERE, '..', '..', 'bin', 'gitops-synth.js'));
+    return;
+  }
   const options = parseArgs(process.argv.slice(2));
   const results: Measurement[] = [];
   const checks: string[] = [];

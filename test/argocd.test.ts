@@ -18,7 +18,7 @@ import {
   repositoryFiles,
   TemplateError,
 } from './argocd-appset-emulator.js';
-import { crdProblems, crdSchema, crdSchemaReader, haveCrds } from './argocd-crd-check.js';
+import { crdProblems, crdSchema, crdSchemaReader, haveCrds } from './crd-check.js';
 import { copyExample, REPO, runCli, snapshotTree, tempDir } from './helpers.js';
 
 type Obj = {
@@ -116,10 +116,12 @@ beforeAll(async () => {
 afterAll(() => rmSync(suite, { recursive: true, force: true }));
 
 describe('dist/argocd/ of the example', () => {
-  it('holds the root Application, an AppProject, ApplicationSet and ImageUpdater per environment, the Argo CD ConfigMaps and the UI Ingress', () => {
+  it('holds the root Application, per environment its objects, the Argo CD ConfigMaps and the UI Ingress', () => {
     expect(readdirSync(join(example, 'argocd')).sort()).toEqual([
       'README.md',
       'application-argocd-config.yaml',
+      'application-prod-environment.yaml',
+      'application-stage-environment.yaml',
       'applicationset-prod.yaml',
       'applicationset-stage.yaml',
       'appproject-argocd-config.yaml',
@@ -624,47 +626,23 @@ describe('Argo CD configuration', () => {
 });
 
 describe('the devops repository URL', () => {
-  function withoutRepositoryUrl(): string {
-    const dir = copyExample();
-    edit(dir, 'environments/_settings.yaml', (s) => s.replace(/^ {2}url: .*\n/m, ''));
-    return dir;
-  }
-
-  it("defaults to the project's origin remote, with any credentials in it left out", async () => {
-    const dir = withoutRepositoryUrl();
-    execFileSync('git', ['init', '-q', dir]);
-    execFileSync('git', [
-      '-C',
-      dir,
-      'remote',
-      'add',
-      'origin',
-      'https://x-access-token:ghp_S3cr3t@github.com/acme/devops.git',
-    ]);
-    const out = join(dir, 'dist');
-    await synth({ projectDir: dir, outDir: out, kustomize: false });
-    const objects = argoObjects(out);
-    // The spelling publish uses too (resolveRepository): https, no user, no .git.
-    expect(byName(objects, 'ApplicationSet', 'stage').spec.generators[0].git.repoURL).toBe(
-      'https://github.com/acme/devops',
-    );
-    expect(byName(objects, 'AppProject', 'prod').spec.sourceRepos).toEqual(['https://github.com/acme/devops']);
-    expect(byName(objects, 'Application', 'argocd-config').spec.source.path).toBe('dist/argocd');
-    for (const [file, content] of Object.entries(snapshotTree(out))) expect(content, file).not.toContain('S3cr3t');
-  });
-
-  it('for a project in a subfolder of its clone, points Argo CD at the folder the tree is published to', async () => {
+  it('for a project in a subfolder of its clone, points Argo CD at the folder the settings name', async () => {
     const clone = tempDir();
     execFileSync('git', ['init', '-q', clone]);
     execFileSync('git', ['-C', clone, 'remote', 'add', 'origin', 'git@github.com:acme/monorepo.git']);
     const dir = join(clone, 'deploy', 'shop');
     for (const part of ['apps', 'environments']) cpSync(join(REPO, part), join(dir, part), { recursive: true });
-    edit(dir, 'environments/_settings.yaml', (s) => s.replace(/^ {2}(url|path): .*\n/gm, ''));
+    edit(dir, 'environments/_settings.yaml', (s) =>
+      s
+        .replace(/^ {2}url: .*$/m, '  url: git@github.com:acme/monorepo.git')
+        .replace(/^ {2}path: .*$/m, '  path: deploy/shop/dist'),
+    );
     const out = join(dir, 'dist');
     await synth({ projectDir: dir, outDir: out, kustomize: false });
     const objects = argoObjects(out);
+    // Exactly as written: never rewritten from the clone's remote, whatever protocol that uses.
     expect(byName(objects, 'ApplicationSet', 'prod').spec.generators[0].git).toEqual({
-      repoURL: 'https://github.com/acme/monorepo',
+      repoURL: 'git@github.com:acme/monorepo.git',
       revision: 'main',
       files: [{ path: 'deploy/shop/dist/prod/*/app.json' }],
     });
@@ -696,17 +674,35 @@ describe('the devops repository URL', () => {
     ]);
   });
 
-  it('without a setting and without a remote, fails naming the setting and writes nothing', async () => {
-    const dir = withoutRepositoryUrl();
+  it('is required, and never taken from the clone it would point at, writing nothing', async () => {
+    const dir = copyExample();
+    edit(dir, 'environments/_settings.yaml', (s) => s.replace(/^ {2}url: .*\n/m, ''));
+    execFileSync('git', ['init', '-q', dir]);
+    execFileSync('git', ['-C', dir, 'remote', 'add', 'origin', 'https://github.com/acme/devops.git']);
     const problems = await specProblems(dir, join(dir, 'dist'));
     expect(problems).toEqual([
       expect.objectContaining({
         file: 'environments/_settings.yaml',
         field: 'repository.url',
-        message: expect.stringContaining('set repository.url'),
+        message: expect.stringMatching(/^is required; expected the URL of the devops repository Argo CD reads/),
       }),
     ]);
     expect(existsSync(join(dir, 'dist'))).toBe(false);
+  });
+
+  it('must be one Argo CD can reach: a local path, file:// or plain http is refused', async () => {
+    for (const url of ['/srv/git/devops.git', 'file:///srv/git/devops.git', '../devops', 'http://git.local/devops']) {
+      const dir = copyExample();
+      edit(dir, 'environments/_settings.yaml', (s) => s.replace(REPO_URL, url));
+      const problems = await specProblems(dir, join(dir, 'dist'));
+      expect(problems, url).toEqual([
+        expect.objectContaining({
+          file: 'environments/_settings.yaml',
+          field: 'repository.url',
+          message: expect.stringContaining('expected a URL Argo CD can reach'),
+        }),
+      ]);
+    }
   });
 });
 

@@ -20,6 +20,9 @@ interface ClusterState {
   secrets: Record<string, { labels: Record<string, string>; data: Record<string, string> }>;
   /** What was applied, in order: `-k <dir>` or `-f <dir>`. */
   applied: string[];
+  /** Installed CRDs by name, and External Secrets stores as `<kind>/<namespace or ->/<name>`. */
+  crds?: string[];
+  stores?: string[];
 }
 
 /** The kubectl the project validates with, here parsing the manifests and patches the script writes. */
@@ -34,7 +37,17 @@ function fakeKubectl(dir: string) {
   const modesFile = join(dir, 'modes.jsonl');
   const currentFile = join(dir, 'current.json');
   const s = JSON.stringify;
-  writeFileSync(stateFile, s({ namespaces: [], secrets: {}, applied: [] } satisfies ClusterState));
+  // The External Secrets Operator and the ClusterSecretStore the example's prod reads from are installed.
+  writeFileSync(
+    stateFile,
+    s({
+      namespaces: [],
+      secrets: {},
+      applied: [],
+      crds: ['externalsecrets.external-secrets.io'],
+      stores: ['ClusterSecretStore/-/vault'],
+    } satisfies ClusterState),
+  );
   const program = `#!${process.execPath}
 import { spawnSync } from 'node:child_process';
 import { appendFileSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -68,6 +81,12 @@ if (verb === 'apply') {
   save(); process.exit(0);
 }
 if (verb === 'get' && kind === 'namespace') process.exit(state.namespaces.includes(name) ? 0 : 1);
+if (verb === 'get' && kind === 'crd') process.exit((state.crds ?? []).includes(name) ? 0 : 1);
+const stores = state.stores ?? [];
+if (verb === 'get' && kind === 'clustersecretstores.external-secrets.io')
+  process.exit(stores.includes('ClusterSecretStore/-/' + name) ? 0 : 1);
+if (verb === 'get' && kind === 'secretstores.external-secrets.io')
+  process.exit(stores.includes('SecretStore/' + ns + '/' + name) ? 0 : 1);
 if (verb === 'create' && kind === 'namespace') { if (state.namespaces.includes(name)) die('AlreadyExists'); state.namespaces.push(name); save(); process.exit(0); }
 if (verb === 'get' && kind === 'secret') {
   const secret = state.secrets[ns + '/' + name];
@@ -175,16 +194,18 @@ describe('the bootstrap script against a stand-in cluster', () => {
       `-k ${bootstrapDir}/image-updater`,
       `-f ${bootstrapDir}/../argocd`,
     ]);
+    // Prod reads its Secrets from the secret manager (ExternalSecrets): none is generated there.
     expect(Object.keys(state.secrets).sort()).toEqual([
       'argocd/argocd-secret',
       'argocd/devops-repo-creds',
-      ...['shop-prod', 'shop-stage'].flatMap((ns) =>
-        ['api-secrets', 'flower-auth', 'postgres-credentials', 'rabbitmq-credentials'].map((n) => `${ns}/${n}`),
-      ),
+      ...['api-secrets', 'flower-auth', 'postgres-credentials', 'rabbitmq-credentials'].map((n) => `shop-stage/${n}`),
     ]);
-    expect(decode(state.secrets['shop-prod/postgres-credentials']!.data.password!)).toMatch(/^[0-9a-f]{64}$/);
+    expect(r.stdout).toContain(
+      'namespace shop-prod reads its secrets from ClusterSecretStore vault (External Secrets Operator): none generated',
+    );
+    expect(decode(state.secrets['shop-stage/postgres-credentials']!.data.password!)).toMatch(/^[0-9a-f]{64}$/);
     expect(decode(state.secrets['shop-stage/flower-auth']!.data['basic-auth']!)).toMatch(/^admin:[0-9a-f]{48}$/);
-    expect(state.secrets['shop-prod/api-secrets']!.labels).toEqual({
+    expect(state.secrets['shop-stage/api-secrets']!.labels).toEqual({
       'app.kubernetes.io/managed-by': 'gitops-synth-bootstrap',
       'app.kubernetes.io/part-of': 'shop',
     });
@@ -225,7 +246,7 @@ describe('the bootstrap script against a stand-in cluster', () => {
       TOKEN,
       DEX_SECRET,
     ];
-    expect(sensitive.length).toBeGreaterThan(16);
+    expect(sensitive.length).toBeGreaterThan(8);
     const commandLines = cluster.calls().map((c) => c.join(' '));
     for (const value of sensitive) {
       for (const line of commandLines) expect(line).not.toContain(value);
@@ -246,7 +267,7 @@ describe('the bootstrap script against a stand-in cluster', () => {
     const second = cluster.state();
     expect(second.secrets).toEqual(first.secrets);
     expect(second.namespaces).toEqual(first.namespaces);
-    expect(again.stdout).toContain('secret shop-prod/postgres-credentials exists: kept as it is');
+    expect(again.stdout).toContain('secret shop-stage/postgres-credentials exists: kept as it is');
     expect(again.stdout).toContain('repository credentials argocd/devops-repo-creds exist: kept as they are');
     expect(again.stdout).toContain('argocd/argocd-secret has dex.github.clientSecret: kept as it is');
     // The second run only reads (and re-applies the pinned installs and dist/argocd/, which server-side apply makes idempotent).
@@ -261,25 +282,45 @@ describe('the bootstrap script against a stand-in cluster', () => {
     const { cluster, run } = setUp();
     const restored = Buffer.from('restored-from-backup').toString('base64');
     cluster.setState({
-      namespaces: ['shop-prod'],
+      ...cluster.state(),
+      namespaces: ['shop-stage'],
       secrets: {
-        'shop-prod/postgres-credentials': { labels: {}, data: { password: restored } },
+        'shop-stage/postgres-credentials': { labels: {}, data: { password: restored } },
         // An older secret without the key a newer spec references, plus a key nobody references.
-        'shop-prod/api-secrets': { labels: {}, data: { legacy: restored } },
+        'shop-stage/api-secrets': { labels: {}, data: { legacy: restored } },
       },
-      applied: [],
     });
     const r = run();
     expect(r.stderr).toContain('DEVOPS_REPO_TOKEN is not set');
     expect(r.code).toBe(0);
     const state = cluster.state();
-    expect(state.secrets['shop-prod/postgres-credentials']!.data).toEqual({ password: restored });
-    expect(state.secrets['shop-prod/api-secrets']!.data.legacy).toBe(restored);
-    expect(decode(state.secrets['shop-prod/api-secrets']!.data['django-secret-key']!)).toMatch(/^[0-9a-f]{64}$/);
+    expect(state.secrets['shop-stage/postgres-credentials']!.data).toEqual({ password: restored });
+    expect(state.secrets['shop-stage/api-secrets']!.data.legacy).toBe(restored);
+    expect(decode(state.secrets['shop-stage/api-secrets']!.data['django-secret-key']!)).toMatch(/^[0-9a-f]{64}$/);
     expect(r.stdout).toContain(
-      'secret shop-prod/api-secrets exists: kept its values, added random values for the missing keys: django-secret-key',
+      'secret shop-stage/api-secrets exists: kept its values, ' +
+        'added random values for the missing keys: django-secret-key',
     );
-    expect(state.secrets['shop-stage/postgres-credentials']).toBeDefined();
+    expect(state.secrets['shop-stage/rabbitmq-credentials']).toBeDefined();
+  });
+
+  it('warns, and generates nothing, when the External Secrets Operator or the secret store is missing', () => {
+    const { cluster, run } = setUp();
+    cluster.setState({ ...cluster.state(), stores: [] });
+    const noStore = run(['--yes'], { DEVOPS_REPO_TOKEN: TOKEN });
+    expect(noStore.code).toBe(0);
+    expect(noStore.stderr).toBe(
+      'bootstrap: warning: ClusterSecretStore vault is missing: ' +
+        'the secrets of namespace shop-prod are read from it; create it\n',
+    );
+    cluster.setState({ ...cluster.state(), crds: [] });
+    const noOperator = run(['--yes'], { DEVOPS_REPO_TOKEN: TOKEN });
+    expect(noOperator.code).toBe(0);
+    expect(noOperator.stderr).toContain(
+      'warning: the External Secrets Operator is not installed, ' +
+        'and namespace shop-prod reads its secrets through it from ClusterSecretStore vault: install it',
+    );
+    expect(Object.keys(cluster.state().secrets).filter((k) => k.startsWith('shop-prod/'))).toEqual([]);
   });
 
   it('with the local admin disabled, refuses to start without the single sign-on credentials, changing nothing', () => {
@@ -356,10 +397,12 @@ describe('the bootstrap script against a stand-in cluster', () => {
 
   it('refuses to run unattended without --yes, before touching the cluster', () => {
     const { cluster, run } = setUp();
+    const before = cluster.state();
     const r = run([]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('pass --yes to bootstrap the cluster of context fake-cluster');
-    expect(cluster.state()).toEqual({ namespaces: [], secrets: {}, applied: [] });
+    expect(cluster.state()).toEqual(before);
+    expect(before).toMatchObject({ namespaces: [], secrets: {}, applied: [] });
     expect(cluster.calls().every((c) => ['config', 'get', 'auth'].includes(verbOf(c)))).toBe(true);
   });
 

@@ -42,10 +42,14 @@ function bootstrap(dir: string, ...args: string[]) {
 }
 
 /** Secret name → key names, per namespace, from the real loader and resolver. */
-function referencedSecrets(dir: string): Map<string, Map<string, Set<string>>> {
+/** Per namespace, the Secrets (and their keys) the enabled services reference, of the environments with `provider`. */
+function referencedSecrets(
+  dir: string,
+  provider: 'bootstrap' | 'external-secrets' = 'bootstrap',
+): Map<string, Map<string, Set<string>>> {
   const resolved = resolveProject(loadProject(dir));
   const out = new Map<string, Map<string, Set<string>>>();
-  for (const env of resolved.environments) {
+  for (const env of resolved.environments.filter((e) => e.secrets.provider === provider)) {
     const secrets = new Map<string, Set<string>>();
     for (const svc of resolved.services.get(env.name) ?? []) {
       for (const s of svc.secretEnv) secrets.set(s.secret, new Set([...(secrets.get(s.secret) ?? []), s.key]));
@@ -152,8 +156,15 @@ describe('gitops-synth bootstrap', () => {
     }
     expect(got).toEqual(expected);
     expect(got.get('shop-stage')!.get('flower-auth')).toEqual(new Set(['basic-auth']));
-    expect(got.get('shop-prod')!.has('flower-auth')).toBe(false);
-    expect(got.get('shop-prod')!.get('postgres-credentials')).toEqual(new Set(['password']));
+    // Prod reads its Secrets from the secret manager: no value is generated there, the store is checked instead.
+    expect(got.has('shop-prod')).toBe(false);
+    expect(script).toContain("  check_secret_store 'shop-prod' 'ClusterSecretStore' 'vault'");
+    const fromStore = referencedSecrets(dir, 'external-secrets').get('shop-prod')!;
+    expect([...fromStore.keys()].sort()).toEqual(['api-secrets', 'postgres-credentials', 'rabbitmq-credentials']);
+    for (const [name, keys] of fromStore)
+      expect(script).toContain(
+        `  # ${name} (${[...keys].sort().join(', ')}): from ClusterSecretStore vault, key shop/prod/${name}\n`,
+      );
     // Each namespace is created before its secrets.
     for (const ns of expected.keys()) {
       expect(script.indexOf(`ensure_namespace '${ns}'`)).toBeGreaterThan(-1);
@@ -303,6 +314,14 @@ describe('gitops-synth bootstrap --print', () => {
           expect(r.stdout).toMatch(new RegExp(`${ns}/${name}\\n(?: {9}.*\\n)*? {9}${key.replace(/[.]/g, '\\.')} \\(`));
       }
     }
+    expect(r.stdout).toContain(
+      '       shop-prod: none generated; ' +
+        'read from ClusterSecretStore vault by the External Secrets Operator (checked to exist):\n',
+    );
+    for (const [name, keys] of referencedSecrets(dir, 'external-secrets').get('shop-prod')!)
+      expect(r.stdout).toContain(
+        `         ${name} (${[...keys].sort().join(', ')}) from remote key shop/prod/${name}\n`,
+      );
     expect(r.stdout).toContain(`Register the devops repository ${REPO_URL} with the token in $DEVOPS_REPO_TOKEN`);
     expect(r.stdout).toMatch(
       /1\. Check[\s\S]*2\. Install[\s\S]*3\. Create namespaces[\s\S]*4\. Create secrets[\s\S]*5\. Register[\s\S]*6\. Apply argocd\//,
@@ -329,12 +348,12 @@ describe('gitops-synth bootstrap: bad input', () => {
     expect(r.stdout).toBe('');
   });
 
-  it('needs a repository URL when the project is not in a git clone with an origin', () => {
+  it('needs a repository URL', () => {
     const dir = copyExample();
     editSettings(dir, { repository: { url: undefined } });
     const r = bootstrap(dir);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/_settings\.yaml:\d+:\d+: repository\.url: .*not set.*"origin"/);
+    expect(r.stderr).toMatch(/_settings\.yaml:\d+:\d+: repository\.url: is required; expected the URL of the devops/);
     expect(existsSync(join(dir, 'dist'))).toBe(false);
   });
 

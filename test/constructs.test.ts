@@ -73,7 +73,8 @@ describe('no hidden library defaults', () => {
         objectsIn(objects, `${env}/plain`)
           .map((o) => o.kind)
           .sort(),
-      ).toEqual(['Deployment', 'Service', 'ServiceAccount']);
+        // NetworkPolicies are on by default: the service's own policy comes with it.
+      ).toEqual(['Deployment', 'NetworkPolicy', 'Service', 'ServiceAccount']);
     }
   });
 

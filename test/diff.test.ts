@@ -4,14 +4,14 @@ import { describe, expect, it } from 'vitest';
 import { runCli } from './helpers.js';
 import { bareRepo, editSpec, exampleProject, git, gitEnv, refUpdates, writeBack } from './publish-fixtures.js';
 
-function diff(project: string, ...args: string[]) {
-  return runCli(['diff', '--project', project, ...args], { env: gitEnv() });
+function diff(remote: string, project: string, ...args: string[]) {
+  return runCli(['diff', '--project', project, ...args], { env: gitEnv(remote) });
 }
 
 function published(): { remote: string; project: string } {
   const remote = bareRepo();
-  const project = exampleProject(remote);
-  const r = runCli(['publish', '--project', project], { env: gitEnv() });
+  const project = exampleProject();
+  const r = runCli(['publish', '--project', project], { env: gitEnv(remote) });
   expect(r.code, r.stderr).toBe(0);
   return { remote, project };
 }
@@ -33,7 +33,7 @@ describe('diff', () => {
       'clusters/shop/stage/api/.argocd-source-api-stage.yaml',
       'kustomize:\n  images:\n  - ghcr.io/acme-shop/api:abcdef1\n',
     );
-    const r = diff(project);
+    const r = diff(remote, project);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('No differences');
   });
@@ -43,7 +43,7 @@ describe('diff', () => {
     const updates = refUpdates(remote).length;
     changeSpecs(project);
 
-    const r = diff(project);
+    const r = diff(remote, project);
     expect(r.code, r.stderr).toBe(1);
     expect(r.stdout).not.toMatch(ANSI);
     expect(r.stdout).toContain('stage/worker (environment stage, service worker): changed');
@@ -56,24 +56,29 @@ describe('diff', () => {
     expect(r.stdout).toMatch(/^ {6}\+ {2}replicas: 3$/m);
     // The bootstrap script no longer creates flower's secret.
     expect(r.stdout).toContain('bootstrap (bootstrap): changed');
-    expect(r.stdout).toMatch(/5 folders differ: 0 objects added, 12 removed, 3 changed/);
+    // NetworkPolicies: rabbitmq no longer admits flower; prod's ExternalSecret of flower's Secret goes too.
+    expect(r.stdout).toContain('stage/rabbitmq (environment stage, service rabbitmq): changed');
+    expect(r.stdout).toMatch(
+      /^ {2}- ExternalSecret shop-prod\/flower-auth {2}_environment\/externalsecret-flower-auth\.yaml$/m,
+    );
+    expect(r.stdout).toMatch(/8 folders differ: 0 objects added, 15 removed, 6 changed/);
     // A diff changes nothing.
     expect(refUpdates(remote)).toHaveLength(updates);
   });
 
   it('colours the text with --color and never without it', () => {
-    const { project } = published();
+    const { remote, project } = published();
     changeSpecs(project);
-    expect(diff(project, '--color').stdout).toMatch(ANSI);
-    expect(diff(project, '--no-color').stdout).not.toMatch(ANSI);
+    expect(diff(remote, project, '--color').stdout).toMatch(ANSI);
+    expect(diff(remote, project, '--no-color').stdout).not.toMatch(ANSI);
   });
 
   it('writes Markdown for a job summary with --format markdown', () => {
-    const { project } = published();
+    const { remote, project } = published();
     changeSpecs(project);
-    const r = diff(project, '--format', 'markdown');
+    const r = diff(remote, project, '--format', 'markdown');
     expect(r.code, r.stderr).toBe(1);
-    expect(r.stdout).toMatch(/^### Rendered manifests: 5 folders differ/);
+    expect(r.stdout).toMatch(/^### Rendered manifests: 8 folders differ/);
     expect(r.stdout).toContain('| Environment | Service | Added | Removed | Changed |');
     expect(r.stdout).toContain('| stage | worker |  |  | `Deployment shop-stage/worker` |');
     expect(r.stdout).toMatch(/^\| prod \| flower \(removed\) \| {2}\| .*`Deployment shop-prod\/flower`.* \| {2}\|$/m);
@@ -86,8 +91,8 @@ describe('diff', () => {
 
   it('treats everything as added when the devops branch does not exist yet', () => {
     const remote = bareRepo();
-    const project = exampleProject(remote);
-    const r = diff(project);
+    const project = exampleProject();
+    const r = diff(remote, project);
     expect(r.code, r.stderr).toBe(1);
     expect(r.stdout).toContain('(branch does not exist yet)');
     expect(r.stdout).toContain('stage/api (environment stage, service api): added');
@@ -96,19 +101,19 @@ describe('diff', () => {
 
   it('exits 2 on an error: an unreachable repository, or bad specs', () => {
     const remote = bareRepo();
-    const project = exampleProject(join(remote, '..', 'missing.git'));
-    const unreachable = diff(project);
+    const project = exampleProject();
+    const unreachable = diff(join(remote, '..', 'missing.git'), project);
     expect(unreachable.code).toBe(2);
     expect(unreachable.stderr).toContain('missing.git');
     expect(unreachable.stdout).toBe('');
 
-    const broken = exampleProject(remote);
+    const broken = exampleProject();
     writeFileSync(join(broken, 'apps', 'worker.yaml'), 'image: [not, a, map]\n');
-    const bad = diff(broken);
+    const bad = diff(remote, broken);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('apps/worker.yaml');
 
-    const usage = diff(broken, '--format', 'html');
+    const usage = diff(remote, broken, '--format', 'html');
     expect(usage.code).toBe(2);
     expect(usage.stderr).toContain('Choices: "text", "markdown"');
   });

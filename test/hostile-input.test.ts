@@ -376,8 +376,8 @@ describe('what app add renders starts on a real cluster', () => {
       lines = err.problems.map(formatProblem);
     }
     expect(lines).toEqual([
-      'app add shop (apps/shop.yaml was not written): --expose (expose.subdomain): host api.example.com is already claimed by service "api" in environment prod; expected one service per host (its Ingress and TLS certificate): choose another subdomain',
-      'app add shop (apps/shop.yaml was not written): --expose (expose.subdomain): host api.stage.example.com is already claimed by service "api" in environment stage; expected one service per host (its Ingress and TLS certificate): choose another subdomain',
+      'app add shop (apps/shop.yaml was not written): --expose (expose.subdomain): host api.example.com with path / is already routed to service "api" in environment prod; expected another path or subdomain (services may share a host with different paths, the longest prefix winning)',
+      'app add shop (apps/shop.yaml was not written): --expose (expose.subdomain): host api.stage.example.com with path / is already routed to service "api" in environment stage; expected another path or subdomain (services may share a host with different paths, the longest prefix winning)',
     ]);
   });
 });

@@ -8,7 +8,7 @@ import { resolveProject } from '../src/resolve/resolve.js';
 import { loadProject } from '../src/spec/load.js';
 import { SchemaValidator } from '../src/validate/schemas.js';
 import { generateApplications } from './argocd-appset-emulator.js';
-import { crdProblems, crdSchema, haveCrds } from './argocd-crd-check.js';
+import { crdProblems, crdSchema, haveCrds } from './crd-check.js';
 import { tempDir } from './helpers.js';
 import { environmentYaml, makeProject, readTree, SETTINGS_YAML, writeFiles } from './synth-fixtures.js';
 

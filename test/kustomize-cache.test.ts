@@ -54,7 +54,8 @@ function entries(cacheDir: string): string[] {
   return [...storeEntries(cacheDir).keys()].sort();
 }
 
-const EXAMPLE_FOLDERS = ['api', 'flower', 'frontend', 'postgres', 'rabbitmq', 'worker']
+// Each environment's own folder (its default-deny NetworkPolicy, prod's ExternalSecrets) is built like a service's.
+const EXAMPLE_FOLDERS = ['_environment', 'api', 'flower', 'frontend', 'postgres', 'rabbitmq', 'worker']
   .flatMap((s) => [`prod/${s}`, `stage/${s}`])
   .sort();
 

@@ -171,7 +171,7 @@ describe('bad arguments of every app command', () => {
     [['app', 'add', 'cache', '--image', 'redis:7.4.1', '--env', 'REDIS_PASSWORD=hunter2'], 'apps/cache.yaml'],
     [
       ['app', 'add', 'shop', '--image', 'redis:7.4.1', '--port', '80', '--expose', 'api'],
-      'host api.shop.example.com is already claimed by service "api"',
+      'host api.shop.example.com with path / is already routed to service "api"',
     ],
     [
       ['app', 'add', 'cache', '--image', 'redis:7.4.1', '--replicas', '2', '--volume', 'data:/data:1Gi'],

@@ -2,7 +2,7 @@ import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { copyExample, runCli, tempDir } from './helpers.js';
-import { bareRepo, git, setSettings } from './publish-fixtures.js';
+import { bareRepo, DEVOPS_URL, devopsEnv, git, setSettings } from './publish-fixtures.js';
 
 /** `gitops-synth app list`, through the real CLI, with real git repositories standing in for the devops repository. */
 
@@ -33,8 +33,11 @@ interface Listing {
   }[];
 }
 
-function listJson(project: string, extra: string[] = []): Listing {
-  const r = runCli(['app', 'list', '--json', '--project', project, ...extra]);
+/** `app list --json`; with `devops`, the settings' DEVOPS_URL leads to that bare repository. */
+function listJson(project: string, extra: string[] = [], devops?: string): Listing {
+  const r = runCli(['app', 'list', '--json', '--project', project, ...extra], {
+    env: devops ? devopsEnv(devops) : {},
+  });
   expect(r.stderr).toBe('');
   expect(r.code).toBe(0);
   return JSON.parse(r.stdout) as Listing;
@@ -58,12 +61,13 @@ describe('app list', () => {
       '2030-02-03T04:05:06+02:00',
     );
     const project = copyExample();
-    setSettings(project, { repository: { url: devops, branch: 'main', path: 'dist' } });
+    setSettings(project, { repository: { url: DEVOPS_URL, branch: 'main', path: 'dist' } });
     expect(runCli(['app', 'suspend', 'flower', '--env', 'stage', '--project', project]).code).toBe(0);
+    const cache = ['--cache-dir', tempDir('gitops-synth-cache-')];
 
-    const listing = listJson(project);
+    const listing = listJson(project, cache, devops);
     expect(listing.environments).toEqual(['prod', 'stage']);
-    expect(listing.devopsRepository).toEqual({ readFrom: `${devops} (branch main, dist/)`, error: null });
+    expect(listing.devopsRepository).toEqual({ readFrom: `${DEVOPS_URL} (branch main, dist/)`, error: null });
     expect(listing.services.map((s) => s.name)).toEqual([
       'api',
       'flower',
@@ -135,12 +139,12 @@ describe('app list', () => {
     expect(service(listing, 'flower').environments.stage).toMatchObject({ suspended: true, replicas: 0 });
     expect(service(listing, 'flower').environments.prod).toMatchObject({ suspended: false, replicas: 1 });
 
-    const only = listJson(project, ['--env', 'prod']);
+    const only = listJson(project, [...cache, '--env', 'prod'], devops);
     expect(only.environments).toEqual(['prod']);
     expect(Object.keys(service(only, 'api').environments)).toEqual(['prod']);
 
     // Without --json (and not on a terminal) the same facts as a table.
-    const table = runCli(['app', 'list', '--project', project]);
+    const table = runCli(['app', 'list', '--project', project, ...cache], { env: devopsEnv(devops) });
     expect(table.code).toBe(0);
     const lines = table.stdout.split('\n');
     expect(lines[0]).toMatch(/^SERVICE\s+ENV\s+IMAGE\s+TAG\s+REPLICAS\s+URL\s+VOLUMES$/);
@@ -160,10 +164,10 @@ describe('app list', () => {
       '2030-03-01T10:00:00Z',
     );
     const project = copyExample();
-    setSettings(project, { repository: { url: `file://${devops}`, branch: 'main', path: 'clusters/shop' } });
+    setSettings(project, { repository: { url: DEVOPS_URL, branch: 'main', path: 'clusters/shop' } });
     const cache = tempDir('gitops-synth-cache-');
 
-    const first = listJson(project, ['--cache-dir', cache]);
+    const first = listJson(project, ['--cache-dir', cache], devops);
     expect(service(first, 'frontend').environments.stage!.image).toMatchObject({
       tag: '1111111',
       writtenBackAt: '2030-03-01T10:00:00Z',
@@ -176,7 +180,7 @@ describe('app list', () => {
       writeBackFile('ghcr.io/acme-shop/frontend:2222222'),
       '2030-03-02T10:00:00Z',
     );
-    const second = listJson(project, ['--cache-dir', cache]);
+    const second = listJson(project, ['--cache-dir', cache], devops);
     expect(service(second, 'frontend').environments.stage!.image).toMatchObject({
       tag: '2222222',
       writtenBackAt: '2030-03-02T10:00:00Z',
@@ -184,9 +188,9 @@ describe('app list', () => {
     expect(readdirSync(cache)).toHaveLength(1);
   });
 
-  it("reads this repository's own rendered tree when the settings name no other URL, times from git log", () => {
+  it("reads this repository's own rendered tree when the settings name this clone's remote, times from git log", () => {
     const project = copyExample();
-    setSettings(project, { repository: { branch: 'main' } });
+    setSettings(project, { repository: { url: 'git@github.com:acme-shop/shop.git', branch: 'main' } });
     git(project, ['init', '-q', '-b', 'main']);
     git(project, ['remote', 'add', 'origin', 'https://github.com/acme-shop/shop.git']);
     mkdirSync(join(project, 'dist', 'stage', 'api'), { recursive: true });
@@ -222,8 +226,10 @@ describe('app list', () => {
 
   it('shows the pinned tags, with a warning, when the devops repository cannot be read', () => {
     const project = copyExample();
-    setSettings(project, { repository: { url: `file://${join(tempDir(), 'missing.git')}`, branch: 'main' } });
-    const r = runCli(['app', 'list', '--json', '--project', project, '--cache-dir', tempDir()]);
+    setSettings(project, { repository: { url: DEVOPS_URL, branch: 'main' } });
+    const r = runCli(['app', 'list', '--json', '--project', project, '--cache-dir', tempDir()], {
+      env: devopsEnv(join(tempDir(), 'missing.git')),
+    });
     expect(r.code).toBe(0);
     expect(r.stderr).toContain('warning: written-back tags unknown');
     const listing = JSON.parse(r.stdout) as Listing;

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { effectiveImage } from './argocd-source.js';
-import { runCli, tempDir } from './helpers.js';
+import { type CliResult, runCli, tempDir } from './helpers.js';
 import { releaseRecordPath } from '../src/publish/release-record.js';
 import { bareRepo, commitProject, editSpec, exampleProject, git, gitEnv, writeBack } from './publish-fixtures.js';
 
@@ -35,16 +35,22 @@ function record(release: string, build: string): string {
   ].join('\n');
 }
 
+type Cli = (project: string, ...args: string[]) => CliResult;
+
 /** `app list --json`: the image of a service in an environment. */
-function listed(project: string): (service: string, env: string) => Record<string, any> {
+function listed(cli: Cli, project: string): (service: string, env: string) => Record<string, any> {
   const listing = JSON.parse(cli(project, 'app', 'list', '--json').stdout);
   return (service, env) => listing.services.find((s: { name: string }) => s.name === service).environments[env].image;
 }
 
-function cli(project: string, ...args: string[]) {
-  const r = runCli([...args, '--project', project], { env: gitEnv() });
-  expect(r.code, `${args.join(' ')}\n${r.stdout}${r.stderr}`).toBe(0);
-  return r;
+/** The CLI, succeeding, with the settings' devops URL sent to `remote` and a cache of its own for app list. */
+function cliFor(remote: string): Cli {
+  const env = { ...gitEnv(remote), XDG_CACHE_HOME: tempDir('gitops-synth-cache-') };
+  return (project, ...args) => {
+    const r = runCli([...args, '--project', project], { env });
+    expect(r.code, `${args.join(' ')}\n${r.stdout}${r.stderr}`).toBe(0);
+    return r;
+  };
 }
 
 /** A fresh clone of the devops repository's main branch. */
@@ -68,7 +74,8 @@ function prod(remote: string): { image: string; updated: string[]; writeBack: bo
 describe('a rollback by pinning', () => {
   it('rolls prod back and holds it against Image Updater, reviewable and recorded; unpinned, the next write-back takes effect again', () => {
     const remote = bareRepo();
-    const project = exampleProject(remote, PATH);
+    const project = exampleProject(PATH);
+    const cli = cliFor(remote);
     cli(project, 'publish');
 
     // Stage ran build 7a8b9c0; release 1.4.7 was tagged onto it (build-image.yml records that), and
@@ -84,7 +91,7 @@ describe('a rollback by pinning', () => {
       writeBack: true,
     });
     // What app list can prove from the devops repository alone: prod runs the digest stage ran.
-    const running = listed(project);
+    const running = listed(cli, project);
     expect(running('api', 'prod')).toMatchObject({ tag: '1.4.7', tagFrom: 'image-updater', pin: null });
     expect(running('api', 'prod').release).toEqual({
       build: '7a8b9c0',
@@ -130,7 +137,7 @@ describe('a rollback by pinning', () => {
     commitProject(project, 'api back to 1.4.1 in prod; a frontend build for stage');
 
     // The review: the images that change come first.
-    const diff = runCli(['diff', '--project', project], { env: gitEnv() });
+    const diff = runCli(['diff', '--project', project], { env: gitEnv(remote) });
     expect(diff.code, diff.stderr).toBe(1);
     expect(diff.stdout.split('\nprod/')[0]).toContain(
       'Images:\n  api: 1.4.7 → 1.4.1 (prod, pinned)\n  frontend: 9b1e4d7 → 0c0ffee (stage)\n',
@@ -167,7 +174,7 @@ describe('a rollback by pinning', () => {
     });
     expect(git(remote, ['log', '--format=%s', '-1', 'main', '--', PROD_WRITE_BACK])).toMatch(/^Render /);
 
-    const pinned = listed(project);
+    const pinned = listed(cli, project);
     expect(pinned('api', 'prod')).toMatchObject({
       tag: '1.4.1',
       tagFrom: 'spec',
@@ -192,8 +199,7 @@ describe('a rollback by pinning', () => {
   });
 
   it('refuses a bad --tag, an unknown environment or latest in prod, changing nothing', () => {
-    const remote = bareRepo();
-    const project = exampleProject(remote, PATH);
+    const project = exampleProject(PATH);
     const before = readFileSync(join(project, 'apps', 'api.yaml'), 'utf8');
     const bad = runCli(['app', 'pin', 'api', '--env', 'prod', '--tag', '1.4.1:oops', '--project', project]);
     expect(bad.code).toBe(1);

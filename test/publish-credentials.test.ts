@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { tempDir } from './helpers.js';
-import { bareRepo, commits, exampleProject, git, runCliAsync, setSettings } from './publish-fixtures.js';
+import { bareRepo, commitProject, commits, exampleProject, git, runCliAsync, setSettings } from './publish-fixtures.js';
 
 /**
  * A real https git server: Node's https in front of `git http-backend`,
@@ -19,6 +19,8 @@ interface GitServer {
   readonly remote: string;
   /** A HOME whose .gitconfig trusts the server's self-signed certificate. */
   readonly home: string;
+  /** The server's certificate. */
+  readonly caFile: string;
   readonly requests: { authorized: boolean }[];
   close(): Promise<void>;
 }
@@ -115,6 +117,7 @@ async function gitServer(token: string): Promise<GitServer> {
     url: `https://localhost:${port}/devops.git`,
     remote,
     home,
+    caFile: join(dir, 'cert.pem'),
     requests,
     close: () => new Promise((r) => server.close(() => r())),
   };
@@ -141,14 +144,18 @@ describe('publish credentials', () => {
     const token = `ghp_${randomBytes(18).toString('hex')}`;
     const basic = Buffer.from(`x-access-token:${token}`).toString('base64');
     const server = await gitServer(token);
-    const project = exampleProject(server.remote);
+    const project = exampleProject();
     setSettings(project, { repository: { url: server.url, branch: 'main', path: 'clusters/shop' } });
+    commitProject(project, 'the devops repository is served over https');
     // The project's own clone was made with the token in its URL, as some CI set-ups do.
     git(project, ['remote', 'set-url', 'origin', `https://x-access-token:${token}@github.com/acme-shop/shop.git`]);
     const workDir = join(tempDir('gitops-synth-work-'), 'devops');
+    // The caller's own git settings in the environment (here: trust the server's certificate) are kept
+    // beside the token's header, which goes after them.
+    const ownConfig = { GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'http.sslCAInfo', GIT_CONFIG_VALUE_0: server.caFile };
 
     const published = await runCliAsync(['publish', '--project', project, '--work-dir', workDir], {
-      HOME: server.home,
+      ...ownConfig,
       GITOPS_SYNTH_GIT_TOKEN: token,
     });
     expect(published.code, published.stderr).toBe(0);
@@ -184,8 +191,9 @@ describe('publish credentials', () => {
     const token = `ghp_${randomBytes(18).toString('hex')}`;
     const wrong = `ghp_${randomBytes(18).toString('hex')}`;
     const server = await gitServer(token);
-    const project = exampleProject(server.remote);
+    const project = exampleProject();
     setSettings(project, { repository: { url: server.url, branch: 'main', path: 'clusters/shop' } });
+    commitProject(project, 'the devops repository is served over https');
 
     const missing = await runCliAsync(['publish', '--project', project], { HOME: server.home });
     expect(missing.code).toBe(1);

@@ -6,11 +6,27 @@ import { CLI, copyExample, REPO, tempDir } from './helpers.js';
 
 /**
  * Real git for the publish and diff tests: local bare repositories stand in
- * for the devops remote. Every git call gets an explicit identity and an
- * empty HOME, like a CI machine without any global git configuration.
+ * for the devops remote. The settings name it by an https URL, as they must
+ * (Argo CD cannot read a local path); git's own URL rewriting, given through
+ * GIT_CONFIG_* variables (devopsEnv), sends that URL to the bare repository.
+ * Every git call gets an explicit identity and an empty HOME, like a CI
+ * machine without any global git configuration.
  */
 
-export function gitEnv(): NodeJS.ProcessEnv {
+/** The devops repository's URL in the test projects' settings. */
+export const DEVOPS_URL = 'https://github.com/acme-shop/shop-deploy.git';
+
+/** Git configuration through the environment that sends DEVOPS_URL to the bare repository `remote`. */
+export function devopsEnv(remote: string): NodeJS.ProcessEnv {
+  return {
+    GIT_CONFIG_COUNT: '1',
+    GIT_CONFIG_KEY_0: `url.${remote}.insteadOf`,
+    GIT_CONFIG_VALUE_0: DEVOPS_URL,
+  };
+}
+
+/** The environment of a test's git and CLI runs; with `remote`, DEVOPS_URL leads there. */
+export function gitEnv(remote?: string): NodeJS.ProcessEnv {
   return {
     HOME: NO_HOME,
     XDG_CONFIG_HOME: NO_HOME,
@@ -19,6 +35,7 @@ export function gitEnv(): NodeJS.ProcessEnv {
     GIT_AUTHOR_EMAIL: 'publish-test@example.com',
     GIT_COMMITTER_NAME: 'Publish Test',
     GIT_COMMITTER_EMAIL: 'publish-test@example.com',
+    ...(remote ? devopsEnv(remote) : {}),
   };
 }
 
@@ -72,10 +89,10 @@ export function editSpec(project: string, file: string, path: (string | number)[
   writeFileSync(full, doc.toString());
 }
 
-/** A copy of the shipped example that publishes to `remote` at `path`, as a git clone with an origin and one commit. */
-export function exampleProject(remote: string, path = 'clusters/shop'): string {
+/** A copy of the shipped example that publishes to DEVOPS_URL at `path`, as a git clone with an origin and one commit. */
+export function exampleProject(path = 'clusters/shop'): string {
   const project = copyExample();
-  setSettings(project, { repository: { url: remote, branch: 'main', path } });
+  setSettings(project, { repository: { url: DEVOPS_URL, branch: 'main', path } });
   git(project, ['init', '-q', '-b', 'main']);
   git(project, ['remote', 'add', 'origin', 'https://github.com/acme-shop/shop.git']);
   git(project, ['add', '-A']);
@@ -93,13 +110,14 @@ export function commitProject(project: string, message: string): string {
 /** A clone of `remote`'s main branch that commits a file the way Image Updater writes back, and pushes. */
 export function writeBack(remote: string, file: string, content: string): string {
   const dir = tempDir('gitops-synth-writeback-');
-  git(dir, ['clone', '-q', '-b', 'main', remote, 'clone']);
+  // An empty remote clones to an unborn main all the same: the first write-back makes the branch by hand.
+  git(dir, ['clone', '-q', remote, 'clone']);
   const clone = join(dir, 'clone');
   mkdirSync(dirname(join(clone, file)), { recursive: true });
   writeFileSync(join(clone, file), content);
   git(clone, ['add', file]);
   git(clone, ['commit', '-q', '-m', `build: automatic update of ${file}`]);
-  git(clone, ['push', '-q', 'origin', 'main']);
+  git(clone, ['push', '-q', 'origin', 'HEAD:refs/heads/main']);
   return git(clone, ['rev-parse', 'HEAD']);
 }
 
@@ -110,6 +128,11 @@ export function filesAt(repo: string, ref: string, path: string): Record<string,
   for (const name of names)
     out[name.slice(path.length + 1)] = execFileSync('git', ['show', `${ref}:${name}`], { cwd: repo, encoding: 'utf8' });
   return out;
+}
+
+/** Every ref of a repository with its commit: for checking that nothing moved. */
+export function refs(repo: string): string {
+  return git(repo, ['for-each-ref', '--format=%(objectname) %(refname)']);
 }
 
 /** Commits on a branch, newest first. */
@@ -143,7 +166,7 @@ export function trailers(repo: string, commit: string): Record<string, string> {
   );
 }
 
-/** Runs the real CLI without blocking this process (for tests that serve the remote themselves). */
+/** Runs the real CLI without blocking this process (for tests that serve the remote themselves, or race). */
 export function runCliAsync(
   args: string[],
   env: NodeJS.ProcessEnv = {},

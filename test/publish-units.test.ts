@@ -1,4 +1,11 @@
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { sourceInfo } from '../src/publish/source.js';
+import { checkWorkDir, WORK_CLONE_MARKER } from '../src/publish/work-dir.js';
+import { git } from './publish-fixtures.js';
+import { tempDir } from './helpers.js';
 import { gitAccess, redact } from '../src/publish/credentials.js';
 import { commitMessage } from '../src/publish/message.js';
 import { groupChanges, planTree } from '../src/publish/plan.js';
@@ -100,7 +107,12 @@ describe('the commit message', () => {
       ['stage/api/app.json', 'prod/api/app.json', 'stage/worker/app.json'],
     );
     const message = commitMessage(
-      { repository: 'https://github.com/acme/shop', commit: '3f9c2a1bd0e4f00000000000000000000000000a', dirty: false },
+      {
+        repository: 'https://github.com/acme/shop',
+        commit: '3f9c2a1bd0e4f00000000000000000000000000a',
+        dirty: false,
+        uncommitted: [],
+      },
       units,
     );
     const [subject, ...rest] = message.split('\n');
@@ -120,9 +132,29 @@ describe('the commit message', () => {
       [],
       names.map((n) => `stage/${n}/app.json`),
     );
-    expect(commitMessage({ repository: 'r', dirty: true }, units).split('\n')[0]).toBe(
-      'Render uncommitted specs: a, b, c and 3 more',
-    );
+    expect(
+      commitMessage({ repository: 'r', dirty: true, uncommitted: [], unreviewable: 'not in git' }, units).split(
+        '\n',
+      )[0],
+    ).toBe('Render uncommitted specs: a, b, c and 3 more');
+  });
+
+  it('says in its trailers that uncommitted files were published with --allow-dirty, and which', () => {
+    const units = groupChanges([{ path: 'stage/a/app.json', status: 'added' }], [], ['stage/a/app.json']);
+    const uncommitted = Array.from({ length: 12 }, (_, i) => ({
+      path: `apps/s${i}.yaml`,
+      change: 'modified' as const,
+    }));
+    uncommitted[0] = { path: 'apps/new.yaml', change: 'untracked' } as never;
+    const message = commitMessage({ repository: 'r', commit: 'c'.repeat(40), dirty: true, uncommitted }, units);
+    expect(message.split('\n')[0]).toBe('Render ccccccc-dirty: a');
+    const trailers = message.trimEnd().split('\n').slice(-4);
+    expect(trailers).toEqual([
+      'Source-Repository: r',
+      `Source-Commit: ${'c'.repeat(40)} (dirty)`,
+      'Published-With: --allow-dirty',
+      `Source-Uncommitted: apps/new.yaml (untracked), ${Array.from({ length: 9 }, (_, i) => `apps/s${i + 1}.yaml (modified)`).join(', ')}, and 2 more`,
+    ]);
   });
 });
 
@@ -147,6 +179,35 @@ describe('credentials', () => {
     expect(access.redact(`fatal: tok-123456 and ${access.env.GIT_CONFIG_VALUE_0}`)).toBe(
       'fatal: *** and Authorization: Basic ***',
     );
+  });
+
+  it("add the token's header after the caller's own GIT_CONFIG_* settings, which are kept (and their headers hidden)", () => {
+    const access = gitAccess('https://github.com/acme/devops.git', {
+      GITOPS_SYNTH_GIT_TOKEN: 'tok-123456',
+      GIT_CONFIG_COUNT: '2',
+      GIT_CONFIG_KEY_0: 'url./srv/devops.git.insteadOf',
+      GIT_CONFIG_VALUE_0: 'https://github.com/acme/devops.git',
+      GIT_CONFIG_KEY_1: 'http.https://proxy.example.com/.extraHeader',
+      GIT_CONFIG_VALUE_1: 'Authorization: Bearer own-secret-value',
+      GIT_CONFIG_GLOBAL: '/etc/ci/gitconfig',
+      GIT_CONFIG_KEY_7: 'core.sshCommand',
+    });
+    expect(access.env.GIT_CONFIG_COUNT).toBe('3');
+    expect(access.env.GIT_CONFIG_KEY_0).toBe('url./srv/devops.git.insteadOf');
+    expect(access.env.GIT_CONFIG_VALUE_0).toBe('https://github.com/acme/devops.git');
+    expect(access.env.GIT_CONFIG_KEY_1).toBe('http.https://proxy.example.com/.extraHeader');
+    expect(access.env.GIT_CONFIG_KEY_2).toBe('http.https://github.com/.extraHeader');
+    expect(access.env.GIT_CONFIG_GLOBAL).toBe('/etc/ci/gitconfig');
+    // Beyond the count, git would not read it: neither do we pass it.
+    expect(access.env.GIT_CONFIG_KEY_7).toBeUndefined();
+    expect(access.redact('sent own-secret-value')).toBe('sent ***');
+    // Without a token the caller's settings go through unchanged.
+    const plain = gitAccess('https://github.com/acme/devops.git', {
+      GIT_CONFIG_COUNT: '1',
+      GIT_CONFIG_KEY_0: 'http.sslCAInfo',
+      GIT_CONFIG_VALUE_0: '/ca.pem',
+    });
+    expect([plain.env.GIT_CONFIG_COUNT, plain.env.GIT_CONFIG_KEY_0]).toEqual(['1', 'http.sslCAInfo']);
   });
 
   it('use an SSH key file through GIT_SSH_COMMAND for SSH URLs', () => {
@@ -200,5 +261,105 @@ describe('object diffs', () => {
     const patches = splitPatch(text, 'd');
     expect([...patches.keys()]).toEqual(['s/a.yaml', 's/b.yaml']);
     expect(patches.get('s/a.yaml')).toBe('--- a/d/s/a.yaml\n+++ b/d/s/a.yaml\n@@ -1 +1 @@\n-x\n+y');
+  });
+});
+
+describe('work folders', () => {
+  it('are accepted when absent, empty, or a work clone gitops-synth made (the marker in .git)', () => {
+    const parent = tempDir('gitops-synth-work-');
+    const project = join(parent, 'project');
+    mkdirSync(join(project, 'apps'), { recursive: true });
+    expect(checkWorkDir(join(parent, 'new', 'devops'), project)).toBe(join(parent, 'new', 'devops'));
+    mkdirSync(join(parent, 'empty'));
+    expect(checkWorkDir(join(parent, 'empty'), project)).toBe(join(parent, 'empty'));
+    mkdirSync(join(parent, 'ours', '.git'), { recursive: true });
+    writeFileSync(join(parent, 'ours', '.git', WORK_CLONE_MARKER), 'made by gitops-synth\n');
+    expect(checkWorkDir(join(parent, 'ours'), project)).toBe(join(parent, 'ours'));
+    // Inside the project but outside its parts (a project's .work/ folder) is the user's choice.
+    expect(checkWorkDir(join(project, '.work'), project)).toBe(join(project, '.work'));
+  });
+
+  it('are refused, marker or not, at /, home, the project or above it, its parts, inside any .git, or on a file', () => {
+    const parent = tempDir('gitops-synth-work-');
+    const project = join(parent, 'project');
+    for (const part of ['apps', 'environments', 'src', '.git']) mkdirSync(join(project, part), { recursive: true });
+    writeFileSync(join(project, '.git', WORK_CLONE_MARKER), 'a marker does not make the project a work clone\n');
+    writeFileSync(join(parent, 'file'), 'x');
+    mkdirSync(join(parent, 'other', '.git'), { recursive: true });
+    mkdirSync(join(parent, 'foreign', '.git'), { recursive: true });
+    symlinkSync(join(parent, 'nowhere'), join(parent, 'dangling'));
+    const refusals: [string, RegExp][] = [
+      ['/', /the root folder is never a work folder/],
+      [homedir(), /the home folder is never a work folder/],
+      [project, /this is the project folder; expected a folder of its own/],
+      [parent, /this is the project folder or a folder above it/],
+      [join(project, 'apps'), /this is the project's apps\/; expected/],
+      [join(project, 'environments', 'x'), /this is the project's environments\/ or inside it/],
+      [join(project, 'src'), /this is the project's src\//],
+      [join(project, '.git'), /this is the project's \.git\//],
+      [join(parent, 'other', '.git', 'x'), /inside a repository's \.git folder/],
+      [join(parent, 'file'), /this is a file; expected a folder/],
+      [join(parent, 'dangling'), /a symbolic link to nothing/],
+      [join(parent, 'foreign'), /holds files gitops-synth did not make \(\.git\)/],
+    ];
+    for (const [dir, message] of refusals) expect(() => checkWorkDir(dir, project), dir).toThrow(message);
+  });
+});
+
+describe('the source of a publish', () => {
+  it('is dirty when anything that feeds the render differs from the commit: for a project in a subfolder, its own folders and the generator beside it', async () => {
+    const repo = tempDir('gitops-synth-source-');
+    const files: Record<string, string> = {
+      'shop/apps/web.yaml': 'image: {repository: ghcr.io/acme/web, tag: 1.0.0}\n',
+      'shop/environments/_settings.yaml': 'repository: {url: https://github.com/acme/deploy.git}\n',
+      'shop/notes.md': 'not read by the render\n',
+      'other/apps/web.yaml': 'another project\n',
+      'tool/package.json': '{"name": "gitops-synth"}\n',
+      'tool/src/render.ts': 'export {};\n',
+      '.gitignore': 'shop/apps/local.yaml\nshop/apps/*.bak\n',
+    };
+    for (const [path, content] of Object.entries(files)) {
+      mkdirSync(join(repo, path, '..'), { recursive: true });
+      writeFileSync(join(repo, path), content);
+    }
+    git(repo, ['init', '-q', '-b', 'main']);
+    git(repo, ['add', '-A']);
+    git(repo, ['commit', '-q', '-m', 'specs']);
+    const project = join(repo, 'shop');
+    const tool = join(repo, 'tool');
+    const clean = await sourceInfo(project, {}, tool);
+    expect(clean).toMatchObject({ repository: 'unknown', dirty: false, uncommitted: [] });
+    expect(clean.commit).toBe(git(repo, ['rev-parse', 'HEAD']));
+
+    writeFileSync(join(repo, 'shop', 'notes.md'), 'changed, but not read\n');
+    writeFileSync(join(repo, 'other', 'apps', 'web.yaml'), 'changed, in another project\n');
+    writeFileSync(join(repo, 'shop', 'apps', 'web.bak'), 'ignored, not a spec\n');
+    expect((await sourceInfo(project, {}, tool)).dirty).toBe(false);
+
+    writeFileSync(join(repo, 'shop', 'environments', '_settings.yaml'), 'repository: {url: https://x.org/y.git}\n');
+    writeFileSync(join(repo, 'shop', 'apps', 'local.yaml'), 'ignored, but read like any spec\n');
+    writeFileSync(join(repo, 'shop', 'cdk8s.yaml'), 'app: node x.js\n');
+    writeFileSync(join(repo, 'tool', 'src', 'render.ts'), 'export const changed = 1;\n');
+    const dirty = await sourceInfo(project, { GIT_DIR: '/nowhere', GIT_INDEX_FILE: '/nowhere/index' }, tool);
+    expect(dirty.dirty).toBe(true);
+    expect(dirty.uncommitted).toEqual([
+      { path: 'shop/environments/_settings.yaml', change: 'modified' },
+      { path: 'tool/src/render.ts', change: 'modified' },
+      { path: 'shop/cdk8s.yaml', change: 'untracked' },
+      { path: 'shop/apps/local.yaml', change: 'ignored' },
+    ]);
+    // Installed as a package (here: outside the repository), the generator is the package files' business.
+    expect((await sourceInfo(project, {}, tempDir())).uncommitted.map((f) => f.path)).not.toContain(
+      'tool/src/render.ts',
+    );
+  });
+
+  it('has nothing reviewable outside a git repository', async () => {
+    const source = await sourceInfo(tempDir('gitops-synth-nogit-'), {
+      GITHUB_SERVER_URL: 'https://github.com',
+      GITHUB_REPOSITORY: 'a/b',
+    });
+    expect(source).toMatchObject({ repository: 'https://github.com/a/b', dirty: true, uncommitted: [] });
+    expect(source.unreviewable).toMatch(/is not in a git repository$/);
   });
 });

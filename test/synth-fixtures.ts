@@ -31,6 +31,8 @@ export function environmentYaml(name: string, extra = ''): string {
     '  tls:',
     `    clusterIssuer: issuer-${name}`,
     `imagePolicy: {strategy: ${name === 'prod' ? 'semver' : 'newest-build'}}`,
+    // The NetworkPolicies admit the ingress controller by namespace, known only for the nginx class.
+    `network: {ingressNamespace: ingress-${name}}`,
     extra,
   ].join('\n');
 }

@@ -214,7 +214,11 @@ describe('no path for a secret value into dist', () => {
     expect(podSpec(deployment).containers[0].env).toEqual([
       { name: 'NOTIFY_TOKEN', valueFrom: { secretKeyRef: { name: 'notifier-test-secret', key: 'token' } } },
     ]);
-    expect(Object.keys(tree).filter((p) => /^(prod|stage)\//.test(p) && p.includes('secret'))).toEqual([]);
+    // No Secret is rendered; prod's ExternalSecrets name where the values are, never the values.
+    const secretFiles = Object.keys(tree).filter((p) => /^(prod|stage)\//.test(p) && p.includes('secret'));
+    expect(secretFiles.filter((p) => !p.startsWith('prod/_environment/externalsecret-'))).toEqual([]);
+    expect(secretFiles).toContain('prod/_environment/externalsecret-notifier-test-secret.yaml');
+    for (const p of secretFiles) expect(parse(tree[p]!).kind).toBe('ExternalSecret');
   });
 });
 

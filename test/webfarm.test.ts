@@ -126,21 +126,56 @@ describe('the web-farm example', () => {
         ]);
       });
 
-      it('exposes only the proxy, on the apex domain', () => {
-        const ingresses = [...objects]
-          .filter(([p, o]) => p.startsWith(`${env}/`) && o.kind === 'Ingress')
-          .map(([, o]) => o);
-        expect(ingresses.map((i) => i.metadata.name)).toEqual(['proxy']);
-        expect(ingresses[0]!.spec.rules).toEqual([
-          {
-            host: DOMAINS[env as keyof typeof DOMAINS],
-            http: {
-              paths: [
-                { path: '/', pathType: 'Prefix', backend: { service: { name: 'proxy', port: { number: 8080 } } } },
-              ],
+      it('exposes only the proxy, on the apex domain: an Ingress in prod, an HTTPRoute on the Gateway in stage', () => {
+        const host = DOMAINS[env as keyof typeof DOMAINS];
+        const ofKind = (kind: string) =>
+          [...objects].filter(([p, o]) => p.startsWith(`${env}/`) && o.kind === kind).map(([, o]) => o);
+        if (env === 'prod') {
+          expect(ofKind('HTTPRoute')).toEqual([]);
+          const ingresses = ofKind('Ingress');
+          expect(ingresses.map((i) => i.metadata.name)).toEqual(['proxy']);
+          expect(ingresses[0]!.spec.rules).toEqual([
+            {
+              host,
+              http: {
+                paths: [
+                  { path: '/', pathType: 'Prefix', backend: { service: { name: 'proxy', port: { number: 8080 } } } },
+                ],
+              },
             },
+          ]);
+          return;
+        }
+        expect(ofKind('Ingress')).toEqual([]);
+        const route = only(objects, 'stage/proxy', 'HTTPRoute', 'proxy');
+        const gateway = only(objects, 'stage/_environment', 'Gateway', 'webfarm');
+        expect(route.spec.hostnames).toEqual([host]);
+        expect(route.spec.rules).toEqual([
+          {
+            matches: [{ path: { type: 'PathPrefix', value: '/' } }],
+            backendRefs: [{ group: '', kind: 'Service', name: 'proxy', port: 8080 }],
           },
         ]);
+        // Attached to the listener of its host, which takes routes from the stage namespace and ends TLS with the
+        // host's certificate, issued by cert-manager; plain HTTP is only redirected.
+        const [parent] = route.spec.parentRefs;
+        expect(parent).toMatchObject({ kind: 'Gateway', name: 'webfarm', namespace: gateway.metadata.namespace });
+        const listener = gateway.spec.listeners.find((l: K8sObject) => l.name === parent.sectionName);
+        expect(listener).toMatchObject({ hostname: host, port: 443, protocol: 'HTTPS' });
+        expect(listener.allowedRoutes.namespaces).toEqual({
+          from: 'Selector',
+          selector: { matchLabels: { 'kubernetes.io/metadata.name': namespace } },
+        });
+        expect(listener.tls).toEqual({
+          mode: 'Terminate',
+          certificateRefs: [{ group: '', kind: 'Secret', name: 'stage-webfarm-example-com-tls' }],
+        });
+        expect(gateway.metadata.annotations!['cert-manager.io/cluster-issuer']).toBe('letsencrypt');
+        const redirect = only(objects, 'stage/_environment', 'HTTPRoute', 'webfarm.https-redirect');
+        expect(redirect.spec.rules[0].filters[0].requestRedirect).toEqual({ scheme: 'https', statusCode: 301 });
+        expect(
+          gateway.spec.listeners.find((l: K8sObject) => l.name === redirect.spec.parentRefs[0].sectionName),
+        ).toMatchObject({ port: 80, protocol: 'HTTP' });
       });
 
       it('runs both containers as a non-root user without privilege escalation', () => {
@@ -175,7 +210,7 @@ describe('the web-farm example', () => {
     const service = [...objects].filter(([p]) => !p.startsWith('argocd/'));
     await validator.prepare(service.map(([, o]) => `${o.apiVersion}/${o.kind}`));
     for (const [path, o] of service) expect(validator.validate(o), path).toEqual([]);
-    for (const folder of ['stage/web', 'stage/proxy', 'prod/web', 'prod/proxy']) {
+    for (const folder of ['stage/web', 'stage/proxy', 'stage/_environment', 'prod/web', 'prod/proxy']) {
       const built = parseAllDocuments(kustomizeBuild(join(out, folder))).map((d) => d.toJS() as K8sObject);
       expect(built.length, folder).toBe(objectsIn(objects, folder).length);
     }

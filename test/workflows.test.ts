@@ -98,7 +98,9 @@ function withImageTags(imageTags: SettingsFile['imageTags']): { stage: string; p
   env('prod', 'semver');
   setSettings(
     project,
-    imageTags ? { repository: { url: '/srv/devops.git' }, imageTags } : { repository: { url: '/srv/devops.git' } },
+    imageTags
+      ? { repository: { url: 'https://github.com/acme/devops.git' }, imageTags }
+      : { repository: { url: 'https://github.com/acme/devops.git' } },
   );
   const loaded = loadProject(project);
   const resolved = resolveProject(loaded);

@@ -10,6 +10,8 @@
 #   4. creates every Secret the services reference, only if it is missing, with random
 #      values from openssl rand; a Secret that exists keeps its values (so a rebuilt
 #      cluster keeps working with its kept data) and only gets the keys it lacks;
+#      an environment that reads its Secrets from a secret manager gets none: the script
+#      checks that the External Secrets Operator and the secret store are there;
 #   5. registers the devops repository's credentials from your environment;
 #   6. applies ../argocd/, whose root Application keeps Argo CD in sync with git from then on.
 # It is idempotent: run it again at any time.
@@ -203,17 +205,33 @@ ensure_secret() {
   say "secret $namespace/$name exists: kept its values, added random values for the missing keys: ${missing[*]%%=*}"
 }
 
+# check_secret_store NAMESPACE KIND NAME: the ExternalSecrets of an environment read from the
+# store KIND/NAME; warns when the External Secrets Operator or the store is missing (their
+# Secrets, and the pods that read them, wait until both are there).
+check_secret_store() {
+  local namespace=$1 kind=$2 name=$3
+  if ! kubectl get crd externalsecrets.external-secrets.io >/dev/null 2>&1; then
+    warn "the External Secrets Operator is not installed, and namespace $namespace reads its secrets through it from $kind $name: install it"
+    return 0
+  fi
+  if [ "$kind" = ClusterSecretStore ]; then
+    kubectl get clustersecretstores.external-secrets.io "$name" >/dev/null 2>&1 ||
+      warn "ClusterSecretStore $name is missing: the secrets of namespace $namespace are read from it; create it"
+  else
+    kubectl -n "$namespace" get secretstores.external-secrets.io "$name" >/dev/null 2>&1 ||
+      warn "SecretStore $namespace/$name is missing: the secrets of namespace $namespace are read from it; create it"
+  fi
+  say "namespace $namespace reads its secrets from $kind $name (External Secrets Operator): none generated"
+}
+
 create_namespaces_and_secrets() {
   # Environment prod
   ensure_namespace 'shop-prod'
-  # api-secrets/django-secret-key: api (DJANGO_SECRET_KEY), worker (DJANGO_SECRET_KEY)
-  ensure_secret 'shop-prod' 'api-secrets' 'django-secret-key=hex'
-  # flower-auth/basic-auth: flower (FLOWER_BASIC_AUTH)
-  ensure_secret 'shop-prod' 'flower-auth' 'basic-auth=basic-auth'
-  # postgres-credentials/password: api (DATABASE_PASSWORD), postgres (POSTGRES_PASSWORD), worker (DATABASE_PASSWORD)
-  ensure_secret 'shop-prod' 'postgres-credentials' 'password=hex'
-  # rabbitmq-credentials/password: api (RABBITMQ_PASSWORD), flower (RABBITMQ_PASSWORD), rabbitmq (RABBITMQ_DEFAULT_PASS), worker (RABBITMQ_PASSWORD)
-  ensure_secret 'shop-prod' 'rabbitmq-credentials' 'password=hex'
+  # api-secrets (django-secret-key): from ClusterSecretStore vault, key shop/prod/api-secrets
+  # flower-auth (basic-auth): from ClusterSecretStore vault, key shop/prod/flower-auth
+  # postgres-credentials (password): from ClusterSecretStore vault, key shop/prod/postgres-credentials
+  # rabbitmq-credentials (password): from ClusterSecretStore vault, key shop/prod/rabbitmq-credentials
+  check_secret_store 'shop-prod' 'ClusterSecretStore' 'vault'
   # Environment stage
   ensure_namespace 'shop-stage'
   # api-secrets/django-secret-key: api (DJANGO_SECRET_KEY), worker (DJANGO_SECRET_KEY)

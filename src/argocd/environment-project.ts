@@ -5,7 +5,8 @@ import { ARGOCD_API, argoMetadata, argoObject, projectName, WAVE } from './names
 /**
  * One AppProject per environment, the fence around its Applications: sources
  * only from the devops repository, destinations only the environment's
- * cluster and namespace, no cluster-scoped kinds but the Namespace that
+ * cluster and namespace (and the namespace of a Gateway rendered for it),
+ * no cluster-scoped kinds but the Namespace that
  * `CreateNamespace=true` creates, and the environment's sync windows.
  */
 export const environmentProjects: ArgoCdBuilder = {
@@ -30,7 +31,13 @@ function environmentProject(ctx: ArgoCdContext, env: ResolvedEnvironment) {
     spec: {
       description: `The ${env.name} environment: the services rendered to ${ctx.settings.repository.path}/${env.name}/`,
       sourceRepos: [ctx.settings.repository.url],
-      destinations: [{ ...cluster, namespace: env.namespace }],
+      destinations: [
+        { ...cluster, namespace: env.namespace },
+        // A Gateway rendered here lives in its own namespace (environment/gateway.ts).
+        ...(env.routing.kind === 'gateway' && env.routing.rendered && env.routing.namespace !== env.namespace
+          ? [{ ...cluster, namespace: env.routing.namespace }]
+          : []),
+      ],
       clusterResourceWhitelist: [{ group: '', kind: 'Namespace' }],
       syncWindows: windows.length ? windows : undefined,
     },

@@ -6,6 +6,7 @@ import { applicationSets } from './application-set.js';
 import { argocdCm } from './argocd-cm.js';
 import { argocdRbacCm } from './argocd-rbac-cm.js';
 import { bootstrapReadme } from './bootstrap-readme.js';
+import { environmentApplicationName, environmentApplications } from './environment-application.js';
 import { environmentProjects } from './environment-project.js';
 import { imageUpdaterConfig } from './image-updater-config.js';
 import { imageUpdaters } from './image-updater.js';
@@ -24,6 +25,7 @@ export const ARGOCD_BUILDERS: readonly ArgoCdBuilder[] = [
   rootApplication,
   environmentProjects,
   applicationSets,
+  environmentApplications,
   imageUpdaters,
   argocdCm,
   argocdRbacCm,
@@ -91,6 +93,9 @@ function checkNames(ctx: ArgoCdContext, objects: readonly ArgoCdObject[]): void 
     rendered.set(object.metadata.name, [...(rendered.get(object.metadata.name) ?? []), object.kind]);
   }
   const apps = new Map<string, { service: string; env: string }>();
+  // The Application of each environment's own folder is named like a service's could be.
+  for (const env of ctx.environments)
+    apps.set(environmentApplicationName(env), { service: `(the objects of environment ${env.name})`, env: env.name });
   for (const env of ctx.environments) {
     for (const svc of ctx.services.get(env.name) ?? []) {
       const name = applicationName(svc.name, env);
@@ -110,8 +115,11 @@ function checkNames(ctx: ArgoCdContext, objects: readonly ArgoCdObject[]): void 
           svc.source.problem(
             [],
             `the Argo CD Application of service "${svc.name}" in environment ${env.name} is named "${name}", ` +
-              `like that of service "${other.service}" in environment ${other.env}; expected one Application per ` +
-              `name: rename one of the services or environments`,
+              `like that of ${
+                other.service.startsWith('(')
+                  ? other.service.slice(1, -1)
+                  : `service "${other.service}" in environment ${other.env}`
+              }; expected one Application per name: rename one of the services or environments`,
           ),
         );
       } else apps.set(name, { service: svc.name, env: env.name });

@@ -15,6 +15,8 @@ export const CONFIG_KINDS = [
   { group: 'argocd-image-updater.argoproj.io', kind: 'ImageUpdater' },
   { group: '', kind: 'ConfigMap' },
   { group: 'networking.k8s.io', kind: 'Ingress' },
+  // The UI's route when its ingress environment routes through a Gateway.
+  { group: 'gateway.networking.k8s.io', kind: 'HTTPRoute' },
 ];
 
 /**

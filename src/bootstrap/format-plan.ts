@@ -16,7 +16,7 @@ export function formatPlan(plan: BootstrapPlan): string {
     'Steps:',
     '  1. Check kubectl, openssl, that the cluster answers and that the context is cluster-admin; ask to confirm.',
     `  2. Install Argo CD and Image Updater into namespace ${plan.argocdNamespace} (kubectl apply --server-side --force-conflicts), wait until available.`,
-    `  3. Create namespaces if missing: ${local.map((e) => e.namespace).join(', ') || 'none'}.`,
+    `  3. Create namespaces if missing: ${local.flatMap(namespacesOf).join(', ') || 'none'}.`,
     '  4. Create secrets if missing, with random values from openssl rand (never printed; an existing secret keeps its values and only gets missing keys):',
   );
   for (const env of local) secretLines(env).forEach((l) => out(l));
@@ -39,17 +39,38 @@ export function formatPlan(plan: BootstrapPlan): string {
   out(
     `  6. Apply ${plan.argocdFolder}/ of the rendered tree (server-side); its root Application keeps Argo CD in sync with git.`,
   );
+  if (plan.argocdServerInsecure)
+    out(
+      '     Restart argocd-server, which then serves plain HTTP behind the Gateway that publishes the UI ' +
+        '(server.insecure).',
+    );
   for (const env of plan.environments.filter((e) => e.remoteCluster)) {
     out(
       '',
-      `Not done by the script: environment ${env.name} deploys to cluster ${env.remoteCluster}; create namespace ${env.namespace} and these secrets there:`,
+      `Not done by the script: environment ${env.name} deploys to cluster ${env.remoteCluster}; ` +
+        `create namespace ${namespacesOf(env).join(' and ')} and these secrets there:`,
       ...secretLines(env),
     );
   }
   return `${lines.join('\n')}\n`;
 }
 
+/** The namespaces the script creates for an environment: its own and its rendered Gateway's. */
+export function namespacesOf(env: PlannedEnvironment): string[] {
+  return env.gatewayNamespace ? [env.namespace, env.gatewayNamespace] : [env.namespace];
+}
+
 function secretLines(env: PlannedEnvironment): string[] {
+  if (env.externalSecrets) {
+    const { store, secrets } = env.externalSecrets;
+    return [
+      `       ${env.namespace}: none generated; read from ${store.kind} ${store.name} ` +
+        'by the External Secrets Operator (checked to exist):',
+      ...secrets.map(
+        (s) => `         ${s.name} (${s.keys.map((k) => k.key).join(', ')}) from remote key ${s.remoteKey}`,
+      ),
+    ];
+  }
   if (!env.secrets.length) return [`       ${env.namespace}: none`];
   return env.secrets.flatMap((s) => [
     `       ${env.namespace}/${s.name}`,

@@ -1,6 +1,7 @@
 import semver from 'semver';
 import { DEX_CLIENT_ID_KEY, DEX_CLIENT_SECRET_KEY } from '../argocd/argocd-cm.js';
 import { ARGOCD_DIR } from '../argocd/render.js';
+import { referencedSecrets, remoteKey } from '../environment/external-secrets.js';
 import type { ResolvedProject } from '../resolve/resolve.js';
 import { codeUnitOrder } from '../util/order.js';
 
@@ -41,6 +42,12 @@ export interface BootstrapPlan {
   }[];
   /** Folder under the rendered tree whose manifests the script applies last (the root Application and what it manages). */
   readonly argocdFolder: string;
+  /**
+   * The UI is published through a Gateway, which ends TLS: argocd-server runs
+   * with `server.insecure` from argocd-cmd-params-cm, read when it starts, so
+   * the script restarts it after applying that ConfigMap.
+   */
+  readonly argocdServerInsecure: boolean;
 }
 
 export interface InstalledComponent {
@@ -57,8 +64,20 @@ export interface PlannedEnvironment {
    * runs in: the script cannot reach it and says what to create there.
    */
   readonly remoteCluster?: string;
-  /** Secrets the enabled services reference, sorted by name. */
+  /** The namespace of the Gateway rendered for the environment, when it is another: created like the environment's. */
+  readonly gatewayNamespace?: string;
+  /** Secrets the enabled services reference that the script generates, sorted by name (none with a secret manager). */
   readonly secrets: readonly PlannedSecret[];
+  /**
+   * Set when the environment reads its Secrets from a secret manager
+   * (`secrets.provider: external-secrets`): the store, and each Secret with
+   * its remote key. The script generates none of them; it checks that the
+   * operator and the store are there.
+   */
+  readonly externalSecrets?: {
+    readonly store: { readonly kind: 'SecretStore' | 'ClusterSecretStore'; readonly name: string };
+    readonly secrets: readonly (PlannedSecret & { readonly remoteKey: string })[];
+  };
 }
 
 export interface PlannedSecret {
@@ -132,26 +151,29 @@ export function bootstrapPlan(resolved: ResolvedProject): BootstrapPlan {
   const environments: PlannedEnvironment[] = [];
   for (const env of [...resolved.environments].sort((a, b) => codeUnitOrder(a.name, b.name))) {
     const inCluster = env.cluster.server === IN_CLUSTER.server || env.cluster.name === IN_CLUSTER.name;
-    const secrets = new Map<string, Map<string, string[]>>();
-    for (const svc of resolved.services.get(env.name) ?? []) {
-      for (const ref of svc.secretEnv) {
-        const keys = secrets.get(ref.secret) ?? new Map<string, string[]>();
-        secrets.set(ref.secret, keys);
-        keys.set(ref.key, [...(keys.get(ref.key) ?? []), `${svc.name} (${ref.name})`]);
-      }
-    }
+    const secrets: PlannedSecret[] = referencedSecrets(resolved.services.get(env.name) ?? []).map((s) => ({
+      name: s.name,
+      keys: s.keys.map((k) => ({ key: k.key, format: secretValueFormat(k.key), usedBy: k.usedBy })),
+    }));
+    const provider = env.secrets;
     environments.push({
       name: env.name,
       namespace: env.namespace,
       remoteCluster: inCluster ? undefined : (env.cluster.server ?? env.cluster.name),
-      secrets: [...secrets]
-        .sort(([a], [b]) => codeUnitOrder(a, b))
-        .map(([name, keys]) => ({
-          name,
-          keys: [...keys]
-            .sort(([a], [b]) => codeUnitOrder(a, b))
-            .map(([key, usedBy]) => ({ key, format: secretValueFormat(key), usedBy: [...usedBy].sort(codeUnitOrder) })),
-        })),
+      // Argo CD creates only the Application's own namespace (CreateNamespace=true).
+      gatewayNamespace:
+        env.routing.kind === 'gateway' && env.routing.rendered && env.routing.namespace !== env.namespace
+          ? env.routing.namespace
+          : undefined,
+      // From a secret manager, no value is generated: the ExternalSecrets (environment folder) make the Secrets.
+      secrets: provider.provider === 'external-secrets' ? [] : secrets,
+      externalSecrets:
+        provider.provider === 'external-secrets'
+          ? {
+              store: provider.store,
+              secrets: secrets.map((s) => ({ ...s, remoteKey: remoteKey(env, s.name) })),
+            }
+          : undefined,
     });
   }
 
@@ -203,6 +225,7 @@ export function bootstrapPlan(resolved: ResolvedProject): BootstrapPlan {
       : undefined,
     operatorSecrets,
     argocdFolder: ARGOCD_DIR,
+    argocdServerInsecure: settings.ui.routing.kind === 'gateway',
   };
 }
 

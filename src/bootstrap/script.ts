@@ -1,3 +1,4 @@
+import { namespacesOf } from './format-plan.js';
 import { CREDENTIAL_VARIABLES, type BootstrapPlan } from './plan.js';
 import { shellQuote as q } from './shell.js';
 
@@ -39,6 +40,8 @@ export function renderBootstrapScript(plan: BootstrapPlan): string {
     '#   4. creates every Secret the services reference, only if it is missing, with random',
     '#      values from openssl rand; a Secret that exists keeps its values (so a rebuilt',
     '#      cluster keeps working with its kept data) and only gets the keys it lacks;',
+    '#      an environment that reads its Secrets from a secret manager gets none: the script',
+    '#      checks that the External Secrets Operator and the secret store are there;',
     "#   5. registers the devops repository's credentials from your environment;",
     `#   6. applies ../${plan.argocdFolder}/, whose root Application keeps Argo CD in sync with git from then on.`,
     '# It is idempotent: run it again at any time.',
@@ -218,17 +221,32 @@ export function renderBootstrapScript(plan: BootstrapPlan): string {
     '  say "secret $namespace/$name exists: kept its values, added random values for the missing keys: ${missing[*]%%=*}"',
     '}',
     '',
+    ...(plan.environments.some((e) => e.externalSecrets && !e.remoteCluster) ? checkSecretStoreFunction() : []),
     'create_namespaces_and_secrets() {',
   );
   if (!plan.environments.some((e) => !e.remoteCluster)) out('  say "no environment deploys to this cluster"');
   for (const env of plan.environments) {
     if (env.remoteCluster) {
       out(
-        `  warn ${q(`environment ${env.name} deploys to cluster ${env.remoteCluster}, which this script does not touch: create namespace ${env.namespace} and its secrets there (gitops-synth bootstrap --print lists them)`)}`,
+        `  warn ${q(
+          `environment ${env.name} deploys to cluster ${env.remoteCluster}, which this script does not touch: ` +
+            `create namespace ${namespacesOf(env).join(' and ')} and its secrets there ` +
+            '(gitops-synth bootstrap --print lists them)',
+        )}`,
       );
       continue;
     }
     out(`  # Environment ${env.name}`, `  ensure_namespace ${q(env.namespace)}`);
+    if (env.gatewayNamespace) out(`  ensure_namespace ${q(env.gatewayNamespace)}`);
+    if (env.externalSecrets) {
+      const { store, secrets } = env.externalSecrets;
+      for (const secret of secrets)
+        out(
+          `  # ${secret.name} (${secret.keys.map((k) => k.key).join(', ')}): ` +
+            `from ${store.kind} ${store.name}, key ${secret.remoteKey}`,
+        );
+      out(`  check_secret_store ${q(env.namespace)} ${q(store.kind)} ${q(store.name)}`);
+    }
     for (const secret of env.secrets) {
       for (const k of secret.keys) out(`  # ${secret.name}/${k.key}: ${k.usedBy.join(', ')}`);
       out(
@@ -257,6 +275,15 @@ export function renderBootstrapScript(plan: BootstrapPlan): string {
     `  local dir="$HERE/../${plan.argocdFolder}"`,
     '  say "applying $dir (server-side); its root Application keeps Argo CD in sync with git from now on"',
     '  kubectl apply --server-side --force-conflicts -f "$dir" >/dev/null',
+    ...(plan.argocdServerInsecure
+      ? [
+          '  # The UI goes through a Gateway that ends TLS: argocd-server reads server.insecure when it starts.',
+          '  kubectl -n "$ARGOCD_NAMESPACE" rollout restart deployment argocd-server >/dev/null',
+          '  kubectl -n "$ARGOCD_NAMESPACE" rollout status --timeout="$TIMEOUT" deployment argocd-server >/dev/null',
+          '  say "restarted argocd-server with server.insecure (argocd-cmd-params-cm):' +
+            ' the Gateway ends TLS for the UI"',
+        ]
+      : []),
     '}',
     '',
     'main() {',
@@ -279,6 +306,33 @@ export function renderBootstrapScript(plan: BootstrapPlan): string {
     'main "$@"',
   );
   return `${lines.join('\n')}\n`;
+}
+
+/** A shell function that warns when an environment's secret store (or the operator) is missing; it never fails. */
+function checkSecretStoreFunction(): string[] {
+  return [
+    '# check_secret_store NAMESPACE KIND NAME: the ExternalSecrets of an environment read from the',
+    '# store KIND/NAME; warns when the External Secrets Operator or the store is missing (their',
+    '# Secrets, and the pods that read them, wait until both are there).',
+    'check_secret_store() {',
+    '  local namespace=$1 kind=$2 name=$3',
+    '  if ! kubectl get crd externalsecrets.external-secrets.io >/dev/null 2>&1; then',
+    '    warn "the External Secrets Operator is not installed, and namespace $namespace reads its secrets' +
+      ' through it from $kind $name: install it"',
+    '    return 0',
+    '  fi',
+    '  if [ "$kind" = ClusterSecretStore ]; then',
+    '    kubectl get clustersecretstores.external-secrets.io "$name" >/dev/null 2>&1 ||',
+    '      warn "ClusterSecretStore $name is missing: the secrets of namespace $namespace are read from it; create it"',
+    '  else',
+    '    kubectl -n "$namespace" get secretstores.external-secrets.io "$name" >/dev/null 2>&1 ||',
+    '      warn "SecretStore $namespace/$name is missing:' +
+      ' the secrets of namespace $namespace are read from it; create it"',
+    '  fi',
+    '  say "namespace $namespace reads its secrets from $kind $name (External Secrets Operator): none generated"',
+    '}',
+    '',
+  ];
 }
 
 function credentialHelp(plan: BootstrapPlan): string[] {

@@ -1,6 +1,12 @@
 import type { ResolvedService } from '../resolve/model.js';
 
 export const MANAGED_BY = 'gitops-synth';
+/** The label every namespace carries with its own name (Kubernetes 1.22+), which namespace selectors match. */
+export const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
+/** The label that tells a service's pods (and its migration Job's) from every other pod of the namespace. */
+export const INSTANCE_LABEL = 'app.kubernetes.io/instance';
+/** The Gateway API version of HTTPRoutes and Gateways (standard channel, v1). */
+export const GATEWAY_API_VERSION = 'gateway.networking.k8s.io/v1';
 export const SYNC_WAVE = 'argocd.argoproj.io/sync-wave';
 export const SYNC_OPTIONS = 'argocd.argoproj.io/sync-options';
 /** Claims hold data: Argo CD must never prune or delete them, whatever happens to the service. */

@@ -9,9 +9,12 @@ export interface PublicIngressProps {
 }
 
 /**
- * The Ingress at `<subdomain>.<domain>`, with the environment's class and,
- * when the environment names a cluster issuer, a cert-manager certificate in a
- * TLS secret per host.
+ * The Ingress at `<subdomain>.<domain>` and the service's path, with the
+ * environment's class and, when the environment names a cluster issuer, TLS
+ * from the host's certificate Secret. Services sharing a host each have an
+ * Ingress with the same tls block (ingress-nginx merges them, the longest
+ * path winning); only the one that owns the host's certificate carries the
+ * cert-manager annotation, so exactly one Certificate is made per host.
  */
 export class PublicIngress extends Construct {
   constructor(scope: Construct, id: string, props: PublicIngressProps) {
@@ -20,11 +23,16 @@ export class PublicIngress extends Construct {
     const expose = svc.expose;
     if (!expose)
       throw new Error(`PublicIngress: service ${svc.name} has no expose; do not create the construct for it`);
-    const issuer = svc.environment.clusterIssuer;
+    const routing = svc.environment.routing;
+    if (routing.kind !== 'ingress')
+      throw new Error(`PublicIngress: environment ${svc.environment.name} routes through a Gateway; use PublicRoute`);
+    const issuer = routing.clusterIssuer;
+    const annotations: Record<string, string> =
+      issuer && expose.issuesCertificate !== false ? { 'cert-manager.io/cluster-issuer': issuer } : {};
     new k8s.KubeIngress(this, 'Resource', {
-      metadata: metadata(svc, svc.name, WAVE.routing, issuer ? { 'cert-manager.io/cluster-issuer': issuer } : {}),
+      metadata: metadata(svc, svc.name, WAVE.routing, annotations),
       spec: {
-        ingressClassName: svc.environment.ingressClassName,
+        ingressClassName: routing.className,
         rules: [
           {
             host: expose.host,

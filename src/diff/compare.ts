@@ -1,7 +1,8 @@
 import { applicationName } from '../argocd/names.js';
 import { appliedWriteBackFiles } from '../output/write-back.js';
 import type { ChangeStatus, UnitChange } from '../publish/plan.js';
-import { applyRendered, prepare, withCheckout, type DevopsOptions } from '../publish/publish.js';
+import { buildOnHead, prepare, withCheckout, type DevopsOptions } from '../publish/publish.js';
+import { checkWorkDir } from '../publish/work-dir.js';
 import { compareObjects } from './objects.js';
 import { tagChanges, type TagChange } from './tags.js';
 
@@ -36,15 +37,17 @@ export interface DiffReport {
  * Updater files are not the generator's and never differ).
  */
 export async function diffProject(options: DevopsOptions): Promise<DiffReport> {
+  if (options.workDir) checkWorkDir(options.workDir, options.projectDir);
   const context = await prepare(options);
   return withCheckout(options, context, async (checkout) => {
-    const { base, units, applied } = await applyRendered(checkout, context);
+    const { fetched, built, units } = await buildOnHead(checkout, context);
+    const base = fetched.head;
     const head = new Map<string, string | undefined>();
     const before = async (path: string) => {
-      if (!head.has(path)) head.set(path, await checkout.headContent(path));
+      if (!head.has(path)) head.set(path, await checkout.contentAt(base, path));
       return head.get(path);
     };
-    const patches = splitPatch(units.length ? await checkout.stagedPatch('') : '', context.repository.path);
+    const patches = splitPatch(units.length ? await checkout.patch(built, '') : '', context.repository.path);
     const out: UnitDiff[] = [];
     for (const unit of units) {
       const files: FileDiff[] = [];
@@ -65,7 +68,7 @@ export async function diffProject(options: DevopsOptions): Promise<DiffReport> {
     const read = new Map<string, string | undefined>();
     for (const u of services)
       for (const path of [`${u.unit}/app.json`, ...writeBackPaths(u)]) read.set(path, await before(path));
-    const kept = new Set(applied.plan.keep);
+    const kept = new Set(built.applied.plan.keep);
     const tags = tagChanges(
       units,
       (p) => read.get(p),

@@ -1,28 +1,23 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { join, relative, sep } from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
-import {
-  canonicalUrl,
-  DEFAULT_BRANCH,
-  DEFAULT_PATH,
-  resolveRepository,
-  type DevopsRepository,
-} from '../resolve/repository.js';
-import { gitAccess, type GitAccess } from '../publish/credentials.js';
-import { SpecError } from '../spec/errors.js';
+import { canonicalUrl, DEFAULT_BRANCH, resolveRepository } from '../resolve/repository.js';
+import { gitAccess } from '../publish/credentials.js';
+import { gitMessage, runGit } from '../publish/git.js';
 import type { LoadedProject } from '../spec/load.js';
 
 /**
  * Reads files of the rendered tree as the devops repository holds them (what
  * Argo CD deploys), with the time of the last commit that changed each one.
  * Used for what only the devops repository knows, such as the tags Image
- * Updater wrote back. Three places it reads from:
- *  - this repository (settings name none, or this clone's own remote): the
+ * Updater wrote back. The repository is `repository.url` of the settings
+ * (required, never a local path); two places it is read from:
+ *  - this repository, when that URL is one of this clone's remotes: the
  *    working tree, times from `git log`;
- *  - a repository at a local path: its branch, through git;
- *  - any other URL: a bare clone in a cache folder, fetched on every read.
+ *  - any other: a bare clone in a cache folder, fetched on every read, with
+ *    credentials from the environment as for publish.
  */
 export interface DevopsTree {
   /** Where the files come from, for people. */
@@ -61,52 +56,17 @@ export function defaultCacheDir(): string {
 }
 
 export async function openDevopsTree(project: LoadedProject, options: DevopsTreeOptions = {}): Promise<DevopsTree> {
-  const settings = project.settings.spec.repository ?? {};
+  const repo = resolveRepository(project);
   const root = await gitRoot(project.root);
-  let repo: DevopsRepository | undefined;
-  try {
-    repo = resolveRepository(project);
-  } catch (err) {
-    // Only "no url and no origin remote to default to" is expected here; any other settings mistake is reported.
-    if (!(err instanceof SpecError) || settings.url !== undefined) throw err;
-  }
-
-  if (!repo) {
-    // No URL anywhere: the rendered tree is this project's own output.
-    if (!root)
-      return workingTree(
-        undefined,
-        join(project.root, settings.path ?? DEFAULT_PATH),
-        `${settings.path ?? DEFAULT_PATH}/ of the project (not in git: no write-back times)`,
-      );
-    const prefix = (await git(project.root).revparse(['--show-prefix'])).trim();
-    const path = settings.path ?? `${prefix}${DEFAULT_PATH}`;
-    return workingTree(root, join(root, path), `this repository's working tree (${path}/)`);
-  }
-  if (root && (repo.urlFrom === 'origin' || (await isThisRepository(root, repo.gitUrl)))) {
+  if (root && (await isThisRepository(root, repo.gitUrl)))
     return workingTree(root, join(root, repo.path), `this repository's working tree (${repo.path}/)`);
-  }
-  if (isAbsolute(repo.gitUrl))
-    return gitBranch(repo.gitUrl, repo.branch, repo.path, `${repo.gitUrl} (branch ${repo.branch}, ${repo.path}/)`);
   const clone = await fetchIntoCache(repo.gitUrl, repo.branch, options.cacheDir ?? defaultCacheDir());
   return gitBranch(clone, repo.branch, repo.path, `${repo.url} (branch ${repo.branch}, ${repo.path}/)`);
 }
 
-/**
- * git for reading. With `access` (a remote devops repository) the
- * credentials come from the environment exactly as for publish
- * (GITOPS_SYNTH_GIT_TOKEN, GITOPS_SYNTH_SSH_KEY_FILE, or the operator's own
- * git set-up), and prompts are off, so a missing credential fails instead of
- * hanging.
- */
-function git(dir?: string, access?: GitAccess): SimpleGit {
-  const base = dir ? { baseDir: dir } : {};
-  if (!access) return simpleGit(base);
-  return simpleGit({
-    ...base,
-    allowEnvironment: access.gitVariables,
-    unsafe: { allowUnsafeConfigEnvCount: true, allowUnsafeSshCommand: true },
-  }).env(access.env);
+/** git for reading local repositories (this clone, the cache); simple-git keeps the caller's GIT_* out. */
+function git(dir?: string): SimpleGit {
+  return simpleGit(dir ? { baseDir: dir } : {});
 }
 
 async function gitRoot(dir: string): Promise<string | undefined> {
@@ -117,12 +77,8 @@ async function gitRoot(dir: string): Promise<string | undefined> {
   }
 }
 
-/** Whether `url` names the repository at `root`: its own path, or one of its remotes. */
+/** Whether `url` names the repository at `root`: one of its remotes. */
 async function isThisRepository(root: string, url: string): Promise<boolean> {
-  if (isAbsolute(url) || url.startsWith('file://')) {
-    const path = url.startsWith('file://') ? new URL(url).pathname : url;
-    if (resolve(path) === resolve(root)) return true;
-  }
   const remotes = await git(root).getRemotes(true);
   return remotes.some((r) => [r.refs.fetch, r.refs.push].some((u) => u && canonicalUrl(u) === canonicalUrl(url)));
 }
@@ -183,7 +139,10 @@ async function fileHistory(repoDir: string, ref: string, file: string, limit: nu
   return out;
 }
 
-/** A bare clone of `url`'s `branch` under `cacheDir`, cloned the first time and fetched every time after. */
+/**
+ * A bare clone of `url`'s `branch` under `cacheDir`, cloned the first time and fetched every time after,
+ * with credentials from the environment as for publish (and prompts off: a missing credential fails at once).
+ */
 export async function fetchIntoCache(
   url: string,
   branch: string = DEFAULT_BRANCH,
@@ -192,16 +151,15 @@ export async function fetchIntoCache(
   const dir = join(cacheDir, createHash('sha256').update(url).digest('hex').slice(0, 16));
   const refspec = `+refs/heads/${branch}:refs/heads/${branch}`;
   const access = gitAccess(url);
-  const failed = (err: unknown): Error =>
-    new Error(
-      `could not fetch branch ${branch} of ${url} (${access.method}): ${access.redact(err instanceof Error ? err.message : String(err)).trim()}`,
-    );
+  const run = async (args: string[], cwd?: string): Promise<void> => {
+    const r = await runGit(args, { cwd, env: access.env });
+    if (r.code !== 0)
+      throw new Error(
+        `could not fetch branch ${branch} of ${url} (${access.method}): ${access.redact(gitMessage(r)).trim()}`,
+      );
+  };
   if (existsSync(join(dir, 'HEAD'))) {
-    await git(dir, access)
-      .raw(['fetch', '--quiet', '--no-tags', '--prune', url, refspec])
-      .catch((err: unknown) => {
-        throw failed(err);
-      });
+    await run(['fetch', '--quiet', '--no-tags', '--prune', url, refspec], dir);
     return dir;
   }
   mkdirSync(cacheDir, { recursive: true });
@@ -209,19 +167,12 @@ export async function fetchIntoCache(
   const temp = `${dir}.${process.pid}.tmp`;
   rmSync(temp, { recursive: true, force: true });
   try {
-    await git(undefined, access).clone(url, temp, [
-      '--bare',
-      '--quiet',
-      '--no-tags',
-      '--single-branch',
-      '--branch',
-      branch,
-    ]);
+    await run(['clone', '--bare', '--quiet', '--no-tags', '--single-branch', '--branch', branch, '--', url, temp]);
     if (existsSync(join(dir, 'HEAD'))) rmSync(temp, { recursive: true, force: true });
     else renameSync(temp, dir);
   } catch (err) {
     rmSync(temp, { recursive: true, force: true });
-    throw failed(err);
+    throw err;
   }
   return dir;
 }

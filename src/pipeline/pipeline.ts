@@ -10,13 +10,19 @@ import { kustomizeBuildAll, type KustomizeFolder } from '../validate/kustomize.j
 import { writeTreeAtomicallyAsync, type WriteResult } from '../write/atomic-tree.js';
 import { renderArgoCd } from '../argocd/render.js';
 import { renderBootstrapFolder } from '../bootstrap/render.js';
+import { renderEnvironmentFolders } from '../environment/render.js';
 import type { RenderContext, RenderOutput, Renderer } from '../output/renderer.js';
 import { RenderedTree } from '../output/tree.js';
 import { openRenderCaches } from '../synth/render-cache.js';
 import { renderServices } from '../synth/render-services.js';
 
 /** The renderers of a synth run, in order. Later issues add theirs here. */
-export const DEFAULT_RENDERERS: readonly Renderer[] = [renderServices, renderArgoCd, renderBootstrapFolder];
+export const DEFAULT_RENDERERS: readonly Renderer[] = [
+  renderServices,
+  renderEnvironmentFolders,
+  renderArgoCd,
+  renderBootstrapFolder,
+];
 
 export interface RenderResult {
   readonly context: RenderContext;
@@ -78,36 +84,39 @@ export async function renderProject(
 }
 
 /**
- * Each folder at the top of the output belongs to one renderer: an
- * environment's folder to the services, `argocd/` to the Argo CD layer, and
- * so on. An environment named like another renderer's folder is refused
- * when it is loaded (OUTPUT_FOLDERS); this catches a folder missing from that
- * list before two renderers' files mix in one folder.
+ * An environment's folder at the top of the output holds folders only (one
+ * per service, and the environment's own objects), while gitops-synth's own
+ * folders (`argocd/`, `bootstrap/`) hold files: a file directly inside an
+ * environment's folder means a renderer writes where an environment is named
+ * like its folder. Such a name is refused when it is loaded (OUTPUT_FOLDERS);
+ * this catches a folder missing from that list before files of two kinds mix.
  */
 function checkTopFolders(outputs: readonly RenderOutput[], environments: readonly ResolvedEnvironment[]): void {
-  const owner = new Map<string, number>();
   const problems = new ProblemList();
-  outputs.forEach((out, i) => {
+  const reported = new Set<string>();
+  for (const out of outputs) {
     for (const path of out.tree.paths()) {
-      const top = path.split('/')[0]!;
-      if (top === path) continue;
-      const first = owner.get(top);
-      if (first === undefined) owner.set(top, i);
-      else if (first !== i && first !== -1) {
-        const env = environments.find((e) => e.name === top);
-        if (!env) throw new Error(`internal error: two renderers write into the folder ${top}/ of the output`);
-        problems.add({
-          ...env.source.locate(env.source.has(['name']) ? ['name'] : []),
-          field: 'name',
-          message:
-            `the environment name "${top}" is also the folder dist/${top}/ where gitops-synth writes its own ` +
-            `files; expected another name`,
-        });
-        owner.set(top, -1);
-      }
+      const parts = path.split('/');
+      const env = parts.length === 2 ? environments.find((e) => e.name === parts[0]) : undefined;
+      if (!env || reported.has(env.name)) continue;
+      reported.add(env.name);
+      problems.add({
+        ...env.source.locate(env.source.has(['name']) ? ['name'] : []),
+        field: 'name',
+        message:
+          `the environment name "${env.name}" is also the folder dist/${env.name}/ where gitops-synth writes its ` +
+          `own files; expected another name`,
+      });
     }
-  });
+  }
   problems.throwIfAny();
+}
+
+/** The service folders of a render (the environments' own folders are not services). */
+function serviceCount(rendered: RenderResult): number {
+  let count = 0;
+  for (const services of rendered.context.resolved.services.values()) count += services.length;
+  return count;
 }
 
 /** The stages of a synth run, in order, as `onPhase` reports them. */
@@ -166,7 +175,7 @@ export async function synth(options: SynthOptions): Promise<SynthResult> {
   return {
     ...written,
     outDir,
-    services: rendered.kustomizeFolders.length,
+    services: serviceCount(rendered),
     objects: rendered.objectCount,
     environments: rendered.context.resolved.environments.map((e) => e.name),
   };
@@ -195,5 +204,5 @@ export async function validate(
       rmSync(scratch, { recursive: true, force: true });
     }
   }
-  return { services: rendered.kustomizeFolders.length, objects: rendered.objectCount, rendered };
+  return { services: serviceCount(rendered), objects: rendered.objectCount, rendered };
 }

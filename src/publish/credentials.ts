@@ -29,8 +29,6 @@ const COMMAND_VARIABLES = ['EDITOR', 'VISUAL', 'PAGER', 'SSH_ASKPASS', 'PREFIX']
 export interface GitAccess {
   /** The complete environment of every git process of the run. */
   readonly env: Record<string, string>;
-  /** The git variables in `env`, for simple-git's environment guard. */
-  readonly gitVariables: readonly string[];
   /** How the run authenticates, for logs: never the credential itself. */
   readonly method: string;
   /** Removes every credential, and anything URL-embedded that looks like one, from a text before it is shown. */
@@ -41,7 +39,9 @@ export interface GitAccess {
  * The environment of git processes for `gitUrl`. A token becomes an
  * `Authorization` header through `GIT_CONFIG_COUNT`/`GIT_CONFIG_KEY_n`/
  * `GIT_CONFIG_VALUE_n`, scoped to the URL's host; an SSH key file becomes
- * `GIT_SSH_COMMAND`. Other `GIT_*` variables of the caller's environment are
+ * `GIT_SSH_COMMAND`. The caller's own `GIT_CONFIG_*` settings (such as a
+ * `url.<base>.insteadOf` rewrite, or a CA file) are kept, and the header is
+ * added after them. Other `GIT_*` variables of the caller's environment are
  * dropped (a stray `GIT_DIR` or `GIT_WORK_TREE` must not redirect the run),
  * except the identity and SSH command listed above, and so are the variables
  * that make git start other programs (EDITOR, PAGER, ...). Prompts are turned off:
@@ -51,17 +51,17 @@ export function gitAccess(gitUrl: string, environ: NodeJS.ProcessEnv = process.e
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(environ)) {
     if (v === undefined) continue;
-    if (/^GIT_/i.test(k) && !PASSED_THROUGH.includes(k)) continue;
+    if (/^GIT_/i.test(k) && !PASSED_THROUGH.includes(k) && !CONFIG_FILES.includes(k)) continue;
     if (COMMAND_VARIABLES.includes(k.toUpperCase())) continue;
     env[k] = v;
   }
   env.GIT_TERMINAL_PROMPT = '0';
   const secrets: string[] = [];
+  const config = callerConfig(environ, secrets);
   let method = 'no credentials from the environment';
 
   const token = environ[TOKEN_ENV];
   const http = /^(https?:\/\/)([^/]+)/i.exec(gitUrl);
-  const local = gitUrl.startsWith('/') || gitUrl.startsWith('file:');
   if (token) secrets.push(token);
   if (http) {
     if (token) {
@@ -69,14 +69,12 @@ export function gitAccess(gitUrl: string, environ: NodeJS.ProcessEnv = process.e
       const basic = Buffer.from(`${user}:${token}`).toString('base64');
       secrets.push(basic);
       const host = http[2]!.replace(/^[^@]*@/, '');
-      // Scoped to the host, so the header never goes anywhere else.
-      env.GIT_CONFIG_COUNT = '1';
-      env.GIT_CONFIG_KEY_0 = `http.${http[1]!.toLowerCase()}${host}/.extraHeader`;
-      env.GIT_CONFIG_VALUE_0 = `Authorization: Basic ${basic}`;
+      // Scoped to the host, so the header never goes anywhere else (not even where an insteadOf rewrite points).
+      config.push([`http.${http[1]!.toLowerCase()}${host}/.extraHeader`, `Authorization: Basic ${basic}`]);
       method = `token from ${TOKEN_ENV}`;
     }
-  } else if (local) {
-    method = token ? `a local repository (${TOKEN_ENV} is not used)` : 'a local repository';
+  } else if (/^git:\/\//i.test(gitUrl)) {
+    method = 'the git protocol (no credentials)';
   } else {
     const keyFile = environ[SSH_KEY_FILE_ENV];
     if (keyFile) {
@@ -90,13 +88,41 @@ export function gitAccess(gitUrl: string, environ: NodeJS.ProcessEnv = process.e
     }
     if (token) method += ` (${TOKEN_ENV} is not used for SSH)`;
   }
+  if (config.length) {
+    env.GIT_CONFIG_COUNT = String(config.length);
+    config.forEach(([key, value], i) => {
+      env[`GIT_CONFIG_KEY_${i}`] = key;
+      env[`GIT_CONFIG_VALUE_${i}`] = value;
+    });
+  }
 
   return {
     env,
-    gitVariables: Object.keys(env).filter((k) => /^GIT_/i.test(k)),
     method,
     redact: (text) => redact(text, secrets),
   };
+}
+
+/** Variables naming git configuration files; the caller's own set-up, kept like its GIT_CONFIG_COUNT entries. */
+const CONFIG_FILES = ['GIT_CONFIG_GLOBAL', 'GIT_CONFIG_SYSTEM', 'GIT_CONFIG_NOSYSTEM'];
+
+/**
+ * The caller's `GIT_CONFIG_COUNT` entries, in order (none when the count is
+ * not a number, as git itself would refuse it). Values of headers are
+ * credentials of the caller's: they are redacted like ours.
+ */
+function callerConfig(environ: NodeJS.ProcessEnv, secrets: string[]): [string, string][] {
+  const count = Number(environ.GIT_CONFIG_COUNT ?? '0');
+  if (!Number.isInteger(count) || count < 0) return [];
+  const out: [string, string][] = [];
+  for (let i = 0; i < count; i++) {
+    const key = environ[`GIT_CONFIG_KEY_${i}`];
+    const value = environ[`GIT_CONFIG_VALUE_${i}`] ?? '';
+    if (key === undefined) continue;
+    if (/extraheader|password|token/i.test(key)) secrets.push(value.replace(/^Authorization:\s*\S+\s+/i, ''));
+    out.push([key, value]);
+  }
+  return out;
 }
 
 /** Hides the given secrets and any `user:password@` in URLs. */

@@ -1,5 +1,3 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { applicationName } from '../argocd/names.js';
 import { runningImage } from '../output/write-back.js';
 import type { RenderedTree } from '../output/tree.js';
@@ -19,20 +17,20 @@ export interface DeployedImage {
  * The image each added or changed service folder deploys after the publish:
  * the rendered tag, or the tag of the Image Updater write-back the plan keeps
  * (an auto-updated service's write-back survives the publish and wins).
- * `renderedRoot` is the rendered folder of the work clone, holding the kept files.
+ * `readKept` gives a kept file's content (relative to the rendered folder) as
+ * the devops branch holds it.
  */
 export function deployedImages(
   units: readonly UnitChange[],
   rendered: RenderedTree,
   applied: AppliedPlan,
-  renderedRoot: string,
+  readKept: (path: string) => string | undefined,
 ): DeployedImage[] {
   const kept = new Set(applied.plan.keep);
   const read = (path: string): string | undefined => {
     const content = rendered.get(path);
     if (content !== undefined || !kept.has(path)) return content;
-    const file = join(renderedRoot, path);
-    return existsSync(file) ? readFileSync(file, 'utf8') : undefined;
+    return readKept(path);
   };
   const out: DeployedImage[] = [];
   for (const u of units) {

@@ -1,17 +1,32 @@
 import type { UnitChange } from './plan.js';
 
+/** A file that feeds the render and differs from the source commit. */
+export interface UncommittedFile {
+  /** Relative to the root of the project's repository. */
+  readonly path: string;
+  readonly change: 'modified' | 'added' | 'deleted' | 'untracked' | 'ignored' | 'unmerged';
+}
+
 /** The project commit a publish renders. */
 export interface SourceInfo {
   /** Repository of the specs, without credentials; "unknown" outside a git clone. */
   readonly repository: string;
-  /** Full commit id, or undefined outside a git clone. */
+  /** Full commit id, or undefined outside a git clone (or before its first commit). */
   readonly commit?: string;
-  /** The specs (apps/, environments/) differ from the commit. */
+  /** What is rendered is not exactly the commit: `uncommitted` lists why, or `unreviewable` says there is no commit. */
   readonly dirty: boolean;
+  /** Files that feed the render and differ from the commit. */
+  readonly uncommitted: readonly UncommittedFile[];
+  /** Why there is no commit to compare with at all (not a git clone, no commit yet, git failed). */
+  readonly unreviewable?: string;
 }
 
 export const SOURCE_REPOSITORY_TRAILER = 'Source-Repository';
 export const SOURCE_COMMIT_TRAILER = 'Source-Commit';
+/** On a publish of uncommitted changes, which the publish allowed with --allow-dirty. */
+export const PUBLISHED_WITH_TRAILER = 'Published-With';
+export const SOURCE_UNCOMMITTED_TRAILER = 'Source-Uncommitted';
+const UNCOMMITTED_LISTED = 10;
 
 const SUBJECT_NAMES = 4;
 const FILES_PER_UNIT = 6;
@@ -58,14 +73,27 @@ export function commitMessage(
     return `  ${u.unit.padEnd(width)}  ${u.status}${u.status === 'changed' ? `: ${listed.join(' ')}` : ''}`;
   });
   const from = source.commit
-    ? `${source.repository} at ${source.commit}${source.dirty ? ' with uncommitted spec changes' : ''}`
+    ? `${source.repository} at ${source.commit}${source.dirty ? ' with uncommitted changes' : ''}`
     : `${source.repository} (specs not committed)`;
   const trailers = [
     `${SOURCE_REPOSITORY_TRAILER}: ${source.repository}`,
     `${SOURCE_COMMIT_TRAILER}: ${source.commit ? `${source.commit}${source.dirty ? ' (dirty)' : ''}` : 'none'}`,
   ];
+  // Only a publish with --allow-dirty gets this far with a dirty source: the commit says so.
+  if (source.dirty) {
+    trailers.push(`${PUBLISHED_WITH_TRAILER}: --allow-dirty`);
+    trailers.push(`${SOURCE_UNCOMMITTED_TRAILER}: ${describeUncommitted(source)}`);
+  }
   const deploys = images.length ? `\n\nDeploys:\n${images.join('\n')}` : '';
   return `${subject}\n\nRendered by gitops-synth from ${from}.\n\n${lines.join('\n')}${deploys}\n\n${trailers.join('\n')}\n`;
+}
+
+/** `apps/web.yaml (modified), apps/new.yaml (untracked)`, or why there is no commit at all. */
+export function describeUncommitted(source: SourceInfo, limit = UNCOMMITTED_LISTED): string {
+  if (source.unreviewable) return source.unreviewable;
+  const listed = source.uncommitted.slice(0, limit).map((f) => `${f.path} (${f.change})`);
+  const more = source.uncommitted.length - listed.length;
+  return `${listed.join(', ')}${more > 0 ? `, and ${more} more` : ''}`;
 }
 
 function joinNames(names: readonly string[]): string {

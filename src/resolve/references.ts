@@ -75,3 +75,8 @@ export function dependentVariables(text: string): string[] {
 export function serviceHost(name: string, env: { namespace: string }): string {
   return `${name}.${env.namespace}.svc.cluster.local`;
 }
+
+/** The service names of the `${service:<name>}` references in a text, in order of appearance. */
+export function referencedServices(text: string): string[] {
+  return [...text.matchAll(REFERENCE)].filter((m) => m[1] === 'service').map((m) => m[2]!);
+}

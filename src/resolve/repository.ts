@@ -1,5 +1,3 @@
-import { execFileSync } from 'node:child_process';
-import { isAbsolute, resolve as resolvePath } from 'node:path';
 import { SpecError, type SpecProblem } from '../spec/errors.js';
 import { ENVIRONMENTS_DIR, type LoadedProject } from '../spec/load.js';
 import { SETTINGS_FILE } from '../spec/settings-schema.js';
@@ -11,22 +9,15 @@ import { SETTINGS_FILE } from '../spec/settings-schema.js';
 export interface DevopsRepository {
   /**
    * The URL Argo CD reads (ApplicationSets, AppProjects, the root
-   * Application). Never carries credentials. When it comes from `origin` it
-   * is normalised (https, no `.git`, no user) so that every machine renders
-   * the same bytes whether its clone uses SSH or https.
+   * Application), exactly as the settings write it. Never carries credentials.
    */
   readonly url: string;
-  /**
-   * The URL git fetches from and pushes to: the settings URL, or `origin` as
-   * this clone spells it (ssh or https) without any password or token in it.
-   */
+  /** The URL git fetches from and pushes to: the same URL (credentials come from the environment). */
   readonly gitUrl: string;
   /** @default "main" */
   readonly branch: string;
-  /** Folder of the rendered tree inside the repository, without leading or trailing slash. @default "dist" below the project's folder */
+  /** Folder of the rendered tree inside the repository, without leading or trailing slash. @default "dist" */
   readonly path: string;
-  /** Where `url` came from. */
-  readonly urlFrom: 'settings' | 'origin';
 }
 
 export const DEFAULT_BRANCH = 'main';
@@ -35,53 +26,45 @@ export const DEFAULT_PATH = 'dist';
 const SETTINGS_PATH = `${ENVIRONMENTS_DIR}/${SETTINGS_FILE}`;
 
 /**
- * `repository` from the settings with its defaults: the URL defaults to this
- * repository's `origin` remote, and then the path defaults to the project's
- * `dist/` as seen from the repository root (`examples/webfarm/dist` for a
- * project in a subfolder). Throws a SpecError naming the settings field when
- * there is no URL to be had, the URL carries credentials, or the path leaves
- * the repository.
+ * `repository` from the settings with its defaults. The URL is required and
+ * must be one Argo CD can reach (the schema checks its form): never taken
+ * from this clone's remote, which may be a local path or spelt differently on
+ * every machine. Throws a SpecError naming the settings field when the URL is
+ * missing or carries credentials, or the path leaves the repository.
  */
 export function resolveRepository(project: LoadedProject): DevopsRepository {
-  const spec = project.settings.spec.repository ?? {};
+  const spec = project.settings.spec.repository;
   const source = project.settings.source;
   const at = (field: string[], message: string): SpecProblem =>
     source ? source.problem(field, message) : { file: SETTINGS_PATH, field: field.join('.'), message };
   const problems: SpecProblem[] = [];
 
-  let url: string;
-  let gitUrl: string;
-  let urlFrom: DevopsRepository['urlFrom'];
-  let defaultPath = DEFAULT_PATH;
-  if (spec.url !== undefined) {
-    urlFrom = 'settings';
-    url = gitUrl = spec.url;
-    if (hasPassword(spec.url))
-      problems.push(
-        at(
-          ['repository', 'url'],
-          'expected a URL without credentials: give the pipeline a token in GITOPS_SYNTH_GIT_TOKEN instead',
-        ),
-      );
-  } else {
-    urlFrom = 'origin';
-    const origin = gitOutput(project.root, ['config', '--get', 'remote.origin.url']);
-    if (!origin) {
-      problems.push(
-        at(
-          ['repository', 'url'],
-          `not set, and ${project.root} is not in a git clone with an "origin" remote to default to: set repository.url`,
-        ),
-      );
-      url = gitUrl = '';
-    } else {
-      gitUrl = withoutPassword(isLocalPath(origin) ? resolvePath(project.root, origin) : origin);
-      url = canonicalUrl(gitUrl);
-      defaultPath = `${gitOutput(project.root, ['rev-parse', '--show-prefix']) ?? ''}${DEFAULT_PATH}`;
-    }
-  }
+  const url = spec?.url ?? '';
+  if (!spec)
+    problems.push(
+      at(
+        ['repository'],
+        'is required; expected the devops repository Argo CD reads, e.g. ' +
+          'repository: {url: https://github.com/org/deploy.git, branch: main, path: dist}',
+      ),
+    );
+  else if (spec.url === undefined)
+    problems.push(
+      at(
+        ['repository', 'url'],
+        'is required; expected the URL of the devops repository Argo CD reads and publish pushes to, ' +
+          'e.g. https://github.com/org/deploy.git or git@github.com:org/deploy.git',
+      ),
+    );
+  else if (hasCredentials(url))
+    problems.push(
+      at(
+        ['repository', 'url'],
+        'expected a URL without credentials: give the pipeline a token in GITOPS_SYNTH_GIT_TOKEN instead',
+      ),
+    );
 
-  const path = (spec.path ?? defaultPath).replace(/\/+$/, '');
+  const path = (spec?.path ?? DEFAULT_PATH).replace(/\/+$/, '');
   if (path.split('/').some((s) => s === '.' || s === '..' || s.toLowerCase() === '.git'))
     problems.push(
       at(
@@ -91,23 +74,12 @@ export function resolveRepository(project: LoadedProject): DevopsRepository {
     );
 
   if (problems.length) throw new SpecError(problems);
-  return { url, gitUrl, branch: spec.branch ?? DEFAULT_BRANCH, path, urlFrom };
+  return { url, gitUrl: url, branch: spec?.branch ?? DEFAULT_BRANCH, path };
 }
 
-function gitOutput(cwd: string, args: string[]): string | undefined {
-  try {
-    const out = execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    return out.length ? out : args[0] === 'rev-parse' ? '' : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function isLocalPath(url: string): boolean {
-  return isAbsolute(url) || url.startsWith('.');
-}
-
-function hasPassword(url: string): boolean {
+/** A password or token in the URL: any user part of an https URL (a token may be the user name), user:password otherwise. */
+function hasCredentials(url: string): boolean {
+  if (/^https:\/\/[^/]*@/i.test(url)) return true;
   return /^[a-z][a-z0-9+.-]*:\/\/[^/@]*:[^/@]*@/i.test(url);
 }
 

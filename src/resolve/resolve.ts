@@ -3,8 +3,16 @@ import type { LoadedEnvironment, LoadedProject, PartialProject, UnloadedSpecs } 
 import { serviceFieldsSchema, type ServiceFields } from '../spec/service-schema.js';
 import { SETTINGS_FILE } from '../spec/settings-schema.js';
 import { checkSchema, MAX_PROBLEMS_PER_FILE, moreProblems } from '../spec/zod-problems.js';
+import {
+  checkEnvironmentTraffic,
+  checkRenderedGateways,
+  checkSecretsProvider,
+  resolveEnvironmentTraffic,
+} from './environment.js';
+import { assignHosts } from './hosts.js';
 import { allowTagsProblems, defaultAllowTags, imageTagFormats, type ImageTagFormats } from './image-tags.js';
 import { deepMerge } from './merge.js';
+import { assignNetworkPolicies } from './network.js';
 import type { ResolvedEnvironment, ResolvedPort, ResolvedService, ResolvedSettings } from './model.js';
 import { serviceHost, type ReferenceContext } from './references.js';
 import { resolvePorts } from './service/ports.js';
@@ -58,11 +66,18 @@ function resolveLoaded(project: LoadedProject, unloaded: UnloadedSpecs, problems
     unloaded.settings ? undefined : (project.settings.spec.argocd?.namespace ?? DEFAULT_ARGOCD_NAMESPACE),
     problems,
   );
+  for (const env of environments) checkSecretsProvider(env, (p) => problems.add(p));
+  checkRenderedGateways(environments, (p) => problems.add(p));
   // With a broken settings file its own problems stand; its defaults would only add false ones.
   const settings = unloaded.settings ? undefined : resolveSettings(project, environments, unloaded, problems);
   const services = new Map<string, ResolvedService[]>();
   const perEnvironment = new EnvironmentProblems();
-  for (const env of environments) services.set(env.name, resolveServices(project, env, perEnvironment, unloaded, tags));
+  for (const env of environments) {
+    const resolved = resolveServices(project, env, perEnvironment, unloaded, tags);
+    const spec = project.environments.find((e) => e.name === env.name)!.spec;
+    checkEnvironmentTraffic(env, spec, resolved, (p) => perEnvironment.add(p, env.name, [env.name]));
+    services.set(env.name, resolved);
+  }
   perEnvironment.addTo(problems);
   problems.throwIfAny();
   // No problem was reported, so the settings resolved (or there is no environment, which load reports).
@@ -145,8 +160,7 @@ export function resolveEnvironment(e: LoadedEnvironment, partOf: string, tags: I
     domain: s.domain,
     cluster: /^https?:\/\//.test(s.cluster) ? { server: s.cluster } : { name: s.cluster },
     storageClass: s.storageClass,
-    ingressClassName: s.ingress.className,
-    clusterIssuer: s.ingress.tls?.clusterIssuer,
+    ...resolveEnvironmentTraffic(s),
     imagePolicy: {
       strategy: policy.strategy,
       constraint: policy.strategy === 'semver' ? policy.constraint : undefined,
@@ -301,7 +315,7 @@ function resolveServices(
     },
   });
 
-  const out: ResolvedService[] = [];
+  const out: Parameters<typeof assignNetworkPolicies>[1][number][] = [];
   const declared = new Set(project.services.map((s) => s.name));
   for (const m of merged.values()) {
     const r = resolveService(m, {
@@ -317,8 +331,19 @@ function resolveServices(
     if (r) out.push(r);
   }
   checkDependencyCycles(merged);
-  checkHosts(out, merged);
-  return out;
+  // Hosts and NetworkPolicies depend on every service of the environment.
+  const hosted = assignHosts(
+    out.map((p) => p.service),
+    (name, message) => {
+      const m = merged.get(name)!;
+      const e = m.fields.expose;
+      m.problem(e?.path ? ['expose', 'path'] : e?.subdomain ? ['expose', 'subdomain'] : ['expose'], message);
+    },
+  );
+  return assignNetworkPolicies(
+    env,
+    out.map((p, i) => ({ service: hosted[i]!, network: p.network })),
+  );
 
   function checkDependencyCycles(all: Map<string, Merged>): void {
     const state = new Map<string, 'visiting' | 'done'>();
@@ -343,21 +368,5 @@ function resolveServices(
       state.set(name, 'done');
     };
     for (const name of [...all.keys()].sort()) if (state.get(name) !== 'done') visit(name);
-  }
-
-  function checkHosts(resolved: ResolvedService[], all: Map<string, Merged>): void {
-    const seen = new Map<string, string>();
-    for (const r of resolved) {
-      if (!r.expose) continue;
-      const other = seen.get(r.expose.host);
-      if (other)
-        all
-          .get(r.name)!
-          .problem(
-            all.get(r.name)!.fields.expose?.subdomain ? ['expose', 'subdomain'] : ['expose'],
-            `host ${r.expose.host} is already claimed by service "${other}" in environment ${r.environment.name}; expected one service per host (its Ingress and TLS certificate): choose another subdomain`,
-          );
-      else seen.set(r.expose.host, r.name);
-    }
   }
 }

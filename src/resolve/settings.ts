@@ -17,7 +17,7 @@ const MIN_ARGOCD = '2.10.0';
  * applied: resolved once per run, beside the environments, for every part of
  * the output that needs them (the Argo CD layer, the bootstrap, publish).
  * Adds a problem naming the settings file and field for each setting that
- * cannot work: no repository URL to default to (see resolveRepository), an
+ * cannot work: no repository URL or one with credentials (see resolveRepository), an
  * unknown ingress environment, an Image Updater mode the pinned version
  * cannot read. Returns undefined when there is any.
  */
@@ -38,8 +38,7 @@ export function resolveSettings(
     problems.add(p);
   };
 
-  // The devops repository: the same resolution publish uses (explicit, or this clone's origin), so
-  // Argo CD reads exactly where the tree is published.
+  // The devops repository: the same resolution publish uses, so Argo CD reads exactly where the tree is published.
   let repository: DevopsRepository | undefined;
   try {
     repository = resolveRepository(project);
@@ -49,6 +48,7 @@ export function resolveSettings(
   }
 
   // Where the Argo CD UI is published.
+  // Where the Argo CD UI is published: through the routing of that environment (an Ingress or an HTTPRoute).
   const wanted = spec.argocd?.ingressEnvironment;
   const ingressEnv = wanted
     ? envs.find((e) => e.name === wanted)
@@ -110,8 +110,8 @@ export function resolveSettings(
     repository: { ...repository, writeSecret: spec.repository?.writeSecret ?? DEFAULT_WRITE_SECRET },
     ui: {
       host: spec.argocd?.host ?? `argo.${ingressEnv.domain}`,
-      ingressClassName: ingressEnv.ingressClassName,
-      clusterIssuer: ingressEnv.clusterIssuer,
+      environment: ingressEnv.name,
+      routing: ingressEnv.routing,
       webTerminal: spec.argocd?.webTerminal ?? false,
     },
     sso: github

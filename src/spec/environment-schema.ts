@@ -86,6 +86,66 @@ const monitoringLabelKey = z
     message: 'app.kubernetes.io/ labels are set by gitops-synth; expected another key, such as release',
   });
 
+/** A Gateway API Gateway the environment's HTTPRoutes attach to; rendered here too when it names its class. */
+export const gatewaySchema = z.strictObject({
+  /** Name of the Gateway. */
+  name: dnsSubdomain,
+  /** Namespace of the Gateway (where its proxies run, for the NetworkPolicies). */
+  namespace: dnsLabel,
+  /** The listener routes attach to, on a Gateway managed elsewhere. @default every listener whose hostname matches */
+  sectionName: dnsLabel.optional(),
+  /** GatewayClass of a Gateway rendered here (a listener per host); leave out to use a Gateway managed elsewhere. */
+  className: dnsSubdomain.optional(),
+  /** TLS of the rendered Gateway: an HTTPS listener per host with a cert-manager certificate, HTTP redirected. */
+  tls: z.strictObject({ clusterIssuer: dnsSubdomain }).optional(),
+});
+
+/** Namespaces the NetworkPolicies admit, and whether egress is restricted too. */
+export const networkSchema = z.strictObject({
+  /** A default-deny policy for the namespace and a policy per service. @default true */
+  policies: z.boolean({ error: 'expected true or false' }).optional(),
+  /**
+   * Namespace of the ingress controller or gateway proxies that reach exposed services.
+   * @default ingress-nginx for the nginx ingress class; the gateway's namespace
+   */
+  ingressNamespace: dnsLabel.optional(),
+  /** Namespace of the Prometheus that scrapes `metrics:` ports. @default monitoring */
+  monitoringNamespace: dnsLabel.optional(),
+  /** `declared`: pods reach only DNS and the declared destinations; `all`: egress is not restricted. @default all */
+  egress: z.enum(['all', 'declared'], { error: 'expected all or declared' }).optional(),
+});
+
+const DURATION = /^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$|^0$/;
+
+/** Secrets bootstrap-generated (the default) or read from a secret manager through the External Secrets Operator. */
+export const secretsSchema = z.discriminatedUnion(
+  'provider',
+  [
+    z.strictObject({ provider: z.literal('bootstrap') }),
+    z.strictObject({
+      provider: z.literal('external-secrets'),
+      /** The SecretStore (in the environment's namespace) or ClusterSecretStore the ExternalSecrets read from. */
+      store: z.strictObject({
+        kind: z.enum(['SecretStore', 'ClusterSecretStore'], { error: 'expected SecretStore or ClusterSecretStore' }),
+        name: dnsSubdomain,
+      }),
+      /** How often the operator reads the store again. @default "1h" */
+      refreshInterval: z.string().regex(DURATION, 'expected a duration such as 1h, 15m or 0 (never)').optional(),
+      /**
+       * The key of each Secret in the store, from `${env:name}`, `${env:namespace}` and `${secret:name}`;
+       * each referenced key of the Secret is read as a property of it. @default "${env:name}/${secret:name}"
+       */
+      remoteKey: z
+        .string()
+        .min(1, 'expected a template such as shop/${env:name}/${secret:name}')
+        .regex(/^[^\s]+$/, 'expected a template without spaces, such as shop/${env:name}/${secret:name}')
+        .optional(),
+    }),
+  ],
+  { error: 'expected provider bootstrap or external-secrets' },
+);
+export type SecretsSpec = z.infer<typeof secretsSchema>;
+
 export const environmentFileSchema = z.strictObject({
   /** @default the file name without `.yaml` */
   name: dnsLabel.optional(),
@@ -97,11 +157,20 @@ export const environmentFileSchema = z.strictObject({
   cluster: z.string().min(1, 'expected a cluster server URL or cluster name'),
   /** Storage class of claims. @default the cluster's default storage class */
   storageClass: dnsSubdomain.optional(),
-  ingress: z.strictObject({
-    /** IngressClass of every Ingress. */
-    className: dnsSubdomain,
-    tls: z.strictObject({ clusterIssuer: dnsSubdomain }).optional(),
-  }),
+  /** Route exposed services through Ingresses of this class (exactly one of `ingress` and `gateway`). */
+  ingress: z
+    .strictObject({
+      /** IngressClass of every Ingress. */
+      className: dnsSubdomain,
+      tls: z.strictObject({ clusterIssuer: dnsSubdomain }).optional(),
+    })
+    .optional(),
+  /** Route exposed services through a Gateway API Gateway, an HTTPRoute each (exactly one of ingress and gateway). */
+  gateway: gatewaySchema.optional(),
+  /** NetworkPolicies derived from the specs: who may reach each service. */
+  network: networkSchema.optional(),
+  /** Where the Secrets that services read through `secretEnv` come from. @default {provider: bootstrap} */
+  secrets: secretsSchema.optional(),
   defaults: z
     .strictObject({
       /** @default 1 */

@@ -26,7 +26,7 @@ export interface LoadedEnvironment {
 }
 
 export interface LoadedSettings {
-  /** Absent when the project has no settings file. */
+  /** Absent when the settings file is missing or failed to load (a problem says so). */
   readonly source?: SourceFile;
   readonly spec: SettingsFile;
 }
@@ -177,6 +177,16 @@ function load(root: string, { cache }: LoadOptions): PartialProject {
     const checked = read(settingsPath, 'settings', settingsFileSchema);
     if (checked) settings = { source: checked.source, spec: checked.value };
     else settingsTroubled = true;
+  } else if (!settingsTroubled) {
+    // Without it there is no devops repository for Argo CD to read (and no SSO): never guessed.
+    settingsTroubled = true;
+    problems.add({
+      file: `${ENVIRONMENTS_DIR}/${SETTINGS_FILE}`,
+      field: '',
+      message:
+        'the project settings file is missing; expected it with at least the devops repository Argo CD reads: ' +
+        'repository: {url: https://github.com/org/deploy.git}',
+    });
   }
 
   const environments: LoadedEnvironment[] = [];

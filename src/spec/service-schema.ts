@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import {
   absolutePath,
@@ -75,6 +76,9 @@ export const exposeSpec = z.strictObject({
   path: z
     .string()
     .regex(/^\/[A-Za-z0-9\-._~/%]*$/, 'expected a URL path starting with "/"')
+    .refine((v) => !/\/\/|\/\.\.?(\/|$)|%2f|%5c/i.test(v), {
+      message: 'expected a plain path prefix such as /api: no "//", "/./", "/../" or encoded slashes',
+    })
     .optional(),
   /** @default the service's first port */
   port: portRef.optional(),
@@ -164,6 +168,58 @@ export const metricsSpec = z.strictObject({
     .optional(),
 });
 
+/** An IPv4 or IPv6 block in CIDR notation, e.g. 10.0.0.0/8 or 2001:db8::/32. */
+const cidr = z
+  .string()
+  .refine((v) => isCidr(v), { message: 'expected an IP block such as 10.0.0.0/8 or 2001:db8::/32' });
+
+function isCidr(v: string): boolean {
+  const slash = v.lastIndexOf('/');
+  if (slash < 0) return false;
+  const version = isIP(v.slice(0, slash));
+  const bits = v.slice(slash + 1);
+  return version !== 0 && /^[0-9]{1,3}$/.test(bits) && Number(bits) <= (version === 4 ? 32 : 128);
+}
+
+const oneTarget = (keys: readonly string[]) => (e: Record<string, unknown>) =>
+  keys.filter((k) => e[k] !== undefined).length === 1;
+
+export const networkSpec = z.strictObject({
+  /** Who else may reach this service, beyond the services that reference it: services or namespaces. */
+  allowFrom: z
+    .array(
+      z
+        .strictObject({
+          service: dnsLabel.optional(),
+          namespace: dnsLabel.optional(),
+          /** This service's ports they may reach. @default every port but a dedicated metrics port */
+          ports: z.array(portRef, { error: 'expected a list of port names or numbers' }).min(1).optional(),
+        })
+        .refine(oneTarget(['service', 'namespace']), { message: 'expected exactly one of service or namespace' }),
+      { error: 'expected a list of {service: <name>} or {namespace: <name>}' },
+    )
+    .optional(),
+  /** Where else this service connects to, where the environment restricts egress (`network.egress: declared`). */
+  allowTo: z
+    .array(
+      z
+        .strictObject({
+          service: dnsLabel.optional(),
+          namespace: dnsLabel.optional(),
+          cidr: cidr.optional(),
+          /** @default every port of the service but a dedicated metrics port; any port of a namespace or IP block */
+          ports: z.array(port, { error: 'expected a list of port numbers' }).min(1).optional(),
+          /** Protocol of `ports`. @default TCP */
+          protocol: z.enum(['TCP', 'UDP', 'SCTP'], { error: 'expected TCP, UDP or SCTP' }).optional(),
+        })
+        .refine(oneTarget(['service', 'namespace', 'cidr']), {
+          message: 'expected exactly one of service, namespace or cidr',
+        }),
+      { error: 'expected a list of {service: <name>}, {namespace: <name>} or {cidr: <block>}' },
+    )
+    .optional(),
+});
+
 /** Keys that may appear both at the top level and under `environments.<env>`. */
 export const serviceFieldShape = {
   component: z
@@ -203,6 +259,8 @@ export const serviceFieldShape = {
   dependsOn: z.array(dnsLabel, { error: 'expected a list of service names' }).optional(),
   securityContext: securityContextSpec.optional(),
   metrics: metricsSpec.optional(),
+  /** NetworkPolicy additions: extra sources, and extra destinations where egress is restricted. */
+  network: networkSpec.optional(),
   /** Override of the environment's Argo CD sync policy for this service, e.g. `{automated: false}`. @default the environment's */
   sync: serviceSyncSchema.optional(),
   /**

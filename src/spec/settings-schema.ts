@@ -4,18 +4,27 @@ import { dnsLabel, dnsSubdomain, hostName } from './fields.js';
 /**
  * Project-level settings, `environments/_settings.yaml`: what is the same in
  * every environment (the devops repository, Argo CD, single sign-on,
- * registries, image tag formats, pinned versions). Every field has a default;
- * the file itself is optional.
+ * registries, image tag formats, pinned versions). The file is required, and
+ * so is `repository.url` (checked in resolve/repository.ts, which names what
+ * is expected); every other field has a default.
  */
 
 export const SETTINGS_FILE = '_settings.yaml';
 
-const gitUrl = z
-  .string()
-  .regex(
-    /^(https:\/\/|ssh:\/\/|git@|file:\/\/|\/)[^\s]+$/,
-    'expected a git URL: https://..., ssh://..., git@host:org/repo.git, file://... or an absolute path',
-  );
+/**
+ * A URL Argo CD can reach from the cluster: https://host/org/repo(.git),
+ * ssh://[user@]host[:port]/org/repo(.git), user@host:org/repo(.git) or
+ * git://host/org/repo(.git). Never a local path or file:// (it exists on one
+ * machine only), nor plain http.
+ */
+export const REACHABLE_GIT_URL =
+  /^(?:(?:https|ssh|git):\/\/[^\s/?#]+\/[^\s?#]*[^\s/?#][^\s?#]*|[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:(?!\/\/)[^\s]+)$/;
+
+export const GIT_URL_EXPECTED =
+  'expected a URL Argo CD can reach: https://host/org/repo.git, ssh://git@host/org/repo.git, ' +
+  'git@host:org/repo.git or git://host/org/repo.git (never a local path or file://)';
+
+const gitUrl = z.string().regex(REACHABLE_GIT_URL, GIT_URL_EXPECTED);
 
 export const settingsFileSchema = z.strictObject({
   /** Name of the product: the `app.kubernetes.io/part-of` label. @default "app" */
@@ -24,7 +33,7 @@ export const settingsFileSchema = z.strictObject({
   /** The devops repository the rendered tree is published to and Argo CD reads. */
   repository: z
     .strictObject({
-      /** @default the `origin` remote of this repository */
+      /** Required: the devops repository's URL, as Argo CD reads it and publish pushes to it. */
       url: gitUrl.optional(),
       /** @default "main" */
       branch: z

@@ -11,7 +11,10 @@ export interface Validatable {
 export type ModelClass = new (data: any) => Validatable;
 export type ModelLoader = () => Promise<ModelClass>;
 
-/** The kinds the service constructs emit, from kubernetes-models (Kubernetes 1.33 schemas). */
+/**
+ * The kinds the service constructs and the environment folders emit, from kubernetes-models
+ * (Kubernetes 1.33 schemas) and its Gateway API, External Secrets and Prometheus Operator packages.
+ */
 export const KUBERNETES_KINDS: Record<string, ModelLoader> = {
   'v1/ServiceAccount': async () => (await import('kubernetes-models/v1/ServiceAccount')).ServiceAccount,
   'v1/ConfigMap': async () => (await import('kubernetes-models/v1/ConfigMap')).ConfigMap,
@@ -28,6 +31,14 @@ export const KUBERNETES_KINDS: Record<string, ModelLoader> = {
     (await import('kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler')).HorizontalPodAutoscaler,
   'policy/v1/PodDisruptionBudget': async () =>
     (await import('kubernetes-models/policy/v1/PodDisruptionBudget')).PodDisruptionBudget,
+  'networking.k8s.io/v1/NetworkPolicy': async () =>
+    (await import('kubernetes-models/networking.k8s.io/v1/NetworkPolicy')).NetworkPolicy,
+  'gateway.networking.k8s.io/v1/HTTPRoute': async () =>
+    (await import('@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/HTTPRoute')).HTTPRoute,
+  'gateway.networking.k8s.io/v1/Gateway': async () =>
+    (await import('@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/Gateway')).Gateway,
+  'external-secrets.io/v1/ExternalSecret': async () =>
+    (await import('@kubernetes-models/external-secrets/external-secrets.io/v1/ExternalSecret')).ExternalSecret,
   'monitoring.coreos.com/v1/ServiceMonitor': async () =>
     (await import('@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor')).ServiceMonitor,
 };

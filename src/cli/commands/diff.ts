@@ -2,6 +2,7 @@ import type { CommandModule } from 'yargs';
 import { diffProject } from '../../diff/compare.js';
 import { formatMarkdown, formatText } from '../../diff/format.js';
 import { PublishError } from '../../publish/publish.js';
+import { WorkDirRefused } from '../../publish/work-dir.js';
 import type { GlobalOptions } from '../main.js';
 import { CommandFailure, reportError } from '../output.js';
 
@@ -34,11 +35,14 @@ export const diffCommand: CommandModule<GlobalOptions, DiffArgs> = {
       })
       .option('work-dir', {
         type: 'string',
-        describe: 'Work clone of the devops repository, kept and reused',
+        describe:
+          'Work clone of the devops repository, kept and reused: a folder that does not exist, an empty one, ' +
+          'or one an earlier publish or diff made (any other folder is refused)',
         defaultDescription: 'a temporary folder, removed afterwards',
       })
       .epilogue(
-        'Reads the devops repository like publish (repository.{url,branch,path} in environments/_settings.yaml, credentials from the environment) and changes nothing. ' +
+        'Reads the devops repository like publish (repository.{url,branch,path} in environments/_settings.yaml, credentials from the environment) and changes nothing: ' +
+          'it fetches into a temporary folder (removed afterwards) or the --work-dir clone, and never touches a work tree. ' +
           "Image Updater's .argocd-source* files are not the generator's and count as differences only where publish would remove them (beside a pinned service, or with a removed one). A tag bump or pin is summarised first (api: 1.4.2 → 1.4.3 (prod)). Exit 0 when equal, 1 when different, 2 on any error.",
       )
       // "2 on any error" includes a wrong argument, unlike other commands' usage errors (1).
@@ -55,7 +59,8 @@ export const diffCommand: CommandModule<GlobalOptions, DiffArgs> = {
       process.stdout.write(args.format === 'markdown' ? formatMarkdown(report) : formatText(report, color));
       different = report.units.length > 0;
     } catch (err) {
-      if (err instanceof PublishError) process.stderr.write(`gitops-synth: ${err.message}\n`);
+      if (err instanceof PublishError || err instanceof WorkDirRefused)
+        process.stderr.write(`gitops-synth: ${err.message}\n`);
       else reportError(err);
       throw new CommandFailure('', DIFF_ERROR);
     }

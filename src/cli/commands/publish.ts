@@ -2,14 +2,16 @@ import type { CommandModule } from 'yargs';
 import { SSH_KEY_FILE_ENV, TOKEN_ENV, TOKEN_USER_ENV } from '../../publish/credentials.js';
 import { describeSource } from '../../publish/message.js';
 import type { UnitChange } from '../../publish/plan.js';
-import { DEFAULT_ATTEMPTS, DEFAULT_RETRY_DELAY_MS, publish, PublishError } from '../../publish/publish.js';
+import { DEFAULT_RETRY_DELAY_MS, DEFAULT_RETRY_FOR_MS, publish, PublishError } from '../../publish/publish.js';
+import { WorkDirRefused } from '../../publish/work-dir.js';
 import type { GlobalOptions } from '../main.js';
 import { CommandFailure, UsageError } from '../output.js';
 
 interface PublishArgs extends GlobalOptions {
   'dry-run': boolean;
+  'allow-dirty': boolean;
   'work-dir'?: string;
-  attempts: number;
+  'retry-timeout': number;
   'retry-delay': number;
 }
 
@@ -24,42 +26,62 @@ export const publishCommand: CommandModule<GlobalOptions, PublishArgs> = {
         default: false,
         describe: 'Show what would change and the commit message; commit and push nothing',
       })
+      .option('allow-dirty', {
+        type: 'boolean',
+        default: false,
+        describe:
+          'Publish even when apps/, environments/ or other files that feed the render have uncommitted changes; ' +
+          'the commit says so in its trailers',
+      })
       .option('work-dir', {
         type: 'string',
-        describe: 'Work clone of the devops repository, kept and reused',
+        describe:
+          'Work clone of the devops repository, kept and reused: a folder that does not exist, an empty one, ' +
+          'or one an earlier publish or diff made (any other folder is refused, exit 2)',
         defaultDescription: 'a temporary folder, removed afterwards',
       })
-      .option('attempts', {
+      .option('retry-timeout', {
         type: 'number',
-        default: DEFAULT_ATTEMPTS,
-        describe: 'Push attempts before giving up; each refused push fetches the new head and re-applies the tree',
+        default: DEFAULT_RETRY_FOR_MS / 1000,
+        describe:
+          'Seconds to keep retrying refused pushes (someone pushed first); each retry fetches the new head and ' +
+          'rebuilds the commit on it',
       })
       .option('retry-delay', {
         type: 'number',
         default: DEFAULT_RETRY_DELAY_MS,
-        describe: 'First wait in ms after a refused push; doubles each retry (at most 30 s), with jitter',
+        describe:
+          'Longest first wait in ms after a refused push; doubles each retry (at most 8 s), each wait a random part of it',
       })
       .epilogue(
-        `The devops repository, branch and folder are repository.{url,branch,path} in environments/_settings.yaml (url defaults to this clone's origin). ` +
+        'The devops repository, branch and folder are repository.{url,branch,path} in environments/_settings.yaml. ' +
+          'Refuses (exit 1) when files that feed the render (apps/, environments/, cdk8s.yaml, package files) ' +
+          'differ from the checked-out commit, unless --allow-dirty. ' +
           `Credentials come from the environment only: ${TOKEN_ENV} (an https token, sent as a header, user ${TOKEN_USER_ENV} or x-access-token), ` +
           `${SSH_KEY_FILE_ENV} (an SSH key file), or the pipeline's own GIT_SSH_COMMAND/ssh-agent. They are never written to disk or printed. ` +
-          `Image Updater's .argocd-source* files are kept, except beside a pinned service (they would override the pin); the folder of a removed service goes, write-back file included. ` +
-          `The commit message lists the image each changed service deploys. ` +
-          `Exit 0 when pushed or already up to date, 1 on bad specs or a push refused every time, 2 on an internal error.`,
+          "Image Updater's .argocd-source* files in rendered folders are kept, except beside a pinned service " +
+          '(they would override the pin); the folder of a removed service goes, write-back file included. ' +
+          'The commit message lists the image each changed service deploys. ' +
+          'The branch and refs/gitops-synth/published/<branch> (the last publish) are pushed together, never forced; ' +
+          'a branch whose history no longer holds the last publish is refused (exit 1). ' +
+          'Exit 0 when pushed or already up to date, 1 on bad specs, uncommitted changes, rewritten history or ' +
+          'pushes refused until --retry-timeout, 2 on a refused --work-dir or an internal error.',
       )
       .example('$0 publish --dry-run', 'show what the next publish would commit')
       .example(`${TOKEN_ENV}=… $0 publish`, 'publish with an https token'),
   handler: async (args) => {
-    if (!Number.isInteger(args.attempts) || args.attempts < 1 || args.attempts > 20)
-      throw new UsageError(`--attempts: expected a whole number from 1 to 20, got ${args.attempts}`);
+    const retryFor = args['retry-timeout'];
+    if (!Number.isFinite(retryFor) || retryFor < 0 || retryFor > 3600)
+      throw new UsageError(`--retry-timeout: expected seconds from 0 to 3600, got ${retryFor}`);
     if (!Number.isFinite(args['retry-delay']) || args['retry-delay'] < 0)
       throw new UsageError(`--retry-delay: expected milliseconds (0 or more), got ${args['retry-delay']}`);
     try {
       const result = await publish({
         projectDir: args.project,
         dryRun: args['dry-run'],
+        allowDirty: args['allow-dirty'],
         workDir: args['work-dir'],
-        attempts: args.attempts,
+        retryForMs: retryFor * 1000,
         retryDelayMs: args['retry-delay'],
         log: (line) => process.stderr.write(`${line}\n`),
       });
@@ -87,8 +109,10 @@ export const publishCommand: CommandModule<GlobalOptions, PublishArgs> = {
       if (result.removedWriteBacks.length)
         process.stdout.write(`Removed with their service folders: ${result.removedWriteBacks.join(', ')}\n`);
       if (result.overridingWriteBacks.length) process.stdout.write(overridingLine(result.overridingWriteBacks));
+      for (const warning of result.warnings) process.stderr.write(`gitops-synth: warning: ${warning}\n`);
     } catch (err) {
       if (err instanceof PublishError) throw new CommandFailure(err.message, 1);
+      if (err instanceof WorkDirRefused) throw new CommandFailure(err.message, 2);
       throw err;
     }
   },

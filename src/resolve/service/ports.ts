@@ -1,3 +1,4 @@
+import { tlsSecretNameOf } from '../environment.js';
 import type { ResolvedPort, ResolvedService } from '../model.js';
 import { namesHttp, namesNonHttp, wellKnownPort } from '../well-known.js';
 import type { FieldPath, Merged, ServiceScope } from './scope.js';
@@ -114,8 +115,6 @@ export function resolveExpose(s: ServiceScope): ResolvedService['expose'] {
     host,
     path: f.expose.path ?? '/',
     port,
-    // A Secret name is a DNS-1123 subdomain of at most 253 characters: the host is cut (never
-    // the -tls) at a letter or digit.
-    tlsSecretName: env.clusterIssuer ? `${host.replace(/\./g, '-').slice(0, 249).replace(/-+$/, '')}-tls` : undefined,
+    tlsSecretName: tlsSecretNameOf(env, host),
   };
 }

@@ -5,6 +5,7 @@ import { resolveImage } from './image.js';
 import { resolveMetrics } from './metrics.js';
 import { checkMounts } from './mounts.js';
 import { checkDerivedNames } from './names.js';
+import { type NetworkDeclarations, resolveNetworkDeclarations } from './network.js';
 import { resolveExpose } from './ports.js';
 import { resolveProbes } from './probes.js';
 import { resolveScaling } from './scaling.js';
@@ -18,14 +19,15 @@ const WAIT_TIMEOUT_SECONDS = 300;
 
 /**
  * One service in one environment, every default applied and every reference
- * resolved, or undefined when it has a problem (each reported through the
- * scope). Each concern has its resolver; all of them run, so one run reports
- * every problem of the service.
+ * resolved, with what it declares about the network (which the environment
+ * turns into NetworkPolicies, with every other service's), or undefined when
+ * it has a problem (each reported through the scope). Each concern has its
+ * resolver; all of them run, so one run reports every problem of the service.
  */
 export function resolveService(
   m: Merged,
   scope: Omit<ServiceScope, 'fail' | 'name' | 'fields'>,
-): ResolvedService | undefined {
+): { service: ResolvedService; network: NetworkDeclarations } | undefined {
   let ok = true;
   const s: ServiceScope = {
     ...scope,
@@ -47,13 +49,14 @@ export function resolveService(
   const volumes = resolveVolumes(s, scaling);
   const dependsOn = resolveDependencies(s);
   const metrics = resolveMetrics(s);
+  const network = resolveNetworkDeclarations(s, dependsOn);
   checkDerivedNames(s, { scaling, files, volumes, dependsOn });
   const security = resolveSecurity(s, volumes, image);
   checkMounts(s, volumes, files, security.writableTmp);
 
   if (!ok || !image) return undefined;
   const suspended = f.suspended ?? false;
-  return {
+  const service: ResolvedService = {
     name: s.name,
     environment: s.env,
     component: f.component,
@@ -87,4 +90,5 @@ export function resolveService(
     waitTimeoutSeconds: WAIT_TIMEOUT_SECONDS,
     source: m.svc.source,
   };
+  return { service, network };
 }

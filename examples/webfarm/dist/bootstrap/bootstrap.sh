@@ -10,6 +10,8 @@
 #   4. creates every Secret the services reference, only if it is missing, with random
 #      values from openssl rand; a Secret that exists keeps its values (so a rebuilt
 #      cluster keeps working with its kept data) and only gets the keys it lacks;
+#      an environment that reads its Secrets from a secret manager gets none: the script
+#      checks that the External Secrets Operator and the secret store are there;
 #   5. registers the devops repository's credentials from your environment;
 #   6. applies ../argocd/, whose root Application keeps Argo CD in sync with git from then on.
 # It is idempotent: run it again at any time.
@@ -193,6 +195,7 @@ create_namespaces_and_secrets() {
   ensure_namespace 'webfarm-prod'
   # Environment stage
   ensure_namespace 'webfarm-stage'
+  ensure_namespace 'webfarm-stage-gateway'
 }
 
 # 5. Credentials -----------------------------------------------------------------

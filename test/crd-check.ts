@@ -6,9 +6,12 @@ import { REPO } from './helpers.js';
 /**
  * Structural checks of objects against the upstream CRDs kept beside the
  * repository (`../shared/reference/crds`, reference material, not part of
- * the project): every field must be declared, with the declared type, enum
- * and required fields. The `@kubernetes-models/argo-cd` schemas accept
- * unknown fields, so this is what catches a field Argo CD v3.5.1 does not have.
+ * the project): every field must be declared, with the declared type, enum,
+ * required fields, string pattern and length, number bounds and list sizes.
+ * The `@kubernetes-models/*` schemas accept unknown fields, so this is what
+ * catches a field Argo CD v3.5.1, Gateway API v1.6.1 or External Secrets
+ * v2.9.0 does not have. CEL rules (x-kubernetes-validations) are not
+ * evaluated; the tests assert what they ask for where it matters.
  */
 
 export const CRD_DIR = join(REPO, '..', 'shared', 'reference', 'crds');
@@ -17,6 +20,9 @@ export const CRD_FILES: Record<string, string> = {
   ApplicationSet: 'argocd-v3.5.1-applicationset.yaml',
   AppProject: 'argocd-v3.5.1-appproject.yaml',
   ImageUpdater: 'imageupdater-v1.3.0.yaml',
+  Gateway: 'gateway-api-v1.6.1-gateways.yaml',
+  HTTPRoute: 'gateway-api-v1.6.1-httproutes.yaml',
+  ExternalSecret: 'external-secrets-v2.9.0-externalsecrets.yaml',
 };
 
 /** Whether the reference CRDs are there (they are not part of the repository). */
@@ -26,17 +32,26 @@ export function haveCrds(): boolean {
 
 type Json = any;
 
-export function crdSchema(kind: string): Json {
+/** The schema of `kind` in `version` (e.g. v1), or else in the version the CRD stores. */
+export function crdSchema(kind: string, version?: string): Json {
   const crd = parse(readFileSync(join(CRD_DIR, CRD_FILES[kind]!), 'utf8'));
-  return crd.spec.versions.find((v: Json) => v.served && v.storage).schema.openAPIV3Schema;
+  const found = crd.spec.versions.find((v: Json) => (version ? v.name === version : v.served && v.storage));
+  if (!found?.served) throw new Error(`the ${kind} CRD serves no version ${version}`);
+  return found.schema.openAPIV3Schema;
+}
+
+/** Problems of an object against the CRD of its kind, in the version its apiVersion names. */
+export function objectCrdProblems(schemaOf: (kind: string, version?: string) => Json, o: Json): string[] {
+  return crdProblems(schemaOf(o.kind, o.apiVersion.split('/').pop()), o);
 }
 
 /** crdSchema that reads each CRD once (the ApplicationSet CRD is 1.4 MB). */
-export function crdSchemaReader(): (kind: string) => Json {
+export function crdSchemaReader(): (kind: string, version?: string) => Json {
   const read = new Map<string, Json>();
-  return (kind) => {
-    if (!read.has(kind)) read.set(kind, crdSchema(kind));
-    return read.get(kind);
+  return (kind, version) => {
+    const key = `${kind}/${version ?? ''}`;
+    if (!read.has(key)) read.set(key, crdSchema(kind, version));
+    return read.get(key);
   };
 }
 
@@ -60,6 +75,24 @@ export function crdProblems(schema: Json, value: Json, path = ''): string[] {
   if (!typeOk) return [`${at}: expected ${type}, got ${JSON.stringify(value)}`];
   if (schema.enum && !schema.enum.includes(value))
     problems.push(`${at}: ${JSON.stringify(value)} is not one of ${schema.enum.join(', ')}`);
+  if (type === 'string') {
+    if (schema.pattern && !new RegExp(schema.pattern, 'u').test(value))
+      problems.push(`${at}: ${JSON.stringify(value)} does not match ${schema.pattern}`);
+    if (schema.maxLength !== undefined && value.length > schema.maxLength)
+      problems.push(`${at}: longer than ${schema.maxLength} characters`);
+    if (schema.minLength !== undefined && value.length < schema.minLength)
+      problems.push(`${at}: shorter than ${schema.minLength} characters`);
+  }
+  if (type === 'integer' || type === 'number') {
+    if (schema.minimum !== undefined && value < schema.minimum) problems.push(`${at}: less than ${schema.minimum}`);
+    if (schema.maximum !== undefined && value > schema.maximum) problems.push(`${at}: more than ${schema.maximum}`);
+  }
+  if (type === 'array') {
+    if (schema.maxItems !== undefined && value.length > schema.maxItems)
+      problems.push(`${at}: more than ${schema.maxItems} items`);
+    if (schema.minItems !== undefined && value.length < schema.minItems)
+      problems.push(`${at}: fewer than ${schema.minItems} items`);
+  }
   if (type === 'array')
     value.forEach((v: Json, i: number) => problems.push(...crdProblems(schema.items, v, `${path}[${i}]`)));
   if (type === 'object') {

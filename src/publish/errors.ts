@@ -1,0 +1,18 @@
+/** A publish or diff that could not finish; the message is free of credentials and says what to do. Exit 1. */
+export class PublishError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PublishError';
+  }
+}
+
+/** A git failure, its text already free of credentials. */
+export class GitFailure extends Error {
+  constructor(
+    readonly operation: string,
+    readonly detail: string,
+  ) {
+    super(`${operation} failed: ${detail}`);
+    this.name = 'GitFailure';
+  }
+}
