@@ -3,6 +3,7 @@ import type { SynthResult } from '../pipeline/pipeline.js';
 import { SpecError, ValidationError } from '../spec/errors.js';
 import { ChangeRefusedError } from '../guard/check.js';
 import { noteLines, refusalLines } from '../guard/format.js';
+import { ToolError } from '../validate/tools.js';
 
 /**
  * How every command reports a failure: spec problems and validation failures
@@ -26,6 +27,10 @@ export function reportError(err: unknown, stderr: NodeJS.WritableStream = proces
     stderr.write(`gitops-synth: refused, compared with ${err.report.origin}; nothing was written or pushed.\n`);
     for (const line of refusalLines(err.report)) stderr.write(`  ${line}\n`);
     return 1;
+  }
+  if (err instanceof ToolError) {
+    stderr.write(`gitops-synth: ${err.message}; nothing was written.\n`);
+    return 2;
   }
   if (err instanceof UsageError) {
     stderr.write(`gitops-synth: ${err.message}\n`);
