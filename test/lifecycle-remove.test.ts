@@ -16,11 +16,11 @@ function withUnreferencedServices(): string {
   const project = copyExample();
   writeFileSync(
     join(project, 'apps', 'cache.yaml'),
-    'image: {repository: redis, tag: "7.4.1"}\nport: 6379\nvolumes:\n  - {name: data, mountPath: /data, size: 1Gi}\n',
+    'image: {repository: redis, tag: "7.4.1"}\nports: [{name: redis, port: 6379}]\nsecurityContext: {runAsUser: 999, runAsGroup: 999, fsGroup: 999}\nvolumes:\n  - {name: data, mountPath: /data, size: 1Gi}\n',
   );
   writeFileSync(
     join(project, 'apps', 'queue.yaml'),
-    'image: {repository: nats, tag: "2.11.0"}\nworkload: statefulset\nports: [{name: client, port: 4222}]\nvolumes:\n  - {name: store, mountPath: /data, size: 5Gi}\nenvironments:\n  prod: {replicas: 3}\n  stage: {enabled: false}\n',
+    'image: {repository: nats, tag: "2.11.0"}\nworkload: statefulset\nports: [{name: tcp-client, port: 4222}]\nvolumes:\n  - {name: store, mountPath: /data, size: 5Gi}\nenvironments:\n  prod: {replicas: 3}\n  stage: {enabled: false}\n',
   );
   expect(runCli(['synth', '--project', project]).code).toBe(0);
   return project;

@@ -42,7 +42,7 @@ describe('JSON Schemas for editors', () => {
     const added = newServiceText({
       name: 'cache',
       image: 'redis:7.4.1',
-      port: '6379',
+      port: '8080',
       expose: 'cache',
       env: ['A=1'],
       secretEnv: ['P=s/k'],

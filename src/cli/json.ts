@@ -10,7 +10,7 @@ import type { Argv } from 'yargs';
 export const JSON_OUTPUT_VERSION = 1;
 
 /** `error.kind` of a failed run's document. Usage errors (exit 2) print nothing to stdout. */
-export type JsonErrorKind = 'spec' | 'validation' | 'refused' | 'internal';
+export type JsonErrorKind = 'spec' | 'validation' | 'refused' | 'tool' | 'internal';
 
 /** One problem of a failed run: located in a spec file for `spec`, a message only for `validation`. */
 export interface JsonProblem {

@@ -7,6 +7,7 @@ import { PublishError } from '../publish/errors.js';
 import { WorkDirRefused } from '../publish/work-dir.js';
 import { formatProblem, SpecError, ValidationError } from '../spec/errors.js';
 import { type JsonErrorKind, type JsonProblem, type TextSink, writeJson } from './json.js';
+import { ToolError } from '../validate/tools.js';
 
 /**
  * Exit codes of every command but `diff` (whose 1 means "different"): 0 done,
@@ -115,6 +116,11 @@ function describeFailure(err: unknown): Failure {
         })),
       ],
     };
+  }
+  // A tool it needs (kubectl) cannot run: the command could not run, as for a usage error.
+  if (err instanceof ToolError) {
+    const message = `${err.message}; nothing was written.`;
+    return { exitCode: EXIT_USAGE, text: `gitops-synth: ${message}\n`, kind: 'tool', message, problems: [] };
   }
   // A --work-dir that is not a work clone of ours is a wrong argument too.
   if (err instanceof UsageError || err instanceof ArgumentError || err instanceof WorkDirRefused)

@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
-import { ValidationError } from '../spec/errors.js';
+import { ProblemList, ValidationError } from '../spec/errors.js';
+import type { ResolvedEnvironment } from '../resolve/model.js';
 import { loadProjectPartially } from '../spec/load.js';
 import { resolvePartialProject } from '../resolve/resolve.js';
 import { KUBERNETES_KINDS, SchemaValidator } from '../validate/schemas.js';
@@ -60,6 +61,7 @@ export async function renderProject(
   const outputs: RenderOutput[] = [];
   for (const render of renderers) outputs.push(await render(context));
   phase('render', { objects: outputs.reduce((n, o) => n + o.objects.length + (o.remembered ?? 0), 0) });
+  checkTopFolders(outputs, resolved.environments);
   const failures: string[] = [];
   let objectCount = 0;
   for (const out of outputs) {
@@ -83,6 +85,35 @@ export async function renderProject(
     objectCount,
     renderedNow: outputs.flatMap((o) => o.objects.map((x) => x.file)),
   };
+}
+
+/**
+ * An environment's folder at the top of the output holds folders only (one
+ * per service, and the environment's own objects), while gitops-synth's own
+ * folders (`argocd/`, `bootstrap/`) hold files: a file directly inside an
+ * environment's folder means a renderer writes where an environment is named
+ * like its folder. Such a name is refused when it is loaded (OUTPUT_FOLDERS);
+ * this catches a folder missing from that list before files of two kinds mix.
+ */
+function checkTopFolders(outputs: readonly RenderOutput[], environments: readonly ResolvedEnvironment[]): void {
+  const problems = new ProblemList();
+  const reported = new Set<string>();
+  for (const out of outputs) {
+    for (const path of out.tree.paths()) {
+      const parts = path.split('/');
+      const env = parts.length === 2 ? environments.find((e) => e.name === parts[0]) : undefined;
+      if (!env || reported.has(env.name)) continue;
+      reported.add(env.name);
+      problems.add({
+        ...env.source.locate(env.source.has(['name']) ? ['name'] : []),
+        field: 'name',
+        message:
+          `the environment name "${env.name}" is also the folder dist/${env.name}/ where gitops-synth writes its ` +
+          `own files; expected another name`,
+      });
+    }
+  }
+  problems.throwIfAny();
 }
 
 /** The service folders of a render (the environments' own folders are not services). */

@@ -14,6 +14,9 @@ interface AddArgs extends GlobalOptions {
   env?: string | string[];
   secretEnv?: string | string[];
   volume?: string | string[];
+  runAsUser?: string;
+  runAsGroup?: string;
+  fsGroup?: string;
 }
 
 export const addCommand: CommandModule<GlobalOptions, AddArgs> = {
@@ -30,7 +33,7 @@ export const addCommand: CommandModule<GlobalOptions, AddArgs> = {
       .positional('name', {
         type: 'string',
         demandOption: true,
-        describe: 'Service name: a DNS-1123 label (lower-case letters, digits, "-")',
+        describe: 'Service name: a DNS-1035 label (lower-case letters, digits, "-", starting with a letter)',
       })
       .option('image', {
         type: 'string',
@@ -39,7 +42,10 @@ export const addCommand: CommandModule<GlobalOptions, AddArgs> = {
       })
       .option('port', {
         type: 'string',
-        describe: "The container's HTTP port (1-65535); gives the service a ClusterIP Service",
+        describe:
+          "The container's port, [<name>:]<number>, e.g. 8080 (HTTP) or tcp-ldap:389; gives the service a " +
+          'ClusterIP Service. A well-known non-HTTP port is named for its protocol (6379: redis, 5432: ' +
+          'tcp-postgres, ...)',
       })
       .option('expose', {
         type: 'string',
@@ -63,6 +69,23 @@ export const addCommand: CommandModule<GlobalOptions, AddArgs> = {
         describe:
           'A persistent volume the service owns, <name>:<mount path>:<size> (ReadWriteOnce), e.g. data:/var/lib/data:10Gi; repeat for more',
       })
+      .option('run-as-user', {
+        type: 'string',
+        describe:
+          "The uid the container runs as (never 0). Needed unless the image's Dockerfile sets a numeric " +
+          'non-root USER: Kubernetes refuses to start a non-root pod whose user it cannot verify',
+        defaultDescription: "the image's user for known official images (redis, postgres, ...), else the image's",
+      })
+      .option('run-as-group', {
+        type: 'string',
+        describe: 'The gid the container runs as',
+        defaultDescription: "the image user's group for known official images",
+      })
+      .option('fs-group', {
+        type: 'string',
+        describe: "The group that owns the service's volumes",
+        defaultDescription: 'the run-as group, when the service has volumes',
+      })
       .epilogue(
         `The new file starts with a yaml-language-server comment pointing at schemas/service.schema.json, so editors complete and check it; the project's schemas/ is written when missing. The spec is validated like every spec (gitops-synth validate) as part of the render. Everything else a spec can say (autoscaling, probes, files, dependsOn, per-environment overrides) is added by editing the file. ${APP_EXIT_STATUS}`,
       ),
@@ -76,7 +99,12 @@ export const addCommand: CommandModule<GlobalOptions, AddArgs> = {
       env: repeated(args.env),
       secretEnv: repeated(args.secretEnv),
       volume: repeated(args.volume),
+      runAsUser: args.runAsUser,
+      runAsGroup: args.runAsGroup,
+      fsGroup: args.fsGroup,
     });
+    for (const note of result.notes)
+      process.stderr.write(`gitops-synth: ${note.warning ? 'warning' : 'note'}: ${note.text}\n`);
     process.stdout.write(
       `gitops-synth: added ${result.file}${result.wroteSchemas ? ' (and schemas/ for editor completion)' : ''}\n`,
     );
