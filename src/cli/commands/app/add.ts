@@ -25,7 +25,8 @@ export const addCommand: CommandModule<GlobalOptions, AddArgs> = {
     'Write apps/<name>.yaml for a new service (never overwriting one) and render the project; on any problem nothing changes',
   builder: (y) =>
     examples(y, [
-      ['$0 app add cache --image redis:7.4.1 --volume data:/data:1Gi', 'a service with a volume'],
+      // Within 76 characters, like every example (help.test.ts); hostile-input.test.ts runs this one.
+      ['$0 app add cache --image redis:7 --port 6379 --volume db:/data:1Gi', 'a cache with its port and a volume'],
       ['$0 app add shop --image acme/shop:1.0.0 --port 8080 --expose shop', 'a public web service'],
       ['$0 app add mail --image acme/mail:2.1.0 --env LOG_LEVEL=info', 'a plain environment variable'],
       ['$0 app add mail --image acme/mail:2.1.0 --secret-env KEY=mail/key', 'a variable from a Kubernetes Secret'],
