@@ -20,6 +20,9 @@ import { recoverInterruptedSwap, sameTree, writeTreeAtomically } from '../src/wr
 import { CLI, copyExample, runCli, snapshotTree, tempDir } from './helpers.js';
 import { environmentYaml, SETTINGS_YAML, writeFiles } from './synth-fixtures.js';
 
+/** The start of a stand-in kubectl that runs (it answers `version`) but fails every build. */
+const ANSWERS_VERSION = '#!/bin/sh\n[ "$1" = version ] && { echo "Client Version: v1.28.3"; exit 0; }\n';
+
 /** Image Updater write-back files as Argo CD names them (`.argocd-source-<app>.yaml`, with `<ns>_` when apps live elsewhere). */
 const IMAGE_UPDATER_FILES: Record<string, string> = {
   'prod/api/.argocd-source-api-prod.yaml': 'kustomize:\n  images:\n    - ghcr.io/acme-shop/api:1.4.3\n',
@@ -39,7 +42,7 @@ describe('a failed synth leaves dist as it was', () => {
     const before = snapshotTree(join(project, 'dist'));
     // A real program that fails the way a broken kubectl does.
     const kubectl = join(tempDir(), 'kubectl');
-    writeFileSync(kubectl, '#!/bin/sh\necho "error: accumulating resources: broken on purpose" >&2\nexit 1\n');
+    writeFileSync(kubectl, `${ANSWERS_VERSION}echo "error: accumulating resources: broken on purpose" >&2\nexit 1\n`);
     chmodSync(kubectl, 0o755);
     // A change that would alter dist if it were written.
     const api = join(project, 'apps', 'api.yaml');
@@ -168,7 +171,7 @@ describe('an output that already holds the new tree', () => {
     synthOk(project);
     const before = identities(join(project, 'dist'));
     const kubectl = join(tempDir(), 'kubectl');
-    writeFileSync(kubectl, '#!/bin/sh\necho "error: broken on purpose" >&2\nexit 1\n');
+    writeFileSync(kubectl, `${ANSWERS_VERSION}echo "error: broken on purpose" >&2\nexit 1\n`);
     chmodSync(kubectl, 0o755);
     const r = runCli(['synth', '--project', project], {
       env: { GITOPS_SYNTH_KUBECTL: kubectl, GITOPS_SYNTH_KUSTOMIZE_CACHE: '0' },

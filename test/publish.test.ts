@@ -134,7 +134,10 @@ describe('publish', () => {
     const remote = bareRepo();
     const project = exampleProject();
     editSpec(project, 'apps/worker.yaml', ['env', 'DATABASE_NAME'], 'shop_v2');
-    writeFileSync(join(project, 'apps', 'cache.yaml'), 'image: {repository: redis, tag: "7.4.1"}\nport: 6379\n');
+    writeFileSync(
+      join(project, 'apps', 'cache.yaml'),
+      'image: {repository: redis, tag: "7.4.1"}\nports: [{name: redis, port: 6379}]\nsecurityContext: {runAsUser: 999}\n',
+    );
     writeFileSync(join(project, '.gitignore'), 'apps/local.yaml\nnotes.txt\n');
     git(project, ['add', '.gitignore']);
     git(project, ['commit', '-q', '-m', 'ignore local files']);
