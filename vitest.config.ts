@@ -1,13 +1,53 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * In-process tests that need neither build/ (the compiled CLI they would
+ * spawn) nor kubectl: they run first, at once. Every other test file is an
+ * integration test (the default, so a new test file is never run before what
+ * it needs): it waits for test/integration-setup.ts to compile the CLI and
+ * unpack kubectl, once per run.
+ */
+const UNIT = [
+  'test/canonical-yaml.test.ts',
+  'test/cli-units.test.ts',
+  'test/guard.test.ts',
+  'test/help.test.ts',
+  'test/image-policy.test.ts',
+  'test/network-policies.test.ts',
+  'test/pack-store.test.ts',
+  'test/publish-units.test.ts',
+  'test/spec-cache.test.ts',
+  'test/spec.test.ts',
+  'test/structure.test.ts',
+  'test/traffic.test.ts',
+];
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts', 'src/**/*.test.ts'],
-    globalSetup: ['test/global-setup.ts'],
+    // The render cache off: every test renders through cdk8s (render-cache.test.ts turns it on in its own folders).
+    env: { GITOPS_SYNTH_RENDER_CACHE: '0' },
     testTimeout: 120_000,
     hookTimeout: 120_000,
     // Two cores: more workers only make the git and kubectl tests slower.
     pool: 'forks',
     maxWorkers: 2,
+    projects: [
+      {
+        extends: true,
+        test: { name: 'unit', include: UNIT, sequence: { groupOrder: 0 } },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'integration',
+          include: ['test/**/*.test.ts', 'src/**/*.test.ts'],
+          exclude: UNIT,
+          // Once per run (cheap: an empty kustomize cache); compiling is test/integration-setup.ts's.
+          globalSetup: ['test/global-setup.ts'],
+          setupFiles: ['test/integration-setup.ts'],
+          sequence: { groupOrder: 1 },
+        },
+      },
+    ],
   },
 });

@@ -503,6 +503,8 @@ describe('Argo CD configuration', () => {
     expect(cm.metadata.labels!['app.kubernetes.io/part-of']).toBe('argocd');
     expect(cm.data.url).toBe('https://argo.shop.example.com');
     expect(cm.data['admin.enabled']).toBe('false');
+    // No web terminal into production pods unless the settings turn it on.
+    expect(cm.data['exec.enabled']).toBe('false');
     const dex = parse(cm.data['dex.config']);
     expect(dex.connectors).toEqual([
       {
@@ -532,9 +534,22 @@ describe('Argo CD configuration', () => {
       'p, role:team-admin, projects, *, *, allow',
       'p, role:team-admin, repositories, *, *, allow',
       'p, role:team-admin, logs, get, */*, allow',
-      'p, role:team-admin, exec, create, */*, allow',
       'g, acme-shop:devops, role:team-admin',
     ]);
+  });
+
+  it('argocd.webTerminal: true turns the web terminal on and lets the admin team (only) open it', async () => {
+    const dir = copyExample();
+    edit(dir, 'environments/_settings.yaml', (s) => s.replace(/^argocd:\n/m, 'argocd:\n  webTerminal: true\n'));
+    const out = join(dir, 'dist');
+    await synth({ projectDir: dir, outDir: out, kustomize: false });
+    const objects = argoObjects(out);
+    expect(byName(objects, 'ConfigMap', 'argocd-cm').data['exec.enabled']).toBe('true');
+    const policy = byName(objects, 'ConfigMap', 'argocd-rbac-cm').data['policy.csv'];
+    expect(policy.split('\n').filter((l: string) => l.includes(', exec, '))).toEqual([
+      'p, role:team-admin, exec, create, */*, allow',
+    ]);
+    expect(byName(objects, 'ConfigMap', 'argocd-rbac-cm').data['policy.default']).toBe('role:readonly');
   });
 
   it('without SSO: no Dex, the local admin kept, no group mapped', async () => {
@@ -837,7 +852,14 @@ describe('bad input', () => {
       file: 'environments/default.yaml',
       field: '',
       message: "Argo CD's default project",
-      change: (d) => cpSync(join(d, 'environments', 'stage.yaml'), join(d, 'environments', 'default.yaml')),
+      change: (d) =>
+        writeFileSync(
+          join(d, 'environments', 'default.yaml'),
+          readFileSync(join(d, 'environments', 'stage.yaml'), 'utf8').replace(
+            'namespace: shop-stage',
+            'namespace: shop-x',
+          ),
+        ),
     },
   ];
 

@@ -22,6 +22,9 @@ import { FAULT_VARIABLE, writeLockPath, writeTree } from '../src/write/tree-writ
 import { CLI, copyExample, runCli, snapshotTree, tempDir } from './helpers.js';
 import { writeFiles } from './synth-fixtures.js';
 
+/** The start of a stand-in kubectl that runs (it answers `version`) but fails every build. */
+const ANSWERS_VERSION = '#!/bin/sh\n[ "$1" = version ] && { echo "Client Version: v1.28.3"; exit 0; }\n';
+
 /** Image Updater write-back files as Argo CD names them (`.argocd-source-<app>.yaml`, with `<ns>_` when apps live elsewhere). */
 const IMAGE_UPDATER_FILES: Record<string, string> = {
   'prod/api/.argocd-source-api-prod.yaml': 'kustomize:\n  images:\n    - ghcr.io/acme-shop/api:1.4.3\n',
@@ -45,7 +48,8 @@ const identities = (dir: string): Record<string, string> =>
 /** A program that fails the way a broken kubectl does. */
 function brokenKubectl(): string {
   const kubectl = join(tempDir(), 'kubectl');
-  writeFileSync(kubectl, '#!/bin/sh\necho "error: accumulating resources: broken on purpose" >&2\nexit 1\n');
+  // It answers `kubectl version` (gitops-synth checks that the tool runs), and fails every build.
+  writeFileSync(kubectl, `${ANSWERS_VERSION}echo "error: accumulating resources: broken on purpose" >&2\nexit 1\n`);
   chmodSync(kubectl, 0o755);
   return kubectl;
 }

@@ -16,8 +16,9 @@ import { runCli, snapshotTree, tempDir } from './helpers.js';
 
 const CASES = listCases();
 
-/** dist/ of the valid base project, rendered once by a real synth. */
+/** dist/ of the valid base project, rendered once by a real synth, and its files. */
 let renderedBase: string;
+let renderedFiles: Record<string, string>;
 let scratch: string;
 
 beforeAll(async () => {
@@ -26,6 +27,7 @@ beforeAll(async () => {
   cpSync(BASE_DIR, project, { recursive: true });
   await synth({ projectDir: project });
   renderedBase = join(project, 'dist');
+  renderedFiles = snapshotTree(renderedBase);
 });
 
 afterAll(() => {
@@ -38,7 +40,7 @@ function projectWithDist(c: BadSpecCase): { project: string; dist: string; befor
   assembleCase(c, project);
   const dist = join(project, 'dist');
   cpSync(renderedBase, dist, { recursive: true });
-  return { project, dist, before: snapshotTree(dist) };
+  return { project, dist, before: renderedFiles };
 }
 
 /** The problems synth reports for a project; fails the test when synth succeeds or throws anything else. */

@@ -1,10 +1,14 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { parseDocument } from 'yaml';
 import { toolPath } from '../src/validate/tools.js';
 import { copyExample, runCli, tempDir } from './helpers.js';
+import { requireTool } from './system-tools.js';
+
+/** The script makes every secret value with openssl rand. */
+const openssl = requireTool('openssl');
 
 /**
  * Runs the generated bootstrap script for real (real bash, real openssl)
@@ -177,8 +181,10 @@ function setUp(settings: Record<string, unknown> = {}) {
 
 const BASH = execFileSync('sh', ['-c', 'command -v bash'], { encoding: 'utf8' }).trim();
 const decode = (b64: string) => Buffer.from(b64, 'base64').toString('utf8');
+/** The kubectl verb of a logged call, past any `-n <namespace>`. */
+const verbOf = (call: string[]) => (call[0] === '-n' ? call[2]! : call[0]!);
 
-describe('the bootstrap script against a stand-in cluster', () => {
+openssl.describe('the bootstrap script against a stand-in cluster', () => {
   it('installs, creates namespaces, every secret with random values, the repository credentials, then applies dist/argocd/', () => {
     const { project, cluster, run } = setUp();
     const r = run(['--yes'], { DEVOPS_REPO_TOKEN: TOKEN });
@@ -321,8 +327,31 @@ describe('the bootstrap script against a stand-in cluster', () => {
     expect(Object.keys(cluster.state().secrets).filter((k) => k.startsWith('shop-prod/'))).toEqual([]);
   });
 
-  it('registers no credentials it is not given, and says so', () => {
+  it('with the local admin disabled, refuses to start without the single sign-on credentials, changing nothing', () => {
     const { cluster, run } = setUp();
+    const before = cluster.state();
+    const r = run(['--yes'], { DEX_GITHUB_CLIENT_SECRET: '' });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      "bootstrap: error: DEX_GITHUB_CLIENT_SECRET is not set and argocd/argocd-secret has no dex.github.clientSecret: the settings disable Argo CD's local admin (sso.disableAdmin), so nobody could log in; set DEX_GITHUB_CLIENT_SECRET and run again, or set sso.disableAdmin: false in the settings; nothing was changed",
+    );
+    expect(cluster.state()).toEqual(before);
+    // Only questions were asked of the cluster.
+    for (const c of cluster.calls()) expect(['config', 'get', 'auth']).toContain(verbOf(c));
+    // A secret that already holds the key is enough: the variable is not needed again.
+    const state = cluster.state();
+    state.namespaces.push('argocd');
+    state.secrets['argocd/argocd-secret'] = {
+      labels: {},
+      data: { 'dex.github.clientSecret': Buffer.from('kept').toString('base64') },
+    };
+    cluster.setState(state);
+    const again = run(['--yes'], { DEX_GITHUB_CLIENT_SECRET: '' });
+    expect(again.code, again.stderr).toBe(0);
+  });
+
+  it('registers no credentials it is not given, and says so', () => {
+    const { cluster, run } = setUp({ sso: { disableAdmin: false } });
     const r = run(['--yes'], { DEX_GITHUB_CLIENT_SECRET: '' });
     expect(r.code).toBe(0);
     expect(r.stderr).toContain('warning: DEVOPS_REPO_TOKEN is not set');
@@ -378,7 +407,7 @@ describe('the bootstrap script against a stand-in cluster', () => {
     expect(r.stderr).toContain('pass --yes to bootstrap the cluster of context fake-cluster');
     expect(cluster.state()).toEqual(before);
     expect(before).toMatchObject({ namespaces: [], secrets: {}, applied: [] });
-    expect(cluster.calls().every((c) => ['config', 'get', 'auth'].includes(c[0]!))).toBe(true);
+    expect(cluster.calls().every((c) => ['config', 'get', 'auth'].includes(verbOf(c)))).toBe(true);
   });
 
   it('stops with a clear message when kubectl is missing', () => {

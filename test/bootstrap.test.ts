@@ -7,6 +7,9 @@ import { loadProject } from '../src/spec/load.js';
 import { resolveProject } from '../src/resolve/resolve.js';
 import { toolPath } from '../src/validate/tools.js';
 import { copyExample, runCli, snapshotTree } from './helpers.js';
+import { requireTool } from './system-tools.js';
+
+const shellcheckTool = requireTool('shellcheck');
 
 /**
  * `gitops-synth bootstrap`: the plan, the files it writes and the script's
@@ -60,9 +63,7 @@ function referencedSecrets(
 }
 
 function shellcheck(file: string) {
-  const r = spawnSync('shellcheck', ['--shell=bash', '--severity=style', file], { encoding: 'utf8' });
-  if (r.error) throw new Error(`shellcheck is needed for this test (apt-get install shellcheck): ${r.error.message}`);
-  return r;
+  return spawnSync(shellcheckTool.path!, ['--shell=bash', '--severity=style', file], { encoding: 'utf8' });
 }
 
 /** The `ensure_secret` lines of a script: namespace, name, and key=format pairs. */
@@ -91,43 +92,46 @@ describe('gitops-synth bootstrap', () => {
     expect(statSync(join(dir, 'dist', 'bootstrap', 'bootstrap.sh')).mode & 0o111).toBe(0o111);
   });
 
-  it('passes shellcheck (every severity) for the example and for SSH, SSO, registry credentials and a remote cluster', () => {
-    const plain = exampleWithSettings();
-    const full = exampleWithSettings({
-      repository: { url: 'git@github.com:acme-shop/devops.git' },
-      sso: { github: { organization: 'acme-shop', clientId: 'abc' } },
-      registries: [
-        { prefix: 'ghcr.io', credentials: 'pullsecret:argocd/ghcr-pull' },
-        { prefix: 'quay.io', credentials: 'secret:argocd/quay#token' },
-      ],
-      argocd: { namespace: 'gitops' },
-    });
-    const prod = join(full, 'environments', 'prod.yaml');
-    writeFileSync(
-      prod,
-      readFileSync(prod, 'utf8').replace('cluster: https://kubernetes.default.svc', 'cluster: prod-cluster'),
-    );
-    for (const dir of [plain, full]) {
-      expect(bootstrap(dir).code).toBe(0);
-      const r = shellcheck(join(dir, 'dist', 'bootstrap', 'bootstrap.sh'));
-      expect(r.stdout + r.stderr).toBe('');
-      expect(r.status).toBe(0);
-    }
-    const script = readFileSync(join(full, 'dist', 'bootstrap', 'bootstrap.sh'), 'utf8');
-    expect(script).toContain('DEVOPS_REPO_SSH_KEY_FILE');
-    expect(script).not.toContain('DEVOPS_REPO_TOKEN');
-    expect(script).toContain(
-      "add_key_from_environment 'argocd-secret' 'dex.github.clientSecret' 'DEX_GITHUB_CLIENT_SECRET'",
-    );
-    expect(script).not.toContain('DEX_GITHUB_CLIENT_ID');
-    expect(script).toContain("kubectl -n 'argocd' get secret 'ghcr-pull'");
-    expect(script).toContain('environment prod deploys to cluster prod-cluster, which this script does not touch');
-    expect(ensureSecretCalls(script).every((c) => c.namespace === 'shop-stage')).toBe(true);
-    expect(script).toContain("readonly ARGOCD_NAMESPACE='gitops'");
-    expect(
-      parse(readFileSync(join(full, 'dist', 'bootstrap', 'argo-cd', 'kustomization.yaml'), 'utf8')).namespace,
-    ).toBe('gitops');
-  });
+  shellcheckTool.it(
+    'passes shellcheck (every severity) for the example and for SSH, SSO, registry credentials and a remote cluster',
+    () => {
+      const plain = exampleWithSettings();
+      const full = exampleWithSettings({
+        repository: { url: 'git@github.com:acme-shop/devops.git' },
+        sso: { github: { organization: 'acme-shop', clientId: 'abc' } },
+        registries: [
+          { prefix: 'ghcr.io', credentials: 'pullsecret:argocd/ghcr-pull' },
+          { prefix: 'quay.io', credentials: 'secret:argocd/quay#token' },
+        ],
+        argocd: { namespace: 'gitops' },
+      });
+      const prod = join(full, 'environments', 'prod.yaml');
+      writeFileSync(
+        prod,
+        readFileSync(prod, 'utf8').replace('cluster: https://kubernetes.default.svc', 'cluster: prod-cluster'),
+      );
+      for (const dir of [plain, full]) {
+        expect(bootstrap(dir).code).toBe(0);
+        const r = shellcheck(join(dir, 'dist', 'bootstrap', 'bootstrap.sh'));
+        expect(r.stdout + r.stderr).toBe('');
+        expect(r.status).toBe(0);
+      }
+      const script = readFileSync(join(full, 'dist', 'bootstrap', 'bootstrap.sh'), 'utf8');
+      expect(script).toContain('DEVOPS_REPO_SSH_KEY_FILE');
+      expect(script).not.toContain('DEVOPS_REPO_TOKEN');
+      expect(script).toContain(
+        "add_key_from_environment 'argocd-secret' 'dex.github.clientSecret' 'DEX_GITHUB_CLIENT_SECRET'",
+      );
+      expect(script).not.toContain('DEX_GITHUB_CLIENT_ID');
+      expect(script).toContain("kubectl -n 'argocd' get secret 'ghcr-pull'");
+      expect(script).toContain('environment prod deploys to cluster prod-cluster, which this script does not touch');
+      expect(ensureSecretCalls(script).every((c) => c.namespace === 'shop-stage')).toBe(true);
+      expect(script).toContain("readonly ARGOCD_NAMESPACE='gitops'");
+      expect(
+        parse(readFileSync(join(full, 'dist', 'bootstrap', 'argo-cd', 'kustomization.yaml'), 'utf8')).namespace,
+      ).toBe('gitops');
+    },
+  );
 
   it('is strict bash: set -euo pipefail before any command', () => {
     const dir = exampleWithSettings();
@@ -329,6 +333,61 @@ describe('gitops-synth bootstrap --print', () => {
   });
 });
 
+describe('gitops-synth bootstrap --print --json', () => {
+  it('gives the same plan as one JSON document with stable keys, and writes nothing', () => {
+    const dir = exampleWithSettings();
+    const r = bootstrap(dir, '--print', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    expect(existsSync(join(dir, 'dist'))).toBe(false);
+    const doc = JSON.parse(r.stdout);
+    expect(doc).toMatchObject({
+      version: 1,
+      command: 'bootstrap',
+      written: null,
+      plan: {
+        project: 'shop',
+        argocdNamespace: 'argocd',
+        argocd: { version: 'v3.5.1' },
+        imageUpdater: { version: 'v1.3.0', crd: true },
+        repository: { url: REPO_URL, credentials: 'token' },
+        dex: {
+          secret: 'argocd-secret',
+          entries: [
+            { key: 'dex.github.clientID', fromVariable: 'DEX_GITHUB_CLIENT_ID' },
+            { key: 'dex.github.clientSecret', fromVariable: 'DEX_GITHUB_CLIENT_SECRET' },
+          ],
+        },
+        argocdFolder: 'argocd',
+      },
+    });
+    type Secret = { name: string; keys: { key: string }[] };
+    type Env = {
+      namespace: string;
+      remoteCluster: null;
+      secrets: Secret[];
+      externalSecrets: { store: { kind: string; name: string }; secrets: (Secret & { remoteKey: string })[] } | null;
+    };
+    const envs = doc.plan.environments as Env[];
+    const byNamespace = (list: Env[], secrets: (e: Env) => Secret[]) =>
+      new Map(
+        list.map((e) => [e.namespace, new Map(secrets(e).map((s) => [s.name, new Set(s.keys.map((k) => k.key))]))]),
+      );
+    // Generated by the script, or (secrets.provider: external-secrets) read from the store, never both.
+    const generated = envs.filter((e) => e.externalSecrets === null);
+    const external = envs.filter((e) => e.externalSecrets !== null);
+    expect(byNamespace(generated, (e) => e.secrets)).toEqual(referencedSecrets(dir));
+    expect(byNamespace(external, (e) => e.externalSecrets!.secrets)).toEqual(
+      referencedSecrets(dir, 'external-secrets'),
+    );
+    for (const e of external) {
+      expect(e.secrets).toEqual([]);
+      for (const s of e.externalSecrets!.secrets) expect(s.remoteKey).toEqual(expect.any(String));
+    }
+    for (const e of envs) expect(e.remoteCluster).toBeNull();
+    expect(typeof doc.plan.argocdServerInsecure).toBe('boolean');
+  });
+});
+
 describe('gitops-synth bootstrap: bad input', () => {
   it('rejects an Image Updater version that cannot serve the configured mode, naming the file and field, and writes nothing', () => {
     const dir = exampleWithSettings({ imageUpdater: 'crd', versions: { imageUpdater: 'v0.18.0' } });
@@ -374,7 +433,7 @@ describe('gitops-synth bootstrap: bad input', () => {
   it('rejects unknown options', () => {
     const dir = exampleWithSettings();
     const r = bootstrap(dir, '--force');
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/Unknown argument: force/i);
     expect(existsSync(join(dir, 'dist'))).toBe(false);
   });

@@ -2,40 +2,20 @@ import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from 
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { copyExample, runCli, snapshotTree, tempDir } from './helpers.js';
+import { copyExample, REPO, runCli, snapshotTree, tempDir } from './helpers.js';
 
 describe('gitops-synth --help', () => {
-  it('lists the synth and validate commands and the --project option', () => {
-    const r = runCli(['--help']);
-    expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(
-      /gitops-synth synth\s+Render apps\/ × environments\/ into dist\/ \(dist\/<env>\/<service>\//,
-    );
-    expect(r.stdout).toMatch(/gitops-synth validate\s+Check the specs and everything synth would write/);
-    expect(r.stdout).toMatch(/--project\s+Project folder holding apps\/, environments\/ and dist\//);
-  });
-
-  it('synth --help describes the kill-safe write and lists --out and --project', () => {
-    const r = runCli(['synth', '--help']);
-    expect(r.code).toBe(0);
-    expect(r.stdout).toContain('validate what changed, and write only that, kill-safe');
-    expect(r.stdout).toMatch(/--out\s+Output folder.*\[default: <project>\/dist\]/);
-    expect(r.stdout).toMatch(/--project\s+/);
-  });
-
-  it('validate --help says it writes nothing and lists --project', () => {
-    const r = runCli(['validate', '--help']);
-    expect(r.code).toBe(0);
-    expect(r.stdout).toContain('without writing anything');
-    expect(r.stdout).toMatch(/--project\s+/);
-    expect(r.stdout).not.toContain('--out');
+  it('--version prints the version of package.json (help.test.ts renders the rest of --help in-process)', () => {
+    const version = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')).version;
+    expect(runCli(['--version'])).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
   });
 
   it('fails with a usage message for no command, an unknown command or an unknown option', () => {
     for (const args of [[], ['synthesize'], ['synth', '--outdir', 'x']]) {
       const r = runCli(args, { cwd: tempDir() });
-      expect(r.code, args.join(' ')).toBe(1);
+      expect(r.code, args.join(' ')).toBe(2);
       expect(r.stderr, args.join(' ')).toContain('Run gitops-synth --help for usage.');
+      expect(r.stdout, args.join(' ')).toBe('');
     }
   });
 });
@@ -87,6 +67,10 @@ describe('gitops-synth validate', () => {
     const r = runCli(['validate', '--project', project], { env: { TMPDIR: tmp } });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^gitops-synth: valid: 12 service folders, \d+ objects$/m);
+    // The spec changed since the last synth: said, and not a failure.
+    expect(r.stdout).toMatch(
+      /^gitops-synth: .*dist is stale \(0 files to add, 0 to remove, \d+ to change\): run gitops-synth synth/m,
+    );
     expect(snapshotTree(project)).toEqual(before);
     expect(readdirSync(project).sort()).toEqual(['apps', 'dist', 'environments']);
     expect(readdirSync(tmp)).toEqual([]);
@@ -98,18 +82,95 @@ describe('gitops-synth validate', () => {
       join(project, 'apps', 'typo.yaml'),
       'image: {repository: ghcr.io/acme/typo, tag: 1.0.0}\nportz: 80\n',
     );
-    const bad = runCli(['validate', '--project', project]);
+    const bad = runCli(['validate', '--json', '--project', project]);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/apps\/typo\.yaml:2:1.*portz/);
+    // With --json the problems are on stdout too, located for an editor or a CI annotation.
+    const doc = JSON.parse(bad.stdout);
+    expect(doc).toMatchObject({ version: 1, command: 'validate', error: { kind: 'spec' } });
+    expect(doc.error.problems).toEqual([
+      { file: 'apps/typo.yaml', line: 2, column: 1, field: 'portz', message: expect.stringContaining('"portz"') },
+    ]);
 
     const fine = copyExample();
     const kubectl = join(tempDir(), 'kubectl');
-    writeFileSync(kubectl, '#!/bin/sh\necho "error: broken on purpose" >&2\nexit 1\n');
+    // A kubectl that works but fails this build: the failure is the folders', exit 1 (a broken kubectl is exit 2).
+    writeFileSync(
+      kubectl,
+      '#!/bin/sh\n[ "$1" = version ] && { echo "Client Version: v1.28.3"; exit 0; }\necho "error: broken on purpose" >&2\nexit 1\n',
+    );
     chmodSync(kubectl, 0o755);
     const broken = runCli(['validate', '--project', fine], { env: { GITOPS_SYNTH_KUBECTL: kubectl } });
     expect(broken.code).toBe(1);
     expect(broken.stderr).toContain('broken on purpose');
     expect(readdirSync(fine).sort()).toEqual(['apps', 'environments']);
+  });
+});
+
+describe('synth --check, validate on a stale dist/, and --json', () => {
+  it('--check fails on a missing or stale dist/ listing each file and writes nothing; validate only says so', () => {
+    const project = copyExample();
+    const missing = runCli(['synth', '--check', '--json', '--project', project]);
+    expect(missing.code, missing.stderr).toBe(1);
+    const none = JSON.parse(missing.stdout);
+    expect(none).toMatchObject({
+      version: 1,
+      command: 'synth',
+      check: true,
+      output: { exists: false, current: false },
+    });
+    expect(none.output.differences.added).toHaveLength(none.files);
+    expect(readdirSync(project).sort()).toEqual(['apps', 'environments']);
+
+    const written = runCli(['synth', '--json', '--project', project]);
+    expect(written.code, written.stderr).toBe(0);
+    expect(written.stderr).toBe('');
+    const summary = JSON.parse(written.stdout);
+    const tree = snapshotTree(join(project, 'dist'));
+    expect(summary).toEqual({
+      version: 1,
+      command: 'synth',
+      check: false,
+      environments: ['prod', 'stage'],
+      services: 12,
+      objects: expect.any(Number),
+      files: Object.keys(tree).length,
+      output: { dir: join(project, 'dist'), written: true, preserved: [], overriding: [] },
+      notes: [],
+    });
+    expect(none.output.differences.added).toEqual(Object.keys(tree).sort());
+
+    // A spec change, a stray file and an Image Updater write-back (not a difference: synth keeps it).
+    const api = join(project, 'apps', 'api.yaml');
+    writeFileSync(api, readFileSync(api, 'utf8').replace('tag: 3f9c2a1', 'tag: 0a1b2c3'));
+    writeFileSync(join(project, 'dist', 'prod', 'api', 'notes.txt'), 'mine\n');
+    writeFileSync(join(project, 'dist', 'stage', 'api', '.argocd-source-api-stage.yaml'), 'kustomize: {}\n');
+    const before = snapshotTree(project);
+    const stale = runCli(['synth', '--check', '--project', project], { cwd: project });
+    expect(stale.code, stale.stderr).toBe(1);
+    const lines = stale.stdout.split('\n');
+    expect(lines[0]).toMatch(
+      /^gitops-synth: dist is stale: 0 files to add, 1 to remove, \d+ to change; run gitops-synth synth/,
+    );
+    expect(lines).toContain('  - prod/api/notes.txt');
+    expect(lines).toContain('  ~ stage/api/deployment-api.yaml');
+    expect(stale.stdout).not.toContain('.argocd-source');
+    expect(lines.filter((l) => l.startsWith('  ~ ')).every((l) => l.startsWith('  ~ stage/api/'))).toBe(true);
+
+    const validated = runCli(['validate', '--json', '--project', project]);
+    expect(validated.code, validated.stderr).toBe(0);
+    const report = JSON.parse(validated.stdout);
+    expect(report).toMatchObject({
+      version: 1,
+      command: 'validate',
+      services: 12,
+      output: { exists: true, current: false },
+    });
+    expect(report.output.differences.removed).toEqual(['prod/api/notes.txt']);
+    expect(report.output.differences.changed.map((f: string) => `  ~ ${f}`)).toEqual(
+      lines.filter((l) => l.startsWith('  ~ ')),
+    );
+    expect(snapshotTree(project)).toEqual(before);
   });
 });
 

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { chmodSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { App, Chart } from 'cdk8s';
@@ -353,13 +353,20 @@ describe('dependsOn: bounded waits', () => {
     const bin = tempDir();
     writeFileSync(
       join(bin, 'nc'),
-      `#!${process.execPath}\nconst [host, port] = process.argv.slice(-2);\nconst s = require('node:net').connect({host, port: Number(port)}, () => { s.end(); process.exit(0); });\ns.on('error', () => process.exit(1));\nsetTimeout(() => process.exit(1), 2000);\n`,
+      `#!${process.execPath}\nconst [w, host, port] = process.argv.slice(-3);\nconst s = require('node:net').connect({host, port: Number(port)}, () => { s.end(); process.exit(0); });\ns.on('error', () => process.exit(1));\nsetTimeout(() => process.exit(1), Number(w) * 1000);\n`,
     );
-    chmodSync(join(bin, 'nc'), 0o755);
+    // The loop's clock (date +%s) moves only when it sleeps, never with the load on the machine: a slow
+    // attempt cannot use up the timeout, so each run takes the same steps however busy the machine is.
+    writeFileSync(join(bin, 'date'), '#!/bin/sh\n[ "$1" = "+%s" ] || exit 64\ncat "$CLOCK_FILE"\n');
+    writeFileSync(join(bin, 'sleep'), '#!/bin/sh\necho $(( $(cat "$CLOCK_FILE") + $1 )) > "$CLOCK_FILE"\n');
+    for (const tool of ['nc', 'date', 'sleep']) chmodSync(join(bin, tool), 0o755);
     const run = (port: number, timeout: number) =>
-      new Promise<{ code: number | null; out: string }>((resolve) => {
+      new Promise<{ code: number | null; out: string; clock: number }>((resolve) => {
+        const clock = join(tempDir(), 'clock');
+        writeFileSync(clock, '1700000000\n');
         const env = {
           PATH: `${bin}:${process.env.PATH}`,
+          CLOCK_FILE: clock,
           WAIT_SERVICE: 'backend',
           WAIT_HOST: '127.0.0.1',
           WAIT_PORT: String(port),
@@ -368,7 +375,7 @@ describe('dependsOn: bounded waits', () => {
         const p = spawn('sh', ['-c', wait.command[2]], { env });
         let out = '';
         p.stdout.on('data', (d) => (out += d));
-        p.on('close', (code) => resolve({ code, out }));
+        p.on('close', (code) => resolve({ code, out, clock: Number(readFileSync(clock, 'utf8')) - 1700000000 }));
       });
 
     const server: Server = createServer((s) => s.end());
@@ -376,16 +383,20 @@ describe('dependsOn: bounded waits', () => {
     const open = (server.address() as { port: number }).port;
     try {
       const up = await run(open, 30);
-      expect(up.code).toBe(0);
+      expect(up.code, up.out).toBe(0);
       expect(up.out).toContain(`gitops-synth: backend (127.0.0.1:${open}) accepts connections`);
     } finally {
       await new Promise((r) => server.close(r));
     }
-    // The port was just released: nothing listens there any more.
+    // The port was just released: nothing listens there any more. One attempt, one wait of 2 s, a second
+    // attempt, then the deadline (1 s) has passed.
     const down = await run(open, 1);
     expect(down.code).toBe(1);
-    expect(down.out).toContain(`gitops-synth: waiting for backend (127.0.0.1:${open}) to accept connections`);
-    expect(down.out).toContain(`gitops-synth: gave up waiting for backend (127.0.0.1:${open}) after 1s`);
+    expect(down.out).toBe(
+      `gitops-synth: waiting for backend (127.0.0.1:${open}) to accept connections\n` +
+        `gitops-synth: gave up waiting for backend (127.0.0.1:${open}) after 1s\n`,
+    );
+    expect(down.clock).toBe(2);
   });
 });
 

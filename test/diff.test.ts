@@ -87,6 +87,34 @@ describe('diff', () => {
     );
     expect(r.stdout).toMatch(/```diff\n--- a\/clusters\/shop\/stage\/worker\/deployment-worker\.yaml\n\+\+\+ b\//);
     expect(r.stdout).not.toMatch(ANSI);
+
+    // The same report for a script: --json, exit 1 all the same.
+    const json = diff(remote, project, '--json');
+    expect(json.code, json.stderr).toBe(1);
+    const doc = JSON.parse(json.stdout);
+    expect(doc).toMatchObject({
+      version: 1,
+      command: 'diff',
+      head: expect.stringMatching(/^[0-9a-f]{40}$/),
+      equal: false,
+      summary: { folders: 8, objects: { added: 0, removed: 15, changed: 6 } },
+      // No image changes here: an env var and replicas (pin-rollback.test.ts has tag bumps).
+      tags: [],
+    });
+    const worker = doc.units.find((u: { unit: string }) => u.unit === 'stage/worker');
+    expect(worker).toMatchObject({ environment: 'stage', service: 'worker', status: 'changed' });
+    expect(worker.files).toEqual([
+      {
+        path: 'stage/worker/deployment-worker.yaml',
+        status: 'changed',
+        objects: [{ label: 'Deployment shop-stage/worker', status: 'changed' }],
+        patch: expect.stringMatching(/^--- a\/clusters\/shop\/stage\/worker\/deployment-worker\.yaml\n/),
+      },
+    ]);
+    const flower = doc.units.find((u: { unit: string }) => u.unit === 'prod/flower');
+    expect(flower.status).toBe('removed');
+    for (const f of flower.files) expect(f.patch).toBeNull();
+    expect(diff(remote, project, '--json', '--format', 'text').code).toBe(2);
   });
 
   it('treats everything as added when the devops branch does not exist yet', () => {
@@ -116,5 +144,14 @@ describe('diff', () => {
     const usage = diff(remote, broken, '--format', 'html');
     expect(usage.code).toBe(2);
     expect(usage.stderr).toContain('Choices: "text", "markdown"');
+
+    // With --json, the spec problems are a JSON document on stdout as well; still exit 2.
+    const badJson = diff(remote, broken, '--json');
+    expect(badJson.code).toBe(2);
+    expect(JSON.parse(badJson.stdout)).toMatchObject({
+      version: 1,
+      command: 'diff',
+      error: { kind: 'spec', problems: [expect.objectContaining({ file: 'apps/worker.yaml' })] },
+    });
   });
 });

@@ -92,7 +92,8 @@ describe('synth compared with dist/', () => {
     ]);
     expect(snapshotTree(dist)).toEqual(before);
     const typo = synth(project, '--allow-removal', 'prod/api/worker');
-    expect(typo.code).toBe(1);
+    // A malformed value is a usage error (2), unlike one that names nothing removed (a refusal, 1).
+    expect(typo.code).toBe(2);
     expect(typo.stderr).toContain(
       '--allow-removal "prod/api/worker": expected an environment (stage) or environment/service',
     );
@@ -143,7 +144,7 @@ describe('synth compared with dist/', () => {
           '(stage/api/persistentvolumeclaim-api-uploads.yaml): spec.resources.requests.storage 1Gi → 512Mi',
         'apps/db.yaml: Service shop-prod/db-headless (prod/db/service-db-headless.yaml): spec.clusterIP ' +
           '(allocated by the cluster) → None',
-        'apps/db.yaml:20:15: environments.prod.volumes[0].size: StatefulSet shop-prod/db ' +
+        'apps/db.yaml:21:15: environments.prod.volumes[0].size: StatefulSet shop-prod/db ' +
           '(prod/db/statefulset-db.yaml): ' +
           'spec.volumeClaimTemplates[data].spec.resources.requests.storage 1Gi → 2Gi',
         'environments/prod.yaml:14:15: storageClass: StatefulSet shop-prod/db (prod/db/statefulset-db.yaml): ' +
@@ -164,7 +165,7 @@ describe('synth compared with dist/', () => {
           'Argo CD then deletes the Service and creates it again at the next sync (it gets a new cluster IP; ' +
           'its DNS name stays); remove the entry once synced',
       ]);
-      const statefulSetRefusal = lineAfter('apps/db.yaml:20:15')!;
+      const statefulSetRefusal = lineAfter('apps/db.yaml:21:15')!;
       expect(statefulSetRefusal).toMatch(
         /^refused by the API server: a StatefulSet's volumeClaimTemplates never change /,
       );

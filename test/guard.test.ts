@@ -353,11 +353,11 @@ describe('a render compared with the previous one', () => {
         'a claim is never recreated (its data would go with it): move the data to a new claim. Rename volume uploads ' +
         '(e.g. uploads-2) and add replaces: uploads to it, with api suspended while the data is copied: ' +
         'the old claim stays, and the copy steps are printed',
-      `apps/db.yaml:15:12: component: StatefulSet shop-prod/db (prod/db/statefulset-db.yaml): ${label} ` +
+      `apps/db.yaml:16:12: component: StatefulSet shop-prod/db (prod/db/statefulset-db.yaml): ${label} ` +
         `| ${recreate('prod')}`,
-      `apps/db.yaml:15:12: component: StatefulSet shop-stage/db (stage/db/statefulset-db.yaml): ${label} ` +
+      `apps/db.yaml:16:12: component: StatefulSet shop-stage/db (stage/db/statefulset-db.yaml): ${label} ` +
         `| ${recreate('stage')}`,
-      'apps/db.yaml:21:15: environments.prod.volumes[0].size: StatefulSet shop-prod/db ' +
+      'apps/db.yaml:22:15: environments.prod.volumes[0].size: StatefulSet shop-prod/db ' +
         '(prod/db/statefulset-db.yaml): ' +
         `spec.volumeClaimTemplates[data].spec.resources.requests.storage 1Gi → 2Gi | ${recreate('prod')}. ` +
         'The claims of its replicas keep 1Gi: the steps that grow them are printed then',
@@ -462,9 +462,9 @@ describe('a render compared with the previous one', () => {
     );
     expect(again.refused).toEqual([]);
     expect(again.notes.map((n) => n.join('\n'))).toEqual([
-      'apps/db.yaml:17: recreate: StatefulSet/db is still listed for environment prod: every sync deletes it and ' +
+      'apps/db.yaml:18: recreate: StatefulSet/db is still listed for environment prod: every sync deletes it and ' +
         'creates it again; remove it once Argo CD has synced the change it was for.',
-      'apps/db.yaml:17: recreate: StatefulSet/db is still listed for environment stage: every sync deletes it and ' +
+      'apps/db.yaml:18: recreate: StatefulSet/db is still listed for environment stage: every sync deletes it and ' +
         'creates it again; remove it once Argo CD has synced the change it was for.',
     ]);
   });

@@ -18,9 +18,13 @@ describe('app add', () => {
       '--image',
       'ghcr.io/acme-shop/cache:7.4.1',
       '--port',
-      '6379',
+      '8080',
       '--expose',
       'cache',
+      '--run-as-user',
+      '10001',
+      '--run-as-group',
+      '10001',
       '--replicas',
       '1',
       '--env',
@@ -43,7 +47,7 @@ describe('app add', () => {
         'image:',
         '  repository: ghcr.io/acme-shop/cache',
         '  tag: 7.4.1',
-        'port: 6379',
+        'port: 8080',
         'expose: {subdomain: cache}',
         'replicas: 1',
         'env:',
@@ -55,6 +59,7 @@ describe('app add', () => {
         '  - name: data',
         '    mountPath: /data',
         '    size: 2Gi',
+        'securityContext: {runAsUser: 10001, runAsGroup: 10001, fsGroup: 10001}',
         '',
       ].join('\n'),
     );
@@ -72,7 +77,7 @@ describe('app add', () => {
       expect(deployment.spec.replicas).toBe(1);
       const container = deployment.spec.template.spec.containers[0];
       expect(container.image).toBe('ghcr.io/acme-shop/cache:7.4.1');
-      expect(container.ports).toEqual([{ name: 'http', containerPort: 6379, protocol: 'TCP' }]);
+      expect(container.ports).toEqual([{ name: 'http', containerPort: 8080, protocol: 'TCP' }]);
       expect(container.env).toEqual([
         { name: 'REDIS_PASSWORD', valueFrom: { secretKeyRef: { name: 'cache-credentials', key: 'password' } } },
         { name: 'LOG_LEVEL', value: 'info' },
@@ -93,7 +98,10 @@ describe('app add', () => {
 
   it('refuses to overwrite a service, whether its file or its name exists, and changes nothing', () => {
     const project = copyExample();
-    writeFileSync(join(project, 'apps', 'named.yaml'), 'name: shop-cache\nimage: {repository: redis, tag: "7.4.1"}\n');
+    writeFileSync(
+      join(project, 'apps', 'named.yaml'),
+      'name: shop-cache\nimage: {repository: redis, tag: "7.4.1"}\nsecurityContext: {runAsUser: 999}\n',
+    );
     const before = snapshotTree(project);
     const sameFile = runCli(['app', 'add', 'api', '--image', 'ghcr.io/acme-shop/api:9.9.9', '--project', project]);
     expect(sameFile.code).toBe(1);
@@ -106,9 +114,20 @@ describe('app add', () => {
 });
 
 describe('bad arguments of every app command', () => {
-  // [arguments, a part of the message]: argument checks use the spec field types, so the messages are the specs' own.
-  const cases: [string[], string][] = [
-    [['app', 'add', 'Cache_1', '--image', 'redis:7.4.1'], '<name> "Cache_1": expected a DNS-1123 label'],
+  // [arguments, a part of the message, exit code]: argument checks use the spec field types, so the messages are
+  // the specs' own. A malformed command line is a usage error (2); one the project refuses is a failure (1).
+  const cases: [string[], string, number?][] = [
+    [['app', 'add', 'Cache_1', '--image', 'redis:7.4.1'], '<name> "Cache_1": expected a DNS-1035 label'],
+    [['app', 'add', '9lives', '--image', 'redis:7.4.1'], '<name> "9lives": expected a DNS-1035 label'],
+    [
+      ['app', 'add', 'cache', '--image', 'redis:7.4.1', '--port', '6379', '--expose', 'cache'],
+      '--expose "cache": needs an HTTP port: the Ingress routes HTTP, and --port 6379 is named for another protocol',
+    ],
+    [
+      ['app', 'add', 'cache', '--image', 'redis:7.4.1', '--run-as-user', '0'],
+      '--run-as-user "0": expected a non-zero uid',
+    ],
+    [['app', 'add', 'web', '--image', 'nginx:1.29.0'], 'such as nginxinc/nginx-unprivileged'],
     [['app', 'add', 'cache', '--image', 'redis'], '--image "redis": expected <repository>:<tag>'],
     [['app', 'add', 'cache', '--image', 'Redis:7.4.1'], 'expected an image repository without tag'],
     [
@@ -150,32 +169,35 @@ describe('bad arguments of every app command', () => {
     [['app', 'add', 'cache', '--port', '80'], 'Missing required argument: image'],
     [['app', 'add', 'cache', '--image', 'redis:7.4.1', '--replica', '2'], 'Unknown argument'],
     // Valid arguments that make an invalid spec: caught by validating the written spec, which is then taken back.
-    [['app', 'add', 'cache', '--image', 'redis:7.4.1', '--env', 'REDIS_PASSWORD=hunter2'], 'apps/cache.yaml'],
+    [['app', 'add', 'cache', '--image', 'redis:7.4.1', '--env', 'REDIS_PASSWORD=hunter2'], 'apps/cache.yaml', 1],
     [
       ['app', 'add', 'shop', '--image', 'redis:7.4.1', '--port', '80', '--expose', 'api'],
       'host api.shop.example.com with path / is already routed to service "api"',
+      1,
     ],
     [
       ['app', 'add', 'cache', '--image', 'redis:7.4.1', '--replicas', '2', '--volume', 'data:/data:1Gi'],
       'ReadWriteOnce',
+      1,
     ],
-    [['app', 'list', '--env', 'qa'], '--env "qa": unknown environment "qa"; expected one of: prod, stage'],
+    [['app', 'list', '--env', 'qa'], '--env "qa": unknown environment "qa"; expected one of: prod, stage', 1],
     [
       ['app', 'suspend', 'nginx'],
       'unknown service "nginx"; expected one of: api, flower, frontend, postgres, rabbitmq, worker',
+      1,
     ],
-    [['app', 'suspend', 'api', '--env', 'qa'], 'unknown environment "qa"'],
-    [['app', 'resume', 'nginx'], 'unknown service "nginx"'],
-    [['app', 'remove', 'nginx'], 'unknown service "nginx"'],
+    [['app', 'suspend', 'api', '--env', 'qa'], 'unknown environment "qa"', 1],
+    [['app', 'resume', 'nginx'], 'unknown service "nginx"', 1],
+    [['app', 'remove', 'nginx'], 'unknown service "nginx"', 1],
     [['app', 'remove'], 'Not enough non-option arguments'],
   ];
 
-  it('each is reported with what was wrong and what was expected, exits 1, and leaves every file byte-identical', () => {
+  it('each is reported with what was wrong and what was expected, exits 2 or 1, and leaves every file byte-identical', () => {
     const project = copyExample();
     const before = snapshotTree(project);
-    for (const [args, message] of cases) {
+    for (const [args, message, code = 2] of cases) {
       const r = runCli([...args, '--project', project]);
-      expect(r.code, args.join(' ')).toBe(1);
+      expect(r.code, args.join(' ')).toBe(code);
       expect(r.stderr, args.join(' ')).toContain(message);
       expect(snapshotTree(project), args.join(' ')).toEqual(before);
     }
@@ -196,7 +218,7 @@ describe('bad arguments of every app command', () => {
       '--project',
       project,
     ]);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.stderr.split('\n').filter((l) => l.startsWith('  '))).toHaveLength(4);
     expect(existsSync(join(project, 'apps', 'Cache.yaml'))).toBe(false);
   });

@@ -40,7 +40,10 @@ function listJson(project: string, extra: string[] = [], devops?: string): Listi
   });
   expect(r.stderr).toBe('');
   expect(r.code).toBe(0);
-  return JSON.parse(r.stdout) as Listing;
+  const doc = JSON.parse(r.stdout);
+  // The envelope every --json document has (docs: JSON output).
+  expect(doc).toMatchObject({ version: 1, command: 'app list' });
+  return doc as Listing;
 }
 
 const service = (l: Listing, name: string) => l.services.find((s) => s.name === name)!;

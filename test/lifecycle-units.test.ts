@@ -42,7 +42,7 @@ describe('JSON Schemas for editors', () => {
     const added = newServiceText({
       name: 'cache',
       image: 'redis:7.4.1',
-      port: '6379',
+      port: '8080',
       expose: 'cache',
       env: ['A=1'],
       secretEnv: ['P=s/k'],
@@ -178,7 +178,7 @@ describe('--help of the app commands', () => {
 
   it('an app command without a subcommand says what to name', () => {
     const r = runCli(['app']);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.stderr).toContain('add, list, suspend, resume, pin, unpin or remove');
   });
 });

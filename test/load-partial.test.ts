@@ -15,9 +15,9 @@ import { runCli, snapshotTree, specProblems, tempDir } from './helpers.js';
  */
 
 /** cache.yaml does not parse; web.yaml names the cache service everywhere a service can be named. */
-const BROKEN_CACHE = 'image: {repository: redis, tag: "8.2"\nport: 6379\n';
+const BROKEN_CACHE = 'image: {repository: redis, tag: "8.2"\nports: [{name: redis, port: 6379}]\n';
 const FIXED_CACHE =
-  'image: {repository: redis, tag: "8.2"}\nport: 6379\nvolumes:\n  - {name: sessions, mountPath: /data, size: 1Gi, accessMode: ReadWriteMany}\n';
+  'image: {repository: redis, tag: "8.2"}\nports: [{name: redis, port: 6379}]\nsecurityContext: {runAsUser: 999, runAsGroup: 999}\nvolumes:\n  - {name: sessions, mountPath: /data, size: 1Gi, accessMode: ReadWriteMany}\n';
 const WEB = [
   'image: {repository: ghcr.io/acme/web, tag: 1a2b3c4}',
   'port: 8080',

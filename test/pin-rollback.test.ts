@@ -198,11 +198,12 @@ describe('a rollback by pinning', () => {
     });
   });
 
-  it('refuses a bad --tag, an unknown environment or latest in prod, changing nothing', () => {
+  it('refuses a bad --tag (usage, 2), an unknown environment or latest in prod (1), changing nothing', () => {
     const project = exampleProject(PATH);
     const before = readFileSync(join(project, 'apps', 'api.yaml'), 'utf8');
     const bad = runCli(['app', 'pin', 'api', '--env', 'prod', '--tag', '1.4.1:oops', '--project', project]);
-    expect(bad.code).toBe(1);
+    // A malformed value is a usage error (2); what the project refuses is 1.
+    expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--tag "1.4.1:oops": expected an image tag');
     const env = runCli(['app', 'pin', 'api', '--env', 'production', '--tag', '1.4.1', '--project', project]);
     expect(env.code).toBe(1);

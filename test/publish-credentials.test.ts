@@ -4,9 +4,10 @@ import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'n
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import { tempDir } from './helpers.js';
 import { bareRepo, commitProject, commits, exampleProject, git, runCliAsync, setSettings } from './publish-fixtures.js';
+import { requireTool } from './system-tools.js';
 
 /**
  * A real https git server: Node's https in front of `git http-backend`,
@@ -30,11 +31,14 @@ afterEach(async () => {
   while (servers.length) await servers.pop()!.close();
 });
 
+/** The https server's self-signed certificate is made with openssl. */
+const openssl = requireTool('openssl');
+
 async function gitServer(token: string): Promise<GitServer> {
   const dir = tempDir('gitops-synth-https-');
   const remote = bareRepo(dir);
   execFileSync(
-    'openssl',
+    openssl.path!,
     [
       'req',
       '-x509',
@@ -139,7 +143,7 @@ function filesContaining(dir: string, needle: string): string[] {
   return hits;
 }
 
-describe('publish credentials', () => {
+openssl.describe('publish credentials', () => {
   it('pushes with a token from the environment that never appears in output, in the work clone or in its .git/config', async () => {
     const token = `ghp_${randomBytes(18).toString('hex')}`;
     const basic = Buffer.from(`x-access-token:${token}`).toString('base64');

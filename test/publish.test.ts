@@ -136,7 +136,10 @@ describe('publish', () => {
     const remote = bareRepo();
     const project = exampleProject();
     editSpec(project, 'apps/worker.yaml', ['env', 'DATABASE_NAME'], 'shop_v2');
-    writeFileSync(join(project, 'apps', 'cache.yaml'), 'image: {repository: redis, tag: "7.4.1"}\nport: 6379\n');
+    writeFileSync(
+      join(project, 'apps', 'cache.yaml'),
+      'image: {repository: redis, tag: "7.4.1"}\nports: [{name: redis, port: 6379}]\nsecurityContext: {runAsUser: 999}\n',
+    );
     writeFileSync(join(project, '.gitignore'), 'apps/local.yaml\nnotes.txt\n');
     git(project, ['add', '.gitignore']);
     git(project, ['commit', '-q', '-m', 'ignore local files']);
@@ -281,7 +284,7 @@ describe('publish', () => {
     const remote = bareRepo();
     const project = exampleProject();
     const r = publish(remote, project, '--retry-timeout', '-1');
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.stderr).toContain('--retry-timeout: expected seconds from 0 to 3600');
 
     editSpec(

@@ -216,7 +216,9 @@ describe('problems', () => {
         /^apps\/alpha\.yaml:4:3: probes\.readyness: unknown key "readyness" \(did you mean "readiness"\?\)/,
       ),
       expect.stringMatching(/^apps\/alpha\.yaml:5:11: workload: got "daemonset"; expected deployment or statefulset$/),
-      expect.stringMatching(/^apps\/zeta\.yaml:2:7: port: got "80"; expected a port number$/),
+      expect.stringMatching(
+        /^apps\/zeta\.yaml:2:7: port: got "80"; expected a port number \(the quotes make it a string: write 80 without them\)$/,
+      ),
       expect.stringMatching(/^apps\/zeta\.yaml:3:11: replicas: got number -1; expected a number of at least 0$/),
       expect.stringMatching(/^environments\/prod\.yaml:1:12: namespace: got "Shop_Prod"; expected a DNS-1123 label/),
     ]);

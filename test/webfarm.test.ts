@@ -17,6 +17,7 @@ import {
   selects,
   suiteDir,
 } from './synth-fixtures.js';
+import { requireTool } from './system-tools.js';
 
 /**
  * The web-farm example, rendered through the real CLI into a temporary folder
@@ -232,8 +233,9 @@ describe('the web-farm example', () => {
  * farm. Only the upstream host is pointed at the local farm server, and the
  * ports at free local ones.
  */
-const nginx = spawnSync('sh', ['-c', 'command -v nginx'], { encoding: 'utf8' }).stdout.trim();
-describe.skipIf(!nginx)('the web-farm configuration in a real nginx', () => {
+const nginxTool = requireTool('nginx');
+const nginx = nginxTool.path!;
+nginxTool.describe('the web-farm configuration in a real nginx', () => {
   let server: ChildProcess | undefined;
   afterAll(() => {
     server?.kill();

@@ -78,7 +78,20 @@ check_prerequisites() {
   kubectl get --raw=/readyz --request-timeout=20s >/dev/null 2>&1 || fail "the cluster of context $context does not answer"
   kubectl auth can-i '*' '*' --all-namespaces >/dev/null 2>&1 || fail "context $context is not cluster-admin; installing Argo CD creates CRDs and cluster roles"
   say "cluster: kubectl context $context"
+  check_single_sign_on
   confirm "$context"
+}
+
+# The local admin is disabled (sso.disableAdmin): without the GitHub OAuth app nobody could log in.
+check_single_sign_on() {
+  local existing=
+  existing=$(secret_keys "$ARGOCD_NAMESPACE" 'argocd-secret' 2>/dev/null) || existing=
+  if [ -z "${DEX_GITHUB_CLIENT_ID:-}" ] && ! grep -qxF -- 'dex.github.clientID' <<<"$existing"; then
+    fail 'DEX_GITHUB_CLIENT_ID is not set and argocd/argocd-secret has no dex.github.clientID: the settings disable Argo CD'\''s local admin (sso.disableAdmin), so nobody could log in; set DEX_GITHUB_CLIENT_ID and run again, or set sso.disableAdmin: false in the settings; nothing was changed'
+  fi
+  if [ -z "${DEX_GITHUB_CLIENT_SECRET:-}" ] && ! grep -qxF -- 'dex.github.clientSecret' <<<"$existing"; then
+    fail 'DEX_GITHUB_CLIENT_SECRET is not set and argocd/argocd-secret has no dex.github.clientSecret: the settings disable Argo CD'\''s local admin (sso.disableAdmin), so nobody could log in; set DEX_GITHUB_CLIENT_SECRET and run again, or set sso.disableAdmin: false in the settings; nothing was changed'
+  fi
 }
 
 confirm() {

@@ -39,7 +39,7 @@ export function installedConfigMapMetadata(ctx: ArgoCdContext, name: string, par
  * `argocd-cm`: the public URL, single sign-on through Dex's GitHub connector
  * limited to the organisation (the client secret only referenced from
  * argocd-secret), the local admin disabled once SSO is on, the web terminal
- * the admin role may use, and the Ingress health check for bare metal.
+ * only when the settings turn it on, and the Ingress health check for bare metal.
  */
 export const argocdCm: ArgoCdBuilder = {
   describes: 'the argocd-cm ConfigMap',
@@ -47,7 +47,8 @@ export const argocdCm: ArgoCdBuilder = {
     const sso = ctx.settings.sso;
     const data: Record<string, string> = {
       url: `https://${ctx.settings.ui.host}`,
-      'exec.enabled': 'true',
+      // A shell in production pods from a browser: only when the settings ask for it (argocd.webTerminal).
+      'exec.enabled': ctx.settings.ui.webTerminal ? 'true' : 'false',
       'resource.customizations.health.networking.k8s.io_Ingress': INGRESS_HEALTH_LUA,
     };
     if (sso) {

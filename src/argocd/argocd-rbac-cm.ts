@@ -15,8 +15,10 @@ export const ADMIN_POLICIES: readonly (readonly [resource: string, action: strin
   ['projects', '*', '*'],
   ['repositories', '*', '*'],
   ['logs', 'get', '*/*'],
-  ['exec', 'create', '*/*'],
 ];
+
+/** The web terminal, granted to the admin team only when argocd.webTerminal turns it on. */
+export const EXEC_POLICY = ['exec', 'create', '*/*'] as const;
 
 /** `argocd-rbac-cm`: everyone read-only; the GitHub team `<org>:<team>` the admin role above. */
 export const argocdRbacCm: ArgoCdBuilder = {
@@ -32,7 +34,8 @@ export const argocdRbacCm: ArgoCdBuilder = {
 };
 
 function policyCsv(ctx: ArgoCdContext): string {
-  const lines = ADMIN_POLICIES.map(
+  const policies = ctx.settings.ui.webTerminal ? [...ADMIN_POLICIES, EXEC_POLICY] : ADMIN_POLICIES;
+  const lines = policies.map(
     ([resource, action, object]) => `p, ${ADMIN_ROLE}, ${resource}, ${action}, ${object}, allow`,
   );
   const sso = ctx.settings.sso;

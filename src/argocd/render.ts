@@ -43,8 +43,9 @@ export function buildArgoCd(
     environments: render.resolved.environments,
     services: render.resolved.services,
   };
-  checkNames(ctx);
-  return { ctx, objects: builders.flatMap((b) => b.build(ctx)) };
+  const objects = builders.flatMap((b) => b.build(ctx));
+  checkNames(ctx, objects);
+  return { ctx, objects };
 }
 
 /** `dist/argocd/`: everything Argo CD and Image Updater need, validated with the Argo CD and ImageUpdater schemas. */
@@ -63,10 +64,14 @@ export const renderArgoCd: Renderer = (render): RenderOutput => {
 
 /**
  * Names that must not clash in Argo CD's namespace: Applications
- * (`<service>-<env>`, e.g. service "a" in env "b-c" and "a-b" in "c") and
- * environment projects (not Argo CD's `default`, not the root project).
+ * (`<service>-<env>`, e.g. service "a" in env "b-c" and "a-b" in "c"), which
+ * the ApplicationSets generate, against each other and against every object
+ * this layer renders there (the root Application `argocd-config`, projects,
+ * ApplicationSets, ImageUpdaters, ConfigMaps, ...): one name, one thing, in
+ * the UI and for kubectl. Environment projects are neither Argo CD's
+ * `default` nor the root project.
  */
-function checkNames(ctx: ArgoCdContext): void {
+function checkNames(ctx: ArgoCdContext, objects: readonly ArgoCdObject[]): void {
   const problems = new ProblemList();
   for (const env of ctx.environments) {
     const name = projectName(env);
@@ -74,10 +79,18 @@ function checkNames(ctx: ArgoCdContext): void {
       problems.add(
         env.source.problem(
           env.source.has(['name']) ? ['name'] : [],
-          `the environment name "${name}" is also the name of its Argo CD AppProject, and "${name}" is taken (${name === DEFAULT_PROJECT ? "Argo CD's default project" : 'the project of the root Application'}); choose another environment name`,
+          `the environment name "${name}" is also the name of its Argo CD AppProject, and "${name}" is taken ` +
+            `(${name === DEFAULT_PROJECT ? "Argo CD's default project" : 'the project of the root Application'}); ` +
+            `expected another environment name`,
         ),
       );
     }
+  }
+  // Kinds by name, of everything rendered into Argo CD's namespace.
+  const rendered = new Map<string, string[]>();
+  for (const { object } of objects) {
+    if ((object.metadata.namespace ?? ctx.settings.namespace) !== ctx.settings.namespace) continue;
+    rendered.set(object.metadata.name, [...(rendered.get(object.metadata.name) ?? []), object.kind]);
   }
   const apps = new Map<string, { service: string; env: string }>();
   // The Application of each environment's own folder is named like a service's could be.
@@ -87,7 +100,17 @@ function checkNames(ctx: ArgoCdContext): void {
     for (const svc of ctx.services.get(env.name) ?? []) {
       const name = applicationName(svc.name, env);
       const other = apps.get(name);
-      if (other) {
+      const taken = rendered.get(name);
+      if (taken) {
+        problems.add({
+          ...svc.source.locate(svc.source.has(['name']) ? ['name'] : []),
+          field: 'name',
+          message:
+            `the Argo CD Application of service "${svc.name}" in environment ${env.name} would be named ` +
+            `"${name}", the name of gitops-synth's own ${taken.join(' and ')} ${name} in namespace ` +
+            `${ctx.settings.namespace}; expected another service name`,
+        });
+      } else if (other) {
         problems.add(
           svc.source.problem(
             [],
@@ -96,7 +119,7 @@ function checkNames(ctx: ArgoCdContext): void {
                 other.service.startsWith('(')
                   ? other.service.slice(1, -1)
                   : `service "${other.service}" in environment ${other.env}`
-              }; rename one of the services or environments`,
+              }; expected one Application per name: rename one of the services or environments`,
           ),
         );
       } else apps.set(name, { service: svc.name, env: env.name });

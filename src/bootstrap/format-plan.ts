@@ -1,4 +1,4 @@
-import { CREDENTIAL_VARIABLES, type BootstrapPlan, type PlannedEnvironment } from './plan.js';
+import { CREDENTIAL_VARIABLES, type BootstrapPlan, type PlannedEnvironment, type PlannedSecret } from './plan.js';
 
 /** The plan as `bootstrap --print` shows it: steps, versions, namespaces, secret names and keys (never values). */
 export function formatPlan(plan: BootstrapPlan): string {
@@ -79,4 +79,58 @@ function secretLines(env: PlannedEnvironment): string[] {
         `         ${k.key} (${k.format === 'hex' ? '64 hex digits' : 'admin:<48 hex digits>'}) used by ${k.usedBy.join(', ')}`,
     ),
   ]);
+}
+
+/**
+ * The plan as `bootstrap --json` gives it: every fact of BootstrapPlan under
+ * stable keys, an absent one as null (never left out). Secret values are
+ * never part of a plan.
+ */
+export function planJson(plan: BootstrapPlan): Record<string, unknown> {
+  return {
+    project: plan.project,
+    argocdNamespace: plan.argocdNamespace,
+    argocd: { version: plan.argocd.version, manifest: plan.argocd.manifest },
+    imageUpdater: {
+      version: plan.imageUpdater.version,
+      manifest: plan.imageUpdater.manifest,
+      crd: plan.imageUpdater.crd,
+    },
+    environments: plan.environments.map((e) => ({
+      name: e.name,
+      namespace: e.namespace,
+      remoteCluster: e.remoteCluster ?? null,
+      gatewayNamespace: e.gatewayNamespace ?? null,
+      secrets: e.secrets.map(secretJson),
+      externalSecrets: e.externalSecrets
+        ? {
+            store: { kind: e.externalSecrets.store.kind, name: e.externalSecrets.store.name },
+            secrets: e.externalSecrets.secrets.map((s) => ({ ...secretJson(s), remoteKey: s.remoteKey })),
+          }
+        : null,
+    })),
+    repository: {
+      url: plan.repository.url,
+      secretName: plan.repository.secretName,
+      credentials: plan.repository.credentials,
+    },
+    dex: plan.dex
+      ? {
+          secret: plan.dex.secret,
+          entries: plan.dex.entries.map((e) => ({ key: e.key, fromVariable: e.fromVariable })),
+        }
+      : null,
+    operatorSecrets: plan.operatorSecrets.map((s) => ({
+      namespace: s.namespace,
+      name: s.name,
+      key: s.key ?? null,
+      purpose: s.purpose,
+    })),
+    argocdFolder: plan.argocdFolder,
+    argocdServerInsecure: plan.argocdServerInsecure,
+  };
+}
+
+function secretJson(s: PlannedSecret): Record<string, unknown> {
+  return { name: s.name, keys: s.keys.map((k) => ({ key: k.key, format: k.format, usedBy: k.usedBy })) };
 }

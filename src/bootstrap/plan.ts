@@ -27,6 +27,11 @@ export interface BootstrapPlan {
   readonly dex?: {
     readonly secret: 'argocd-secret';
     readonly entries: readonly { readonly key: string; readonly fromVariable: string }[];
+    /**
+     * argocd-cm disables the local admin (sso.disableAdmin): without these
+     * entries nobody could log in, so the script refuses to start without them.
+     */
+    readonly adminDisabled: boolean;
   };
   /** Secrets the settings reference that only the operator can provide (registry credentials); the script checks them. */
   readonly operatorSecrets: readonly {
@@ -215,7 +220,9 @@ export function bootstrapPlan(resolved: ResolvedProject): BootstrapPlan {
       secretName: settings.repository.writeSecret,
       credentials: credentialKind(settings.repository.url),
     },
-    dex: dexEntries.length ? { secret: 'argocd-secret', entries: dexEntries } : undefined,
+    dex: dexEntries.length
+      ? { secret: 'argocd-secret', entries: dexEntries, adminDisabled: settings.sso?.disableAdmin ?? false }
+      : undefined,
     operatorSecrets,
     argocdFolder: ARGOCD_DIR,
     argocdServerInsecure: settings.ui.routing.kind === 'gateway',

@@ -103,8 +103,10 @@ export function renderBootstrapScript(plan: BootstrapPlan): string {
     '  kubectl get --raw=/readyz --request-timeout=20s >/dev/null 2>&1 || fail "the cluster of context $context does not answer"',
     "  kubectl auth can-i '*' '*' --all-namespaces >/dev/null 2>&1 || fail \"context $context is not cluster-admin; installing Argo CD creates CRDs and cluster roles\"",
     '  say "cluster: kubectl context $context"',
+    ...(plan.dex?.adminDisabled ? ['  check_single_sign_on'] : []),
     '  confirm "$context"',
     '}',
+    ...(plan.dex?.adminDisabled ? ['', ...checkSingleSignOn(plan)] : []),
     '',
     'confirm() {',
     '  local answer',
@@ -430,6 +432,32 @@ function registerRepository(plan: BootstrapPlan): string[] {
     '    printf \'  sshPrivateKey: %s\\n\' "$key_data"',
     ...manifestEnd,
     `  say "registered the devops repository $REPO_URL with the SSH key in $${v.sshKeyFile}"`,
+    '}',
+  ];
+}
+
+/**
+ * With the local admin disabled, single sign-on is the only way into Argo
+ * CD: before anything changes, every Dex key must come from the environment
+ * or already be in argocd-secret, or the script stops instead of locking
+ * everyone out of the UI.
+ */
+function checkSingleSignOn(plan: BootstrapPlan): string[] {
+  const dex = plan.dex!;
+  return [
+    '# The local admin is disabled (sso.disableAdmin): without the GitHub OAuth app nobody could log in.',
+    'check_single_sign_on() {',
+    '  local existing=',
+    `  existing=$(secret_keys "$ARGOCD_NAMESPACE" ${q(dex.secret)} 2>/dev/null) || existing=`,
+    ...dex.entries.flatMap((e) => [
+      `  if [ -z "\${${e.fromVariable}:-}" ] && ! grep -qxF -- ${q(e.key)} <<<"$existing"; then`,
+      `    fail ${q(
+        `${e.fromVariable} is not set and ${plan.argocdNamespace}/${dex.secret} has no ${e.key}: ` +
+          "the settings disable Argo CD's local admin (sso.disableAdmin), so nobody could log in; " +
+          `set ${e.fromVariable} and run again, or set sso.disableAdmin: false in the settings; nothing was changed`,
+      )}`,
+      '  fi',
+    ]),
     '}',
   ];
 }

@@ -122,7 +122,12 @@ function volumeMounts(svc: ResolvedService, migration: boolean): k8s.VolumeMount
     );
     for (const f of svc.files) mounts.push({ name: FILES_VOLUME, mountPath: f.path, subPath: f.key, readOnly: true });
   }
-  if (svc.writableTmp) mounts.push({ name: TMP_VOLUME, mountPath: '/tmp' });
+  if (svc.writableTmp) {
+    const tmp = { name: TMP_VOLUME, mountPath: '/tmp' };
+    // Files inside /tmp are mounted into the emptyDir, so it comes before them.
+    if (!migration && svc.files.some((f) => f.path.startsWith('/tmp/'))) mounts.unshift(tmp);
+    else mounts.push(tmp);
+  }
   return mounts.length ? mounts : undefined;
 }
 

@@ -1,6 +1,7 @@
 import type { AcknowledgedChange, ChangeReport, RefusedChange } from '../guard/check.js';
 import { noteLines, refusalLines } from '../guard/format.js';
 import type { ChangeStatus } from '../publish/plan.js';
+import type { RunningImage } from '../output/write-back.js';
 import type { DiffReport, FileDiff, UnitDiff } from './compare.js';
 import { describeTagChange } from './tags.js';
 
@@ -224,4 +225,74 @@ function code(s: string): string {
 
 function escapeCode(s: string): string {
   return s.replace(/`/g, "'").replace(/\|/g, '\\|');
+}
+
+/**
+ * The report as `diff --json` gives it: stable keys, an absent fact as null.
+ * `patch` is the unified diff of a changed file (null for added and removed
+ * files, whose objects are listed).
+ */
+export function reportJson(report: DiffReport): Record<string, unknown> {
+  return {
+    where: report.where,
+    head: report.head ?? null,
+    equal: report.units.length === 0,
+    summary: { folders: report.units.length, objects: countObjects(report) },
+    // What publish would refuse or must be told; diff reports it and fails for none of it.
+    changes: report.changes ? changesJson(report.changes) : null,
+    // The running image per changed service (a tag bump, a pin): what a reviewer reads first.
+    tags: report.tags.map((t) => ({
+      service: t.service,
+      environment: t.environment,
+      before: imageJson(t.before),
+      after: imageJson(t.after),
+    })),
+    units: report.units.map((u) => ({
+      unit: u.unit,
+      environment: u.environment ?? null,
+      service: u.service ?? null,
+      status: u.status,
+      files: u.files.map((f) => ({
+        path: f.path,
+        status: f.status,
+        objects: f.objects.map((o) => ({ label: o.label, status: o.status })),
+        patch: f.patch ?? null,
+      })),
+    })),
+  };
+}
+
+function imageJson(i: RunningImage): Record<string, unknown> {
+  return { repository: i.repository, tag: i.tag, autoUpdate: i.autoUpdate, from: i.from };
+}
+
+function changesJson(c: ChangeReport): Record<string, unknown> {
+  return {
+    origin: c.origin,
+    removals: c.removals.map((r) => ({
+      reason: r.reason,
+      allowWith: r.allowWith,
+      items: r.items.map((i) => ({ path: i.path, what: i.what })),
+    })),
+    unmatchedAllowances: c.unmatchedAllowances,
+    refused: c.refused.map((r) => ({
+      file: r.file,
+      object: r.object,
+      field: r.field,
+      old: r.old,
+      new: r.new,
+      why: r.why,
+      how: r.how,
+      spec: { file: r.at.file, line: r.at.line ?? null, column: r.at.column ?? null, field: r.at.field || null },
+    })),
+    acknowledged: c.acknowledged.map((a) => ({
+      file: a.file,
+      object: a.object,
+      field: a.field,
+      old: a.old,
+      new: a.new,
+      by: a.by,
+    })),
+    notes: c.notes.map((paragraph) => paragraph.join('\n')),
+  };
 }

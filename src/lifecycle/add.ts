@@ -1,9 +1,10 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { SpecError, type SpecProblem } from '../spec/errors.js';
 import { APPS_DIR } from '../spec/load.js';
 import { LifecycleError } from './errors.js';
 import { jsonSchemaFiles, SCHEMAS_DIR, SERVICE_SCHEMA_FILE } from './json-schemas.js';
-import { newServiceText, type NewServiceArguments } from './new-service.js';
+import { newService, type NewServiceArguments, type ServiceNote } from './new-service.js';
 import { commitChange, loadValidProject, type ChangeResult } from './project.js';
 
 export interface AddResult extends ChangeResult {
@@ -11,6 +12,8 @@ export interface AddResult extends ChangeResult {
   readonly file: string;
   /** Whether the project's schemas/ had to be written for the editor comment to resolve. */
   readonly wroteSchemas: boolean;
+  /** What the user should know about the new spec (the user it runs as, its port's protocol), one line each. */
+  readonly notes: readonly ServiceNote[];
 }
 
 /**
@@ -21,7 +24,7 @@ export interface AddResult extends ChangeResult {
  * project has no schemas there yet, they are written too.
  */
 export async function addService(projectDir: string, args: NewServiceArguments): Promise<AddResult> {
-  const text = newServiceText(args);
+  const { text, notes } = newService(args);
   const { project } = loadValidProject(projectDir);
   const file = `${APPS_DIR}/${args.name}.yaml`;
   const path = join(project.root, file);
@@ -37,11 +40,48 @@ export async function addService(projectDir: string, args: NewServiceArguments):
 
   const schemasDir = join(project.root, SCHEMAS_DIR);
   const wroteSchemas = !existsSync(join(schemasDir, SERVICE_SCHEMA_FILE));
-  const result = await commitChange(project.root, (files) => {
-    if (wroteSchemas)
-      for (const schema of jsonSchemaFiles())
-        if (!existsSync(join(schemasDir, schema.file))) files.write(join(schemasDir, schema.file), schema.content);
-    files.write(path, text);
-  });
-  return { ...result, file, wroteSchemas };
+  let result: Awaited<ReturnType<typeof commitChange>>;
+  try {
+    result = await commitChange(project.root, (files) => {
+      if (wroteSchemas)
+        for (const schema of jsonSchemaFiles())
+          if (!existsSync(join(schemasDir, schema.file))) files.write(join(schemasDir, schema.file), schema.content);
+      files.write(path, text);
+    });
+  } catch (err) {
+    // The new file was rolled back: its problems are told by the options that wrote each field, not by its lines.
+    if (err instanceof SpecError) throw new SpecError(err.problems.map((p) => asOption(p, file, args.name)));
+    throw err;
+  }
+  return { ...result, file, wroteSchemas, notes };
+}
+
+/** Options of `app add` by the top-level spec field they write. */
+const OPTION_OF_FIELD: Readonly<Record<string, string>> = {
+  name: '<name>',
+  image: '--image',
+  port: '--port',
+  ports: '--port',
+  expose: '--expose',
+  replicas: '--replicas',
+  env: '--env',
+  secretEnv: '--secret-env',
+  volumes: '--volume',
+  securityContext: '--run-as-user',
+};
+
+/**
+ * A problem of the spec `app add` wrote and then removed, told by the option
+ * that wrote the field (`--expose: host ... is already claimed`), since the
+ * file it would point into is not there. Problems of other files stay as they are.
+ */
+function asOption(p: SpecProblem, file: string, name: string): SpecProblem {
+  if (p.file !== file) return p;
+  const top = /^[A-Za-z]+/.exec(p.field)?.[0] ?? '';
+  const option = Object.hasOwn(OPTION_OF_FIELD, top) ? OPTION_OF_FIELD[top]! : p.field;
+  return {
+    file: `app add ${name} (${file} was not written)`,
+    field: option === p.field ? p.field : `${option} (${p.field})`,
+    message: p.message,
+  };
 }

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { LifecycleError } from './errors.js';
+import { ArgumentError } from './errors.js';
 
 /**
  * Command-line values checked with the very zod field types the specs use,
@@ -34,10 +34,10 @@ export class ArgumentProblems {
     return this.lines.length;
   }
 
-  /** Throws a LifecycleError listing every problem, when there is any. */
+  /** Throws an ArgumentError listing every problem, when there is any. */
   throwIfAny(): void {
     if (!this.lines.length) return;
-    throw new LifecycleError(
+    throw new ArgumentError(
       `invalid argument${this.lines.length === 1 ? '' : 's'}; nothing was changed:\n${this.lines.map((l) => `  ${l}`).join('\n')}`,
     );
   }

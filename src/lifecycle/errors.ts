@@ -10,3 +10,15 @@ export class LifecycleError extends Error {
     this.name = 'LifecycleError';
   }
 }
+
+/**
+ * A command line whose values are wrong whatever the project holds (a port
+ * that is no number, a volume not written `<name>:<path>:<size>`): a usage
+ * error, where other LifecycleErrors are refusals by the project.
+ */
+export class ArgumentError extends LifecycleError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ArgumentError';
+  }
+}

@@ -1,5 +1,15 @@
 import { Document, type YAMLMap } from 'yaml';
-import { absolutePath, dnsLabel, envVarName, nonNegativeInt, port, storageQuantity } from '../spec/fields.js';
+import {
+  absolutePath,
+  dnsLabel,
+  envVarName,
+  nonNegativeInt,
+  port,
+  portName,
+  serviceName,
+  storageQuantity,
+} from '../spec/fields.js';
+import { knownImage, knownUserIds, namesHttp, wellKnownPort } from '../resolve/well-known.js';
 import { exposeSpec, imageSpec, secretRefSpec } from '../spec/service-schema.js';
 import { ArgumentProblems, integerArgument, splitAssignment } from './arguments.js';
 import { SERVICE_SCHEMA_COMMENT } from './json-schemas.js';
@@ -9,7 +19,14 @@ export interface NewServiceArguments {
   readonly name: string;
   /** `<repository>:<tag>` */
   readonly image: string;
+  /** `<number>` or `<name>:<number>`. */
   readonly port?: string;
+  /** The uid the container runs as. @default the image's user when the image is a known official one */
+  readonly runAsUser?: string;
+  /** @default the image user's group when known, else none */
+  readonly runAsGroup?: string;
+  /** Group that owns the volumes. @default runAsGroup, when the service has volumes */
+  readonly fsGroup?: string;
   /** Subdomain; the empty string exposes the service on the environment's apex domain. */
   readonly expose?: string;
   readonly replicas?: string;
@@ -21,16 +38,40 @@ export interface NewServiceArguments {
   readonly volume?: readonly string[];
 }
 
-/**
- * The text of a new `apps/<name>.yaml` from the command line. Every value is
- * checked with the spec's own field types; every problem of the command line
- * is reported at once (a LifecycleError). The cross-field checks (expose
- * needs a port, volumes and replicas, credentials in env) are the resolver's,
- * run on the written file like on every spec.
- */
+/** Something the user should know about a new spec; a warning when the pod may not start without more. */
+export interface ServiceNote {
+  readonly warning: boolean;
+  readonly text: string;
+}
+
+/** The spec of a new service, and what the user should know about it. */
+export interface NewService {
+  readonly text: string;
+  readonly notes: readonly ServiceNote[];
+}
+
+/** The text of a new `apps/<name>.yaml` from the command line (see newService). */
 export function newServiceText(args: NewServiceArguments): string {
+  return newService(args).text;
+}
+
+/**
+ * A new `apps/<name>.yaml` from the command line. Every value is checked
+ * with the spec's own field types; every problem of the command line is
+ * reported at once (a LifecycleError). The cross-field checks (expose needs
+ * a port, volumes and replicas, credentials in env) are the resolver's, run
+ * on the written file like on every spec.
+ *
+ * Two things a pod needs to start that the image decides: the user (the
+ * spec runs as non-root; an official image known to start as root gets its
+ * user's uid, any other image a note naming --run-as-user), and the port's
+ * protocol (a well-known non-HTTP port gets a name that says it, since
+ * `port: N` means HTTP).
+ */
+export function newService(args: NewServiceArguments): NewService {
   const problems = new ArgumentProblems();
-  problems.check(dnsLabel, args.name, '<name>');
+  const notes: ServiceNote[] = [];
+  problems.check(serviceName, args.name, '<name>');
 
   const spec: Record<string, unknown> = {};
   const image = splitImage(args.image);
@@ -40,7 +81,22 @@ export function newServiceText(args: NewServiceArguments): string {
     const tag = problems.check(imageSpec.shape.tag.unwrap(), image.tag, '--image', args.image);
     spec.image = { repository, tag };
   }
-  if (args.port !== undefined) spec.port = problems.check(port, integerArgument(args.port), '--port', args.port);
+  let httpPort = true;
+  if (args.port !== undefined) {
+    const named = /^([^:]+):(.*)$/.exec(args.port);
+    const number = problems.check(port, integerArgument(named ? named[2]! : args.port), '--port', args.port);
+    const name = named ? problems.check(portName, named[1], '--port', args.port) : undefined;
+    const known = number === undefined ? undefined : wellKnownPort(number);
+    if (number !== undefined && (name ?? known?.name) !== undefined && (name ?? known!.name) !== 'http') {
+      spec.ports = [flow({ name: name ?? known!.name, port: number })];
+      httpPort = namesHttp(name ?? known!.name);
+      if (!name)
+        notes.push({
+          warning: false,
+          text: `port ${number} is ${known!.program}'s: named ${known!.name}, so that meshes read its protocol`,
+        });
+    } else if (number !== undefined) spec.port = number;
+  }
   if (args.expose !== undefined) {
     const subdomain =
       args.expose === ''
@@ -48,6 +104,12 @@ export function newServiceText(args: NewServiceArguments): string {
         : problems.check(exposeSpec.shape.subdomain.unwrap(), args.expose, '--expose', args.expose);
     if (args.port === undefined)
       problems.add('--expose', args.expose, "needs --port: the Ingress routes to the service's port");
+    else if (!httpPort)
+      problems.add(
+        '--expose',
+        args.expose,
+        `needs an HTTP port: the Ingress routes HTTP, and --port ${args.port} is named for another protocol`,
+      );
     spec.expose = flow(subdomain === undefined ? {} : { subdomain });
   }
   if (args.replicas !== undefined)
@@ -101,11 +163,87 @@ export function newServiceText(args: NewServiceArguments): string {
   }
   if (volumes.length) spec.volumes = volumes;
 
+  const security = securityContext(args, image, volumes.length > 0, problems, notes);
+  if (security) spec.securityContext = flow(security);
+
   problems.throwIfAny();
   const doc = new Document(spec);
   // On the first node rather than the document, so no blank line separates it from the spec.
   (doc.contents as YAMLMap).commentBefore = SERVICE_SCHEMA_COMMENT;
-  return doc.toString({ lineWidth: 0, flowCollectionPadding: false });
+  return { text: doc.toString({ lineWidth: 0, flowCollectionPadding: false }), notes };
+}
+
+/**
+ * The user the container runs as: the flags, else the user of an official
+ * image known to start as root. Without either, a note: Kubernetes starts
+ * the pod only if the image's USER is a numeric non-root uid.
+ */
+function securityContext(
+  args: NewServiceArguments,
+  image: { repository: string; tag: string } | undefined,
+  hasVolumes: boolean,
+  problems: ArgumentProblems,
+  notes: ServiceNote[],
+): Record<string, number | boolean> | undefined {
+  const id = (raw: string | undefined, option: string) =>
+    raw === undefined ? undefined : problems.check(nonNegativeInt, integerArgument(raw), option, raw);
+  let runAsUser = id(args.runAsUser, '--run-as-user');
+  let runAsGroup = id(args.runAsGroup, '--run-as-group');
+  const fsGroup = id(args.fsGroup, '--fs-group');
+  if (runAsUser === 0)
+    problems.add(
+      '--run-as-user',
+      args.runAsUser,
+      'expected a non-zero uid: every service runs as non-root (edit the spec for runAsNonRoot: false)',
+    );
+  const known = image ? knownImage(image.repository) : undefined;
+  if (args.runAsUser === undefined && image) {
+    const ids = known ? knownUserIds(known, image.tag) : undefined;
+    if (known?.unprivileged)
+      problems.add(
+        '--image',
+        args.image,
+        `the official ${image.repository} image must start as root; expected an image that runs ` +
+          `unprivileged, such as ${known.unprivileged}`,
+      );
+    else if (known && ids) {
+      runAsUser = ids.uid;
+      runAsGroup ??= ids.gid;
+      notes.push({
+        warning: false,
+        text:
+          `runs as uid ${ids.uid} (the ${image.repository} image's ${known.user} user)` +
+          (known.numericUser
+            ? ''
+            : `: the image ${known.userByName ? 'names its user by name' : 'starts as root'}, ` +
+              'which Kubernetes refuses with runAsNonRoot'),
+      });
+    } else
+      notes.push({
+        warning: true,
+        text: known
+          ? `the ${image.repository} image runs as its ${known.user} user, whose uid for tag ${image.tag} is ` +
+            `unknown here: pass --run-as-user <uid>, or the pod stops at CreateContainerConfigError`
+          : `the user ${image.repository} runs as is unknown here: if its Dockerfile's USER is not a numeric ` +
+            'non-root uid, pass --run-as-user <uid> (and --run-as-group, --fs-group), ' +
+            'or the pod stops at CreateContainerConfigError',
+      });
+  }
+  const writableRoot = known?.writesOutsideVolumes === true && !known.unprivileged;
+  if (writableRoot)
+    notes.push({
+      warning: false,
+      text: `the ${image!.repository} image's entrypoint writes outside its data volume: readOnlyRootFilesystem is off`,
+    });
+  if (runAsUser === undefined && runAsGroup === undefined && fsGroup === undefined && !writableRoot) return undefined;
+  const out: Record<string, number | boolean> = {};
+  if (runAsUser !== undefined) out.runAsUser = runAsUser;
+  if (runAsGroup !== undefined) out.runAsGroup = runAsGroup;
+  // Volumes are made writable for the group the container runs as.
+  const fs = fsGroup ?? (hasVolumes ? runAsGroup : undefined);
+  if (fs !== undefined) out.fsGroup = fs;
+  if (writableRoot) out.readOnlyRootFilesystem = false;
+  return out;
 }
 
 /** `ghcr.io/acme/api:1.4.2` → repository and tag (the tag follows the last ":" after the last "/"). */

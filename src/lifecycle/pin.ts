@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { imageSpec } from '../spec/service-schema.js';
 import type { LoadedService } from '../spec/load.js';
-import { LifecycleError } from './errors.js';
+import { ArgumentError, LifecycleError } from './errors.js';
 import {
   checkEnvironment,
   commitChange,
@@ -100,7 +100,7 @@ export async function pinService(
 ): Promise<PinResult> {
   const checkedTag = imageSpec.shape.tag.safeParse(tag);
   if (!checkedTag.success || !tag)
-    throw new LifecycleError(
+    throw new ArgumentError(
       `--tag ${JSON.stringify(tag)}: expected an image tag: letters, digits, "_", "." and "-", at most 128 characters, e.g. 1.4.1`,
     );
   const why = reason === undefined ? null : cleanReason(reason);
@@ -161,6 +161,6 @@ function open(
 function cleanReason(reason: string): string | null {
   const line = reason.replace(/[\u0000-\u001f\u007f\s]+/g, ' ').trim();
   if (line.length > MAX_REASON)
-    throw new LifecycleError(`--reason: at most ${MAX_REASON} characters (one comment line); got ${line.length}`);
+    throw new ArgumentError(`--reason: at most ${MAX_REASON} characters (one comment line); got ${line.length}`);
   return line || null;
 }

@@ -4,6 +4,7 @@ import { loadProjectPartially, type LoadedProject, type LoadedService } from '..
 import { synth, type SynthOptions, type SynthResult } from '../pipeline/pipeline.js';
 import { LifecycleError } from './errors.js';
 import { FileTransaction } from './file-transaction.js';
+import { unknownName } from '../spec/suggest.js';
 
 /** A project whose specs load and resolve: every lifecycle command starts from one (or reports its problems and stops). */
 export interface ValidProject {
@@ -22,7 +23,7 @@ export function findService(project: LoadedProject, name: string): LoadedService
   if (!svc) {
     const names = project.services.map((s) => s.name);
     throw new LifecycleError(
-      `unknown service "${name}"; expected one of: ${names.join(', ') || '(none: apps/ holds no service)'}`,
+      `unknown service "${name}"${unknownName(name, names, 'a service of apps/, which holds none')}`,
     );
   }
   return svc;
@@ -39,7 +40,8 @@ export function checkEnvironment(project: LoadedProject, env: string | undefined
   const names = project.environments.map((e) => e.name);
   if (!names.includes(env))
     throw new LifecycleError(
-      `--env ${JSON.stringify(env)}: unknown environment "${env}"; expected one of: ${names.join(', ')}`,
+      `--env ${JSON.stringify(env)}: unknown environment "${env}"` +
+        unknownName(env, names, 'an environment of environments/'),
     );
 }
 

@@ -1,4 +1,5 @@
 import { applicationName } from '../argocd/names.js';
+import { shellQuote } from '../bootstrap/shell.js';
 import { formatProblem, type SpecProblem } from '../spec/errors.js';
 import type { LoadedProject } from '../spec/load.js';
 import { ownedClaims, type OwnedClaim } from './claims.js';
@@ -115,6 +116,51 @@ export function applicationDeletionCommands(plan: RemovalPlan): string[] {
   ]);
 }
 
+/** The variable that confirms the kubectl context when the purge script runs without a terminal. */
+export const PURGE_CONTEXT_VARIABLE = 'PURGE_CONTEXT';
+
+/**
+ * The start of the purge script: the kubectl context and cluster, what will
+ * be deleted there, and a confirmation that names the context (a `y` typed
+ * out of habit against the wrong cluster deletes nothing). Every later
+ * kubectl command is pinned to the confirmed context.
+ */
+function confirmContext(plan: RemovalPlan): string[] {
+  const what = plan.environments.flatMap((e) => [
+    `  Argo CD Application ${e.application} (namespace ${plan.argocdNamespace}) and its workloads`,
+    ...e.claims.map((c) =>
+      c.claimName
+        ? `  PersistentVolumeClaim ${c.claimName} in namespace ${c.namespace}, with ALL ITS DATA`
+        : `  every PersistentVolumeClaim of template ${c.template!.name} of StatefulSet ` +
+          `${c.template!.statefulSet} in namespace ${c.namespace}, with ALL THEIR DATA`,
+    ),
+  ]);
+  const v = PURGE_CONTEXT_VARIABLE;
+  return [
+    '# 0. Which cluster: shown, and confirmed by typing its context name.',
+    'context=$(kubectl config current-context) || { echo "kubectl has no current context: nothing was ' +
+      'deleted" >&2; exit 1; }',
+    "server=$(kubectl config view --minify -o 'jsonpath={.clusters[0].cluster.server}' 2>/dev/null) || server=unknown",
+    'echo "kubectl context: $context (cluster $server)"',
+    `echo ${shellQuote(`This deletes, for service ${plan.service}:`)}`,
+    ...what.map((l) => `echo ${shellQuote(l)}`),
+    `if [ "\${${v}:-}" != "$context" ]; then`,
+    '  if [ ! -t 0 ]; then',
+    `    echo "not a terminal, so not asking: run it from a terminal, or set ${v}=$context to confirm ` +
+      `this context; nothing was deleted" >&2`,
+    '    exit 1',
+    '  fi',
+    '  read -r -p "Type the context name ($context) to delete all of this: " answer',
+    '  if [ "$answer" != "$context" ]; then',
+    '    echo "not confirmed: nothing was deleted" >&2',
+    '    exit 1',
+    '  fi',
+    'fi',
+    '# From here on, every kubectl command talks to the confirmed context, whatever the current one becomes.',
+    'kubectl() { command kubectl --context "$context" "$@"; }',
+  ];
+}
+
 /**
  * A bash script that deletes exactly the service's claims: what
  * `--purge-volumes` emits. The generator cannot reach a cluster, and a
@@ -133,12 +179,16 @@ export function purgeScript(plan: RemovalPlan): string {
     '# Run it only after the removal is published to the devops repository: until then the',
     '# ApplicationSets still generate the Applications below and would re-create them.',
     '# Needs kubectl pointed at the cluster, with rights on Applications and PersistentVolumeClaims.',
+    '# It shows the kubectl context and what it deletes, and goes ahead only when the context name is',
+    `# typed (or, without a terminal, given as ${PURGE_CONTEXT_VARIABLE}=<context>); every command then ` +
+      `uses that context.`,
     '# A PersistentVolume whose reclaim policy is Retain outlives its claim; delete it by hand.',
     'set -euo pipefail',
     '',
   ];
   if (!plan.environments.length) lines.push(`echo 'service ${plan.service} runs in no environment: nothing to delete'`);
   else {
+    lines.push(...confirmContext(plan), '');
     lines.push(
       '# 1. The Argo CD Applications, with their workloads; the claims carry Delete=false and stay for step 2.',
     );
@@ -166,7 +216,8 @@ export function purgeScript(plan: RemovalPlan): string {
         `# StatefulSet ${t.statefulSet} in ${c.environment}: one claim per replica from template "${t.name}", kept on scale-down.`,
         `kubectl -n ${c.namespace} get persistentvolumeclaim -l app.kubernetes.io/instance=${c.instanceLabel} -o name \\`,
         `  | { grep -E '^persistentvolumeclaim/${t.name}-${t.statefulSet}-[0-9]+$' || true; } \\`,
-        `  | xargs -r kubectl -n ${c.namespace} delete --ignore-not-found --timeout=10m`,
+        // A loop rather than xargs, so the deletion goes through the kubectl pinned to the confirmed context.
+        `  | while read -r claim; do kubectl -n ${c.namespace} delete "$claim" --ignore-not-found --timeout=10m; done`,
       );
     }
   }

@@ -11,6 +11,7 @@ import {
   type ValidProject,
 } from './project.js';
 import { deleteEntry, setScalar } from './yaml-edit.js';
+import { ownValue } from '../util/own.js';
 
 /**
  * `app suspend` / `app resume`: the `suspended` key of the service spec, at
@@ -42,13 +43,13 @@ interface SuspensionView {
 }
 
 export function suspendedIn(spec: SuspensionView, env: string): boolean {
-  const override = spec.environments?.[env];
+  const override = ownValue(spec.environments, env);
   if (override && override.suspended !== undefined) return override.suspended === true;
   return spec.suspended === true;
 }
 
 function deployedIn(spec: SuspensionView, env: string): boolean {
-  return spec.environments?.[env]?.enabled !== false;
+  return ownValue(spec.environments, env)?.enabled !== false;
 }
 
 export async function suspendService(projectDir: string, name: string, env?: string): Promise<SuspensionResult> {

@@ -1,7 +1,8 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
-import { ValidationError } from '../spec/errors.js';
+import { ProblemList, ValidationError } from '../spec/errors.js';
+import type { ResolvedEnvironment } from '../resolve/model.js';
 import { loadProjectPartially } from '../spec/load.js';
 import { resolvePartialProject } from '../resolve/resolve.js';
 import { KUBERNETES_KINDS, SchemaValidator } from '../validate/schemas.js';
@@ -78,17 +79,17 @@ interface UncheckedRender extends RenderResult {
 async function renderUnchecked(
   projectDir: string,
   renderers: readonly Renderer[],
-  phase: (phase: SynthPhase) => void,
+  phase: (phase: SynthPhase, counts?: PhaseCounts) => void,
   options: RenderOptions = {},
 ): Promise<UncheckedRender> {
   const root = resolve(projectDir);
   const renderer = rendererIdentity();
   // A file with a problem of its own does not stop the checks between the others: one SpecError reports both.
   const loaded = loadProjectPartially(root, { cache: SpecCache.forProject(root) });
-  phase('load');
-  const resolved = resolvePartialProject(loaded);
   const { project } = loaded;
-  phase('resolve');
+  phase('load', { services: project.services.length, environments: project.environments.length });
+  const resolved = resolvePartialProject(loaded);
+  phase('resolve', { folders: [...resolved.services.values()].reduce((n, list) => n + list.length, 0) });
   const context: RenderContext = {
     project,
     resolved,
@@ -101,6 +102,7 @@ async function renderUnchecked(
   const tree = new RenderedTree();
   const outputs: RenderOutput[] = [];
   for (const render of renderers) outputs.push(await render(context));
+  checkTopFolders(outputs, resolved.environments);
   let objectCount = 0;
   for (const out of outputs) {
     tree.merge(out.tree);
@@ -109,7 +111,7 @@ async function renderUnchecked(
   // Part of the tree like any file: compared, written and published with it.
   const folders = new Map(outputs.flatMap((o) => [...(o.folderDigests ?? [])]));
   tree.add(OWNERSHIP_FILE, ownershipRecord(tree.paths(), renderer === undefined ? undefined : { renderer, folders }));
-  phase('render');
+  phase('render', { objects: objectCount });
   return {
     context,
     tree,
@@ -128,9 +130,38 @@ async function renderUnchecked(
           for (const p of v.validate(object)) failures.push(`${file}: ${object.kind} ${object.metadata.name}: ${p}`);
       }
       if (failures.length) throw new ValidationError(failures);
-      phase('schemas');
+      phase('schemas', { files: tree.size });
     },
   };
+}
+
+/**
+ * An environment's folder at the top of the output holds folders only (one
+ * per service, and the environment's own objects), while gitops-synth's own
+ * folders (`argocd/`, `bootstrap/`) hold files: a file directly inside an
+ * environment's folder means a renderer writes where an environment is named
+ * like its folder. Such a name is refused when it is loaded (OUTPUT_FOLDERS);
+ * this catches a folder missing from that list before files of two kinds mix.
+ */
+function checkTopFolders(outputs: readonly RenderOutput[], environments: readonly ResolvedEnvironment[]): void {
+  const problems = new ProblemList();
+  const reported = new Set<string>();
+  for (const out of outputs) {
+    for (const path of out.tree.paths()) {
+      const parts = path.split('/');
+      const env = parts.length === 2 ? environments.find((e) => e.name === parts[0]) : undefined;
+      if (!env || reported.has(env.name)) continue;
+      reported.add(env.name);
+      problems.add({
+        ...env.source.locate(env.source.has(['name']) ? ['name'] : []),
+        field: 'name',
+        message:
+          `the environment name "${env.name}" is also the folder dist/${env.name}/ where gitops-synth writes its ` +
+          `own files; expected another name`,
+      });
+    }
+  }
+  problems.throwIfAny();
 }
 
 /** The service folders of a render (the environments' own folders are not services). */
@@ -147,18 +178,32 @@ export type SynthPhase =
   | 'render'
   | 'guard'
   | 'compare'
-  | 'stage'
+  | 'write'
   | 'schemas'
   | 'kustomize'
   | 'apply';
-/** Told how long each stage took (milliseconds), for `npm run bench`. */
-export type PhaseListener = (phase: SynthPhase, ms: number) => void;
+/** What a run has counted by the end of a stage (each stage adds what it learnt), for progress lines. */
+export interface PhaseCounts {
+  /** Service specs loaded. */
+  readonly services?: number;
+  readonly environments?: number;
+  /** Service folders (services × the environments they are enabled in). */
+  readonly folders?: number;
+  /** Objects rendered, checked against their schemas. */
+  readonly objects?: number;
+  /** Files of the rendered tree. */
+  readonly files?: number;
+}
+/** Told how long each stage took (milliseconds), for `npm run bench`, and what it counted, for progress lines. */
+export type PhaseListener = (phase: SynthPhase, ms: number, counts: PhaseCounts) => void;
 
-function phaseTimer(onPhase: PhaseListener | undefined): (phase: SynthPhase) => void {
+function phaseTimer(onPhase: PhaseListener | undefined): (phase: SynthPhase, counts?: PhaseCounts) => void {
   let last = performance.now();
-  return (phase) => {
+  const counted: PhaseCounts = {};
+  return (phase, counts) => {
     const now = performance.now();
-    onPhase?.(phase, now - last);
+    Object.assign(counted, counts);
+    onPhase?.(phase, now - last, { ...counted });
     last = now;
   };
 }
@@ -218,12 +263,12 @@ export async function synth(options: SynthOptions): Promise<SynthResult> {
   const previous = readPreviousFolder(dir, rendered.tree, `${shown}/ (what synth wrote last)`, rendered.provenFiles);
   const changes = checkChanges(previous, rendered.tree, rendered.context, options.removals);
   if (isBlocking(changes)) throw new ChangeRefusedError(changes);
-  phase('guard');
+  phase('guard', { files: rendered.tree.size });
   let checkedFolders = 0;
   const written = await writeTree(outDir, rendered.tree, {
     projectDir,
     unchanged: rendered.provenFiles,
-    onPhase: phase,
+    onPhase: (p) => phase(p === 'stage' ? 'write' : p),
     check: async (staged) => {
       const changed = (file: string) => staged.whole || staged.files.has(file);
       await rendered.checkSchemas(changed);
@@ -255,29 +300,36 @@ export async function synth(options: SynthOptions): Promise<SynthResult> {
 /**
  * Everything synth checks, writing nothing to the project: the objects
  * against their schemas and the service folders built by kubectl kustomize,
- * in a temporary folder. With `fresh` (the `validate` command, which CI
- * runs), every folder is rendered, checked and built anew; without it
- * (publish, diff), folders dist/ holds as rendered from the same input by
- * the same code are taken from there and builds the kustomize cache
- * remembers are not run again. Returns the checked tree too.
+ * in a temporary folder. Returns the checked tree too. What it may take as
+ * done before (`reuse`):
+ *  - `nothing` (the `validate` command, which CI runs): every folder
+ *    rendered, checked and built anew, no cache;
+ *  - `builds` (`synth --check`): every folder rendered and checked, builds
+ *    the kustomize cache remembers not run again;
+ *  - `all` (publish, diff): besides, folders `dist/` holds as rendered from
+ *    the same input by the same code are taken from there.
  */
 export async function validate(
-  options: Omit<SynthOptions, 'outDir'> & { readonly fresh?: boolean },
+  options: Omit<SynthOptions, 'outDir'> & { readonly reuse?: 'nothing' | 'builds' | 'all' },
 ): Promise<{ services: number; objects: number; rendered: RenderResult }> {
+  const reuse = options.reuse ?? 'all';
   const projectDir = resolve(options.projectDir);
-  const rendered = await renderProject(projectDir, options.renderers, undefined, {
-    provenFrom: options.fresh ? undefined : join(projectDir, 'dist'),
+  const rendered = await renderProject(projectDir, options.renderers, options.onPhase, {
+    provenFrom: reuse === 'all' ? join(projectDir, 'dist') : undefined,
   });
   if (options.kustomize !== false) {
+    const phase = phaseTimer(options.onPhase);
     // A folder of its own (mkdtemp): removing it afterwards can never take anything else with it.
     const scratch = mkdtempSync(join(tmpdir(), 'gitops-synth-validate-'));
     try {
       writeFiles(scratch, rendered.tree);
+      phase('write', { folders: rendered.kustomizeFolders.length, files: rendered.tree.size });
       const failures = await kustomizeBuildAll(scratch, rendered.kustomizeFolders, {
         project: rendered.context.project.root,
-        ...(options.fresh ? { cacheDir: null } : {}),
+        ...(reuse === 'nothing' ? { cacheDir: null } : {}),
       });
       if (failures.length) throw new ValidationError(failures);
+      phase('kustomize');
     } finally {
       rmSync(scratch, { recursive: true, force: true });
     }

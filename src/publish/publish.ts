@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { DevopsRepository } from '../resolve/repository.js';
-import { validate, type RenderResult } from '../pipeline/pipeline.js';
+import { validate, type PhaseListener, type RenderResult } from '../pipeline/pipeline.js';
 import { DevopsCheckout, publishedRef, type BuiltTree, type FetchedBranch } from './checkout.js';
 import { gitAccess, type GitAccess } from './credentials.js';
 import { GitFailure, PublishError } from './errors.js';
@@ -30,6 +30,8 @@ export interface DevopsOptions {
   readonly environ?: NodeJS.ProcessEnv;
   /** Progress lines (already free of credentials). @default none */
   readonly log?: (line: string) => void;
+  /** Told each stage of the render, for a progress line. @default none */
+  readonly onPhase?: PhaseListener;
 }
 
 export interface PublishOptions extends DevopsOptions {
@@ -90,7 +92,7 @@ export interface DevopsContext {
  * kustomize), writing nothing, and resolves the devops repository.
  */
 export async function prepare(options: DevopsOptions): Promise<DevopsContext> {
-  const { rendered } = await validate({ projectDir: options.projectDir });
+  const { rendered } = await validate({ projectDir: options.projectDir, onPhase: options.onPhase });
   const { repository } = rendered.context.resolved.settings;
   return { rendered, repository, access: gitAccess(repository.gitUrl, options.environ ?? process.env) };
 }

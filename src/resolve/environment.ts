@@ -200,7 +200,9 @@ export function checkSecretsProvider(env: ResolvedEnvironment, add: (problem: Sp
  */
 export function tlsSecretNameOf(env: Pick<ResolvedEnvironment, 'routing'>, host: string): string | undefined {
   const issuer = env.routing.kind === 'ingress' ? env.routing.clusterIssuer : env.routing.rendered?.clusterIssuer;
-  return issuer ? `${host.replace(/\./g, '-')}-tls`.slice(0, 253) : undefined;
+  // A Secret name is a DNS-1123 subdomain of at most 253 characters: the host is cut (never
+  // the -tls) at a letter or digit.
+  return issuer ? `${host.replace(/\./g, '-').slice(0, 249).replace(/-+$/, '')}-tls` : undefined;
 }
 
 /** The listener of `host` on a Gateway rendered here: `https-<host with dashes>` (`http-…` without TLS). */

@@ -17,7 +17,9 @@ export function deepMerge<T>(
   for (const [k, v] of Object.entries(override)) {
     const at = path ? `${path}.${k}` : k;
     if (v === null) delete out[k];
-    else if (v !== undefined) out[k] = k in out ? deepMerge(out[k], v, replacesWhole, at) : stripNulls(v);
+    // Own keys only, set as own properties: `__proto__` and `constructor` are valid variable names.
+    else if (v !== undefined)
+      setOwn(out, k, Object.hasOwn(out, k) ? deepMerge(out[k], v, replacesWhole, at) : stripNulls(v));
   }
   return out as T;
 }
@@ -39,6 +41,11 @@ function stripNulls(v: unknown): unknown {
       .filter(([, x]) => x !== null)
       .map(([k, x]) => [k, stripNulls(x)]),
   );
+}
+
+/** `o[key] = value` as an own property, even for `__proto__` (whose assignment would set the prototype). */
+function setOwn(o: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(o, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {

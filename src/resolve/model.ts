@@ -305,7 +305,13 @@ export interface ResolvedSettings {
    * Where the Argo CD UI is published: its host, and the environment whose
    * routing it follows (an Ingress of its class, or an HTTPRoute on its Gateway).
    */
-  readonly ui: { readonly host: string; readonly environment: string; readonly routing: ResolvedRouting };
+  readonly ui: {
+    readonly host: string;
+    readonly environment: string;
+    readonly routing: ResolvedRouting;
+    /** The web terminal into pods (argocd-cm exec.enabled), for the admin team. */
+    readonly webTerminal: boolean;
+  };
   readonly sso?: {
     readonly organization: string;
     readonly adminTeam: string;

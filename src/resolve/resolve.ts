@@ -1,7 +1,8 @@
 import { ProblemList, type SpecProblem } from '../spec/errors.js';
 import type { LoadedEnvironment, LoadedProject, PartialProject, UnloadedSpecs } from '../spec/load.js';
 import { serviceFieldsSchema, type ServiceFields } from '../spec/service-schema.js';
-import { checkSchema } from '../spec/zod-problems.js';
+import { SETTINGS_FILE } from '../spec/settings-schema.js';
+import { checkSchema, MAX_PROBLEMS_PER_FILE, moreProblems } from '../spec/zod-problems.js';
 import {
   checkEnvironmentTraffic,
   checkRenderedGateways,
@@ -19,8 +20,12 @@ import type { Merged } from './service/scope.js';
 import { resolveService } from './service/service.js';
 import { resolveSettings } from './settings.js';
 import { writtenAt } from './written-at.js';
+import { ownValue } from '../util/own.js';
+import { unknownName } from '../spec/suggest.js';
 
 export const DEFAULT_WAIT_IMAGE = 'busybox:1.37.0';
+/** Argo CD's namespace when the settings name none. */
+const DEFAULT_ARGOCD_NAMESPACE = 'argocd';
 
 export interface ResolvedProject {
   /** The project settings with every default applied. */
@@ -57,6 +62,11 @@ function resolveLoaded(project: LoadedProject, unloaded: UnloadedSpecs, problems
   );
   // The tag formats come from the settings: with a broken settings file they are unknown.
   if (!unloaded.settings) for (const env of environments) checkAllowTags(env, tags, problems);
+  checkNamespaces(
+    environments,
+    unloaded.settings ? undefined : (project.settings.spec.argocd?.namespace ?? DEFAULT_ARGOCD_NAMESPACE),
+    problems,
+  );
   for (const env of environments) checkSecretsProvider(env, (p) => problems.add(p));
   checkRenderedGateways(environments, (p) => problems.add(p));
   // With a broken settings file its own problems stand; its defaults would only add false ones.
@@ -73,6 +83,67 @@ function resolveLoaded(project: LoadedProject, unloaded: UnloadedSpecs, problems
   problems.throwIfAny();
   // No problem was reported, so the settings resolved (or there is no environment, which load reports).
   return { settings: settings!, environments, services };
+}
+
+/** Namespaces of the cluster's own components, never an environment's. */
+const SYSTEM_NAMESPACES = ['kube-system', 'kube-public', 'kube-node-lease'];
+
+/** The name Argo CD gives the cluster it runs in, and that cluster's API server address. */
+const IN_CLUSTER_NAME = 'in-cluster';
+const IN_CLUSTER_SERVER = 'https://kubernetes.default.svc';
+
+/**
+ * Where each environment deploys must be its own: not Argo CD's namespace
+ * (its services would overwrite Argo CD's objects, and the root Application
+ * would prune them), not a system namespace, and not the namespace of
+ * another environment on the same cluster (two Applications would own the
+ * same objects and prune each other's). `argocdNamespace` is undefined when
+ * the settings file is broken.
+ */
+function checkNamespaces(
+  environments: readonly ResolvedEnvironment[],
+  argocdNamespace: string | undefined,
+  problems: ProblemList,
+): void {
+  const taken = new Map<string, ResolvedEnvironment>();
+  for (const env of environments) {
+    const at = (message: string) => problems.add(env.source.problem(['namespace'], message));
+    if (env.namespace === argocdNamespace) {
+      at(
+        `${env.namespace} is Argo CD's own namespace (argocd.namespace in ${SETTINGS_FILE}): the services ` +
+          `would be rendered over Argo CD's objects (a service named argocd-server would replace its ` +
+          `Deployment), and the root Application would prune them; expected a namespace of the environment's ` +
+          `own, such as ${env.name === 'argocd' ? 'apps' : env.name}`,
+      );
+      continue;
+    }
+    if (SYSTEM_NAMESPACES.includes(env.namespace)) {
+      at(
+        `${env.namespace} belongs to Kubernetes itself; expected a namespace of the environment's own, such ` +
+          `as ${env.name}`,
+      );
+      continue;
+    }
+    const key = `${clusterIdentity(env)}\0${env.namespace}`;
+    const other = taken.get(key);
+    if (other)
+      at(
+        `namespace ${env.namespace} on cluster ${env.cluster.server ?? env.cluster.name} is also environment ` +
+          `${other.name}'s (${other.source.file}): two Argo CD Applications would own the same objects and ` +
+          `prune each other's; expected a namespace of its own on each cluster`,
+      );
+    else taken.set(key, env);
+  }
+}
+
+/**
+ * The same key for two ways of naming one cluster: the in-cluster name and
+ * address, a server with or without a trailing "/".
+ */
+function clusterIdentity(env: ResolvedEnvironment): string {
+  const server = env.cluster.server?.replace(/\/+$/, '').toLowerCase();
+  if (server === IN_CLUSTER_SERVER || env.cluster.name === IN_CLUSTER_NAME) return `server:${IN_CLUSTER_SERVER}`;
+  return server ? `server:${server}` : `name:${env.cluster.name}`;
 }
 
 /** An environment's allowTags must suit its strategy and the tags the pipeline produces (allowTagsProblems). */
@@ -130,6 +201,27 @@ class EnvironmentProblems {
     { problem: SpecProblem; environments: string[]; enabledIn: readonly string[] }
   >();
 
+  /** Per file, the problems (path and message) located so far, and those past the limit, only counted. */
+  private readonly perFile = new Map<string, { located: Set<string>; skipped: Set<string> }>();
+
+  /**
+   * Whether a problem of `file` is to be located and reported: at most
+   * MAX_PROBLEMS_PER_FILE different ones are, the others only counted, so
+   * that a file with thousands of mistakes costs no more than a few dozen.
+   */
+  admit(file: string, path: readonly (string | number)[], message: string): boolean {
+    const entry = this.perFile.get(file) ?? { located: new Set<string>(), skipped: new Set<string>() };
+    this.perFile.set(file, entry);
+    const key = JSON.stringify([path, message]);
+    if (entry.located.has(key)) return true;
+    if (entry.located.size < MAX_PROBLEMS_PER_FILE) {
+      entry.located.add(key);
+      return true;
+    }
+    entry.skipped.add(key);
+    return false;
+  }
+
   add(problem: SpecProblem, environment: string, enabledIn: readonly string[]): void {
     const key = JSON.stringify([problem.file, problem.line, problem.column, problem.field, problem.message]);
     const entry = this.seen.get(key);
@@ -148,6 +240,7 @@ class EnvironmentProblems {
           : '';
       problems.add({ ...problem, message: problem.message + suffix });
     }
+    for (const [file, { skipped }] of this.perFile) if (skipped.size) problems.add(moreProblems(file, skipped.size));
   }
 }
 
@@ -161,9 +254,9 @@ function resolveServices(
   const merged = new Map<string, Merged>();
   for (const svc of project.services) {
     const enabledIn = project.environments
-      .filter((e) => svc.spec.environments?.[e.name]?.enabled !== false)
+      .filter((e) => ownValue(svc.spec.environments, e.name)?.enabled !== false)
       .map((e) => e.name);
-    const override = svc.spec.environments?.[env.name];
+    const override = ownValue(svc.spec.environments, env.name);
     if (override?.enabled === false) continue;
     const { name: _n, environments: _e, ...base } = svc.spec;
     const { enabled: _en, ...overrideFields } = override ?? {};
@@ -172,6 +265,7 @@ function resolveServices(
       svc,
       fields,
       problem(path, message, atKey = false, span) {
+        if (!problems.admit(svc.source.file, path, message)) return;
         // Blame the override when it wrote (more of) the path than the base did: that value won the merge.
         const at = writtenAt(svc, env.name, path);
         problems.add(
@@ -202,7 +296,8 @@ function resolveServices(
         return {
           error: known
             ? `service "${name}" is disabled in environment ${env.name}; expected a service that runs there`
-            : `unknown service "${name}" in \${service:${name}}; expected one of: ${[...merged.keys()].join(', ')}`,
+            : `unknown service "${name}" in \${service:${name}}` +
+              unknownName(name, [...merged.keys()], 'a service of apps/'),
         };
       }
       if (!ports.get(name)!.length)

@@ -4,6 +4,7 @@ import { ENVIRONMENTS_DIR, type LoadedProject, type UnloadedSpecs } from '../spe
 import { SETTINGS_FILE } from '../spec/settings-schema.js';
 import type { RegistrySettings, ResolvedEnvironment, ResolvedSettings } from './model.js';
 import { resolveRepository, type DevopsRepository } from './repository.js';
+import { unknownName } from '../spec/suggest.js';
 
 export const DEFAULT_ARGOCD_VERSION = 'v3.5.1';
 export const DEFAULT_IMAGE_UPDATER_VERSION = 'v1.3.0';
@@ -56,7 +57,11 @@ export function resolveSettings(
   if (wanted && !ingressEnv && !unloaded.environments.has(wanted))
     problem(
       ['argocd', 'ingressEnvironment'],
-      `unknown environment "${wanted}"; expected one of: ${envs.map((e) => e.name).join(', ')}`,
+      `unknown environment "${wanted}"${unknownName(
+        wanted,
+        envs.map((e) => e.name),
+        'an environment of environments/',
+      )}`,
     );
 
   // Image Updater: the mode must be one the pinned version reads.
@@ -107,6 +112,7 @@ export function resolveSettings(
       host: spec.argocd?.host ?? `argo.${ingressEnv.domain}`,
       environment: ingressEnv.name,
       routing: ingressEnv.routing,
+      webTerminal: spec.argocd?.webTerminal ?? false,
     },
     sso: github
       ? {

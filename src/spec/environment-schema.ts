@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { dnsLabel, dnsSubdomain, nonNegativeInt, resources } from './fields.js';
+import { dnsLabel, dnsSubdomain, hostName, nonNegativeInt, resources } from './fields.js';
 import semver from 'semver';
 import { environmentSyncSchema } from './sync-schema.js';
 
@@ -152,7 +152,7 @@ export const environmentFileSchema = z.strictObject({
   /** Namespace every service of this environment is deployed to. */
   namespace: dnsLabel,
   /** Public domain; services are exposed at `<subdomain>.<domain>`. */
-  domain: dnsSubdomain,
+  domain: hostName,
   /** Argo CD destination: a server URL (https://...) or a cluster name. */
   cluster: z.string().min(1, 'expected a cluster server URL or cluster name'),
   /** Storage class of claims. @default the cluster's default storage class */

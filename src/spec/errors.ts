@@ -17,6 +17,8 @@ export interface SpecProblem extends SpecLocation {
   readonly field: string;
   /** What is wrong and what was expected, in one sentence. */
   readonly message: string;
+  /** A line that stands for problems not shown (see MAX_PROBLEMS_PER_FILE): listed after its file's others. */
+  readonly summary?: boolean;
 }
 
 export function formatProblem(p: SpecProblem): string {
@@ -63,6 +65,7 @@ export class ProblemList {
     const sorted = [...this.items].sort(
       (a, b) =>
         a.file.localeCompare(b.file) ||
+        Number(a.summary ?? false) - Number(b.summary ?? false) ||
         (a.line ?? 0) - (b.line ?? 0) ||
         (a.column ?? 0) - (b.column ?? 0) ||
         a.message.localeCompare(b.message),

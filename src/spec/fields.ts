@@ -17,6 +17,22 @@ export const dnsLabel = z
     'expected a DNS-1123 label: lower-case letters, digits and "-", starting and ending with a letter or digit',
   );
 
+const DNS_1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+
+/**
+ * A service's name: a DNS-1035 label, as the API server requires of a
+ * Service's name (`9lives` is refused: it must start with a letter). The
+ * same name names its workload, ConfigMaps, claims and Argo CD Application.
+ */
+export const serviceName = z
+  .string()
+  .max(63, 'expected at most 63 characters (a DNS-1035 label, as a Service name must be)')
+  .regex(
+    DNS_1035_LABEL,
+    'expected a DNS-1035 label, as a Service name must be: lower-case letters, digits and "-", starting ' +
+      'with a letter and ending with a letter or digit',
+  );
+
 export const dnsSubdomain = z
   .string()
   .max(253, 'expected at most 253 characters (a DNS-1123 subdomain)')
@@ -24,6 +40,14 @@ export const dnsSubdomain = z
     DNS_SUBDOMAIN,
     'expected a DNS-1123 subdomain: lower-case letters, digits, "-" and ".", e.g. shop.example.com',
   );
+
+/**
+ * A public host name: a DNS-1123 subdomain whose every label has at most 63
+ * characters, as DNS (and so certificates and ingress controllers) require.
+ */
+export const hostName = dnsSubdomain.refine((v) => v.split('.').every((l) => l.length <= 63), {
+  message: 'expected a host name whose every part between dots has at most 63 characters (a DNS rule)',
+});
 
 /** Kubernetes resource quantity, e.g. `100m`, `1.5`, `256Mi`, `1G`. */
 const QUANTITY = /^[+]?(\d+(\.\d*)?|\.\d+)(([KMGTPE]i)|[numkMGTPE]|([eE][+-]?\d+))?$/;
@@ -54,7 +78,8 @@ export const portName = z
   .string()
   .max(15, 'expected a port name of at most 15 characters')
   .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'expected a port name: lower-case letters, digits and "-"')
-  .refine((v) => /[a-z]/.test(v), { message: 'expected a port name with at least one letter' });
+  .refine((v) => /[a-z]/.test(v), { message: 'expected a port name with at least one letter' })
+  .refine((v) => !v.includes('--'), { message: 'expected a port name without "--" (an IANA service name)' });
 
 /** A port given by number or by the name of one of the service's ports. */
 export const portRef = z.union([port, portName], {

@@ -1,15 +1,17 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { existsSync, lstatSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import { basename, join, relative } from 'node:path';
 import { ProblemList, type SpecProblem } from './errors.js';
 import { environmentFileSchema, type EnvironmentFile } from './environment-schema.js';
 import { serviceFileSchema, type ServiceFile } from './service-schema.js';
 import { SETTINGS_FILE, settingsFileSchema, type SettingsFile } from './settings-schema.js';
+import { readSpecText } from './read-spec.js';
 import { SourceFile } from './source.js';
 import type { SpecCache, SpecKind } from './spec-cache.js';
-import { dnsLabel } from './fields.js';
+import { dnsLabel, serviceName } from './fields.js';
 import { validateWith } from './zod-problems.js';
 import type { z } from 'zod';
 import { codeUnitOrder } from '../util/order.js';
+import { unknownName } from './suggest.js';
 
 export interface LoadedService {
   readonly name: string;
@@ -115,7 +117,14 @@ function load(root: string, { cache }: LoadOptions): PartialProject {
     schema: z.ZodType<T>,
     unloaded?: Set<string>,
   ): { source: SourceFile; value: T } | undefined => {
-    const text = readFileSync(abs, 'utf8');
+    const file = relative(root, abs) || abs;
+    const read = readSpecText(abs, file, rootReal);
+    if ('problem' in read) {
+      problems.add(read.problem);
+      unloaded?.add(basename(abs, '.yaml'));
+      return undefined;
+    }
+    const { text } = read;
     const known = cache?.lookup(kind, text) as T | undefined;
     if (known !== undefined) return { source: SourceFile.unparsed(abs, root, text), value: known };
     const failed = (written?: unknown): undefined => {
@@ -136,18 +145,19 @@ function load(root: string, { cache }: LoadOptions): PartialProject {
 
   const envDir = join(root, ENVIRONMENTS_DIR);
   const appsDir = join(root, APPS_DIR);
-  if (!existsSync(envDir))
-    problems.add({
-      file: ENVIRONMENTS_DIR,
-      field: '',
-      message: 'the folder is missing; expected environments/<env>.yaml for each environment',
-    });
-  if (!existsSync(appsDir))
-    problems.add({
-      file: APPS_DIR,
-      field: '',
-      message: 'the folder is missing; expected apps/<service>.yaml for each service',
-    });
+  const folderProblem = (dir: string, label: string, expected: string): void => {
+    const problem = missingFolder(dir, expected);
+    if (problem) problems.add({ file: label, field: '', message: problem });
+  };
+  folderProblem(envDir, ENVIRONMENTS_DIR, 'environments/<env>.yaml for each environment');
+  folderProblem(appsDir, APPS_DIR, 'apps/<service>.yaml for each service');
+  // Symbolic links inside the project are followed; spec files outside it are never read.
+  let rootReal = root;
+  try {
+    rootReal = realpathSync(root);
+  } catch {
+    // The folder problems above already say it is missing.
+  }
   if (problems.length) {
     // Nothing is checked across files without both folders: the project is empty.
     const empty: LoadedProject = { root, settings: { spec: {} }, environments: [], services: [] };
@@ -162,7 +172,8 @@ function load(root: string, { cache }: LoadOptions): PartialProject {
   let settings: LoadedSettings = { spec: {} };
   // A settings file spelled .yml is not read either: the defaults stand in for it all the same.
   let settingsTroubled = existsSync(settingsPath.replace(/\.yaml$/, '.yml'));
-  if (existsSync(settingsPath)) {
+  // Present even as a broken symbolic link: then reading it says so, rather than the defaults standing in silently.
+  if (isPresent(settingsPath)) {
     const checked = read(settingsPath, 'settings', settingsFileSchema);
     if (checked) settings = { source: checked.source, spec: checked.value };
     else settingsTroubled = true;
@@ -187,7 +198,8 @@ function load(root: string, { cache }: LoadOptions): PartialProject {
     if (!checked) continue;
     const { source, value } = checked;
     const name = value.name ?? basename(file, '.yaml');
-    if (!value.name) checkFileName(name, source, problems);
+    if (!value.name) checkFileName(name, 'environment', source, problems);
+    checkEnvironmentName(name, source, problems);
     const dup = environments.find((e) => e.name === name);
     if (dup) {
       problems.add(duplicateName('environment', name, source, dup.source));
@@ -203,7 +215,7 @@ function load(root: string, { cache }: LoadOptions): PartialProject {
     if (!checked) continue;
     const { source, value } = checked;
     const name = value.name ?? basename(file, '.yaml');
-    if (!value.name) checkFileName(name, source, problems);
+    if (!value.name) checkFileName(name, 'service', source, problems);
     const dup = serviceByName.get(name);
     if (dup) {
       problems.add(duplicateName('service', name, source, dup.source));
@@ -231,7 +243,7 @@ function load(root: string, { cache }: LoadOptions): PartialProject {
         problems.add(
           svc.source.problem(
             ['environments', env],
-            `unknown environment "${env}"; expected one of: ${envNames.join(', ')}`,
+            `unknown environment "${env}"${unknownName(env, envNames, 'an environment of environments/')}`,
             true,
           ),
         );
@@ -260,6 +272,20 @@ function load(root: string, { cache }: LoadOptions): PartialProject {
     problems: problems.toArray(),
     unloaded: { services: unloadedServices, environments: unloadedEnvironments, settings: settingsTroubled },
   };
+}
+
+/**
+ * Why `dir` cannot be read as a folder of specs (missing, or not a folder),
+ * saying where it was looked for; undefined when it can.
+ */
+function missingFolder(dir: string, expected: string): string | undefined {
+  let isFolder: boolean;
+  try {
+    isFolder = statSync(dir).isDirectory();
+  } catch {
+    return `the folder is missing (looked for ${dir}); expected ${expected}, or --project naming the project folder`;
+  }
+  return isFolder ? undefined : `is not a folder (${dir}); expected a folder holding ${expected}`;
 }
 
 /**
@@ -294,14 +320,48 @@ function duplicateName(kind: string, name: string, later: SourceFile, earlier: S
   );
 }
 
-function checkFileName(name: string, source: SourceFile, problems: ProblemList): void {
-  const r = dnsLabel.safeParse(name);
+function isPresent(path: string): boolean {
+  try {
+    lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function checkFileName(name: string, kind: 'service' | 'environment', source: SourceFile, problems: ProblemList): void {
+  const r = (kind === 'service' ? serviceName : dnsLabel).safeParse(name);
   if (!r.success) {
+    const what =
+      kind === 'service'
+        ? 'a DNS-1035 label, as a Service name must be; expected lower-case letters, digits and "-", starting ' +
+          'with a letter'
+        : 'a DNS-1123 label; expected lower-case letters, digits and "-"';
     const p: SpecProblem = {
       ...source.locate([]),
       field: 'name',
-      message: `the file name "${name}" is used as the name, and it is not a DNS-1123 label; expected lower-case letters, digits and "-" (rename the file or set name:)`,
+      message: `the file name "${name}" is used as the name, and it is not ${what} (rename the file or set name:)`,
     };
     problems.add(p);
   }
+}
+
+/**
+ * Folders gitops-synth writes at the top of the output beside the
+ * environments' folders (`dist/<env>/`), which an environment therefore
+ * cannot be named. pipeline/ checks every run that no renderer writes
+ * another one (a test keeps this list complete).
+ */
+export const OUTPUT_FOLDERS: readonly string[] = ['argocd', 'bootstrap'];
+
+/** An environment's name is the folder of its services in the output: it must not be one of gitops-synth's own. */
+function checkEnvironmentName(name: string, source: SourceFile, problems: ProblemList): void {
+  if (!OUTPUT_FOLDERS.includes(name)) return;
+  problems.add({
+    ...source.locate(source.has(['name']) ? ['name'] : []),
+    field: 'name',
+    message:
+      `the environment name "${name}" is also the folder dist/${name}/ where gitops-synth writes its own ` +
+      `files; expected another name (not ${OUTPUT_FOLDERS.join(' or ')}): rename the file or set name:`,
+  });
 }

@@ -11,6 +11,7 @@ import {
   portRef,
   positiveInt,
   resources,
+  serviceName,
   storageQuantity,
   stringList,
 } from './fields.js';
@@ -159,7 +160,10 @@ export const securityContextSpec = z.strictObject({
 export const secretRefSpec = z.strictObject(
   {
     secret: dnsSubdomain,
-    key: z.string().regex(/^[-._a-zA-Z0-9]+$/, 'expected a secret key: letters, digits, "-", "_" and "."'),
+    key: z
+      .string()
+      .max(253, 'expected a secret key of at most 253 characters')
+      .regex(/^[-._a-zA-Z0-9]+$/, 'expected a secret key: letters, digits, "-", "_" and "."'),
   },
   { error: 'expected a Secret reference {secret: <name>, key: <key>}; the value itself never goes in a spec' },
 );
@@ -346,7 +350,7 @@ export const serviceOverrideSchema = z.strictObject({
 
 export const serviceFileSchema = z.strictObject({
   /** @default the file name without `.yaml` */
-  name: dnsLabel.optional(),
+  name: serviceName.optional(),
   ...serviceFieldShape,
   environments: z.record(z.string(), serviceOverrideSchema).optional(),
 });

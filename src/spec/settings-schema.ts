@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { dnsLabel, dnsSubdomain } from './fields.js';
+import { dnsLabel, dnsSubdomain, hostName } from './fields.js';
 
 /**
  * Project-level settings, `environments/_settings.yaml`: what is the same in
@@ -59,9 +59,14 @@ export const settingsFileSchema = z.strictObject({
       /** Namespace Argo CD (and Image Updater) run in. @default "argocd" */
       namespace: dnsLabel.optional(),
       /** Public host of the Argo CD UI. @default "argo.<domain of the first environment in prod, stage order>" */
-      host: dnsSubdomain.optional(),
+      host: hostName.optional(),
       /** Environment whose cluster issuer and ingress class the UI's Ingress uses. @default "prod" when it exists */
       ingressEnvironment: dnsLabel.optional(),
+      /**
+       * The UI's web terminal (argocd-cm exec.enabled): a shell in any pod of
+       * every environment, production included, for the admin team. @default false
+       */
+      webTerminal: z.boolean({ error: 'expected true or false' }).optional(),
     })
     .optional(),
 

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, posix, relative, resolve, sep } from 'node:path';
 import { KustomizeBuildCache, kustomizeCacheDir } from './kustomize-cache.js';
-import { toolPath } from './tools.js';
+import { brokenTool, toolPath } from './tools.js';
 
 /** A rendered folder to build, with the number of objects it must yield. */
 export interface KustomizeFolder {
@@ -117,7 +117,9 @@ export async function kustomizeBuildAll(
     }
     // Only the ids of the built objects are kept: the output of a large environment is tens of megabytes.
     const results = await inParallel(runs, options.parallelism ?? availableParallelism(), async (r) => {
-      const { code, stdout, stderr } = await run(kubectl, ['kustomize', r.dir]);
+      const { code, stdout, stderr } = await run(kubectl, ['kustomize', r.dir]).catch((err: unknown) => {
+        throw brokenTool('kubectl', kubectl, err);
+      });
       const inRun = new Set(r.folders.map((f) => f.folder));
       const objects = code === 0 ? documents(stdout).map((d) => builtObject(d, root, r.dir, inRun)) : [];
       return { code, stderr, objects };
@@ -128,6 +130,11 @@ export async function kustomizeBuildAll(
     for (const env of envs) {
       const mine = done.filter((r) => r.env === env);
       const errors = [...new Set(mine.filter((r) => r.result.code !== 0).map((r) => r.result.stderr.trim()))];
+      // A kubectl that cannot even say its version is broken itself: that is not the rendered folders' fault.
+      if (errors.length) {
+        const broken = brokenTool('kubectl', kubectl);
+        if (broken) throw broken;
+      }
       if (errors.length) {
         for (const e of errors) failures.push(`kubectl kustomize failed for environment ${env}: ${e}`);
         recordSuccesses(

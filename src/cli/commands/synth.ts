@@ -1,11 +1,19 @@
 import type { CommandModule } from 'yargs';
+import { checkOutput } from '../../pipeline/check.js';
 import { synth } from '../../pipeline/pipeline.js';
+import { treeIsCurrent } from '../../write/tree-compare.js';
 import { allowRemovalOption, removalAllowance } from '../allow-removal.js';
-import { renderedLine } from '../output.js';
+import { checkedOutputJson, checkText, renderedJson } from '../check-report.js';
+import { examples, exitStatus, SPEC_OR_OUTPUT_PROBLEMS } from '../help.js';
+import { jsonOption, writeJson } from '../json.js';
 import type { GlobalOptions } from '../main.js';
+import { CommandFailure, EXIT_FAILED, renderedLine } from '../output.js';
+import { withProgress } from '../progress.js';
 
 interface SynthArgs extends GlobalOptions {
   out?: string;
+  check: boolean;
+  json: boolean;
   'allow-removal'?: string[];
 }
 
@@ -14,30 +22,65 @@ export const synthCommand: CommandModule<GlobalOptions, SynthArgs> = {
   describe:
     'Render apps/ × environments/ into dist/ (dist/<env>/<service>/, the Argo CD objects in dist/argocd/, the cluster bootstrap in dist/bootstrap/), validate what changed, and write only that, kill-safe',
   builder: (y) =>
-    y
-      .option('out', {
-        type: 'string',
-        describe: "Output folder (absent, empty, or gitops-synth's)",
-        defaultDescription: '<project>/dist',
-      })
-      .option('allow-removal', allowRemovalOption('the output folder'))
-      .example('$0 synth', 'render the project in the current folder')
-      .example('$0 synth --project examples/webfarm', 'render another project')
-      .example('$0 synth --allow-removal stage', 'confirm that environment stage goes')
-      .epilogue(
-        'Compared with what the output folder holds, a render is refused (exit 1, nothing written) when an ' +
-          'environment disappears, when an environment loses more than half of its services (two at least), or ' +
-          'when no service is left, unless --allow-removal names what goes; and when it changes what the API ' +
-          'server refuses to update (a StatefulSet claim template, a claim shrinking, a selector, a cluster IP), ' +
-          'unless the spec acknowledges it (recreate:, or replaces: on a volume). The message names each one ' +
-          'and how to confirm it.',
+    examples(
+      jsonOption(
+        y
+          .option('out', {
+            type: 'string',
+            describe: "Output folder (absent, empty, or gitops-synth's)",
+            defaultDescription: '<project>/dist',
+          })
+          .option('allow-removal', allowRemovalOption('the output folder'))
+          .option('check', {
+            type: 'boolean',
+            default: false,
+            describe:
+              'Write nothing; exit 1 when the output folder is not exactly what the specs render, listing the files that differ (for CI)',
+          }),
+        'the summary (or, with --check, the differences)',
       ),
+      [
+        ['$0 synth', 'render the project in the current folder'],
+        ['$0 synth --project examples/webfarm', 'render another project'],
+        ['$0 synth --allow-removal stage', 'confirm that environment stage goes'],
+        ['$0 synth --check', 'fail when the committed dist/ is stale (CI)'],
+      ],
+    ).epilogue(
+      'Compared with what the output folder holds, a render is refused (exit 1, nothing written) when an ' +
+        'environment disappears, when an environment loses more than half of its services (two at least), or ' +
+        'when no service is left, unless --allow-removal names what goes; and when it changes what the API ' +
+        'server refuses to update (a StatefulSet claim template, a claim shrinking, a selector, a cluster IP), ' +
+        'unless the spec acknowledges it (recreate:, or replaces: on a volume). The message names each one ' +
+        'and how to confirm it. ' +
+        exitStatus({
+          0: 'written, or already current (with --check: current)',
+          2:
+            'the command could not run: a usage error, an output folder gitops-synth may not write (the project, ' +
+            'apps/, a folder holding files of your own; nothing was changed), or an internal error',
+          1: `${SPEC_OR_OUTPUT_PROBLEMS}, a refused render; with --check also an output folder that differs from the render`,
+        }),
+    ),
   handler: async (args) => {
-    const result = await synth({
-      projectDir: args.project,
-      outDir: args.out,
-      removals: removalAllowance(args['allow-removal']),
-    });
+    if (args.check) return check(args);
+    const removals = removalAllowance(args['allow-removal']);
+    const result = await withProgress(args.progress, (p) =>
+      synth({ projectDir: args.project, outDir: args.out, removals, onPhase: p.phases() }),
+    );
+    if (args.json) {
+      writeJson('synth', {
+        check: false,
+        ...renderedJson(result),
+        output: {
+          dir: result.outDir,
+          written: !result.unchanged,
+          preserved: result.preserved,
+          overriding: result.overriding,
+          foreign: result.foreign,
+        },
+        notes: result.changes.notes.map((paragraph) => paragraph.join('\n')),
+      });
+      return;
+    }
     process.stdout.write(renderedLine(result));
     if (result.overriding.length)
       process.stdout.write(
@@ -45,3 +88,14 @@ export const synthCommand: CommandModule<GlobalOptions, SynthArgs> = {
       );
   },
 };
+
+/** `synth --check`: what synth would change, written nowhere; exit 1 when anything differs. */
+async function check(args: SynthArgs): Promise<void> {
+  const result = await withProgress(args.progress, (p) =>
+    checkOutput({ projectDir: args.project, outDir: args.out, onPhase: p.phases(), reuse: 'builds' }),
+  );
+  const current = treeIsCurrent(result.differences);
+  if (args.json) writeJson('synth', { check: true, ...renderedJson(result), output: checkedOutputJson(result) });
+  else process.stdout.write(checkText(result));
+  if (!current) throw new CommandFailure('', EXIT_FAILED);
+}

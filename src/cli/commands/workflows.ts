@@ -3,6 +3,7 @@ import { join, relative } from 'node:path';
 import type { CommandModule } from 'yargs';
 import { BUILD_IMAGE_WORKFLOW, buildImageWorkflow, WORKFLOWS_DIR } from '../../publish/workflows.js';
 import { loadProject } from '../../spec/load.js';
+import { examples, exitStatus } from '../help.js';
 import type { GlobalOptions } from '../main.js';
 import { CommandFailure } from '../output.js';
 
@@ -14,14 +15,22 @@ export const workflowsCommand: CommandModule<GlobalOptions, WorkflowsArgs> = {
   command: 'workflows',
   describe: `Write ${WORKFLOWS_DIR}/${BUILD_IMAGE_WORKFLOW}, the reusable image build of the service repositories, with the tag formats of imageTags in the settings (the ones the environments' allowTags derive from)`,
   builder: (y) =>
-    y
-      .option('check', {
+    examples(
+      y.option('check', {
         type: 'boolean',
         default: false,
         describe: 'Write nothing; exit 1 when the file differs from what the settings generate (for CI)',
-      })
-      .example('$0 workflows', `regenerate ${WORKFLOWS_DIR}/${BUILD_IMAGE_WORKFLOW} after changing imageTags`)
-      .example('$0 workflows --check', 'fail when it is out of date'),
+      }),
+      [
+        ['$0 workflows', `regenerate ${WORKFLOWS_DIR}/${BUILD_IMAGE_WORKFLOW} after changing imageTags`],
+        ['$0 workflows --check', 'fail when it is out of date'],
+      ],
+    ).epilogue(
+      exitStatus({
+        0: 'written, or already up to date',
+        1: 'spec problems (each with file, line and field), or with --check a file that is missing or out of date',
+      }),
+    ),
   handler: (args) => {
     const project = loadProject(args.project);
     const content = buildImageWorkflow(project.settings.spec);

@@ -1,6 +1,7 @@
 import type { ResolvedDependency } from '../model.js';
 import { serviceHost } from '../references.js';
 import type { ServiceScope } from './scope.js';
+import { unknownName } from '../../spec/suggest.js';
 
 /** `dependsOn`: services of the same environment, with ports, that the pods wait for (each once, never itself). */
 export function resolveDependencies(s: ServiceScope): ResolvedDependency[] {
@@ -17,7 +18,11 @@ export function resolveDependencies(s: ServiceScope): ResolvedDependency[] {
         );
       return fail(
         ['dependsOn', i],
-        `unknown service "${dep}"; expected one of: ${[...s.services.keys()].filter((n) => n !== name).join(', ')}`,
+        `unknown service "${dep}"${unknownName(
+          dep,
+          [...s.services.keys()].filter((n) => n !== name),
+          'another service of apps/',
+        )}`,
       );
     }
     const depPorts = s.portsOf.get(dep)!;

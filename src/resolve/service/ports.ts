@@ -1,5 +1,6 @@
 import { tlsSecretNameOf } from '../environment.js';
 import type { ResolvedPort, ResolvedService } from '../model.js';
+import { namesHttp, namesNonHttp, wellKnownPort } from '../well-known.js';
 import type { FieldPath, Merged, ServiceScope } from './scope.js';
 
 /**
@@ -15,7 +16,17 @@ export function resolvePorts(m: Merged): ResolvedPort[] {
     );
     return [];
   }
-  if (f.port !== undefined) return [{ name: 'http', port: f.port, protocol: 'TCP' }];
+  if (f.port !== undefined) {
+    const known = wellKnownPort(f.port);
+    if (known)
+      m.problem(
+        ['port'],
+        `port: ${f.port} is shorthand for one HTTP port named http, but ${f.port} is ${known.program}'s ` +
+          `port, and meshes (Istio, Linkerd) read the name http as HTTP and would break its connections; ` +
+          `expected ports: [{name: ${known.name}, port: ${f.port}}]`,
+      );
+    return [{ name: 'http', port: f.port, protocol: 'TCP' }];
+  }
   const list = f.ports ?? [];
   const out: ResolvedPort[] = [];
   list.forEach((p, i) => {
@@ -39,6 +50,14 @@ export function resolvePorts(m: Merged): ResolvedPort[] {
         );
       return;
     }
+    const known = wellKnownPort(p.port);
+    if (known && namesHttp(name))
+      m.problem(
+        ['ports', i, p.name ? 'name' : 'port'],
+        `port ${p.port} is ${known.program}'s, and meshes (Istio, Linkerd) read the name ${name} as ` +
+          `${name.startsWith('grpc') ? 'gRPC' : 'HTTP'} and would break its connections; expected a name that ` +
+          `says its protocol, such as ${known.name}`,
+      );
     out.push({ name, port: p.port, protocol });
   });
   return out;
@@ -66,7 +85,10 @@ export function portByRef(
   if (!found) {
     s.fail(
       path,
-      `${what} refers to port ${JSON.stringify(ref)}, which the service does not declare; expected one of: ${ports.map((p) => `${p.name} (${p.port})`).join(', ') || 'none'}`,
+      `${what} refers to port ${JSON.stringify(ref)}, which the service does not declare; ` +
+        (ports.length
+          ? `expected one of: ${ports.map((p) => `${p.name} (${p.port})`).join(', ')}`
+          : 'expected the port declared first, with port: or ports:'),
     );
     return undefined;
   }
@@ -79,6 +101,13 @@ export function resolveExpose(s: ServiceScope): ResolvedService['expose'] {
   if (!f.expose) return undefined;
   const host = f.expose.subdomain ? `${f.expose.subdomain}.${env.domain}` : env.domain;
   const port = portByRef(s, f.expose.port, ['expose', 'port'], 'expose');
+  const target = s.ports.find((p) => p.port === port);
+  if (target && (namesNonHttp(target.name) || target.protocol !== 'TCP'))
+    s.fail(
+      f.expose.port === undefined ? ['expose'] : ['expose', 'port'],
+      `an Ingress routes HTTP, and port ${target.name} (${target.port}/${target.protocol}) is named for ` +
+        `another protocol; expected expose.port naming an HTTP port`,
+    );
   if (host.length > 253)
     s.fail(['expose', 'subdomain'], `host ${host} is longer than 253 characters; expected a shorter subdomain`);
   if (port === undefined) return undefined;

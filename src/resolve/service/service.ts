@@ -3,6 +3,7 @@ import type { ResolvedService } from '../model.js';
 import { resolveDependencies } from './dependencies.js';
 import { resolveImage } from './image.js';
 import { resolveMetrics } from './metrics.js';
+import { checkMounts } from './mounts.js';
 import { checkDerivedNames } from './names.js';
 import { type NetworkDeclarations, resolveNetworkDeclarations } from './network.js';
 import { resolveExpose } from './ports.js';
@@ -11,7 +12,7 @@ import { resolveRecreate } from './recreate.js';
 import { resolveScaling } from './scaling.js';
 import type { FieldPath, Merged, ServiceScope } from './scope.js';
 import { resolveSecurity } from './security.js';
-import { resolveFiles, resolveVariables } from './variables.js';
+import { checkExecStrings, resolveFiles, resolveVariables } from './variables.js';
 import { resolveVolumes } from './volumes.js';
 
 /** How long a `dependsOn` init container waits for each dependency, in seconds. */
@@ -42,16 +43,18 @@ export function resolveService(
   const image = resolveImage(s);
   const expose = resolveExpose(s);
   const { env, secretEnv } = resolveVariables(s);
+  checkExecStrings(s, env);
   const { files, filesHash } = resolveFiles(s);
   const scaling = resolveScaling(s);
   const probes = resolveProbes(s);
-  const volumes = resolveVolumes(s, scaling, files);
+  const volumes = resolveVolumes(s, scaling);
   const recreate = resolveRecreate(s, scaling);
   const dependsOn = resolveDependencies(s);
   const metrics = resolveMetrics(s);
   const network = resolveNetworkDeclarations(s, dependsOn);
   checkDerivedNames(s, { scaling, files, volumes, dependsOn });
-  const security = resolveSecurity(s, volumes, files);
+  const security = resolveSecurity(s, volumes, image);
+  checkMounts(s, volumes, files, security.writableTmp);
 
   if (!ok || !image) return undefined;
   const suspended = f.suspended ?? false;

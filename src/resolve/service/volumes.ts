@@ -1,13 +1,15 @@
-import { FILES_VOLUME, TMP_VOLUME, type ResolvedFile, type ResolvedVolume } from '../model.js';
+import { FILES_VOLUME, TMP_VOLUME, type ResolvedVolume } from '../model.js';
+import { mountPathProblem } from './mounts.js';
 import type { Scaling } from './scaling.js';
 import type { ServiceScope } from './scope.js';
+import { unknownName } from '../../spec/suggest.js';
 
 /**
  * `volumes`: claims the service owns (a claim per volume, or claim templates
  * of a StatefulSet) and ReadWriteMany claims of other services mounted with
  * `from:`. A ReadWriteOnce volume of a replicated Deployment is refused.
  */
-export function resolveVolumes(s: ServiceScope, scaling: Scaling, files: readonly ResolvedFile[]): ResolvedVolume[] {
+export function resolveVolumes(s: ServiceScope, scaling: Scaling): ResolvedVolume[] {
   const { fields: f, name, env, fail } = s;
   const { workload, replicas, autoscaling } = scaling;
   const volumes: ResolvedVolume[] = [];
@@ -21,8 +23,8 @@ export function resolveVolumes(s: ServiceScope, scaling: Scaling, files: readonl
         [...at, 'name'],
         `"${v.name}" is reserved for a volume gitops-synth adds (files:, /tmp); expected another name`,
       );
-    if (volumes.some((o) => o.mountPath === v.mountPath) || files.some((x) => x.path === v.mountPath))
-      return fail([...at, 'mountPath'], `${v.mountPath} is mounted twice; expected one volume or file per path`);
+    const pathProblem = mountPathProblem(v.mountPath, 'volume');
+    if (pathProblem) return fail([...at, 'mountPath'], pathProblem);
     if (v.from !== undefined) {
       if (v.replaces !== undefined)
         return fail(
@@ -43,19 +45,19 @@ export function resolveVolumes(s: ServiceScope, scaling: Scaling, files: readonl
         const exists = [...s.services.keys()].filter((n) => n !== name);
         return fail(
           [...at, 'from'],
-          `unknown service "${v.from}"${exists.length ? `; expected one of: ${exists.join(', ')}` : ''}`,
+          `unknown service "${v.from}"${unknownName(v.from, exists, 'another service of apps/')}`,
         );
       }
       const target = owner.fields.volumes?.find((o) => o.name === v.name && o.from === undefined);
       if (!target)
         return fail(
           [...at, 'from'],
-          `service "${v.from}" owns no volume named "${v.name}"; expected one of: ${
-            (owner.fields.volumes ?? [])
-              .filter((o) => o.from === undefined)
-              .map((o) => o.name)
-              .join(', ') || 'none'
-          }`,
+          `service "${v.from}" owns no volume named "${v.name}"` +
+            unknownName(
+              v.name,
+              (owner.fields.volumes ?? []).filter((o) => o.from === undefined).map((o) => o.name),
+              `a volume "${v.from}" owns, and it owns none: give it one with size and accessMode: ReadWriteMany`,
+            ),
         );
       if ((owner.fields.workload ?? 'deployment') === 'statefulset')
         return fail(

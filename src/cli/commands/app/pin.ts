@@ -1,9 +1,10 @@
 import type { CommandModule } from 'yargs';
 import { pinService, unpinService } from '../../../lifecycle/pin.js';
 import type { SynthResult } from '../../../pipeline/pipeline.js';
+import { examples } from '../../help.js';
 import type { GlobalOptions } from '../../main.js';
 import { renderedLine } from '../../output.js';
-import { refusalsAsUsageErrors } from './shared.js';
+import { APP_EXIT_STATUS } from './shared.js';
 
 interface PinArgs extends GlobalOptions {
   name: string;
@@ -19,16 +20,16 @@ export const pinCommand: CommandModule<GlobalOptions, PinArgs> = {
   describe:
     'Hold a service at a tag in one environment (a rollback that holds): the image policy stops moving it and its Image Updater write-back is removed',
   builder: (y) =>
-    y
+    examples(y, [['$0 app pin api --env prod --tag 1.4.1 --reason "bug in 1.4.7"', 'roll prod back and hold it']])
       .positional('name', { type: 'string', demandOption: true, describe: 'The service' })
       .option('env', { type: 'string', demandOption: true, describe: 'The environment' })
       .option('tag', { type: 'string', demandOption: true, describe: 'The tag to run, e.g. 1.4.1' })
       .option('reason', { type: 'string', describe: 'Why, kept as a comment beside the pin (one line)' })
-      .example('$0 app pin api --env prod --tag 1.4.1 --reason "1.4.7 corrupts uploads"', 'roll prod back and hold it')
       .epilogue(
-        "Writes environments.<env>.image: {tag: <tag>, autoUpdate: false} into apps/<name>.yaml (comments and layout kept), the reason as the comment `# pinned: <reason>` on the autoUpdate line, and renders the project. Not auto-updated, the service leaves the ImageUpdater, and its .argocd-source-<app>.yaml (Image Updater's write-back, which Argo CD applies over the kustomization) is removed from dist/ and, on the next publish, from the devops repository, so the pinned tag is what runs. `app list` shows pins and their reasons; `app unpin` lets the policy move the tag again.",
+        "Writes environments.<env>.image: {tag: <tag>, autoUpdate: false} into apps/<name>.yaml (comments and layout kept), the reason as the comment `# pinned: <reason>` on the autoUpdate line, and renders the project. Not auto-updated, the service leaves the ImageUpdater, and its .argocd-source-<app>.yaml (Image Updater's write-back, which Argo CD applies over the kustomization) is removed from dist/ and, on the next publish, from the devops repository, so the pinned tag is what runs. `app list` shows pins and their reasons; `app unpin` lets the policy move the tag again. " +
+          APP_EXIT_STATUS,
       ),
-  handler: refusalsAsUsageErrors(async (args: PinArgs) => {
+  handler: async (args: PinArgs) => {
     const r = await pinService(args.project, args.name, args.env, String(args.tag), args.reason);
     if (r.unchanged !== undefined) {
       process.stdout.write(`gitops-synth: ${r.service} is ${r.unchanged}; nothing changed\n`);
@@ -45,21 +46,21 @@ export const pinCommand: CommandModule<GlobalOptions, PinArgs> = {
     process.stdout.write(
       `gitops-synth: publish to roll ${r.environment} to ${r.tag}; gitops-synth app unpin ${r.service} --env ${r.environment} lets the policy move it again\n`,
     );
-  }),
+  },
 };
 
 export const unpinCommand: CommandModule<GlobalOptions, UnpinArgs> = {
   command: 'unpin <name>',
   describe: 'Undo `app pin`: the image policy moves the tag again, starting from the pinned one',
   builder: (y) =>
-    y
+    examples(y, [['$0 app unpin api --env prod', 'let the semver policy move prod again']])
       .positional('name', { type: 'string', demandOption: true, describe: 'The service' })
       .option('env', { type: 'string', demandOption: true, describe: 'The environment' })
-      .example('$0 app unpin api --env prod', 'let the semver policy move prod again')
       .epilogue(
-        'Removes the autoUpdate: false (and its pinned comment) that `app pin` wrote; when the spec does not turn auto-update on elsewhere, writes environments.<env>.image.autoUpdate: true. The tag stays: it is the initial tag the policy moves from, and it must be one the policy could pick (otherwise nothing changes and the problem is shown).',
+        'Removes the autoUpdate: false (and its pinned comment) that `app pin` wrote; when the spec does not turn auto-update on elsewhere, writes environments.<env>.image.autoUpdate: true. The tag stays: it is the initial tag the policy moves from, and it must be one the policy could pick (otherwise nothing changes and the problem is shown). ' +
+          APP_EXIT_STATUS,
       ),
-  handler: refusalsAsUsageErrors(async (args: UnpinArgs) => {
+  handler: async (args: UnpinArgs) => {
     const r = await unpinService(args.project, args.name, args.env);
     if (r.unchanged !== undefined) {
       process.stdout.write(`gitops-synth: ${r.service} is ${r.unchanged}; nothing changed\n`);
@@ -69,7 +70,7 @@ export const unpinCommand: CommandModule<GlobalOptions, UnpinArgs> = {
       `gitops-synth: unpinned ${r.service} in ${r.environment} (${r.file}): the image policy moves it from ${r.tag}\n`,
     );
     report(r.change!.synth);
-  }),
+  },
 };
 
 function report(synth: SynthResult): void {

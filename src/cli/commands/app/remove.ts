@@ -9,9 +9,10 @@ import {
   removeService,
   type RemovalPlan,
 } from '../../../lifecycle/removal.js';
+import { examples } from '../../help.js';
 import type { GlobalOptions } from '../../main.js';
-import { refusalsAsUsageErrors } from './shared.js';
-import { renderedLine } from '../../output.js';
+import { APP_EXIT_STATUS } from './shared.js';
+import { renderedLine, UsageError } from '../../output.js';
 
 interface RemoveArgs extends GlobalOptions {
   name: string;
@@ -24,7 +25,13 @@ export const removeCommand: CommandModule<GlobalOptions, RemoveArgs> = {
   describe:
     'Remove apps/<name>.yaml and render the project; its volumes stay in the cluster (named in the output) unless --purge-volumes',
   builder: (y) =>
-    y
+    examples(y, [
+      ['$0 app remove flower', 'remove a service, keep its volumes'],
+      [
+        '$0 app remove cache --purge-volumes --yes > purge-cache.sh',
+        'remove it; write the script that deletes its volumes',
+      ],
+    ])
       .positional('name', { type: 'string', demandOption: true, describe: 'The service' })
       .option('purge-volumes', {
         type: 'boolean',
@@ -37,15 +44,11 @@ export const removeCommand: CommandModule<GlobalOptions, RemoveArgs> = {
         default: false,
         describe: 'Confirm --purge-volumes without the prompt (required when stdin is not a terminal)',
       })
-      .example('$0 app remove flower', 'remove a service, keep its volumes')
-      .example(
-        '$0 app remove cache --purge-volumes --yes > purge-cache.sh',
-        'remove it and write the script that deletes its volumes',
-      )
       .epilogue(
-        "Refused while another service references it (dependsOn, volumes[].from, ${service:<name>}); the message names each reference. The ApplicationSets run with applicationsSync: create-update, so Argo CD keeps the service's Applications (and their pods) after the folder leaves the devops repository: the output gives the kubectl commands that delete them once the removal is published. Nothing runs against the cluster: --purge-volumes prints the script, to be reviewed and run by a person.",
+        "Refused while another service references it (dependsOn, volumes[].from, ${service:<name>}); the message names each reference. The ApplicationSets run with applicationsSync: create-update, so Argo CD keeps the service's Applications (and their pods) after the folder leaves the devops repository: the output gives the kubectl commands that delete them once the removal is published. Nothing runs against the cluster: --purge-volumes prints the script, to be reviewed and run by a person. " +
+          APP_EXIT_STATUS,
       ),
-  handler: refusalsAsUsageErrors(async (args: RemoveArgs) => {
+  handler: async (args: RemoveArgs) => {
     const plan = planRemoval(args.project, args.name);
     if (args.purgeVolumes && !args.yes) await confirmPurge(plan);
     const result = await removeService(plan);
@@ -55,13 +58,13 @@ export const removeCommand: CommandModule<GlobalOptions, RemoveArgs> = {
     say(renderedLine(result.synth));
     say(remainsInCluster(plan, args.purgeVolumes === true));
     if (args.purgeVolumes) process.stdout.write(purgeScript(plan));
-  }),
+  },
 };
 
-/** Asks on the terminal; refuses when there is none. */
+/** Asks on the terminal; without one, --yes is the only way to confirm (a usage error). */
 async function confirmPurge(plan: RemovalPlan): Promise<void> {
   if (!process.stdin.isTTY) {
-    throw new LifecycleError(
+    throw new UsageError(
       '--purge-volumes deletes data: confirm it at the prompt on a terminal, or pass --yes; nothing was changed',
     );
   }

@@ -1,7 +1,8 @@
 import type { CommandModule } from 'yargs';
 import { resumeService, suspendService, type SuspensionResult } from '../../../lifecycle/suspension.js';
+import { examples } from '../../help.js';
 import type { GlobalOptions } from '../../main.js';
-import { refusalsAsUsageErrors } from './shared.js';
+import { APP_EXIT_STATUS } from './shared.js';
 import { renderedLine } from '../../output.js';
 
 interface SuspensionArgs extends GlobalOptions {
@@ -14,20 +15,18 @@ export const suspendCommand: CommandModule<GlobalOptions, SuspensionArgs> = {
   describe:
     'Scale a service to zero (replicas 0, no autoscaler, disruption budget or migration Job), keeping its volumes, config and image',
   builder: (y) =>
-    y
+    examples(y, [['$0 app suspend flower --env prod', 'stop flower in prod only']])
       .positional('name', { type: 'string', demandOption: true, describe: 'The service' })
       .option('env', {
         type: 'string',
         describe: 'Only in this environment (writes environments.<env>.suspended)',
         defaultDescription: 'every environment (writes suspended: true at the top of the spec)',
       })
-      .example('$0 app suspend flower --env prod', 'stop flower in prod only')
       .epilogue(
-        'Writes suspended: true into apps/<name>.yaml (comments and layout kept) and renders the project. `app resume` removes exactly that key again.',
+        `Writes suspended: true into apps/<name>.yaml (comments and layout kept) and renders the project. \`app resume\` removes exactly that key again. ${APP_EXIT_STATUS}`,
       ),
-  handler: refusalsAsUsageErrors(async (args: SuspensionArgs) =>
+  handler: async (args: SuspensionArgs) =>
     report(await suspendService(args.project, args.name, args.env), 'suspended', args.env),
-  ),
 };
 
 export const resumeCommand: CommandModule<GlobalOptions, SuspensionArgs> = {
@@ -35,17 +34,16 @@ export const resumeCommand: CommandModule<GlobalOptions, SuspensionArgs> = {
   describe:
     'Undo `app suspend`: remove the suspended key it wrote, so the spec is exactly as before, and render the project',
   builder: (y) =>
-    y
+    examples(y, [['$0 app resume flower --env prod', 'start flower in prod again']])
       .positional('name', { type: 'string', demandOption: true, describe: 'The service' })
       .option('env', {
         type: 'string',
         describe: 'Only in this environment (removes environments.<env>.suspended)',
         defaultDescription: 'every environment (removes every suspended: true of the spec)',
       })
-      .example('$0 app resume flower --env prod', 'start flower in prod again'),
-  handler: refusalsAsUsageErrors(async (args: SuspensionArgs) =>
+      .epilogue(APP_EXIT_STATUS),
+  handler: async (args: SuspensionArgs) =>
     report(await resumeService(args.project, args.name, args.env), 'resumed', args.env),
-  ),
 };
 
 function report(r: SuspensionResult, done: 'suspended' | 'resumed', env: string | undefined): void {
