@@ -24,8 +24,9 @@ const UNIT = [
 
 export default defineConfig({
   test: {
-    // The render cache off: every test renders through cdk8s (render-cache.test.ts turns it on in its own folders).
-    env: { GITOPS_SYNTH_RENDER_CACHE: '0' },
+    // Only the kustomize builds cache (test/global-setup.ts gives it an empty folder): every test parses every
+    // spec and renders every folder through cdk8s (spec-cache and proven-folders tests turn the others on).
+    env: { GITOPS_SYNTH_CACHE: 'builds' },
     testTimeout: 120_000,
     hookTimeout: 120_000,
     // Two cores: more workers only make the git and kubectl tests slower.

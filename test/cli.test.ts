@@ -135,12 +135,12 @@ describe('synth --check, validate on a stale dist/, and --json', () => {
       services: 12,
       objects: expect.any(Number),
       files: Object.keys(tree).length,
-      output: { dir: join(project, 'dist'), written: true, preserved: [], overriding: [] },
+      output: { dir: join(project, 'dist'), written: true, preserved: [], overriding: [], foreign: [] },
       notes: [],
     });
     expect(none.output.differences.added).toEqual(Object.keys(tree).sort());
 
-    // A spec change, a stray file and an Image Updater write-back (not a difference: synth keeps it).
+    // A spec change, a file of someone else's and an Image Updater write-back (no difference: synth keeps both).
     const api = join(project, 'apps', 'api.yaml');
     writeFileSync(api, readFileSync(api, 'utf8').replace('tag: 3f9c2a1', 'tag: 0a1b2c3'));
     writeFileSync(join(project, 'dist', 'prod', 'api', 'notes.txt'), 'mine\n');
@@ -150,12 +150,17 @@ describe('synth --check, validate on a stale dist/, and --json', () => {
     expect(stale.code, stale.stderr).toBe(1);
     const lines = stale.stdout.split('\n');
     expect(lines[0]).toMatch(
-      /^gitops-synth: dist is stale: 0 files to add, 1 to remove, \d+ to change; run gitops-synth synth/,
+      /^gitops-synth: dist is stale: 0 files to add, 0 to remove, \d+ to change; run gitops-synth synth/,
     );
-    expect(lines).toContain('  - prod/api/notes.txt');
+    expect(stale.stdout).not.toContain('notes.txt');
     expect(lines).toContain('  ~ stage/api/deployment-api.yaml');
     expect(stale.stdout).not.toContain('.argocd-source');
-    expect(lines.filter((l) => l.startsWith('  ~ ')).every((l) => l.startsWith('  ~ stage/api/'))).toBe(true);
+    // The ownership marker records the folder's digests, so it changes with it.
+    expect(
+      lines
+        .filter((l) => l.startsWith('  ~ '))
+        .every((l) => l.startsWith('  ~ stage/api/') || l === '  ~ .gitops-synth-owned'),
+    ).toBe(true);
 
     const validated = runCli(['validate', '--json', '--project', project]);
     expect(validated.code, validated.stderr).toBe(0);
@@ -166,7 +171,7 @@ describe('synth --check, validate on a stale dist/, and --json', () => {
       services: 12,
       output: { exists: true, current: false },
     });
-    expect(report.output.differences.removed).toEqual(['prod/api/notes.txt']);
+    expect(report.output.differences.removed).toEqual([]);
     expect(report.output.differences.changed.map((f: string) => `  ~ ${f}`)).toEqual(
       lines.filter((l) => l.startsWith('  ~ ')),
     );

@@ -13,13 +13,15 @@ interface ValidateArgs extends GlobalOptions {
 export const validateCommand: CommandModule<GlobalOptions, ValidateArgs> = {
   command: 'validate',
   describe:
-    'Check the specs and everything synth would write (schemas, kubectl kustomize on every folder, no cache) without writing anything, and say whether dist/ is current',
+    'Check the specs and everything synth would write (schemas, kubectl kustomize) without writing anything, and say whether dist/ is current',
   builder: (y) =>
     examples(jsonOption(y, 'the result'), [
       ['$0 validate', 'check the project in the current folder'],
       ['$0 validate --json', 'the same, for a script or an editor'],
     ]).epilogue(
-      'A stale dist/ (not what synth would write now) is reported on a line of its own and is not a failure: ' +
+      'Every folder is rendered, checked and built anew, with no cache (CI runs it on every commit: synth ' +
+        'then builds only the folders that differ from dist/). ' +
+        'A stale dist/ (not what synth would write now) is reported on a line of its own and is not a failure: ' +
         'synth --check fails on it and lists the files. ' +
         exitStatus({
           0: 'valid, whether or not dist/ is current',
