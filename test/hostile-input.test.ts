@@ -11,6 +11,7 @@ import {
   readdirSync,
   readFileSync,
   readlinkSync,
+  rmSync,
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
@@ -275,6 +276,8 @@ describe('names JavaScript treats specially are ordinary names', () => {
 describe('a missing or broken kubectl: named, with how to restore it, exit 2, nothing changed', () => {
   it('GITOPS_SYNTH_KUBECTL naming nothing, a file that is not executable, and a binary that fails', async () => {
     const s = await sandbox();
+    // Without dist/, every folder must be built (a synth that finds every folder unchanged in dist/ runs no kubectl).
+    rmSync(join(s.project, 'dist'), { recursive: true });
     const bin = join(s.root, 'tmp');
     const notExecutable = join(bin, 'kubectl-plain');
     writeFileSync(notExecutable, '#!/bin/sh\nexit 0\n');
