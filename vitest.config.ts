@@ -13,6 +13,7 @@ const UNIT = [
   'test/guard.test.ts',
   'test/help.test.ts',
   'test/image-policy.test.ts',
+  'test/json-schemas.test.ts',
   'test/network-policies.test.ts',
   'test/pack-store.test.ts',
   'test/publish-units.test.ts',

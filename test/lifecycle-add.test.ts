@@ -64,7 +64,7 @@ describe('app add', () => {
       ].join('\n'),
     );
     // The comment resolves: the project gets the schemas the repository ships.
-    for (const f of ['service.schema.json', 'environment.schema.json'])
+    for (const f of ['service.schema.json', 'environment.schema.json', 'settings.schema.json'])
       expect(readFileSync(join(project, 'schemas', f), 'utf8')).toBe(readFileSync(join(REPO, 'schemas', f), 'utf8'));
 
     for (const [env, domain, namespace] of [

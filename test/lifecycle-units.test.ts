@@ -1,64 +1,11 @@
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { imageUpdaterFile, writtenBackTag } from '../src/lifecycle/image-updater-file.js';
-import { jsonSchemaFiles, SCHEMAS_DIR } from '../src/lifecycle/json-schemas.js';
-import { newServiceText } from '../src/lifecycle/new-service.js';
 import { deleteEntry, setScalar } from '../src/lifecycle/yaml-edit.js';
 import { renderProject } from '../src/pipeline/pipeline.js';
-import { copyExample, REPO, runCli } from './helpers.js';
-
-describe('JSON Schemas for editors', () => {
-  it('the committed schemas/ are exactly what the zod schemas generate (run `npm run schemas` after changing a spec schema)', () => {
-    for (const { file, content } of jsonSchemaFiles())
-      expect(readFileSync(join(REPO, SCHEMAS_DIR, file), 'utf8'), file).toBe(content);
-  });
-
-  it('accept every shipped spec and reject a misspelled key, so an editor flags typos and nothing else', () => {
-    const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
-    const service = ajv.compile(JSON.parse(readFileSync(join(REPO, SCHEMAS_DIR, 'service.schema.json'), 'utf8')));
-    const environment = ajv.compile(
-      JSON.parse(readFileSync(join(REPO, SCHEMAS_DIR, 'environment.schema.json'), 'utf8')),
-    );
-    const projects = [REPO, join(REPO, 'examples', 'webfarm')].filter((p) => readdirSafe(join(p, 'apps')).length);
-    for (const project of projects) {
-      for (const f of readdirSafe(join(project, 'apps')))
-        expect(
-          service(parse(readFileSync(join(project, 'apps', f), 'utf8'))),
-          `${project}/apps/${f}: ${ajv.errorsText(service.errors)}`,
-        ).toBe(true);
-      for (const f of readdirSafe(join(project, 'environments')).filter((n) => !n.startsWith('_'))) {
-        expect(
-          environment(parse(readFileSync(join(project, 'environments', f), 'utf8'))),
-          `${project}/environments/${f}: ${ajv.errorsText(environment.errors)}`,
-        ).toBe(true);
-      }
-    }
-    expect(service({ image: { repository: 'x', tag: '1' }, replica: 2 })).toBe(false);
-    expect(service({ environments: { prod: { image: null, suspended: true } } })).toBe(true);
-    expect(service({ suspended: 'yes' })).toBe(false);
-    const added = newServiceText({
-      name: 'cache',
-      image: 'redis:7.4.1',
-      port: '8080',
-      expose: 'cache',
-      env: ['A=1'],
-      secretEnv: ['P=s/k'],
-      volume: ['data:/data:1Gi'],
-    });
-    expect(service(parse(added)), ajv.errorsText(service.errors)).toBe(true);
-  });
-});
-
-function readdirSafe(dir: string): string[] {
-  try {
-    return readdirSync(dir).filter((n) => n.endsWith('.yaml'));
-  } catch {
-    return [];
-  }
-}
+import { copyExample, runCli } from './helpers.js';
 
 describe('spec edits keep every byte they do not change', () => {
   const spec = [

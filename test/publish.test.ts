@@ -271,7 +271,8 @@ describe('publish', () => {
     const head = git(remote, ['rev-parse', 'main']);
     const frozen = publish(remote, project, '--retry-timeout', '1', '--retry-delay', '100');
     expect(frozen.code).toBe(1);
-    expect(frozen.stderr).toMatch(/refused \d+ times in [\d.]+ s; giving up \(--retry-timeout 1 s\)/);
+    // How many attempts fit in the second depends on the machine's load; that it gave up on time does not.
+    expect(frozen.stderr).toMatch(/refused \d+ times? in [\d.]+ s; giving up \(--retry-timeout 1 s\)/);
     expect(frozen.stderr).toContain(
       'Last answer from git: refs/heads/main [remote rejected] (pre-receive hook declined); remote: branch main is frozen',
     );

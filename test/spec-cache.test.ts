@@ -130,7 +130,7 @@ describe('the spec cache', () => {
     writeFileSync(api, readFileSync(api, 'utf8').replace(/^ports:/m, 'prots:'));
     const first = specProblems(() => load(project, pack));
     expect(first).toHaveLength(1);
-    expect(first[0]).toMatch(/^apps\/api\.yaml:9:1: prots: unknown key "prots" \(did you mean "ports"\?\)/);
+    expect(first[0]).toMatch(/^apps\/api\.yaml:10:1: prots: unknown key "prots" \(did you mean "ports"\?\)/);
     expect(specProblems(() => load(project, pack))).toEqual(first);
     expect(SpecCache.open(pack, CODE).lookup('service', readFileSync(api, 'utf8'))).toBeUndefined();
   });

@@ -4,22 +4,35 @@ import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { environmentFileSchema } from '../spec/environment-schema.js';
 import { serviceFileSchema } from '../spec/service-schema.js';
+import { settingsFileSchema } from '../spec/settings-schema.js';
 
 /**
- * JSON Schemas of the service and environment specs for editors (the YAML
- * language server reads the `# yaml-language-server: $schema=...` comment at
- * the top of a spec). Generated from the zod schemas, so they cannot drift;
- * a test compares the committed files with a fresh generation.
- * They describe the shape (keys, types, patterns, enums); checks zod makes in
- * code (refinements, cross-field rules) are left to `gitops-synth validate`.
+ * JSON Schemas of the service and environment specs and the project settings
+ * for editors (the YAML language server reads the
+ * `# yaml-language-server: $schema=...` comment at the top of a spec).
+ * Generated from the zod schemas, descriptions included (zod metadata), so
+ * they cannot drift; a test compares the committed files with a fresh
+ * generation. They describe the shape (keys, types, patterns, enums); checks
+ * zod makes in code (refinements, cross-field rules) are left to
+ * `gitops-synth validate`.
  */
 
 export const SCHEMAS_DIR = 'schemas';
 export const SERVICE_SCHEMA_FILE = 'service.schema.json';
 export const ENVIRONMENT_SCHEMA_FILE = 'environment.schema.json';
+export const SETTINGS_SCHEMA_FILE = 'settings.schema.json';
 
-/** What goes at the top of a new `apps/<name>.yaml` (the file sits one folder below the project root). */
-export const SERVICE_SCHEMA_COMMENT = ` yaml-language-server: $schema=../${SCHEMAS_DIR}/${SERVICE_SCHEMA_FILE}`;
+/** The comment that points editors at a schema, for a spec one folder below the project root (apps/, environments/). */
+function schemaComment(file: string): string {
+  return ` yaml-language-server: $schema=../${SCHEMAS_DIR}/${file}`;
+}
+
+/** What goes at the top of a new `apps/<name>.yaml`. */
+export const SERVICE_SCHEMA_COMMENT = schemaComment(SERVICE_SCHEMA_FILE);
+/** What goes at the top of an `environments/<env>.yaml`. */
+export const ENVIRONMENT_SCHEMA_COMMENT = schemaComment(ENVIRONMENT_SCHEMA_FILE);
+/** What goes at the top of `environments/_settings.yaml`. */
+export const SETTINGS_SCHEMA_COMMENT = schemaComment(SETTINGS_SCHEMA_FILE);
 
 export interface SchemaFile {
   /** File name inside `schemas/`. */
@@ -47,6 +60,16 @@ export function jsonSchemaFiles(): SchemaFile[] {
         'src/spec/environment-schema.ts',
       ),
     },
+    {
+      file: SETTINGS_SCHEMA_FILE,
+      content: render(
+        settingsFileSchema,
+        'gitops-synth project settings',
+        'environments/_settings.yaml: what is the same in every environment (the devops repository, Argo CD, ' +
+          'single sign-on, registries, image tag formats, pinned versions).',
+        'src/spec/settings-schema.ts',
+      ),
+    },
   ];
 }
 
@@ -56,7 +79,7 @@ function render(schema: z.ZodType, title: string, description: string, source: s
     string,
     unknown
   >;
-  const { $schema, ...rest } = json;
+  const { $schema, ...rest } = tidy(json) as Record<string, unknown>;
   const ordered = {
     $schema,
     $comment: `Generated from ${source} by \`npm run schemas\`; do not edit.`,
@@ -65,6 +88,33 @@ function render(schema: z.ZodType, title: string, description: string, source: s
     ...rest,
   };
   return `${JSON.stringify(ordered, null, 2)}\n`;
+}
+
+/**
+ * Puts every description first, where a reader of the file looks, and moves the description of the inner
+ * schema of a key an environment override may set to null (`anyOf: [<schema>, {type: null}]`) onto the key,
+ * where editors look for it; a bare type then joins null in a list of types, as zod writes it undescribed.
+ */
+function tidy(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(tidy);
+  if (node === null || typeof node !== 'object') return node;
+  let out: Record<string, unknown> = Object.fromEntries(Object.entries(node).map(([k, v]) => [k, tidy(v)]));
+  const anyOf = out.anyOf as Record<string, unknown>[] | undefined;
+  const orNull = anyOf?.length === 2 && isNullType(anyOf[1]!) ? anyOf[0]! : undefined;
+  const description = orNull?.description;
+  if (typeof description === 'string' && (out.description === undefined || out.description === description)) {
+    const { description: _d, ...inner } = orNull!;
+    const { anyOf: _, ...rest } = out;
+    const bareType = Object.keys(inner).length === 1 && inner.type !== undefined;
+    out = bareType
+      ? { description, ...rest, type: [inner.type, 'null'].flat() }
+      : { description, ...rest, anyOf: [inner, anyOf![1]] };
+  }
+  return typeof out.description === 'string' ? { description: out.description, ...out } : out;
+}
+
+function isNullType(schema: Record<string, unknown>): boolean {
+  return schema.type === 'null' && Object.keys(schema).length === 1;
 }
 
 /** Writes the schema files into `dir` (the project's `schemas/`). */

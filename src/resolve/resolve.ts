@@ -22,8 +22,8 @@ import { resolveSettings } from './settings.js';
 import { writtenAt } from './written-at.js';
 import { ownValue } from '../util/own.js';
 import { unknownName } from '../spec/suggest.js';
+import { DEFAULT_WAIT_IMAGE } from '../spec/environment-schema.js';
 
-export const DEFAULT_WAIT_IMAGE = 'busybox:1.37.0';
 /** Argo CD's namespace when the settings name none. */
 const DEFAULT_ARGOCD_NAMESPACE = 'argocd';
 

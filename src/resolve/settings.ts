@@ -1,13 +1,11 @@
 import semver from 'semver';
 import { fieldPath, SpecError, type ProblemList, type SpecProblem } from '../spec/errors.js';
 import { ENVIRONMENTS_DIR, type LoadedProject, type UnloadedSpecs } from '../spec/load.js';
-import { SETTINGS_FILE } from '../spec/settings-schema.js';
+import { DEFAULT_ARGOCD_VERSION, DEFAULT_IMAGE_UPDATER_VERSION, SETTINGS_FILE } from '../spec/settings-schema.js';
 import type { RegistrySettings, ResolvedEnvironment, ResolvedSettings } from './model.js';
 import { resolveRepository, type DevopsRepository } from './repository.js';
 import { unknownName } from '../spec/suggest.js';
 
-export const DEFAULT_ARGOCD_VERSION = 'v3.5.1';
-export const DEFAULT_IMAGE_UPDATER_VERSION = 'v1.3.0';
 const DEFAULT_WRITE_SECRET = 'devops-repo-creds';
 /** templatePatch, which carries the per-service sync policy, exists since Argo CD v2.10. */
 const MIN_ARGOCD = '2.10.0';

@@ -106,20 +106,22 @@ export const nonNegativeInt = z
   .int('expected a whole number')
   .min(0, 'expected a number of at least 0');
 
+const quantities = (what: string) =>
+  z
+    .strictObject({
+      cpu: cpuQuantity.optional().describe('CPU, in cores or millicores: e.g. 100m, 0.5 or 2.'),
+      memory: memoryQuantity
+        .optional()
+        .describe('Memory, e.g. 128Mi, 1Gi or 500M (Mi for mebibytes: a lower-case m means milli-bytes).'),
+      'ephemeral-storage': storageQuantity
+        .optional()
+        .describe("Local disk (the container's writable layer, logs, emptyDir volumes), e.g. 1Gi."),
+    })
+    .optional()
+    .describe(what);
+
 export const resources = z.strictObject({
-  requests: z
-    .strictObject({
-      cpu: cpuQuantity.optional(),
-      memory: memoryQuantity.optional(),
-      'ephemeral-storage': storageQuantity.optional(),
-    })
-    .optional(),
-  limits: z
-    .strictObject({
-      cpu: cpuQuantity.optional(),
-      memory: memoryQuantity.optional(),
-      'ephemeral-storage': storageQuantity.optional(),
-    })
-    .optional(),
+  requests: quantities('What the scheduler reserves for the container on a node.'),
+  limits: quantities('The most the container may use: over its memory limit it is killed, over CPU throttled.'),
 });
 export type Resources = z.infer<typeof resources>;

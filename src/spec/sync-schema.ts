@@ -22,44 +22,56 @@ function isTimeZone(zone: string): boolean {
   }
 }
 
-/** One sync window of the environment's AppProject (Argo CD `syncWindows`). */
-export const syncWindowSchema = z.strictObject({
-  /** `allow`: syncs happen only inside the window; `deny`: no syncs inside it. */
-  kind: z.enum(['allow', 'deny'], { error: 'expected allow or deny' }),
-  /** When the window opens, as a cron schedule, e.g. "0 18 * * 5" (Friday 18:00). */
-  schedule: z.string().trim().regex(CRON, 'expected a cron schedule of five fields, e.g. "0 18 * * 5"'),
-  /** How long the window stays open, e.g. 8h or 1h30m. */
-  duration: z
-    .string()
-    .regex(DURATION, 'expected a duration such as 8h, 90m or 1h30m')
-    .refine((d) => d !== '', { message: 'expected a duration such as 8h, 90m or 1h30m' }),
-  /** IANA time zone of the schedule. @default "UTC" */
-  timeZone: z
-    .string()
-    .refine(isTimeZone, { message: 'expected an IANA time zone such as Europe/Berlin or UTC' })
-    .optional(),
-  /** Manual syncs are still allowed when the window blocks automated ones. @default false */
-  manualSync: flag(),
-});
+export const syncWindowSchema = z
+  .strictObject({
+    kind: z
+      .enum(['allow', 'deny'], { error: 'expected allow or deny' })
+      .describe('allow: syncs happen only inside the window; deny: no syncs inside it.'),
+    schedule: z
+      .string()
+      .trim()
+      .regex(CRON, 'expected a cron schedule of five fields, e.g. "0 18 * * 5"')
+      .describe('When the window opens: a cron schedule of five fields, e.g. "0 18 * * 5" (Fridays at 18:00).'),
+    duration: z
+      .string()
+      .regex(DURATION, 'expected a duration such as 8h, 90m or 1h30m')
+      .refine((d) => d !== '', { message: 'expected a duration such as 8h, 90m or 1h30m' })
+      .describe('How long the window stays open: hours, minutes and seconds, e.g. 8h, 90m or 1h30m.'),
+    timeZone: z
+      .string()
+      .refine(isTimeZone, { message: 'expected an IANA time zone such as Europe/Berlin or UTC' })
+      .optional()
+      .describe('IANA time zone of the schedule, e.g. Europe/Berlin. Default: UTC.'),
+    manualSync: flag().describe(
+      'A person may still sync by hand while the window blocks syncs (for a fix). Default: false.',
+    ),
+  })
+  .describe("A sync window of the environment's AppProject (Argo CD syncWindows).");
 export type SyncWindowSpec = z.infer<typeof syncWindowSchema>;
 
-/** An environment's sync policy. */
 export const environmentSyncSchema = z.strictObject({
-  /** Argo CD syncs every new commit by itself; false makes a manual sync the release gate. @default true */
-  automated: flag(),
-  /** Automated syncs delete objects that are no longer rendered. @default true */
-  prune: flag(),
-  /** Automated syncs undo changes made in the cluster by hand. @default true */
-  selfHeal: flag(),
-  /** Sync windows of the environment's AppProject. @default none */
-  windows: z.array(syncWindowSchema, { error: 'expected a list of sync windows' }).optional(),
+  automated: flag().describe(
+    'Argo CD syncs every new commit by itself; false makes a person pressing Sync the release gate. Default: true.',
+  ),
+  prune: flag().describe('Automated syncs delete the objects that are no longer rendered. Default: true.'),
+  selfHeal: flag().describe('Automated syncs undo changes made in the cluster by hand. Default: true.'),
+  windows: z
+    .array(syncWindowSchema, { error: 'expected a list of sync windows' })
+    .optional()
+    .describe(
+      "Sync windows of the environment's AppProject: when syncs may (allow) or may not (deny) happen. Default: none.",
+    ),
 });
 export type EnvironmentSyncSpec = z.infer<typeof environmentSyncSchema>;
 
-/** A service's override of its environment's sync policy; unset fields follow the environment. */
+// A service's override of its environment's sync policy; a key left out follows the environment.
 export const serviceSyncSchema = z.strictObject({
-  automated: flag(),
-  prune: flag(),
-  selfHeal: flag(),
+  automated: flag().describe("Argo CD syncs every new commit of this service by itself. Default: the environment's."),
+  prune: flag().describe(
+    "Automated syncs delete this service's objects that are no longer rendered. Default: the environment's.",
+  ),
+  selfHeal: flag().describe(
+    "Automated syncs undo changes made to this service in the cluster by hand. Default: the environment's.",
+  ),
 });
 export type ServiceSyncSpec = z.infer<typeof serviceSyncSchema>;
