@@ -49,7 +49,10 @@ export function writeBack(ctx: ArgoCdContext): WriteBack {
   };
 }
 
-/** Whether a service's image policy differs from its environment's (it has an `image.policy` of its own that changes something). */
+/**
+ * Whether a service's image policy differs from its environment's
+ * (it has an `image.policy` of its own that changes something).
+ */
 export function overridesEnvironment(svc: ResolvedService): boolean {
   const own = svc.image.policy;
   const env = svc.environment.imagePolicy;

@@ -63,7 +63,8 @@ export function templatePatch(ctx: ArgoCdContext): string {
 function legacyAnnotationLines(ctx: ArgoCdContext): string[] {
   const target = writeBack(ctx);
   const imageList =
-    '{{ if .image.policy.constraint }}{{ printf "%s=%s:%s" .service .image.repository .image.policy.constraint | toJson }}' +
+    '{{ if .image.policy.constraint }}' +
+    '{{ printf "%s=%s:%s" .service .image.repository .image.policy.constraint | toJson }}' +
     '{{ else }}{{ printf "%s=%s" .service .image.repository | toJson }}{{ end }}';
   const a = (key: string, value: string): string => `${IMAGE_UPDATER_ANNOTATION}${key}: ${value}`;
   return [

@@ -15,9 +15,11 @@ export function formatPlan(plan: BootstrapPlan): string {
     '',
     'Steps:',
     '  1. Check kubectl, openssl, that the cluster answers and that the context is cluster-admin; ask to confirm.',
-    `  2. Install Argo CD and Image Updater into namespace ${plan.argocdNamespace} (kubectl apply --server-side --force-conflicts), wait until available.`,
+    `  2. Install Argo CD and Image Updater into namespace ${plan.argocdNamespace} (kubectl apply ` +
+      '--server-side --force-conflicts), wait until available.',
     `  3. Create namespaces if missing: ${local.flatMap(namespacesOf).join(', ') || 'none'}.`,
-    '  4. Create secrets if missing, with random values from openssl rand (never printed; an existing secret keeps its values and only gets missing keys):',
+    '  4. Create secrets if missing, with random values from openssl rand (never printed; ' +
+      'an existing secret keeps its values and only gets missing keys):',
   );
   for (const env of local) secretLines(env).forEach((l) => out(l));
   const repo = plan.repository;
@@ -28,16 +30,19 @@ export function formatPlan(plan: BootstrapPlan): string {
         ? `with the SSH key in $${v.sshKeyFile}`
         : 'without credentials';
   out(
-    `  5. Register the devops repository ${repo.url} ${from} (secret ${plan.argocdNamespace}/${repo.secretName}, if missing).`,
+    `  5. Register the devops repository ${repo.url} ${from} (secret ` +
+      `${plan.argocdNamespace}/${repo.secretName}, if missing).`,
   );
   for (const e of plan.dex?.entries ?? [])
     out(`     Add ${e.key} to ${plan.argocdNamespace}/${plan.dex!.secret} from $${e.fromVariable}, if missing.`);
   for (const s of plan.operatorSecrets)
     out(
-      `     Check that ${s.namespace}/${s.name}${s.key ? ` (key ${s.key})` : ''}, the ${s.purpose}, exists (you create it).`,
+      `     Check that ${s.namespace}/${s.name}${s.key ? ` (key ${s.key})` : ''}, the ${s.purpose}, ` +
+        'exists (you create it).',
     );
   out(
-    `  6. Apply ${plan.argocdFolder}/ of the rendered tree (server-side); its root Application keeps Argo CD in sync with git.`,
+    `  6. Apply ${plan.argocdFolder}/ of the rendered tree (server-side); ` +
+      'its root Application keeps Argo CD in sync with git.',
   );
   if (plan.argocdServerInsecure)
     out(
@@ -76,7 +81,8 @@ function secretLines(env: PlannedEnvironment): string[] {
     `       ${env.namespace}/${s.name}`,
     ...s.keys.map(
       (k) =>
-        `         ${k.key} (${k.format === 'hex' ? '64 hex digits' : 'admin:<48 hex digits>'}) used by ${k.usedBy.join(', ')}`,
+        `         ${k.key} (${k.format === 'hex' ? '64 hex digits' : 'admin:<48 hex digits>'}) ` +
+        `used by ${k.usedBy.join(', ')}`,
     ),
   ]);
 }

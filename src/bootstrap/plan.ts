@@ -23,7 +23,9 @@ export interface BootstrapPlan {
   /** Every environment, sorted by name. */
   readonly environments: readonly PlannedEnvironment[];
   readonly repository: PlannedRepository;
-  /** Set when single sign-on is configured: what goes into argocd-secret (argocd-cm references it), from which variable. */
+  /**
+   * Set when single sign-on is configured: what goes into argocd-secret (argocd-cm references it), from which variable.
+   */
   readonly dex?: {
     readonly secret: 'argocd-secret';
     readonly entries: readonly { readonly key: string; readonly fromVariable: string }[];
@@ -33,14 +35,18 @@ export interface BootstrapPlan {
      */
     readonly adminDisabled: boolean;
   };
-  /** Secrets the settings reference that only the operator can provide (registry credentials); the script checks them. */
+  /**
+   * Secrets the settings reference that only the operator can provide (registry credentials); the script checks them.
+   */
   readonly operatorSecrets: readonly {
     readonly namespace: string;
     readonly name: string;
     readonly key?: string;
     readonly purpose: string;
   }[];
-  /** Folder under the rendered tree whose manifests the script applies last (the root Application and what it manages). */
+  /**
+   * Folder under the rendered tree whose manifests the script applies last (the root Application and what it manages).
+   */
   readonly argocdFolder: string;
   /**
    * The UI is published through a Gateway, which ends TLS: argocd-server runs

@@ -67,7 +67,8 @@ function installKustomization(plan: BootstrapPlan, what: string, manifest: strin
   }
   return toYaml(
     kustomization,
-    `${what}, pinned in environments/_settings.yaml (versions), installed into namespace ${plan.argocdNamespace}.\n${HEADER}`,
+    `${what}, pinned in environments/_settings.yaml (versions), installed into namespace ` +
+      `${plan.argocdNamespace}.\n${HEADER}`,
   );
 }
 
@@ -75,7 +76,8 @@ function readme(plan: BootstrapPlan): string {
   const v = CREDENTIAL_VARIABLES;
   const credentials =
     plan.repository.credentials === 'token'
-      ? `\`${v.token}\` (a token that can read ${plan.repository.url} and push to it, for Image Updater's write-back) and optionally \`${v.username}\` (default \`git\`)`
+      ? `\`${v.token}\` (a token that can read ${plan.repository.url} and push to it, ` +
+        `for Image Updater's write-back) and optionally \`${v.username}\` (default \`git\`)`
       : plan.repository.credentials === 'ssh-key'
         ? `\`${v.sshKeyFile}\` (a private SSH key with write access to ${plan.repository.url})`
         : 'nothing: the repository is read without credentials';
@@ -85,13 +87,15 @@ function readme(plan: BootstrapPlan): string {
     `<!-- ${HEADER} -->`,
     '',
     "`bootstrap.sh` brings the cluster of kubectl's current context from nothing to Argo CD",
-    `syncing every environment: it installs Argo CD ${plan.argocd.version} and Image Updater ${plan.imageUpdater.version}`,
-    `(\`${ARGOCD_INSTALL_DIR}/\`, \`${IMAGE_UPDATER_INSTALL_DIR}/\`), creates the namespaces and every Secret the services`,
+    `syncing every environment: it installs Argo CD ${plan.argocd.version} and Image Updater ` +
+      `${plan.imageUpdater.version}`,
+    `(\`${ARGOCD_INSTALL_DIR}/\`, \`${IMAGE_UPDATER_INSTALL_DIR}/\`), ` +
+      'creates the namespaces and every Secret the services',
     'reference (only when missing, with random values), registers the devops repository and',
     `applies \`../${plan.argocdFolder}/\`. It is idempotent.`,
     '',
     '```sh',
-    `${plan.repository.credentials === 'token' ? `${v.token}=... ` : plan.repository.credentials === 'ssh-key' ? `${v.sshKeyFile}=~/.ssh/devops ` : ''}${plan.dex ? plan.dex.entries.map((e) => `${e.fromVariable}=... `).join('') : ''}bash ${SCRIPT_FILE}   # in this folder; it asks to confirm the kubectl context first`,
+    `${runVariables(plan)}bash ${SCRIPT_FILE}   # in this folder; it asks to confirm the kubectl context first`,
     '```',
     '',
     `Needs: kubectl pointing at the cluster as cluster-admin, openssl, network access to`,
@@ -99,6 +103,18 @@ function readme(plan: BootstrapPlan): string {
     `${credentials}.`,
     '',
   ].join('\n');
+}
+
+/** The variables the script reads, as `NAME=... ` assignments to put before `bash bootstrap.sh`. */
+function runVariables(plan: BootstrapPlan): string {
+  const v = CREDENTIAL_VARIABLES;
+  const repository =
+    plan.repository.credentials === 'token'
+      ? `${v.token}=... `
+      : plan.repository.credentials === 'ssh-key'
+        ? `${v.sshKeyFile}=~/.ssh/devops `
+        : '';
+  return repository + (plan.dex ? plan.dex.entries.map((e) => `${e.fromVariable}=... `).join('') : '');
 }
 
 export interface WrittenBootstrap {

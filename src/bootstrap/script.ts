@@ -72,7 +72,8 @@ export function renderBootstrapScript(plan: BootstrapPlan): string {
     '',
     'usage() {',
     "  printf '%s\\n' 'Usage: bash bootstrap.sh [--yes]' \\",
-    `    "Bootstraps project $PROJECT on the cluster of kubectl's current context (see the comment at the top of $0)." \\`,
+    `    "Bootstraps project $PROJECT on the cluster of kubectl's current context ` +
+      '(see the comment at the top of $0)." \\',
     "    '  --yes   do not ask for confirmation (needed when not run from a terminal)'",
     '}',
     '',
@@ -98,10 +99,14 @@ export function renderBootstrapScript(plan: BootstrapPlan): string {
     '  for tool in kubectl openssl; do',
     '    command -v "$tool" >/dev/null 2>&1 || fail "$tool is not installed; this script needs kubectl and openssl"',
     '  done',
-    `  [ -d "$HERE/../${plan.argocdFolder}" ] || fail "$HERE/../${plan.argocdFolder} is missing: run gitops-synth synth first"`,
-    '  context=$(kubectl config current-context 2>/dev/null) || fail "kubectl has no current context: point it at the cluster (kubectl config use-context NAME)"',
-    '  kubectl get --raw=/readyz --request-timeout=20s >/dev/null 2>&1 || fail "the cluster of context $context does not answer"',
-    "  kubectl auth can-i '*' '*' --all-namespaces >/dev/null 2>&1 || fail \"context $context is not cluster-admin; installing Argo CD creates CRDs and cluster roles\"",
+    `  [ -d "$HERE/../${plan.argocdFolder}" ] ` +
+      `|| fail "$HERE/../${plan.argocdFolder} is missing: run gitops-synth synth first"`,
+    '  context=$(kubectl config current-context 2>/dev/null) ' +
+      '|| fail "kubectl has no current context: point it at the cluster (kubectl config use-context NAME)"',
+    '  kubectl get --raw=/readyz --request-timeout=20s >/dev/null 2>&1 ' +
+      '|| fail "the cluster of context $context does not answer"',
+    "  kubectl auth can-i '*' '*' --all-namespaces >/dev/null 2>&1 " +
+      '|| fail "context $context is not cluster-admin; installing Argo CD creates CRDs and cluster roles"',
     '  say "cluster: kubectl context $context"',
     ...(plan.dex?.adminDisabled ? ['  check_single_sign_on'] : []),
     '  confirm "$context"',
@@ -137,7 +142,8 @@ export function renderBootstrapScript(plan: BootstrapPlan): string {
     '  ensure_namespace "$ARGOCD_NAMESPACE"',
     '  say "installing Argo CD $ARGOCD_VERSION ($ARGOCD_MANIFEST)"',
     `  kubectl apply --server-side --force-conflicts -k "$HERE/${ARGOCD_INSTALL_DIR}" >/dev/null`,
-    `  kubectl wait --for=condition=Established --timeout="$TIMEOUT" ${ARGOCD_CRDS.map((c) => `crd/${c}`).join(' ')} >/dev/null`,
+    '  kubectl wait --for=condition=Established --timeout="$TIMEOUT" ' +
+      `${ARGOCD_CRDS.map((c) => `crd/${c}`).join(' ')} >/dev/null`,
     '  say "installing Argo CD Image Updater $IMAGE_UPDATER_VERSION ($IMAGE_UPDATER_MANIFEST)"',
     `  kubectl apply --server-side --force-conflicts -k "$HERE/${IMAGE_UPDATER_INSTALL_DIR}" >/dev/null`,
     ...(plan.imageUpdater.crd
@@ -145,7 +151,8 @@ export function renderBootstrapScript(plan: BootstrapPlan): string {
       : []),
     '  say "waiting (up to $TIMEOUT) until they are available"',
     '  kubectl -n "$ARGOCD_NAMESPACE" wait --for=condition=Available --timeout="$TIMEOUT" deployment --all >/dev/null',
-    '  kubectl -n "$ARGOCD_NAMESPACE" rollout status --timeout="$TIMEOUT" statefulset/argocd-application-controller >/dev/null',
+    '  kubectl -n "$ARGOCD_NAMESPACE" rollout status --timeout="$TIMEOUT" ' +
+      'statefulset/argocd-application-controller >/dev/null',
     '}',
     '',
     '# 3. and 4. Namespaces and secrets ----------------------------------------------',
@@ -186,8 +193,10 @@ export function renderBootstrapScript(plan: BootstrapPlan): string {
     '  shift 2',
     '  if ! kubectl -n "$namespace" get secret "$name" >/dev/null 2>&1; then',
     '    {',
-    '      printf \'apiVersion: v1\\nkind: Secret\\ntype: Opaque\\nmetadata:\\n  name: %s\\n  namespace: %s\\n\' "$name" "$namespace"',
-    '      printf \'  labels:\\n    app.kubernetes.io/managed-by: %s\\n    app.kubernetes.io/part-of: %s\\ndata:\\n\' "$MANAGED_BY" "$PROJECT"',
+    "      printf 'apiVersion: v1\\nkind: Secret\\ntype: Opaque\\nmetadata:\\n  name: %s\\n  namespace: %s\\n' " +
+      '"$name" "$namespace"',
+    "      printf '  labels:\\n    app.kubernetes.io/managed-by: %s\\n" +
+      '    app.kubernetes.io/part-of: %s\\ndata:\\n\' "$MANAGED_BY" "$PROJECT"',
     '      for pair in "$@"; do',
     '        generate "${pair##*=}"',
     '        printf "  \'%s\': %s\\n" "${pair%=*}" "$ENCODED"',
@@ -218,7 +227,8 @@ export function renderBootstrapScript(plan: BootstrapPlan): string {
     '  } >"$WORK/patch.json"',
     '  kubectl -n "$namespace" patch secret "$name" --type=merge --patch-file="$WORK/patch.json" >/dev/null',
     '  rm -f "$WORK/patch.json"',
-    '  say "secret $namespace/$name exists: kept its values, added random values for the missing keys: ${missing[*]%%=*}"',
+    '  say "secret $namespace/$name exists: kept its values, added random values for the missing keys: ' +
+      '${missing[*]%%=*}"',
     '}',
     '',
     ...(plan.environments.some((e) => e.externalSecrets && !e.remoteCluster) ? checkSecretStoreFunction() : []),
@@ -250,7 +260,8 @@ export function renderBootstrapScript(plan: BootstrapPlan): string {
     for (const secret of env.secrets) {
       for (const k of secret.keys) out(`  # ${secret.name}/${k.key}: ${k.usedBy.join(', ')}`);
       out(
-        `  ensure_secret ${q(env.namespace)} ${q(secret.name)} ${secret.keys.map((k) => q(`${k.key}=${k.format}`)).join(' ')}`,
+        `  ensure_secret ${q(env.namespace)} ${q(secret.name)} ` +
+          `${secret.keys.map((k) => q(`${k.key}=${k.format}`)).join(' ')}`,
       );
     }
   }
@@ -264,7 +275,11 @@ export function renderBootstrapScript(plan: BootstrapPlan): string {
     ...(plan.operatorSecrets.length
       ? plan.operatorSecrets.map(
           (s) =>
-            `  kubectl -n ${q(s.namespace)} get secret ${q(s.name)} >/dev/null 2>&1 || warn ${q(`secret ${s.namespace}/${s.name}${s.key ? ` (key ${s.key})` : ''}, the ${s.purpose}, is missing: create it yourself`)}`,
+            `  kubectl -n ${q(s.namespace)} get secret ${q(s.name)} >/dev/null 2>&1 || warn ` +
+            q(
+              `secret ${s.namespace}/${s.name}${s.key ? ` (key ${s.key})` : ''}, the ${s.purpose}, is missing: ` +
+                'create it yourself',
+            ),
         )
       : ['  return 0']),
     '}',
@@ -300,7 +315,8 @@ export function renderBootstrapScript(plan: BootstrapPlan): string {
     ...(plan.dex ? ['  register_single_sign_on'] : []),
     '  check_operator_secrets',
     '  apply_argocd',
-    `  say "done: Argo CD now syncs the environments from $REPO_URL; watch them with: kubectl -n $ARGOCD_NAMESPACE get applications"`,
+    '  say "done: Argo CD now syncs the environments from $REPO_URL; ' +
+      'watch them with: kubectl -n $ARGOCD_NAMESPACE get applications"',
     '}',
     '',
     'main "$@"',
@@ -353,7 +369,8 @@ function credentialHelp(plan: BootstrapPlan): string[] {
   }
   for (const e of plan.dex?.entries ?? [])
     help.push(
-      `  ${e.fromVariable}  ${e.key.endsWith('clientSecret') ? 'client secret' : 'client ID'} of the GitHub OAuth app for single sign-on`,
+      `  ${e.fromVariable}  ${e.key.endsWith('clientSecret') ? 'client secret' : 'client ID'} of the GitHub ` +
+        'OAuth app for single sign-on',
     );
   return help;
 }
@@ -376,7 +393,8 @@ function registerRepository(plan: BootstrapPlan): string[] {
     '    return 0',
     '  fi',
   ];
-  // Every value is encoded by a plain assignment first, so a failing openssl stops the script (set -e) instead of writing an empty value.
+  // Every value is encoded by a plain assignment first, so a failing
+  // openssl stops the script (set -e) instead of writing an empty value.
   const manifestStart = [
     '  local type_data url_data',
     '  encode git',
@@ -386,8 +404,10 @@ function registerRepository(plan: BootstrapPlan): string[] {
   ];
   const manifestBody = [
     '  {',
-    '    printf \'apiVersion: v1\\nkind: Secret\\ntype: Opaque\\nmetadata:\\n  name: %s\\n  namespace: %s\\n\' "$REPO_SECRET" "$ARGOCD_NAMESPACE"',
-    '    printf \'  labels:\\n    argocd.argoproj.io/secret-type: repository\\n    app.kubernetes.io/managed-by: %s\\n    app.kubernetes.io/part-of: %s\\n\' "$MANAGED_BY" "$PROJECT"',
+    "    printf 'apiVersion: v1\\nkind: Secret\\ntype: Opaque\\nmetadata:\\n  name: %s\\n  namespace: %s\\n' " +
+      '"$REPO_SECRET" "$ARGOCD_NAMESPACE"',
+    "    printf '  labels:\\n    argocd.argoproj.io/secret-type: repository\\n" +
+      '    app.kubernetes.io/managed-by: %s\\n    app.kubernetes.io/part-of: %s\\n\' "$MANAGED_BY" "$PROJECT"',
     '    printf \'data:\\n  type: %s\\n  url: %s\\n\' "$type_data" "$url_data"',
   ];
   const manifestEnd = [
@@ -400,7 +420,8 @@ function registerRepository(plan: BootstrapPlan): string[] {
       ...header,
       ...exists,
       `  if [ -z "\${${v.token}:-}" ]; then`,
-      `    warn "${v.token} is not set, so no credentials are registered for $REPO_URL: Argo CD can read it only if it is public, and Image Updater cannot push tags to it"`,
+      `    warn "${v.token} is not set, so no credentials are registered for $REPO_URL: Argo CD can read it ` +
+        'only if it is public, and Image Updater cannot push tags to it"',
       '    return 0',
       '  fi',
       ...manifestStart,
@@ -420,7 +441,8 @@ function registerRepository(plan: BootstrapPlan): string[] {
     ...header,
     ...exists,
     `  if [ -z "\${${v.sshKeyFile}:-}" ]; then`,
-    `    warn "${v.sshKeyFile} is not set, so no credentials are registered for $REPO_URL: Argo CD cannot read it over SSH"`,
+    `    warn "${v.sshKeyFile} is not set, so no credentials are registered for $REPO_URL: Argo CD cannot ` +
+      'read it over SSH"',
     '    return 0',
     '  fi',
     `  [ -r "$${v.sshKeyFile}" ] || fail "${v.sshKeyFile}=$${v.sshKeyFile} is not a readable file"`,
@@ -475,7 +497,8 @@ function registerSingleSignOn(plan: BootstrapPlan): string[] {
     '    return 0',
     '  fi',
     '  if [ -z "${!variable:-}" ]; then',
-    '    warn "$variable is not set, so $ARGOCD_NAMESPACE/$secret has no $key: GitHub single sign-on fails until you run this script again with it"',
+    '    warn "$variable is not set, so $ARGOCD_NAMESPACE/$secret has no $key: GitHub single sign-on fails ' +
+      'until you run this script again with it"',
     '    return 0',
     '  fi',
     '  encode "${!variable}"',

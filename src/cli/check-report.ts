@@ -26,16 +26,25 @@ export function checkedOutputJson(result: CheckResult): Record<string, unknown> 
 
 const files = (n: number) => `${n} file${n === 1 ? '' : 's'}`;
 
-/** `synth --check`: whether the output folder is current, with every file that differs (+ added, - removed, ~ changed). */
+/**
+ * `synth --check`: whether the output folder is current, with every file that differs (+ added, - removed, ~ changed).
+ */
 export function checkText(result: CheckResult): string {
   const out = shown(result.outDir);
   const { added, removed, changed } = result.differences;
   if (treeIsCurrent(result.differences))
-    return `gitops-synth: ${out} is current: it holds what the specs render (${result.services} service folders for ${result.environments.join(', ')}, ${files(result.files)}); nothing was written\n`;
+    return (
+      `gitops-synth: ${out} is current: it holds what the specs render (${result.services} service folders for ` +
+      `${result.environments.join(', ')}, ${files(result.files)}); nothing was written\n`
+    );
   if (!result.outputExists)
-    return `gitops-synth: ${out} does not exist: run gitops-synth synth to write ${files(result.files)} (nothing was written)\n`;
+    return (
+      `gitops-synth: ${out} does not exist: run gitops-synth synth to write ${files(result.files)} ` +
+      '(nothing was written)\n'
+    );
   const lines = [
-    `gitops-synth: ${out} is stale: ${files(added.length)} to add, ${removed.length} to remove, ${changed.length} to change; run gitops-synth synth (nothing was written)`,
+    `gitops-synth: ${out} is stale: ${files(added.length)} to add, ${removed.length} to remove, ` +
+      `${changed.length} to change; run gitops-synth synth (nothing was written)`,
     ...added.map((f) => `  + ${f}`),
     ...removed.map((f) => `  - ${f}`),
     ...changed.map((f) => `  ~ ${f}`),
@@ -49,7 +58,10 @@ export function outputLine(result: CheckResult): string {
   if (!result.outputExists) return `gitops-synth: ${out} does not exist yet: gitops-synth synth writes it\n`;
   if (treeIsCurrent(result.differences)) return `gitops-synth: ${out} is current\n`;
   const { added, removed, changed } = result.differences;
-  return `gitops-synth: ${out} is stale (${files(added.length)} to add, ${removed.length} to remove, ${changed.length} to change): run gitops-synth synth; gitops-synth synth --check lists them\n`;
+  return (
+    `gitops-synth: ${out} is stale (${files(added.length)} to add, ${removed.length} to remove, ` +
+    `${changed.length} to change): run gitops-synth synth; gitops-synth synth --check lists them\n`
+  );
 }
 
 function shown(dir: string): string {

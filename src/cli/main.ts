@@ -32,7 +32,8 @@ export function cliParser(run: RunState, options: CliOptions = {}): Argv<GlobalO
   return yargs()
     .scriptName('gitops-synth')
     .usage(
-      '$0 <command> [options]\n\nTyped GitOps config: apps/<service>.yaml × environments/<env>.yaml → dist/<env>/<service>/ plus Argo CD objects.',
+      '$0 <command> [options]\n\nTyped GitOps config: apps/<service>.yaml × environments/<env>.yaml → ' +
+        'dist/<env>/<service>/ plus Argo CD objects.',
     )
     .option('project', {
       type: 'string',

@@ -61,7 +61,8 @@ interface Failure {
 function describeFailure(err: unknown): Failure {
   if (err instanceof ExitWith) return { ...describeFailure(err.error), exitCode: err.exitCode };
   if (err instanceof SpecError) {
-    const message = `${err.problems.length} problem${err.problems.length === 1 ? '' : 's'} in the specs; nothing was written.`;
+    const n = err.problems.length;
+    const message = `${n} problem${n === 1 ? '' : 's'} in the specs; nothing was written.`;
     const lines = err.problems.map(formatProblem);
     return {
       exitCode: EXIT_FAILED,

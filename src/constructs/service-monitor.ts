@@ -10,7 +10,10 @@ export interface ServiceMonitorProps {
   readonly service: ResolvedService;
   /** How often Prometheus scrapes. @default the service's `metrics.interval` ("30s" unless set) */
   readonly interval?: string;
-  /** Labels added to the ServiceMonitor's own, for the Prometheus serviceMonitorSelector. @default the environment's `monitoring.labels` */
+  /**
+   * Labels added to the ServiceMonitor's own, for the Prometheus serviceMonitorSelector.
+   * @default the environment's `monitoring.labels`
+   */
   readonly extraLabels?: Readonly<Record<string, string>>;
 }
 
@@ -27,11 +30,13 @@ export class ServiceMonitor extends Construct {
     const metrics = svc.metrics;
     if (!metrics)
       throw new Error(
-        `ServiceMonitor: service ${svc.name} has no metrics; add metrics: {port, path} to its spec or do not create the construct`,
+        `ServiceMonitor: service ${svc.name} has no metrics; ` +
+          'add metrics: {port, path} to its spec or do not create the construct',
       );
     if (!svc.ports.some((p) => p.name === metrics.portName)) {
       throw new Error(
-        `ServiceMonitor: service ${svc.name} has no port named ${metrics.portName}; metrics.port must name one of its ports`,
+        `ServiceMonitor: service ${svc.name} has no port named ${metrics.portName}; ` +
+          'metrics.port must name one of its ports',
       );
     }
     const meta = metadata(svc, svc.name, WAVE.routing);

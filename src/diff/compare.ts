@@ -86,7 +86,10 @@ export async function diffProject(options: DevopsOptions): Promise<DiffReport> {
   });
 }
 
-/** Splits `git diff` output into one patch per file (relative to the rendered folder), without the `diff --git`/`index` lines. */
+/**
+ * Splits `git diff` output into one patch per file (relative to
+ * the rendered folder), without the `diff --git`/`index` lines.
+ */
 export function splitPatch(text: string, root: string): Map<string, string> {
   const out = new Map<string, string>();
   const prefix = `${root}/`;

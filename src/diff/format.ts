@@ -65,7 +65,8 @@ export function formatText(report: DiffReport, color: boolean): string {
   const out: string[] = [
     paint(
       '1',
-      `Differences from ${report.where}${report.head ? ` at ${report.head.slice(0, 12)}` : ' (branch does not exist yet)'}:`,
+      `Differences from ${report.where}` +
+        `${report.head ? ` at ${report.head.slice(0, 12)}` : ' (branch does not exist yet)'}:`,
     ),
     '',
   ];
@@ -120,11 +121,15 @@ export function formatText(report: DiffReport, color: boolean): string {
 /** Markdown for a pull-request comment or `$GITHUB_STEP_SUMMARY`; long diffs are cut to stay within GitHub's limits. */
 export function formatMarkdown(report: DiffReport, maxChars = 900_000): string {
   if (report.units.length === 0)
-    return `### Rendered manifests: no changes\n\n\`${escapeCode(report.where)}\` already holds what the specs render.\n`;
+    return (
+      '### Rendered manifests: no changes\n\n' +
+      `\`${escapeCode(report.where)}\` already holds what the specs render.\n`
+    );
   const out: string[] = [
     `### Rendered manifests: ${summary(report)}`,
     '',
-    `Compared with \`${escapeCode(report.where)}\`${report.head ? ` at \`${report.head.slice(0, 12)}\`` : ' (the branch does not exist yet)'}.`,
+    `Compared with \`${escapeCode(report.where)}\`` +
+      `${report.head ? ` at \`${report.head.slice(0, 12)}\`` : ' (the branch does not exist yet)'}.`,
     '',
   ];
   if (blocked(report)) {
@@ -166,7 +171,9 @@ export function formatMarkdown(report: DiffReport, maxChars = 900_000): string {
         )
         .join(', ');
     out.push(
-      `| ${escapeCell(u.environment ?? '')} | ${escapeCell(u.service ?? u.unit)}${u.status === 'changed' ? '' : ` (${u.status})`} | ${list('added')} | ${list('removed')} | ${list('changed')} |`,
+      `| ${escapeCell(u.environment ?? '')} | ` +
+        `${escapeCell(u.service ?? u.unit)}${u.status === 'changed' ? '' : ` (${u.status})`} | ` +
+        `${list('added')} | ${list('removed')} | ${list('changed')} |`,
     );
   }
   out.push('');
@@ -177,7 +184,9 @@ export function formatMarkdown(report: DiffReport, maxChars = 900_000): string {
       if (!f.patch) continue;
       const fence = '`'.repeat(Math.max(3, longestBacktickRun(f.patch) + 1));
       const block = [
-        `<details><summary>${escapeHtml(heading(u))}: ${escapeHtml(f.objects.map((o) => o.label).join(', '))} (<code>${escapeHtml(f.path)}</code>)</summary>`,
+        `<details><summary>${escapeHtml(heading(u))}: ` +
+          `${escapeHtml(f.objects.map((o) => o.label).join(', '))} ` +
+          `(<code>${escapeHtml(f.path)}</code>)</summary>`,
         '',
         `${fence}diff`,
         f.patch,

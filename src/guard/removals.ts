@@ -217,7 +217,8 @@ function otherFoldersGone(
         path: `${dir}/`,
         what:
           dir === `${env}/${ENVIRONMENT_FOLDER}`
-            ? `the environment's own objects, the folder of Application ${env}-environment (${n} file${n === 1 ? '' : 's'})`
+            ? `the environment's own objects, ` +
+              `the folder of Application ${env}-environment (${n} file${n === 1 ? '' : 's'})`
             : `${n} file${n === 1 ? '' : 's'} of the environment`,
       }),
     );

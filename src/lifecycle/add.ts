@@ -31,11 +31,13 @@ export async function addService(projectDir: string, args: NewServiceArguments):
   const existing = project.services.find((s) => s.name === args.name);
   if (existsSync(path) || existsSync(path.replace(/\.yaml$/, '.yml')))
     throw new LifecycleError(
-      `${file} already exists; app add never overwrites a service: edit the file, or remove the service first with gitops-synth app remove ${args.name}`,
+      `${file} already exists; app add never overwrites a service: edit the file, ` +
+        `or remove the service first with gitops-synth app remove ${args.name}`,
     );
   if (existing)
     throw new LifecycleError(
-      `service "${args.name}" already exists (${existing.source.file} sets name: ${args.name}); expected a new service name`,
+      `service "${args.name}" already exists (${existing.source.file} sets name: ${args.name}); ` +
+        'expected a new service name',
     );
 
   const schemasDir = join(project.root, SCHEMAS_DIR);

@@ -38,7 +38,8 @@ export class ArgumentProblems {
   throwIfAny(): void {
     if (!this.lines.length) return;
     throw new ArgumentError(
-      `invalid argument${this.lines.length === 1 ? '' : 's'}; nothing was changed:\n${this.lines.map((l) => `  ${l}`).join('\n')}`,
+      `invalid argument${this.lines.length === 1 ? '' : 's'}; nothing was changed:\n` +
+        this.lines.map((l) => `  ${l}`).join('\n'),
     );
   }
 }

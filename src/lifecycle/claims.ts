@@ -53,5 +53,8 @@ export function describeClaim(c: OwnedClaim): string {
   if (c.claimName) return `PersistentVolumeClaim ${c.claimName} (${c.size}, ${c.accessMode})`;
   const t = c.template!;
   const current = t.currentClaims.length ? `${t.currentClaims.join(', ')}, and any other ` : 'every ';
-  return `PersistentVolumeClaims ${current}${t.name}-${t.statefulSet}-<N> an earlier scale-up left (claim template "${t.name}" of StatefulSet ${t.statefulSet}, ${c.size} each)`;
+  return (
+    `PersistentVolumeClaims ${current}${t.name}-${t.statefulSet}-<N> an earlier scale-up left (claim template ` +
+    `"${t.name}" of StatefulSet ${t.statefulSet}, ${c.size} each)`
+  );
 }

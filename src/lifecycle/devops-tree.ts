@@ -22,7 +22,10 @@ import type { LoadedProject } from '../spec/load.js';
 export interface DevopsTree {
   /** Where the files come from, for people. */
   readonly origin: string;
-  /** A file by its path inside the rendered tree (e.g. `stage/api/.argocd-source-api-stage.yaml`); undefined when absent. */
+  /**
+   * A file by its path inside the rendered tree (e.g.
+   * `stage/api/.argocd-source-api-stage.yaml`); undefined when absent.
+   */
   read(path: string): Promise<DevopsFile | undefined>;
   /** A file by its path from the repository's root (outside the rendered tree); undefined when absent or not in git. */
   readFromRoot(path: string): Promise<DevopsFile | undefined>;
@@ -42,12 +45,18 @@ export interface HistoricFile {
 
 export interface DevopsFile {
   readonly content: string;
-  /** ISO 8601 UTC time of the last commit that changed the file; undefined when it was never committed (or there is no git). */
+  /**
+   * ISO 8601 UTC time of the last commit that changed the file;
+   * undefined when it was never committed (or there is no git).
+   */
   readonly committedAt?: string;
 }
 
 export interface DevopsTreeOptions {
-  /** Where clones of remote devops repositories are kept. @default $XDG_CACHE_HOME/gitops-synth/devops or ~/.cache/gitops-synth/devops */
+  /**
+   * Where clones of remote devops repositories are kept.
+   * @default $XDG_CACHE_HOME/gitops-synth/devops or ~/.cache/gitops-synth/devops
+   */
   readonly cacheDir?: string;
 }
 

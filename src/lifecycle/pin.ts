@@ -101,7 +101,8 @@ export async function pinService(
   const checkedTag = imageSpec.shape.tag.safeParse(tag);
   if (!checkedTag.success || !tag)
     throw new ArgumentError(
-      `--tag ${JSON.stringify(tag)}: expected an image tag: letters, digits, "_", "." and "-", at most 128 characters, e.g. 1.4.1`,
+      `--tag ${JSON.stringify(tag)}: expected an image tag: letters, digits, "_", "." and "-", ` +
+        'at most 128 characters, e.g. 1.4.1',
     );
   const why = reason === undefined ? null : cleanReason(reason);
   const { project, svc, path, text } = open(projectDir, name, env, 'pin');
@@ -151,7 +152,8 @@ function open(
   const svc = findService(project, name);
   if ((svc.spec as ImageView).environments?.[env]?.enabled === false)
     throw new LifecycleError(
-      `service "${name}" does not run in ${env} (environments.${env}.enabled: false in ${svc.source.file}); nothing to ${verb}`,
+      `service "${name}" does not run in ${env} (environments.${env}.enabled: false in ${svc.source.file}); ` +
+        `nothing to ${verb}`,
     );
   const path = specPath(project, svc);
   return { project, svc, path, text: readFileSync(path, 'utf8') };

@@ -6,7 +6,9 @@ import { LifecycleError } from './errors.js';
 import { FileTransaction } from './file-transaction.js';
 import { unknownName } from '../spec/suggest.js';
 
-/** A project whose specs load and resolve: every lifecycle command starts from one (or reports its problems and stops). */
+/**
+ * A project whose specs load and resolve: every lifecycle command starts from one (or reports its problems and stops).
+ */
 export interface ValidProject {
   readonly project: LoadedProject;
   readonly resolved: ResolvedProject;

@@ -42,7 +42,9 @@ export function planRemoval(projectDir: string, name: string): RemovalPlan {
   const refs = referencesTo(project, name);
   if (refs.length) {
     throw new LifecycleError(
-      `cannot remove service "${name}": other services still use it; remove these references first (nothing was changed):\n${refs.map((r) => `  ${formatProblem(r)}`).join('\n')}`,
+      `cannot remove service "${name}": other services still use it; ` +
+        'remove these references first (nothing was changed):\n' +
+        refs.map((r) => `  ${formatProblem(r)}`).join('\n'),
     );
   }
   const environments: RemovedFrom[] = [];
@@ -108,10 +110,13 @@ export function referencesTo(project: LoadedProject, name: string): SpecProblem[
   return out;
 }
 
-/** kubectl commands that delete the service's Applications together with their workloads (claims stay: Delete=false). */
+/**
+ * kubectl commands that delete the service's Applications together with their workloads (claims stay: Delete=false).
+ */
 export function applicationDeletionCommands(plan: RemovalPlan): string[] {
   return plan.environments.flatMap((e) => [
-    `kubectl -n ${plan.argocdNamespace} patch application ${e.application} --type merge -p '{"metadata":{"finalizers":["${CASCADE_FINALIZER}"]}}'`,
+    `kubectl -n ${plan.argocdNamespace} patch application ${e.application} --type merge -p ` +
+      `'{"metadata":{"finalizers":["${CASCADE_FINALIZER}"]}}'`,
     `kubectl -n ${plan.argocdNamespace} delete application ${e.application} --ignore-not-found --wait --timeout=10m`,
   ]);
 }
@@ -196,7 +201,8 @@ export function purgeScript(plan: RemovalPlan): string {
       lines.push(
         `app=$(kubectl -n ${plan.argocdNamespace} get application ${e.application} --ignore-not-found -o name)`,
         'if [ -n "$app" ]; then',
-        `  kubectl -n ${plan.argocdNamespace} patch "$app" --type merge -p '{"metadata":{"finalizers":["${CASCADE_FINALIZER}"]}}'`,
+        `  kubectl -n ${plan.argocdNamespace} patch "$app" --type merge -p ` +
+          `'{"metadata":{"finalizers":["${CASCADE_FINALIZER}"]}}'`,
         `  kubectl -n ${plan.argocdNamespace} delete "$app" --wait --timeout=10m`,
         'fi',
       );
@@ -213,8 +219,10 @@ export function purgeScript(plan: RemovalPlan): string {
       }
       const t = c.template!;
       lines.push(
-        `# StatefulSet ${t.statefulSet} in ${c.environment}: one claim per replica from template "${t.name}", kept on scale-down.`,
-        `kubectl -n ${c.namespace} get persistentvolumeclaim -l app.kubernetes.io/instance=${c.instanceLabel} -o name \\`,
+        `# StatefulSet ${t.statefulSet} in ${c.environment}: one claim per replica from template ` +
+          `"${t.name}", kept on scale-down.`,
+        `kubectl -n ${c.namespace} get persistentvolumeclaim -l ` +
+          `app.kubernetes.io/instance=${c.instanceLabel} -o name \\`,
         `  | { grep -E '^persistentvolumeclaim/${t.name}-${t.statefulSet}-[0-9]+$' || true; } \\`,
         // A loop rather than xargs, so the deletion goes through the kubectl pinned to the confirmed context.
         `  | while read -r claim; do kubectl -n ${c.namespace} delete "$claim" --ignore-not-found --timeout=10m; done`,

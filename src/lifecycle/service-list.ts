@@ -284,7 +284,8 @@ export function formatListing(listing: ServiceListing): string {
           : `; build ${release.build}, ran in no other environment`;
       const tag =
         e.image.tagFrom === 'image-updater'
-          ? `${e.image.tag} (Image Updater${e.image.writtenBackAt ? `, ${e.image.writtenBackAt}` : ''}; ${e.image.pin ? 'pinned' : 'spec'} ${e.image.pinnedTag})`
+          ? `${e.image.tag} (Image Updater${e.image.writtenBackAt ? `, ${e.image.writtenBackAt}` : ''}; ` +
+            `${e.image.pin ? 'pinned' : 'spec'} ${e.image.pinnedTag})`
           : e.image.pin
             ? `${e.image.tag} (pinned${e.image.pin.reason ? `: ${e.image.pin.reason}` : ''})`
             : e.image.tag;

@@ -69,7 +69,9 @@ export async function resumeService(projectDir: string, name: string, env?: stri
     if (env) {
       if (spec.suspended === true) {
         throw new LifecycleError(
-          `service "${name}" is suspended in every environment (suspended: true at the top of ${file}); resume it everywhere with gitops-synth app resume ${name}, then suspend the environments that should stay off with --env`,
+          `service "${name}" is suspended in every environment (suspended: true at the top of ${file}); ` +
+            `resume it everywhere with gitops-synth app resume ${name}, then suspend the environments that ` +
+            'should stay off with --env',
         );
       }
       return { text: deleteEntry(text, ['environments', env, 'suspended']) };
@@ -105,7 +107,8 @@ async function change(
   const all = project.environments.map((e) => e.name);
   if (env && !deployedIn(spec, env))
     throw new LifecycleError(
-      `service "${name}" does not run in ${env} (environments.${env}.enabled: false in ${svc.source.file}); nothing to ${verb}`,
+      `service "${name}" does not run in ${env} (environments.${env}.enabled: false in ${svc.source.file}); ` +
+        `nothing to ${verb}`,
     );
   const targets = env ? [env] : all.filter((e) => deployedIn(spec, e));
   if (!targets.length)

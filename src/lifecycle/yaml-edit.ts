@@ -135,7 +135,10 @@ interface RemovalTarget {
   readonly pair: Pair;
 }
 
-/** The entry to remove for `path`: the entry itself, or the outermost mapping (below the top level) left holding only it. */
+/**
+ * The entry to remove for `path`: the entry itself, or the
+ * outermost mapping (below the top level) left holding only it.
+ */
 function removalTarget(doc: Document.Parsed, path: YamlPath): RemovalTarget | undefined {
   const chain: { map: YAMLMap; pair: Pair }[] = [];
   let node: unknown = doc.contents;

@@ -18,7 +18,9 @@ import { Document } from 'yaml';
  */
 export class Unsupported extends Error {}
 
-/** The library's core-schema tags other than str: a plain string matching one of them would read back as another type. */
+/**
+ * The library's core-schema tags other than str: a plain string matching one of them would read back as another type.
+ */
 const NON_STRING_TAGS: readonly RegExp[] = new Document().schema.tags
   .filter((t) => t.default && t.tag !== 'tag:yaml.org,2002:str' && 'test' in t && t.test instanceof RegExp)
   .map((t) => {

@@ -12,7 +12,9 @@ import type { RenderedTree } from './tree.js';
  * returns. Renderers depend on this, never on the orchestrator.
  */
 
-/** A service folder as it was rendered and validated: its files by path inside the folder, and its number of objects. */
+/**
+ * A service folder as it was rendered and validated: its files by path inside the folder, and its number of objects.
+ */
 export interface RememberedFolder {
   readonly files: readonly (readonly [string, string])[];
   readonly objects: number;
@@ -41,7 +43,10 @@ export interface RenderOutput {
   readonly tree: RenderedTree;
   /** Objects to validate, with the file each is in (relative to the output root). */
   readonly objects: readonly { readonly file: string; readonly object: RenderedObject['object'] }[];
-  /** Folders to build with `kubectl kustomize`, with the number of objects each must yield and the files it is written with. */
+  /**
+   * Folders to build with `kubectl kustomize`, with the number
+   * of objects each must yield and the files it is written with.
+   */
   readonly kustomizeFolders?: readonly KustomizeFolder[];
   /** Extra schemas the objects need, by `apiVersion/kind`. */
   readonly schemas?: Record<string, ModelLoader>;

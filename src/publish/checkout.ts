@@ -397,7 +397,9 @@ export class DevopsCheckout {
     return (await this.git(['config', '--get', key])).stdout.trim();
   }
 
-  /** The commit a fetched ref names: read from its file as fetch wrote it, else asked of git (packed refs, reftable). */
+  /**
+   * The commit a fetched ref names: read from its file as fetch wrote it, else asked of git (packed refs, reftable).
+   */
   private async fetchedRef(ref: string): Promise<string | undefined> {
     try {
       const id = readFileSync(join(this.gitDir, ref), 'utf8').trim();

@@ -7,12 +7,17 @@
 
 /** An https token (a GitHub PAT or app token with contents: write on the devops repo). */
 export const TOKEN_ENV = 'GITOPS_SYNTH_GIT_TOKEN';
-/** User name sent with the token. @default "x-access-token" (what GitHub expects for app and Actions tokens; PATs accept it too) */
+/**
+ * User name sent with the token.
+ * @default "x-access-token" (what GitHub expects for app and Actions tokens; PATs accept it too)
+ */
 export const TOKEN_USER_ENV = 'GITOPS_SYNTH_GIT_USER';
 /** Path of an SSH private key file for ssh:// and git@ URLs. */
 export const SSH_KEY_FILE_ENV = 'GITOPS_SYNTH_SSH_KEY_FILE';
 
-/** Variables of git's own that a run passes through from its environment: commit identity and a pipeline's SSH command. */
+/**
+ * Variables of git's own that a run passes through from its environment: commit identity and a pipeline's SSH command.
+ */
 const PASSED_THROUGH = [
   'GIT_AUTHOR_NAME',
   'GIT_AUTHOR_EMAIL',

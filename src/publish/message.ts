@@ -1,4 +1,4 @@
-import type { UnitChange } from './plan.js';
+import type { ChangeStatus, UnitChange } from './plan.js';
 
 /** A file that feeds the render and differs from the source commit. */
 export interface UncommittedFile {
@@ -30,6 +30,8 @@ const UNCOMMITTED_LISTED = 10;
 
 const SUBJECT_NAMES = 4;
 const FILES_PER_UNIT = 6;
+/** How the file list of a changed folder marks each file. */
+const STATUS_MARK: Record<ChangeStatus, string> = { added: '+', removed: '-', changed: '~' };
 
 /** `3f9c2a1`, `3f9c2a1-dirty`, or `uncommitted specs`. */
 export function describeSource(source: SourceInfo): string {
@@ -62,10 +64,7 @@ export function commitMessage(
 
   const width = Math.max(...units.map((u) => u.unit.length));
   const lines = units.map((u) => {
-    const files = u.files.map(
-      (f) =>
-        `${f.status === 'added' ? '+' : f.status === 'removed' ? '-' : '~'}${f.path.slice(u.unit.length + 1) || f.path}`,
-    );
+    const files = u.files.map((f) => `${STATUS_MARK[f.status]}${f.path.slice(u.unit.length + 1) || f.path}`);
     const listed =
       files.length > FILES_PER_UNIT
         ? [...files.slice(0, FILES_PER_UNIT), `and ${files.length - FILES_PER_UNIT} more`]
@@ -85,7 +84,8 @@ export function commitMessage(
     trailers.push(`${SOURCE_UNCOMMITTED_TRAILER}: ${describeUncommitted(source)}`);
   }
   const deploys = images.length ? `\n\nDeploys:\n${images.join('\n')}` : '';
-  return `${subject}\n\nRendered by gitops-synth from ${from}.\n\n${lines.join('\n')}${deploys}\n\n${trailers.join('\n')}\n`;
+  const body = `Rendered by gitops-synth from ${from}.\n\n${lines.join('\n')}${deploys}`;
+  return `${subject}\n\n${body}\n\n${trailers.join('\n')}\n`;
 }
 
 /** `apps/web.yaml (modified), apps/new.yaml (untracked)`, or why there is no commit at all. */

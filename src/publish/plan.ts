@@ -25,7 +25,10 @@ export interface TreePlan {
   readonly keep: readonly string[];
   /** Write-back files removed because their service folder is gone (a subset of `remove`). */
   readonly orphanedWriteBacks: readonly string[];
-  /** Write-back files removed because their service's tag is pinned there: they would override it (a subset of `remove`). */
+  /**
+   * Write-back files removed because their service's tag is
+   * pinned there: they would override it (a subset of `remove`).
+   */
   readonly overridingWriteBacks: readonly string[];
 }
 

@@ -289,7 +289,8 @@ function dirtyMessage(source: SourceInfo): string {
     `${head}. Nothing was published.`,
     ...files,
     source.unreviewable
-      ? 'Publish from a clone of the reviewed commit, or pass --allow-dirty to publish anyway (the commit then says so).'
+      ? 'Publish from a clone of the reviewed commit, or pass --allow-dirty to publish anyway ' +
+        '(the commit then says so).'
       : 'Commit them (and have them reviewed), or pass --allow-dirty to publish anyway (the commit then says so).',
   ].join('\n');
 }

@@ -271,8 +271,9 @@ if digest=$(digest_of "\${IMAGE,,}:$build" 2>/dev/null) && [ -n "$digest" ]; the
 fi`;
 
 /** Release job: the release tag and the build it promotes, from the git tag and the commit. */
-const RELEASE_TAGS_SCRIPT = `# vX.Y.Z (or X.Y.Z, with an optional pre-release) is the version; the image is the commit's build.
-version="\${GIT_TAG#v}"
+const RELEASE_TAGS_SCRIPT =
+  "# vX.Y.Z (or X.Y.Z, with an optional pre-release) is the version; the image is the commit's build.\n" +
+  `version="\${GIT_TAG#v}"
 if ! [[ "$version" =~ ^(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)(-[0-9A-Za-z.-]+)?$ ]]; then
   echo "::error::$GIT_TAG is not a release tag (vX.Y.Z); nothing was tagged"
   exit 1
@@ -283,14 +284,23 @@ fi
   echo "release=$RELEASE_PREFIX$version"
 } >> "$GITHUB_OUTPUT"`;
 
+/** Messages of the release job's scripts (GitHub workflow commands), each one line of the script. */
+const NEVER_BUILT_ERROR =
+  '::error::commit $COMMIT was never built: there is no image $IMAGE:$BUILD (or this job cannot read it). ' +
+  'A release adds its tag to the image the default branch built for the commit, the one stage ran; ' +
+  'push the commit to the default branch, wait for its image, then tag the release again.';
+const TAG_NOT_MOVED_ERROR =
+  '::error::$IMAGE:$RELEASE already names $existing, not the build of this commit ($digest); ' +
+  'a release tag is never moved';
+
 /** Release job: tag the tested image; never build, never move a release tag to another image. */
 const PROMOTE_SCRIPT = `${DIGEST_OF}
 if ! digest=$(digest_of "$IMAGE:$BUILD") || [ -z "$digest" ]; then
-  echo "::error::commit $COMMIT was never built: there is no image $IMAGE:$BUILD (or this job cannot read it). A release adds its tag to the image the default branch built for the commit, the one stage ran; push the commit to the default branch, wait for its image, then tag the release again."
+  echo "${NEVER_BUILT_ERROR}"
   exit 1
 fi
 if existing=$(digest_of "$IMAGE:$RELEASE" 2>/dev/null) && [ -n "$existing" ] && [ "$existing" != "$digest" ]; then
-  echo "::error::$IMAGE:$RELEASE already names $existing, not the build of this commit ($digest); a release tag is never moved"
+  echo "${TAG_NOT_MOVED_ERROR}"
   exit 1
 fi
 docker buildx imagetools create --tag "$IMAGE:$RELEASE" "$IMAGE:$BUILD"
@@ -306,9 +316,16 @@ fi
   echo "\\\`$IMAGE:$RELEASE\\\` is \\\`$IMAGE:$BUILD\\\` (commit $COMMIT), digest \\\`$digest\\\`: tagged, not rebuilt."
 } >> "$GITHUB_STEP_SUMMARY"`;
 
+const NOT_RECORDED_NOTICE =
+  `::notice::no ${DEVOPS_TOKEN_SECRET} or devops-repository: ` +
+  "release $RELEASE is recorded in this job's summary only";
+const RECORD_FAILED_ERROR =
+  '::error::could not push the record of release $RELEASE to $DEVOPS_BRANCH of the devops repository ' +
+  'after 5 attempts';
+
 /** Release job: which build the release is, in the devops repository (for gitops-synth app list). */
 const RECORD_SCRIPT = `if [ -z "$DEVOPS_TOKEN" ] || [ -z "$DEVOPS_REPOSITORY" ]; then
-  echo "::notice::no ${DEVOPS_TOKEN_SECRET} or devops-repository: release $RELEASE is recorded in this job's summary only"
+  echo "${NOT_RECORDED_NOTICE}"
   exit 0
 fi
 header="AUTHORIZATION: basic $(printf 'x-access-token:%s' "$DEVOPS_TOKEN" | base64 -w0)"
@@ -342,5 +359,5 @@ for attempt in 1 2 3 4 5; do
   git -C "$work" -c "http.extraHeader=$header" fetch --quiet --depth 1 origin "$DEVOPS_BRANCH"
   git -C "$work" reset --quiet --hard FETCH_HEAD
 done
-echo "::error::could not push the record of release $RELEASE to $DEVOPS_BRANCH of the devops repository after 5 attempts"
+echo "${RECORD_FAILED_ERROR}"
 exit 1`;

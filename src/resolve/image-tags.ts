@@ -50,11 +50,15 @@ export function allowTagsProblems(
   const sample = strategy === 'semver' ? tags.release.example : tags.build.example;
   if (!tagAllowed(sample, allowTags))
     problems.push(
-      `${allowTags} rejects "${sample}", the ${strategy === 'semver' ? 'release' : 'build'} tag format the image pipeline produces (imageTags in ${SETTINGS_FILE}); expected a filter that accepts it, or leave allowTags out to derive it`,
+      `${allowTags} rejects "${sample}", the ${strategy === 'semver' ? 'release' : 'build'} tag format the ` +
+        `image pipeline produces (imageTags in ${SETTINGS_FILE}); expected a filter that accepts it, ` +
+        'or leave allowTags out to derive it',
     );
   if (strategy === 'semver' && tagAllowed(ALL_DIGIT_SHA, allowTags))
     problems.push(
-      `${allowTags} accepts an all-digit short commit sha such as "${ALL_DIGIT_SHA}", which a semver policy reads as version ${ALL_DIGIT_SHA}.0.0 and would deploy; expected a strict filter such as ${tags.release.allowTags}`,
+      `${allowTags} accepts an all-digit short commit sha such as "${ALL_DIGIT_SHA}", ` +
+        `which a semver policy reads as version ${ALL_DIGIT_SHA}.0.0 and would deploy; ` +
+        `expected a strict filter such as ${tags.release.allowTags}`,
     );
   return problems;
 }

@@ -77,13 +77,19 @@ export function resolveRepository(project: LoadedProject): DevopsRepository {
   return { url, gitUrl: url, branch: spec?.branch ?? DEFAULT_BRANCH, path };
 }
 
-/** A password or token in the URL: any user part of an https URL (a token may be the user name), user:password otherwise. */
+/**
+ * A password or token in the URL: any user part of an https
+ * URL (a token may be the user name), user:password otherwise.
+ */
 function hasCredentials(url: string): boolean {
   if (/^https:\/\/[^/]*@/i.test(url)) return true;
   return /^[a-z][a-z0-9+.-]*:\/\/[^/@]*:[^/@]*@/i.test(url);
 }
 
-/** The URL without a password or token (`https://user:token@host/x` → `https://host/x`, `ssh://git:pw@host/x` → `ssh://git@host/x`). */
+/**
+ * The URL without a password or token (`https://user:token@host/x`
+ * → `https://host/x`, `ssh://git:pw@host/x` → `ssh://git@host/x`).
+ */
 export function withoutPassword(url: string): string {
   // https loses the whole user part (a token may be the user name); ssh keeps its user (git@).
   if (/^https?:\/\//i.test(url)) return url.replace(/^(https?:\/\/)[^/@]*@/i, '$1');

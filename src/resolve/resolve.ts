@@ -302,7 +302,9 @@ function resolveServices(
       }
       if (!ports.get(name)!.length)
         return {
-          error: `service "${name}" has no ports, so it has no Service and no DNS name; expected a service with port: or ports:`,
+          error:
+            `service "${name}" has no ports, so it has no Service and no DNS name; ` +
+            'expected a service with port: or ports:',
         };
       void m;
       return { host: serviceHost(name, env) };

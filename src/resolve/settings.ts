@@ -70,20 +70,25 @@ export function resolveSettings(
   if (mode === 'crd' && semver.lt(iu, '1.2.0')) {
     problem(
       iuAt,
-      `imageUpdater: crd writes ImageUpdater resources in the v1.2+ shape (no spec.namespace), which Image Updater ${iuVersion} cannot read; expected versions.imageUpdater v1.2.0 or later, or imageUpdater: annotations for the v0.x line`,
+      'imageUpdater: crd writes ImageUpdater resources in the v1.2+ shape (no spec.namespace), ' +
+        `which Image Updater ${iuVersion} cannot read; expected versions.imageUpdater v1.2.0 or later, ` +
+        'or imageUpdater: annotations for the v0.x line',
     );
   }
   if (mode === 'annotations' && semver.gte(iu, '1.0.0') && semver.lt(iu, '1.2.0')) {
     problem(
       iuAt,
-      `imageUpdater: annotations needs Image Updater v0.x (annotations only) or v1.2.0+ (annotations read through an ImageUpdater with useAnnotations, in the v1.2+ shape); ${iuVersion} cannot do either (v1.0 reads no annotations, v1.1 needs spec.namespace)`,
+      'imageUpdater: annotations needs Image Updater v0.x (annotations only) ' +
+        'or v1.2.0+ (annotations read through an ImageUpdater with useAnnotations, in the v1.2+ shape); ' +
+        `${iuVersion} cannot do either (v1.0 reads no annotations, v1.1 needs spec.namespace)`,
     );
   }
   const argocdVersion = spec.versions?.argocd ?? DEFAULT_ARGOCD_VERSION;
   if (semver.lt(argocdVersion.replace(/^v/, ''), MIN_ARGOCD)) {
     problem(
       ['versions', 'argocd'],
-      `Argo CD ${argocdVersion} has no ApplicationSet templatePatch, which carries each service's sync policy; expected v${MIN_ARGOCD} or later`,
+      `Argo CD ${argocdVersion} has no ApplicationSet templatePatch, ` +
+        `which carries each service's sync policy; expected v${MIN_ARGOCD} or later`,
     );
   }
 

@@ -14,7 +14,8 @@ export const allowTags = z
     (v) => !v.startsWith('regexp:') || !compiles(v.slice('regexp:'.length)) || re2Compatible(v.slice('regexp:'.length)),
     {
       message:
-        'Image Updater matches tags with Go (RE2) regular expressions, which have no lookarounds or backreferences; expected a regular expression without (?=, (?!, (?<=, (?<! or \\1',
+        'Image Updater matches tags with Go (RE2) regular expressions, which have no lookarounds or ' +
+        'backreferences; expected a regular expression without (?=, (?!, (?<=, (?<! or \\1',
     },
   );
 
@@ -98,13 +99,14 @@ export const imagePolicySchema = z
   );
 export type ImagePolicy = z.infer<typeof imagePolicySchema>;
 
+/** A Kubernetes label key: an optional DNS subdomain and `/`, then a name of at most 63 characters. */
+const LABEL_KEY =
+  /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+
 /** A label key a ServiceMonitor may get; the `app.kubernetes.io/` ones are the service's own. */
 const monitoringLabelKey = z
   .string()
-  .regex(
-    /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/,
-    'expected a label key such as release or example.com/team',
-  )
+  .regex(LABEL_KEY, 'expected a label key such as release or example.com/team')
   .refine((k) => !k.startsWith('app.kubernetes.io/'), {
     message: 'app.kubernetes.io/ labels are set by gitops-synth; expected another key, such as release',
   });

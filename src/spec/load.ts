@@ -132,7 +132,8 @@ function load(root: string, { cache }: LoadOptions): PartialProject {
       if (typeof written === 'string') unloaded?.add(written);
       return undefined;
     };
-    // The data SourceFile.parse converted (it converts to find bad aliases) is the data validated: each document is converted once.
+    // The data SourceFile.parse converted (it converts to find bad
+    // aliases) is the data validated: each document is converted once.
     const { source, problems: syntax, data } = SourceFile.parse(abs, root, text);
     syntax.forEach((p) => problems.add(p));
     if (syntax.length) return failed();
@@ -228,7 +229,8 @@ function load(root: string, { cache }: LoadOptions): PartialProject {
   }
 
   const envNames = environments.map((e) => e.name);
-  // An environment whose file failed to load (or is spelled .yml) still exists: naming it in a service is not a second mistake.
+  // An environment whose file failed to load (or is spelled .yml)
+  // still exists: naming it in a service is not a second mistake.
   const envFileNames = environmentFiles.map((f) => basename(f, '.yaml'));
   if (existsSync(envDir) && environments.length === 0 && problems.length === 0) {
     problems.add({
@@ -251,7 +253,8 @@ function load(root: string, { cache }: LoadOptions): PartialProject {
     }
   }
 
-  // A file with any problem of its own is left out of the checks across files, and so is every file of a name claimed twice.
+  // A file with any problem of its own is left out of the checks
+  // across files, and so is every file of a name claimed twice.
   const troubled = new Set(problems.toArray().map((p) => p.file));
   const usable = <T extends { name: string; source: SourceFile }>(
     specs: T[],
@@ -300,7 +303,9 @@ function yamlFiles(dir: string, problems: ProblemList, label: string, unloaded: 
       problems.add({
         file: `${label}/${n}`,
         field: '',
-        message: `files ending in .yml are not read; expected the extension .yaml (rename it to ${n.slice(0, -'.yml'.length)}.yaml)`,
+        message:
+          'files ending in .yml are not read; expected the extension .yaml (rename it to ' +
+          `${n.slice(0, -'.yml'.length)}.yaml)`,
       });
       unloaded.add(n.slice(0, -'.yml'.length));
     }

@@ -541,7 +541,9 @@ export const serviceFieldShape = {
     ),
 };
 
-/** Every service field, checked in full: the base of a spec, and the base with an environment's override merged over it. */
+/**
+ * Every service field, checked in full: the base of a spec, and the base with an environment's override merged over it.
+ */
 export const serviceFieldsSchema = z.strictObject(serviceFieldShape);
 
 type SchemaDef = {

@@ -30,6 +30,10 @@ export const GIT_URL_EXPECTED =
 
 const gitUrl = z.string().regex(REACHABLE_GIT_URL, GIT_URL_EXPECTED);
 
+/** An Image Updater credential reference: pullsecret:<ns>/<name>, secret:<ns>/<name>#<key>, env:<VAR> or ext:<path>. */
+const CREDENTIAL_REFERENCE =
+  /^(pullsecret:[a-z0-9-]+\/[a-z0-9.-]+|secret:[a-z0-9-]+\/[a-z0-9.-]+#[A-Za-z0-9._-]+|env:[A-Z_][A-Z0-9_]*|ext:\/.+)$/;
+
 const version = (what: string, example: string, minimum: string, fallback: string) =>
   z
     .string()
@@ -153,8 +157,9 @@ export const settingsFileSchema = z.strictObject({
           credentials: z
             .string()
             .regex(
-              /^(pullsecret:[a-z0-9-]+\/[a-z0-9.-]+|secret:[a-z0-9-]+\/[a-z0-9.-]+#[A-Za-z0-9._-]+|env:[A-Z_][A-Z0-9_]*|ext:\/.+)$/,
-              'expected a credential reference: pullsecret:<ns>/<name>, secret:<ns>/<name>#<key>, env:<VAR> or ext:<path>',
+              CREDENTIAL_REFERENCE,
+              'expected a credential reference: pullsecret:<ns>/<name>, secret:<ns>/<name>#<key>, ' +
+                'env:<VAR> or ext:<path>',
             )
             .optional()
             .describe(

@@ -118,7 +118,8 @@ export class SourceFile {
         const alias = unresolvedAlias(doc);
         const pos = lines.linePos(alias?.range?.[0] ?? firstAlias(doc)?.range?.[0] ?? 0);
         const message = alias
-          ? `the alias *${alias.source} has no anchor &${alias.source} above it; expected an alias of an anchor defined earlier in the file`
+          ? `the alias *${alias.source} has no anchor &${alias.source} above it; ` +
+            'expected an alias of an anchor defined earlier in the file'
           : /alias count/i.test(String(err))
             ? `the aliases of this file expand to more than ${MAX_ALIAS_COUNT} times the values written (an alias ` +
               `bomb); expected each anchor used a few times, or the values written out`
@@ -206,7 +207,10 @@ export class SourceFile {
     return this.locate(path);
   }
 
-  /** A problem with a piece of the value at `path`, located at that piece (see locateInValue); the field is still `path`. */
+  /**
+   * A problem with a piece of the value at `path`, located at
+   * that piece (see locateInValue); the field is still `path`.
+   */
   problemInValue(path: readonly (string | number)[], span: ValueSpan, message: string): SpecProblem {
     return { ...this.locateInValue(path, span), field: fieldPath(path), message };
   }
@@ -414,7 +418,9 @@ function syntaxError(e: YAMLError, src: string): { at: number; message: string }
     if (opened !== undefined)
       return {
         at: opened,
-        message: `this ${open} is not closed; expected a closing ${close} (a flow collection that goes on over several lines must be indented more than its key)`,
+        message:
+          `this ${open} is not closed; expected a closing ${close} (a flow collection that goes on over ` +
+          'several lines must be indented more than its key)',
       };
   }
   const quote = /^Missing closing (["'])quote/.exec(text);

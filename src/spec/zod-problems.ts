@@ -45,7 +45,9 @@ export interface FieldIssue {
   readonly atKey: boolean;
 }
 
-/** Checks `data` against `schema`; for data merged from several places, whose caller knows where each field was written. */
+/**
+ * Checks `data` against `schema`; for data merged from several places, whose caller knows where each field was written.
+ */
 export function checkSchema<T>(schema: z.ZodType<T>, data: unknown): { value?: T; issues: FieldIssue[] } {
   const result = schema.safeParse(data, { reportInput: true });
   const issues = result.success ? [] : result.error.issues.flatMap((issue) => toIssues(schema, issue));

@@ -36,8 +36,8 @@ export function cacheOn(name: CacheName, env: NodeJS.ProcessEnv = process.env): 
   const unknown = named.filter((n) => !ALL.includes(n as CacheName));
   if (unknown.length)
     throw new Error(
-      `${CACHE_SWITCH}=${env[CACHE_SWITCH]}: unknown cache ${unknown.join(', ')}; expected 0, 1, or a comma-separated ` +
-        `list of ${ALL.join(', ')}`,
+      `${CACHE_SWITCH}=${env[CACHE_SWITCH]}: unknown cache ${unknown.join(', ')}; ` +
+        `expected 0, 1, or a comma-separated list of ${ALL.join(', ')}`,
     );
   return named.includes(name);
 }

@@ -108,9 +108,10 @@ export async function kustomizeBuildAll(
         const dir = join(scratch, env, String(i));
         mkdirSync(dir, { recursive: true });
         // Origin annotations name each object's file, so every object is traced to its folder.
+        const resources = chunk.map((f) => `- ${relative(dir, join(root, f.folder)).split(sep).join('/')}`).join('\n');
         writeFileSync(
           join(dir, 'kustomization.yaml'),
-          `resources:\n${chunk.map((f) => `- ${relative(dir, join(root, f.folder)).split(sep).join('/')}`).join('\n')}\nbuildMetadata: [originAnnotations]\n`,
+          `resources:\n${resources}\nbuildMetadata: [originAnnotations]\n`,
         );
         runs.push({ env, dir, folders: chunk });
       }
@@ -159,7 +160,9 @@ export async function kustomizeBuildAll(
         if (from.has(id)) {
           const folders = [from.get(id), folder].filter((f) => f !== undefined);
           failures.push(
-            `kubectl kustomize built two objects with the same kind, namespace and name in environment ${env}: ${id}${folders.length === 2 ? `, from ${folders.sort().join(' and ')}` : ''}; each object must come from one service folder`,
+            'kubectl kustomize built two objects with the same kind, namespace and name in environment ' +
+              `${env}: ${id}${folders.length === 2 ? `, from ${folders.sort().join(' and ')}` : ''}; ` +
+              'each object must come from one service folder',
           );
         } else from.set(id, folder);
       }

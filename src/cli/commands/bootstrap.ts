@@ -16,7 +16,9 @@ interface BootstrapArgs extends GlobalOptions {
 export const bootstrapCommand: CommandModule<GlobalOptions, BootstrapArgs> = {
   command: 'bootstrap',
   describe:
-    'Write only dist/bootstrap/ (synth writes it too): an idempotent script that installs the pinned Argo CD and Image Updater, creates the namespaces and every missing secret (random values, never printed), registers the devops repository and applies the root Application, on the cluster kubectl points at',
+    'Write only dist/bootstrap/ (synth writes it too): an idempotent script that installs the pinned Argo CD ' +
+    'and Image Updater, creates the namespaces and every missing secret (random values, never printed), ' +
+    'registers the devops repository and applies the root Application, on the cluster kubectl points at',
   builder: (y) =>
     examples(
       jsonOption(
@@ -40,7 +42,12 @@ export const bootstrapCommand: CommandModule<GlobalOptions, BootstrapArgs> = {
         ['$0 bootstrap --print --json', 'the plan, for a script'],
       ],
     ).epilog(
-      'The script needs kubectl pointing at the cluster as cluster-admin, openssl, and network access to the install manifests; it asks to confirm the kubectl context (--yes skips that). It reads the devops repository credentials from DEVOPS_REPO_TOKEN (+ DEVOPS_REPO_USERNAME) for an https URL or DEVOPS_REPO_SSH_KEY_FILE for an SSH URL, and with single sign-on the GitHub OAuth app from DEX_GITHUB_CLIENT_ID and DEX_GITHUB_CLIENT_SECRET. Run it again at any time: it creates only what is missing and never overwrites or prints a secret. ' +
+      'The script needs kubectl pointing at the cluster as cluster-admin, openssl, ' +
+        'and network access to the install manifests; it asks to confirm the kubectl context (--yes skips ' +
+        'that). It reads the devops repository credentials from DEVOPS_REPO_TOKEN (+ DEVOPS_REPO_USERNAME) ' +
+        'for an https URL or DEVOPS_REPO_SSH_KEY_FILE for an SSH URL, and with single sign-on the GitHub OAuth ' +
+        'app from DEX_GITHUB_CLIENT_ID and DEX_GITHUB_CLIENT_SECRET. Run it again at any time: it creates only ' +
+        'what is missing and never overwrites or prints a secret. ' +
         exitStatus({
           0: 'written (or, with --print, shown)',
           1: 'spec or settings problems (each with file, line and field); nothing was written',
@@ -64,7 +71,8 @@ export const bootstrapCommand: CommandModule<GlobalOptions, BootstrapArgs> = {
     }
     const dir = relative(process.cwd(), written.dir) || '.';
     process.stdout.write(
-      `gitops-synth: wrote ${dir}/ (${written.files.join(', ')}) for Argo CD ${plan.argocd.version} and Image Updater ${plan.imageUpdater.version}\n` +
+      `gitops-synth: wrote ${dir}/ (${written.files.join(', ')}) for Argo CD ${plan.argocd.version} and ` +
+        `Image Updater ${plan.imageUpdater.version}\n` +
         `gitops-synth: run it against the cluster kubectl points at: bash ${join(dir, SCRIPT_FILE)}\n`,
     );
   },

@@ -22,7 +22,8 @@ export const DIFF_ERROR = 2;
 export const diffCommand: CommandModule<GlobalOptions, DiffArgs> = {
   command: 'diff',
   describe:
-    'Compare what the specs render now with what the devops repository holds: per environment and service, the objects added, removed and changed, with a unified diff of each change',
+    'Compare what the specs render now with what the devops repository holds: per environment and service, ' +
+    'the objects added, removed and changed, with a unified diff of each change',
   builder: (y) =>
     examples(
       jsonOption(
@@ -58,9 +59,13 @@ export const diffCommand: CommandModule<GlobalOptions, DiffArgs> = {
       ],
     )
       .epilogue(
-        'Reads the devops repository like publish (repository.{url,branch,path} in environments/_settings.yaml, credentials from the environment) and changes nothing: ' +
-          'it fetches into a temporary folder (removed afterwards) or the --work-dir clone, and never touches a work tree. ' +
-          "Image Updater's .argocd-source* files are not the generator's and count as differences only where publish would remove them (beside a pinned service, or with a removed one). A tag bump or pin is summarised first (api: 1.4.2 → 1.4.3 (prod)). " +
+        'Reads the devops repository like publish (repository.{url,branch,path} in ' +
+          'environments/_settings.yaml, credentials from the environment) and changes nothing: ' +
+          'it fetches into a temporary folder (removed afterwards) or the --work-dir clone, ' +
+          'and never touches a work tree. ' +
+          "Image Updater's .argocd-source* files are not the generator's and count as differences only where " +
+          'publish would remove them (beside a pinned service, or with a removed one). ' +
+          'A tag bump or pin is summarised first (api: 1.4.2 → 1.4.3 (prod)). ' +
           'What publish would refuse is reported, not failed: the removals it needs --allow-removal for, and each ' +
           'change the API server refuses as an update, marked ! with its reason. ' +
           'Exit status (those of diff(1)): 0 equal; 1 different; 2 any error (a usage error, spec problems, ' +

@@ -22,7 +22,8 @@ interface PublishArgs extends GlobalOptions {
 export const publishCommand: CommandModule<GlobalOptions, PublishArgs> = {
   command: 'publish',
   describe:
-    'Render and check the project like synth (writing nothing to dist/), then commit the result to the devops repository from the settings and push it',
+    'Render and check the project like synth (writing nothing to dist/), ' +
+    'then commit the result to the devops repository from the settings and push it',
   builder: (y) =>
     examples(y, [
       ['$0 publish --dry-run', 'show what the next publish would commit'],
@@ -58,15 +59,18 @@ export const publishCommand: CommandModule<GlobalOptions, PublishArgs> = {
         type: 'number',
         default: DEFAULT_RETRY_DELAY_MS,
         describe:
-          'Longest first wait in ms after a refused push; doubles each retry (at most 8 s), each wait a random part of it',
+          'Longest first wait in ms after a refused push; doubles each retry (at most 8 s), ' +
+          'each wait a random part of it',
       })
       .option('allow-removal', allowRemovalOption('the devops branch'))
       .epilogue(
         'The devops repository, branch and folder are repository.{url,branch,path} in environments/_settings.yaml. ' +
           'Refuses (exit 1) when files that feed the render (apps/, environments/, cdk8s.yaml, package files) ' +
           'differ from the checked-out commit, unless --allow-dirty. ' +
-          `Credentials come from the environment only: ${TOKEN_ENV} (an https token, sent as a header, user ${TOKEN_USER_ENV} or x-access-token), ` +
-          `${SSH_KEY_FILE_ENV} (an SSH key file), or the pipeline's own GIT_SSH_COMMAND/ssh-agent. They are never written to disk or printed. ` +
+          `Credentials come from the environment only: ${TOKEN_ENV} (an https token, sent as a header, ` +
+          `user ${TOKEN_USER_ENV} or x-access-token), ` +
+          `${SSH_KEY_FILE_ENV} (an SSH key file), or the pipeline's own GIT_SSH_COMMAND/ssh-agent. ` +
+          'They are never written to disk or printed. ' +
           "Image Updater's .argocd-source* files in rendered folders are kept, except beside a pinned service " +
           '(they would override the pin); the folder of a removed service goes, write-back file included. ' +
           'The commit message lists the image each changed service deploys. ' +
@@ -118,7 +122,8 @@ export const publishCommand: CommandModule<GlobalOptions, PublishArgs> = {
       const lines = unitLines(result.units);
       if (result.outcome === 'dry-run') {
         process.stdout.write(
-          `gitops-synth: dry run: publishing ${source} would change ${result.where}${result.base ? ` (at ${result.base.slice(0, 12)})` : ' (a new branch)'}:\n${lines}`,
+          `gitops-synth: dry run: publishing ${source} would change ${result.where}` +
+            `${result.base ? ` (at ${result.base.slice(0, 12)})` : ' (a new branch)'}:\n${lines}`,
         );
         if (result.overridingWriteBacks.length) process.stdout.write(overridingLine(result.overridingWriteBacks));
         process.stdout.write(
@@ -128,7 +133,8 @@ export const publishCommand: CommandModule<GlobalOptions, PublishArgs> = {
         return;
       }
       process.stdout.write(
-        `gitops-synth: published ${source} to ${result.where} as ${result.commit!.slice(0, 12)}${result.attempts > 1 ? ` (after ${result.attempts} attempts)` : ''}:\n${lines}`,
+        `gitops-synth: published ${source} to ${result.where} as ${result.commit!.slice(0, 12)}` +
+          `${result.attempts > 1 ? ` (after ${result.attempts} attempts)` : ''}:\n${lines}`,
       );
       if (result.removedWriteBacks.length)
         process.stdout.write(`Removed with their service folders: ${result.removedWriteBacks.join(', ')}\n`);
@@ -144,7 +150,10 @@ export const publishCommand: CommandModule<GlobalOptions, PublishArgs> = {
 
 /** Says which write-back files a pin removed, and why. */
 export function overridingLine(files: readonly string[]): string {
-  return `Removed because the tag is pinned there (Image Updater's write-back would override the pin; git history keeps ${files.length === 1 ? 'it' : 'them'}): ${files.join(', ')}\n`;
+  return (
+    `Removed because the tag is pinned there (Image Updater's write-back would override the pin; ` +
+    `git history keeps ${files.length === 1 ? 'it' : 'them'}): ${files.join(', ')}\n`
+  );
 }
 
 function unitLines(units: readonly UnitChange[]): string {

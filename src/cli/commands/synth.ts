@@ -20,7 +20,8 @@ interface SynthArgs extends GlobalOptions {
 export const synthCommand: CommandModule<GlobalOptions, SynthArgs> = {
   command: 'synth',
   describe:
-    'Render apps/ × environments/ into dist/ (dist/<env>/<service>/, the Argo CD objects in dist/argocd/, the cluster bootstrap in dist/bootstrap/), validate what changed, and write only that, kill-safe',
+    'Render apps/ × environments/ into dist/ (dist/<env>/<service>/, the Argo CD objects in dist/argocd/, ' +
+    'the cluster bootstrap in dist/bootstrap/), validate what changed, and write only that, kill-safe',
   builder: (y) =>
     examples(
       jsonOption(
@@ -35,7 +36,8 @@ export const synthCommand: CommandModule<GlobalOptions, SynthArgs> = {
             type: 'boolean',
             default: false,
             describe:
-              'Write nothing; exit 1 when the output folder is not exactly what the specs render, listing the files that differ (for CI)',
+              'Write nothing; exit 1 when the output folder is not exactly what the specs render, ' +
+              'listing the files that differ (for CI)',
           }),
         'the summary (or, with --check, the differences)',
       ),
@@ -57,7 +59,9 @@ export const synthCommand: CommandModule<GlobalOptions, SynthArgs> = {
           2:
             'the command could not run: a usage error, an output folder gitops-synth may not write (the project, ' +
             'apps/, a folder holding files of your own; nothing was changed), or an internal error',
-          1: `${SPEC_OR_OUTPUT_PROBLEMS}, a refused render; with --check also an output folder that differs from the render`,
+          1:
+            `${SPEC_OR_OUTPUT_PROBLEMS}, a refused render; with --check also an output folder that differs ` +
+            'from the render',
         }),
     ),
   handler: async (args) => {
@@ -84,7 +88,9 @@ export const synthCommand: CommandModule<GlobalOptions, SynthArgs> = {
     process.stdout.write(renderedLine(result));
     if (result.overriding.length)
       process.stdout.write(
-        `gitops-synth: removed ${result.overriding.length} Image Updater file${result.overriding.length === 1 ? '' : 's'} of pinned services, which would override the pinned tag (${result.overriding.join(', ')})\n`,
+        `gitops-synth: removed ${result.overriding.length} Image Updater ` +
+          `file${result.overriding.length === 1 ? '' : 's'} of pinned services, ` +
+          `which would override the pinned tag (${result.overriding.join(', ')})\n`,
       );
   },
 };

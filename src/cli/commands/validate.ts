@@ -13,7 +13,8 @@ interface ValidateArgs extends GlobalOptions {
 export const validateCommand: CommandModule<GlobalOptions, ValidateArgs> = {
   command: 'validate',
   describe:
-    'Check the specs and everything synth would write (schemas, kubectl kustomize) without writing anything, and say whether dist/ is current',
+    'Check the specs and everything synth would write (schemas, kubectl kustomize) without writing anything, ' +
+    'and say whether dist/ is current',
   builder: (y) =>
     examples(jsonOption(y, 'the result'), [
       ['$0 validate', 'check the project in the current folder'],

@@ -13,7 +13,9 @@ interface WorkflowsArgs extends GlobalOptions {
 
 export const workflowsCommand: CommandModule<GlobalOptions, WorkflowsArgs> = {
   command: 'workflows',
-  describe: `Write ${WORKFLOWS_DIR}/${BUILD_IMAGE_WORKFLOW}, the reusable image build of the service repositories, with the tag formats of imageTags in the settings (the ones the environments' allowTags derive from)`,
+  describe:
+    `Write ${WORKFLOWS_DIR}/${BUILD_IMAGE_WORKFLOW}, the reusable image build of the service repositories, ` +
+    `with the tag formats of imageTags in the settings (the ones the environments' allowTags derive from)`,
   builder: (y) =>
     examples(
       y.option('check', {
@@ -40,7 +42,8 @@ export const workflowsCommand: CommandModule<GlobalOptions, WorkflowsArgs> = {
     if (args.check) {
       if (current !== content)
         throw new CommandFailure(
-          `${shown} is ${current === undefined ? 'missing' : 'out of date'}: run gitops-synth workflows and commit the result`,
+          `${shown} is ${current === undefined ? 'missing' : 'out of date'}: run gitops-synth workflows and ` +
+            'commit the result',
           1,
         );
       process.stdout.write(`gitops-synth: ${shown} is up to date\n`);

@@ -14,7 +14,8 @@ export function resolveDependencies(s: ServiceScope): ResolvedDependency[] {
       if (s.declared.has(dep))
         return fail(
           ['dependsOn', i],
-          `service "${dep}" is disabled in environment ${env.name}, so nothing can wait for it; expected a service that runs there (or disable this one too)`,
+          `service "${dep}" is disabled in environment ${env.name}, so nothing can wait for it; ` +
+            'expected a service that runs there (or disable this one too)',
         );
       return fail(
         ['dependsOn', i],

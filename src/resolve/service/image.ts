@@ -23,17 +23,21 @@ export function resolveImage(s: ServiceScope): ResolvedService['image'] | undefi
   if (tag === 'latest' && policy.strategy === 'semver') {
     fail(
       ['image', 'tag'],
-      `"latest" is not allowed in environment ${env.name}, whose image policy is semver; expected a pinned release such as 1.4.2`,
+      `"latest" is not allowed in environment ${env.name}, whose image policy is semver; ` +
+        'expected a pinned release such as 1.4.2',
     );
   } else if (tag && autoUpdate && !s.unloaded.settings && !tagAllowed(tag, policy.allowTags)) {
     fail(
       ['image', 'tag'],
-      `"${tag}" does not match the allowTags of ${whose ?? `environment ${env.name}`} (${policy.allowTags}); expected an initial tag the policy could pick, since autoUpdate is on`,
+      `"${tag}" does not match the allowTags of ${whose ?? `environment ${env.name}`} (${policy.allowTags}); ` +
+        'expected an initial tag the policy could pick, since autoUpdate is on',
     );
   } else if (tag && autoUpdate && policy.constraint && !semver.satisfies(tag.replace(/^v/, ''), policy.constraint)) {
     fail(
       ['image', 'tag'],
-      `"${tag}" does not satisfy the semver constraint ${policy.constraint} of ${whose ?? `environment ${env.name}`}; expected an initial tag the policy could pick, since autoUpdate is on`,
+      `"${tag}" does not satisfy the semver constraint ${policy.constraint} of ` +
+        `${whose ?? `environment ${env.name}`}; expected an initial tag the policy could pick, ` +
+        'since autoUpdate is on',
     );
   }
   return repository && tag ? { repository, tag, autoUpdate, policy } : undefined;
@@ -58,7 +62,8 @@ function resolvePolicy(s: ServiceScope): ResolvedImagePolicy | undefined {
   if (own.constraint !== undefined && strategy !== 'semver') {
     s.fail(
       ['image', 'policy', 'constraint'],
-      `a semver constraint goes with strategy semver, and this policy's strategy is ${strategy}; expected strategy: semver, or no constraint`,
+      `a semver constraint goes with strategy semver, and this policy's strategy is ${strategy}; ` +
+        'expected strategy: semver, or no constraint',
     );
     ok = false;
   }

@@ -58,7 +58,8 @@ export function checkDerivedNames(
     blamed.add(at.join('.'));
     s.fail(
       at,
-      `the derived name "${n}" has ${n.length} characters, more than Kubernetes allows (${max}); expected a shorter name: shorten ${shorten}`,
+      `the derived name "${n}" has ${n.length} characters, more than Kubernetes allows (${max}); ` +
+        `expected a shorter name: shorten ${shorten}`,
     );
   }
 }

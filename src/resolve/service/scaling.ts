@@ -19,12 +19,14 @@ export function resolveScaling(s: ServiceScope): Scaling {
     if (f.replicas !== undefined)
       fail(
         ['replicas'],
-        'replicas and autoscaling exclude each other (the autoscaler owns the replica count); expected one of them: remove replicas, or set replicas: null under environments.<env>',
+        'replicas and autoscaling exclude each other (the autoscaler owns the replica count); ' +
+          'expected one of them: remove replicas, or set replicas: null under environments.<env>',
       );
     if (autoscaling.minReplicas > autoscaling.maxReplicas)
       fail(
         ['autoscaling', 'minReplicas'],
-        `minReplicas (${autoscaling.minReplicas}) is greater than maxReplicas (${autoscaling.maxReplicas}); expected minReplicas <= maxReplicas`,
+        `minReplicas (${autoscaling.minReplicas}) is greater than maxReplicas (${autoscaling.maxReplicas}); ` +
+          'expected minReplicas <= maxReplicas',
       );
     if (autoscaling.targetCPUUtilization === undefined && autoscaling.targetMemoryUtilization === undefined)
       fail(
@@ -57,7 +59,8 @@ export function resolveScaling(s: ServiceScope): Scaling {
   if (autoscaling?.targetMemoryUtilization !== undefined && requests.memory === undefined)
     fail(
       ['autoscaling', 'targetMemoryUtilization'],
-      'the service has no memory request, and utilization is relative to the request; expected resources.requests.memory',
+      'the service has no memory request, and utilization is relative to the request; ' +
+        'expected resources.requests.memory',
     );
   return { workload, replicas, autoscaling, resources: { requests: sortKeys(requests), limits: sortKeys(limits) } };
 }

@@ -12,7 +12,10 @@ export type FieldPath = (string | number)[];
 export interface Merged {
   readonly svc: LoadedService;
   readonly fields: ServiceFields;
-  /** Reports a problem at `path` of the merged spec, in the file where that value was written; with `span`, at that piece of the value. */
+  /**
+   * Reports a problem at `path` of the merged spec, in the file where
+   * that value was written; with `span`, at that piece of the value.
+   */
   problem(path: FieldPath, message: string, atKey?: boolean, span?: ValueSpan): void;
 }
 

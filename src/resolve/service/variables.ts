@@ -30,7 +30,8 @@ export function resolveVariables(s: ServiceScope): Pick<ResolvedService, 'env' |
     if (CREDENTIAL_NAME.test(k) && text !== '' && !isOnlyReferences(text)) {
       fail(
         ['env', k],
-        `${k} looks like a credential but has a literal value, and secret values never go in a spec; expected a Secret reference: secretEnv: {${k}: {secret: <name>, key: <key>}}`,
+        `${k} looks like a credential but has a literal value, and secret values never go in a spec; ` +
+          `expected a Secret reference: secretEnv: {${k}: {secret: <name>, key: <key>}}`,
       );
       continue;
     }
@@ -48,7 +49,8 @@ export function resolveVariables(s: ServiceScope): Pick<ResolvedService, 'env' |
     if (undefinedVars.length) {
       fail(
         ['env', k],
-        `$(${undefinedVars[0]}) refers to a variable that is not defined before it; expected it in secretEnv (or in env, sorted before ${k})`,
+        `$(${undefinedVars[0]}) refers to a variable that is not defined before it; ` +
+          `expected it in secretEnv (or in env, sorted before ${k})`,
       );
     }
     env.push({ name: k, value });
@@ -90,7 +92,10 @@ export const FILES_CONFIGMAP_MAX_BYTES = 1_000_000;
 /** The longest ConfigMap key the API server takes; each file is one key. */
 const CONFIGMAP_KEY_MAX = 253;
 
-/** `files`: each file's content with its references resolved, a ConfigMap key per file, and a hash that rolls the pods on change. */
+/**
+ * `files`: each file's content with its references resolved, a
+ * ConfigMap key per file, and a hash that rolls the pods on change.
+ */
 export function resolveFiles(s: ServiceScope): Pick<ResolvedService, 'files' | 'filesHash'> {
   const files: ResolvedFile[] = [];
   const keys = new Set<string>();

@@ -35,7 +35,8 @@ export function resolveVolumes(s: ServiceScope, scaling: Scaling): ResolvedVolum
       if (v.size !== undefined || v.accessMode !== undefined)
         return fail(
           [...at, 'from'],
-          "a volume with from: mounts the other service's claim, whose size and accessMode belong to the owner; expected no size or accessMode here",
+          "a volume with from: mounts the other service's claim, whose size and accessMode belong to the " +
+            'owner; expected no size or accessMode here',
         );
       if (v.from === name)
         return fail([...at, 'from'], 'a service cannot mount its own volume with from:; expected no from: here');
@@ -62,13 +63,15 @@ export function resolveVolumes(s: ServiceScope, scaling: Scaling): ResolvedVolum
       if ((owner.fields.workload ?? 'deployment') === 'statefulset')
         return fail(
           [...at, 'from'],
-          `service "${v.from}" is a StatefulSet, whose volumes are per replica and cannot be shared; expected a ReadWriteMany volume of a Deployment`,
+          `service "${v.from}" is a StatefulSet, whose volumes are per replica and cannot be shared; ` +
+            'expected a ReadWriteMany volume of a Deployment',
         );
       const mode = target.accessMode ?? 'ReadWriteOnce';
       if (mode === 'ReadWriteOnce' || mode === 'ReadWriteOncePod')
         return fail(
           [...at, 'from'],
-          `volume "${v.name}" of "${v.from}" is ${mode}, so only one node can mount it; expected accessMode: ReadWriteMany on the owner's volume to share it`,
+          `volume "${v.name}" of "${v.from}" is ${mode}, so only one node can mount it; ` +
+            `expected accessMode: ReadWriteMany on the owner's volume to share it`,
         );
       volumes.push({
         name: v.name,
@@ -82,7 +85,8 @@ export function resolveVolumes(s: ServiceScope, scaling: Scaling): ResolvedVolum
     if (v.size === undefined)
       return fail(
         [...at, 'size'],
-        "is required for a volume this service owns; expected a size such as 10Gi (or from: <service> to mount another service's volume)",
+        'is required for a volume this service owns; expected a size such as 10Gi (or from: <service> to ' +
+          "mount another service's volume)",
       );
     const accessMode = v.accessMode ?? 'ReadWriteOnce';
     if (
@@ -92,7 +96,8 @@ export function resolveVolumes(s: ServiceScope, scaling: Scaling): ResolvedVolum
     ) {
       return fail(
         [...at, 'accessMode'],
-        `${accessMode} lets only one node mount the volume, but the service runs several replicas; expected accessMode: ReadWriteMany, or workload: statefulset for a volume per replica`,
+        `${accessMode} lets only one node mount the volume, but the service runs several replicas; ` +
+          'expected accessMode: ReadWriteMany, or workload: statefulset for a volume per replica',
       );
     }
     if (v.replaces !== undefined && v.replaces !== v.name && (f.volumes ?? []).some((o) => o.name === v.replaces))

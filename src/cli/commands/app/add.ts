@@ -22,7 +22,8 @@ interface AddArgs extends GlobalOptions {
 export const addCommand: CommandModule<GlobalOptions, AddArgs> = {
   command: 'add <name>',
   describe:
-    'Write apps/<name>.yaml for a new service (never overwriting one) and render the project; on any problem nothing changes',
+    'Write apps/<name>.yaml for a new service (never overwriting one) and render the project; ' +
+    'on any problem nothing changes',
   builder: (y) =>
     examples(y, [
       // Within 76 characters, like every example (help.test.ts); hostile-input.test.ts runs this one.
@@ -68,7 +69,8 @@ export const addCommand: CommandModule<GlobalOptions, AddArgs> = {
       .option('volume', {
         type: 'string',
         describe:
-          'A persistent volume the service owns, <name>:<mount path>:<size> (ReadWriteOnce), e.g. data:/var/lib/data:10Gi; repeat for more',
+          'A persistent volume the service owns, <name>:<mount path>:<size> (ReadWriteOnce), e.g. ' +
+          'data:/var/lib/data:10Gi; repeat for more',
       })
       .option('run-as-user', {
         type: 'string',
@@ -88,7 +90,11 @@ export const addCommand: CommandModule<GlobalOptions, AddArgs> = {
         defaultDescription: 'the run-as group, when the service has volumes',
       })
       .epilogue(
-        `The new file starts with a yaml-language-server comment pointing at schemas/service.schema.json, so editors complete and check it; the project's schemas/ is written when missing. The spec is validated like every spec (gitops-synth validate) as part of the render. Everything else a spec can say (autoscaling, probes, files, dependsOn, per-environment overrides) is added by editing the file. ${APP_EXIT_STATUS}`,
+        'The new file starts with a yaml-language-server comment pointing at schemas/service.schema.json, ' +
+          `so editors complete and check it; the project's schemas/ is written when missing. ` +
+          'The spec is validated like every spec (gitops-synth validate) as part of the render. ' +
+          'Everything else a spec can say (autoscaling, probes, files, dependsOn, per-environment overrides) ' +
+          `is added by editing the file. ${APP_EXIT_STATUS}`,
       ),
   handler: async (args: AddArgs) => {
     const result = await addService(args.project, {

@@ -10,7 +10,8 @@ import { resumeCommand, suspendCommand } from './suspend.js';
 export const appCommand: CommandModule<GlobalOptions, GlobalOptions> = {
   command: 'app',
   describe:
-    'Manage services: add, list, suspend, resume, pin, unpin, remove (each edits apps/ keeping comments and layout, then renders; on any error nothing changes)',
+    'Manage services: add, list, suspend, resume, pin, unpin, remove (each edits apps/ keeping comments and ' +
+    'layout, then renders; on any error nothing changes)',
   builder: (y) =>
     y
       .command(addCommand)

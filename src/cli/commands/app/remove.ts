@@ -23,7 +23,8 @@ interface RemoveArgs extends GlobalOptions {
 export const removeCommand: CommandModule<GlobalOptions, RemoveArgs> = {
   command: 'remove <name>',
   describe:
-    'Remove apps/<name>.yaml and render the project; its volumes stay in the cluster (named in the output) unless --purge-volumes',
+    'Remove apps/<name>.yaml and render the project; its volumes stay in the cluster (named in the output) ' +
+    'unless --purge-volumes',
   builder: (y) =>
     examples(y, [
       ['$0 app remove flower', 'remove a service, keep its volumes'],
@@ -37,7 +38,8 @@ export const removeCommand: CommandModule<GlobalOptions, RemoveArgs> = {
         type: 'boolean',
         default: false,
         describe:
-          'Also print (to stdout) a bash script that deletes its Applications and exactly its claims, with all their data; needs confirmation',
+          'Also print (to stdout) a bash script that deletes its Applications and exactly its claims, ' +
+          'with all their data; needs confirmation',
       })
       .option('yes', {
         type: 'boolean',
@@ -45,7 +47,12 @@ export const removeCommand: CommandModule<GlobalOptions, RemoveArgs> = {
         describe: 'Confirm --purge-volumes without the prompt (required when stdin is not a terminal)',
       })
       .epilogue(
-        "Refused while another service references it (dependsOn, volumes[].from, ${service:<name>}); the message names each reference. The ApplicationSets run with applicationsSync: create-update, so Argo CD keeps the service's Applications (and their pods) after the folder leaves the devops repository: the output gives the kubectl commands that delete them once the removal is published. Nothing runs against the cluster: --purge-volumes prints the script, to be reviewed and run by a person. " +
+        'Refused while another service references it (dependsOn, volumes[].from, ${service:<name>}); ' +
+          'the message names each reference. The ApplicationSets run with applicationsSync: create-update, ' +
+          "so Argo CD keeps the service's Applications (and their pods) after the folder leaves the devops " +
+          'repository: the output gives the kubectl commands that delete them once the removal is published. ' +
+          'Nothing runs against the cluster: --purge-volumes prints the script, ' +
+          'to be reviewed and run by a person. ' +
           APP_EXIT_STATUS,
       ),
   handler: async (args: RemoveArgs) => {
@@ -71,8 +78,10 @@ async function confirmPurge(plan: RemovalPlan): Promise<void> {
   const claims = plan.environments.flatMap((e) =>
     e.claims.map((c) => `  ${e.environment} (namespace ${e.namespace}): ${describeClaim(c)}`),
   );
+  const volumes = claims.length ? 'these volumes with all their data' : 'its claims (it owns none)';
   process.stderr.write(
-    `gitops-synth: this removes ${plan.file} and prints a script that deletes the Applications of ${plan.service} and ${claims.length ? 'these volumes with all their data' : 'its claims (it owns none)'}:\n${claims.join('\n')}${claims.length ? '\n' : ''}`,
+    `gitops-synth: this removes ${plan.file} and prints a script that deletes the Applications of ` +
+      `${plan.service} and ${volumes}:\n${claims.join('\n')}${claims.length ? '\n' : ''}`,
   );
   const rl = createInterface({ input: process.stdin, output: process.stderr });
   try {
@@ -95,13 +104,17 @@ function remainsInCluster(plan: RemovalPlan, purge: boolean): string {
     lines.push(
       purge
         ? 'Its volumes are still in the cluster with all their data; the script on stdout deletes exactly these:'
-        : 'Its volumes stay in the cluster with all their data (Argo CD never prunes or deletes them: Prune=false,Delete=false):',
+        : 'Its volumes stay in the cluster with all their data (Argo CD never prunes or deletes them: ' +
+            'Prune=false,Delete=false):',
     );
     for (const e of claims)
       for (const c of e.claims) lines.push(`  ${e.environment} (namespace ${e.namespace}): ${describeClaim(c)}`);
   } else lines.push(`${plan.service} owns no volumes.`);
   lines.push(
-    `The ApplicationSets run with applicationsSync: create-update, so Argo CD keeps the Application${plan.environments.length === 1 ? '' : 's'} ${plan.environments.map((e) => e.application).join(', ')} and ${plan.environments.length === 1 ? 'its' : 'their'} running pods.`,
+    'The ApplicationSets run with applicationsSync: create-update, so Argo CD keeps the ' +
+      `Application${plan.environments.length === 1 ? '' : 's'} ` +
+      `${plan.environments.map((e) => e.application).join(', ')} and ` +
+      `${plan.environments.length === 1 ? 'its' : 'their'} running pods.`,
   );
   if (purge)
     lines.push('The script on stdout deletes them and then the claims; review it, publish this removal, then run it.');

@@ -13,7 +13,8 @@ interface SuspensionArgs extends GlobalOptions {
 export const suspendCommand: CommandModule<GlobalOptions, SuspensionArgs> = {
   command: 'suspend <name>',
   describe:
-    'Scale a service to zero (replicas 0, no autoscaler, disruption budget or migration Job), keeping its volumes, config and image',
+    'Scale a service to zero (replicas 0, no autoscaler, disruption budget or migration Job), ' +
+    'keeping its volumes, config and image',
   builder: (y) =>
     examples(y, [['$0 app suspend flower --env prod', 'stop flower in prod only']])
       .positional('name', { type: 'string', demandOption: true, describe: 'The service' })
@@ -23,7 +24,8 @@ export const suspendCommand: CommandModule<GlobalOptions, SuspensionArgs> = {
         defaultDescription: 'every environment (writes suspended: true at the top of the spec)',
       })
       .epilogue(
-        `Writes suspended: true into apps/<name>.yaml (comments and layout kept) and renders the project. \`app resume\` removes exactly that key again. ${APP_EXIT_STATUS}`,
+        'Writes suspended: true into apps/<name>.yaml (comments and layout kept) and renders the project. ' +
+          `\`app resume\` removes exactly that key again. ${APP_EXIT_STATUS}`,
       ),
   handler: async (args: SuspensionArgs) =>
     report(await suspendService(args.project, args.name, args.env), 'suspended', args.env),
@@ -54,12 +56,15 @@ function report(r: SuspensionResult, done: 'suspended' | 'resumed', env: string 
   process.stdout.write(`gitops-synth: ${done} ${r.service} in ${r.environments.join(', ')} (${r.file})\n`);
   if (done === 'suspended') {
     process.stdout.write(
-      `gitops-synth: ${r.service} is now suspended in ${r.suspendedIn.join(', ')}: replicas 0, no autoscaler, disruption budget or migration Job; volumes, config and image kept. Resume with: gitops-synth app resume ${r.service}${env ? ` --env ${env}` : ''}\n`,
+      `gitops-synth: ${r.service} is now suspended in ${r.suspendedIn.join(', ')}: replicas 0, ` +
+        'no autoscaler, disruption budget or migration Job; volumes, config and image kept. ' +
+        `Resume with: gitops-synth app resume ${r.service}${env ? ` --env ${env}` : ''}\n`,
     );
     const running = r.environments.filter((e) => !r.suspendedIn.includes(e));
     if (running.length)
       process.stdout.write(
-        `gitops-synth: note: ${r.service} still runs in ${running.join(', ')}, where environments.<env>.suspended is false in ${r.file}\n`,
+        `gitops-synth: note: ${r.service} still runs in ${running.join(', ')}, ` +
+          `where environments.<env>.suspended is false in ${r.file}\n`,
       );
   } else if (r.suspendedIn.length) {
     process.stdout.write(`gitops-synth: ${r.service} is still suspended in ${r.suspendedIn.join(', ')}\n`);
@@ -67,7 +72,8 @@ function report(r: SuspensionResult, done: 'suspended' | 'resumed', env: string 
   if (done === 'suspended') {
     for (const d of r.dependents)
       process.stdout.write(
-        `gitops-synth: note: ${d.service} waits for ${r.service} at start-up in ${d.environment} (dependsOn); its new pods will not start while ${r.service} is suspended\n`,
+        `gitops-synth: note: ${d.service} waits for ${r.service} at start-up in ${d.environment} ` +
+          `(dependsOn); its new pods will not start while ${r.service} is suspended\n`,
       );
   }
   process.stdout.write(renderedLine(r.change!.synth));
