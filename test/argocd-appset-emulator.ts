@@ -200,7 +200,10 @@ export function strategicMerge(original: Json, patch: Json): Json {
   return out;
 }
 
-/** Pattern of a git files generator as a regular expression; `greedy` is the default globbing, where `*` also matches `/`. */
+/**
+ * Pattern of a git files generator as a regular expression;
+ * `greedy` is the default globbing, where `*` also matches `/`.
+ */
 export function filesPattern(pattern: string, greedy: boolean): RegExp {
   const re = pattern
     .replace(/[.+^${}()|[\]\\]/g, '\\$&')
@@ -225,7 +228,10 @@ export function repositoryFiles(outDir: string, repoPath: string): string[] {
   return out;
 }
 
-/** The parameter sets of the ApplicationSet's git files generator, reading the files from `outDir` (the checkout's `repoPath`). */
+/**
+ * The parameter sets of the ApplicationSet's git files generator,
+ * reading the files from `outDir` (the checkout's `repoPath`).
+ */
 export function gitFilesParams(appSet: Json, outDir: string, repoPath: string): Json[] {
   const git = appSet.spec.generators[0].git;
   const patterns: RegExp[] = git.files.map((f: { path: string }) => filesPattern(f.path, false));

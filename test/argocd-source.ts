@@ -56,7 +56,10 @@ export function mergedSource(folder: string, application: string): Json {
   return source;
 }
 
-/** The objects Argo CD deploys from a Kustomize folder of a checkout, override files applied, built with the real kubectl kustomize. */
+/**
+ * The objects Argo CD deploys from a Kustomize folder of a checkout,
+ * override files applied, built with the real kubectl kustomize.
+ */
 export function argoCdBuild(folder: string, application: string): Json[] {
   const work = join(tempDir('gitops-synth-argocd-source-'), 'app');
   cpSync(folder, work, { recursive: true });

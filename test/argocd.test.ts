@@ -242,7 +242,8 @@ describe('ApplicationSets', () => {
     edit(dir, 'environments/prod.yaml', (s) =>
       s.replace(
         '  automated: true\n',
-        '  automated: false\n  windows:\n    - {kind: deny, schedule: "0 18 * * 5", duration: 62h, timeZone: Europe/Berlin}\n',
+        '  automated: false\n  windows:\n' +
+          '    - {kind: deny, schedule: "0 18 * * 5", duration: 62h, timeZone: Europe/Berlin}\n',
       ),
     );
     edit(dir, 'apps/frontend.yaml', (s) =>
@@ -886,7 +887,8 @@ describe('bad input', () => {
     for (const env of ['prod', 'x-prod']) {
       writeFileSync(
         join(dir, 'environments', `${env}.yaml`),
-        `namespace: shop-${env}\ndomain: ${env}.example.com\ncluster: https://kubernetes.default.svc\ningress: {className: nginx}\nimagePolicy: {strategy: semver}\n`,
+        `namespace: shop-${env}\ndomain: ${env}.example.com\ncluster: https://kubernetes.default.svc\n` +
+          `ingress: {className: nginx}\nimagePolicy: {strategy: semver}\n`,
       );
     }
     // Pinned, unexposed services: nothing but their Application names clashes.

@@ -25,7 +25,10 @@ import { writeFiles } from './synth-fixtures.js';
 /** The start of a stand-in kubectl that runs (it answers `version`) but fails every build. */
 const ANSWERS_VERSION = '#!/bin/sh\n[ "$1" = version ] && { echo "Client Version: v1.28.3"; exit 0; }\n';
 
-/** Image Updater write-back files as Argo CD names them (`.argocd-source-<app>.yaml`, with `<ns>_` when apps live elsewhere). */
+/**
+ * Image Updater write-back files as Argo CD names them
+ * (`.argocd-source-<app>.yaml`, with `<ns>_` when apps live elsewhere).
+ */
 const IMAGE_UPDATER_FILES: Record<string, string> = {
   'prod/api/.argocd-source-api-prod.yaml': 'kustomize:\n  images:\n    - ghcr.io/acme-shop/api:1.4.3\n',
   'stage/api/.argocd-source-argocd_api-stage.yaml': 'kustomize:\n  images:\n    - ghcr.io/acme-shop/api:0c0ffee\n',
@@ -59,7 +62,9 @@ function loggingKubectl(log: string): string {
   const kubectl = join(tempDir(), 'kubectl');
   writeFileSync(
     kubectl,
-    `#!/bin/sh\nif [ "$1" = kustomize ]; then sed -n 's/^- .*\\/\\([^/]*\\/[^/]*\\)$/\\1/p' "$2/kustomization.yaml" >> '${log}'; fi\n` +
+    '#!/bin/sh\n' +
+      'if [ "$1" = kustomize ]; then ' +
+      `sed -n 's/^- .*\\/\\([^/]*\\/[^/]*\\)$/\\1/p' "$2/kustomization.yaml" >> '${log}'; fi\n` +
       `exec '${toolPath('kubectl')}' "$@"\n`,
   );
   chmodSync(kubectl, 0o755);

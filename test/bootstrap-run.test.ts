@@ -61,7 +61,10 @@ const state = JSON.parse(readFileSync(${s(stateFile)}, 'utf8'));
 const save = () => writeFileSync(${s(stateFile)}, JSON.stringify(state));
 const die = (msg, code = 1) => { process.stderr.write(msg + '\\n'); process.exit(code); };
 const unknown = () => die('fake kubectl: unsupported command ' + JSON.stringify(argv), 99);
-const readInput = (f) => { appendFileSync(${s(modesFile)}, (statSync(f).mode & 0o777).toString(8) + '\\n'); return readFileSync(f, 'utf8'); };
+const readInput = (f) => {
+  appendFileSync(${s(modesFile)}, (statSync(f).mode & 0o777).toString(8) + '\\n');
+  return readFileSync(f, 'utf8');
+};
 const args = [...argv];
 let ns;
 if (args.indexOf('-n') >= 0) ns = args.splice(args.indexOf('-n'), 2)[1];
@@ -72,13 +75,15 @@ if (verb === 'get' && kind === '--raw=/readyz') { process.stdout.write('ok'); pr
 if (verb === 'auth' && kind === 'can-i') { process.stdout.write('yes\\n'); process.exit(0); }
 if (verb === 'wait' || (verb === 'rollout' && kind === 'status')) process.exit(0);
 if (verb === 'apply') {
-  if (!args.includes('--server-side') || !args.includes('--force-conflicts')) die('fake kubectl: apply without --server-side --force-conflicts', 98);
+  if (!args.includes('--server-side') || !args.includes('--force-conflicts'))
+    die('fake kubectl: apply without --server-side --force-conflicts', 98);
   const k = args.indexOf('-k'), f = args.indexOf('-f');
   if (k >= 0) {
     if (!existsSync(args[k + 1] + '/kustomization.yaml')) die('no kustomization in ' + args[k + 1]);
     state.applied.push('-k ' + args[k + 1]);
     // Like the real install manifest: Argo CD comes with an argocd-secret that holds no SSO keys.
-    if (args[k + 1].endsWith('/argo-cd') && !state.secrets['argocd/argocd-secret']) state.secrets['argocd/argocd-secret'] = { labels: {}, data: {} };
+    if (args[k + 1].endsWith('/argo-cd') && !state.secrets['argocd/argocd-secret'])
+      state.secrets['argocd/argocd-secret'] = { labels: {}, data: {} };
   }
   else if (f >= 0) state.applied.push('-f ' + args[f + 1]);
   else unknown();
@@ -91,7 +96,10 @@ if (verb === 'get' && kind === 'clustersecretstores.external-secrets.io')
   process.exit(stores.includes('ClusterSecretStore/-/' + name) ? 0 : 1);
 if (verb === 'get' && kind === 'secretstores.external-secrets.io')
   process.exit(stores.includes('SecretStore/' + ns + '/' + name) ? 0 : 1);
-if (verb === 'create' && kind === 'namespace') { if (state.namespaces.includes(name)) die('AlreadyExists'); state.namespaces.push(name); save(); process.exit(0); }
+if (verb === 'create' && kind === 'namespace') {
+  if (state.namespaces.includes(name)) die('AlreadyExists');
+  state.namespaces.push(name); save(); process.exit(0);
+}
 if (verb === 'get' && kind === 'secret') {
   const secret = state.secrets[ns + '/' + name];
   if (!secret) die('Error from server (NotFound): secrets "' + name + '" not found');
@@ -103,7 +111,8 @@ if (verb === 'get' && kind === 'secret') {
 }
 // Manifests and patches are read by the real kubectl (offline, --local), so their format is kubectl's business.
 const realKubectl = (...a) => {
-  const r = spawnSync(${s(REAL_KUBECTL)}, a, { encoding: 'utf8', env: { PATH: process.env.PATH, KUBECONFIG: '/nonexistent' } });
+  const env = { PATH: process.env.PATH, KUBECONFIG: '/nonexistent' };
+  const r = spawnSync(${s(REAL_KUBECTL)}, a, { encoding: 'utf8', env });
   if (r.status !== 0) die('real kubectl ' + a.join(' ') + ' failed: ' + r.stderr, 96);
   return JSON.parse(r.stdout);
 };
@@ -114,7 +123,9 @@ if (verb === 'create' && kind === '-f') {
   const key = o.metadata.namespace + '/' + o.metadata.name;
   if (state.secrets[key]) die('Error from server (AlreadyExists): secrets "' + o.metadata.name + '" already exists');
   if (!state.namespaces.includes(o.metadata.namespace)) die('namespace ' + o.metadata.namespace + ' not found');
-  for (const v of Object.values(o.data ?? {})) if (typeof v !== 'string' || Buffer.from(v, 'base64').toString('base64') !== v) die('fake kubectl: data values must be base64');
+  for (const v of Object.values(o.data ?? {}))
+    if (typeof v !== 'string' || Buffer.from(v, 'base64').toString('base64') !== v)
+      die('fake kubectl: data values must be base64');
   state.secrets[key] = { labels: o.metadata.labels ?? {}, data: o.data ?? {} };
   save(); process.exit(0);
 }
@@ -123,8 +134,10 @@ if (verb === 'patch' && kind === 'secret') {
   if (!secret) die('NotFound');
   if (flag('--type') !== 'merge') unknown();
   readInput(flag('--patch-file'));
-  writeFileSync(${s(currentFile)}, JSON.stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace: ns }, data: secret.data }));
-  secret.data = realKubectl('patch', '--local', '-f', ${s(currentFile)}, '--type=merge', '--patch-file=' + flag('--patch-file'), '-o', 'json').data;
+  const current = { apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace: ns }, data: secret.data };
+  writeFileSync(${s(currentFile)}, JSON.stringify(current));
+  const patch = '--patch-file=' + flag('--patch-file');
+  secret.data = realKubectl('patch', '--local', '-f', ${s(currentFile)}, '--type=merge', patch, '-o', 'json').data;
   save(); process.exit(0);
 }
 unknown();
@@ -274,7 +287,8 @@ openssl.describe('the bootstrap script against a stand-in cluster', () => {
     expect(again.stdout).toContain('secret shop-stage/postgres-credentials exists: kept as it is');
     expect(again.stdout).toContain('repository credentials argocd/devops-repo-creds exist: kept as they are');
     expect(again.stdout).toContain('argocd/argocd-secret has dex.github.clientSecret: kept as it is');
-    // The second run only reads (and re-applies the pinned installs and dist/argocd/, which server-side apply makes idempotent).
+    // The second run only reads (and re-applies the pinned installs
+    // and dist/argocd/, which server-side apply makes idempotent).
     const mutations = cluster
       .calls()
       .slice(callsBefore)
@@ -333,7 +347,10 @@ openssl.describe('the bootstrap script against a stand-in cluster', () => {
     const r = run(['--yes'], { DEX_GITHUB_CLIENT_SECRET: '' });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(
-      "bootstrap: error: DEX_GITHUB_CLIENT_SECRET is not set and argocd/argocd-secret has no dex.github.clientSecret: the settings disable Argo CD's local admin (sso.disableAdmin), so nobody could log in; set DEX_GITHUB_CLIENT_SECRET and run again, or set sso.disableAdmin: false in the settings; nothing was changed",
+      'bootstrap: error: DEX_GITHUB_CLIENT_SECRET is not set and argocd/argocd-secret has no ' +
+        "dex.github.clientSecret: the settings disable Argo CD's local admin (sso.disableAdmin), " +
+        'so nobody could log in; set DEX_GITHUB_CLIENT_SECRET and run again, ' +
+        'or set sso.disableAdmin: false in the settings; nothing was changed',
     );
     expect(cluster.state()).toEqual(before);
     // Only questions were asked of the cluster.

@@ -19,7 +19,9 @@ const shellcheckTool = requireTool('shellcheck');
 
 const REPO_URL = 'https://github.com/acme-shop/devops.git';
 
-/** A copy of the shipped example whose settings carry `changes` (merged in with the yaml document API, comments kept). */
+/**
+ * A copy of the shipped example whose settings carry `changes` (merged in with the yaml document API, comments kept).
+ */
 function exampleWithSettings(changes: Record<string, unknown> = {}): string {
   const dir = copyExample();
   editSettings(dir, { repository: { url: REPO_URL }, ...changes });
@@ -244,8 +246,12 @@ describe('gitops-synth bootstrap', () => {
     // Build the kustomization with the real kubectl against a local stand-in of the upstream manifest's shape.
     const upstream = [
       'apiVersion: v1\nkind: Namespace\nmetadata: {name: argocd-image-updater-system}',
-      'apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: argocd-image-updater-controller, namespace: argocd-image-updater-system}',
-      'apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {name: manager}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: manager}\nsubjects: [{kind: ServiceAccount, name: argocd-image-updater-controller, namespace: argocd-image-updater-system}]',
+      'apiVersion: v1\nkind: ServiceAccount\n' +
+        'metadata: {name: argocd-image-updater-controller, namespace: argocd-image-updater-system}',
+      'apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {name: manager}\n' +
+        'roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: manager}\n' +
+        'subjects: [{kind: ServiceAccount, name: argocd-image-updater-controller, ' +
+        'namespace: argocd-image-updater-system}]',
     ].join('\n---\n');
     writeFileSync(join(updaterDir, 'upstream.yaml'), upstream);
     const kustomization = readFileSync(join(updaterDir, 'kustomization.yaml'), 'utf8');
@@ -308,7 +314,8 @@ describe('gitops-synth bootstrap --print', () => {
       'Argo CD        v3.5.1  https://raw.githubusercontent.com/argoproj/argo-cd/v3.5.1/manifests/install.yaml',
     );
     expect(r.stdout).toContain(
-      'Image Updater  v1.3.0  https://raw.githubusercontent.com/argoproj-labs/argocd-image-updater/v1.3.0/config/install.yaml',
+      'Image Updater  v1.3.0  ' +
+        'https://raw.githubusercontent.com/argoproj-labs/argocd-image-updater/v1.3.0/config/install.yaml',
     );
     expect(r.stdout).toContain('Create namespaces if missing: shop-prod, shop-stage.');
     for (const [ns, secrets] of referencedSecrets(dir)) {

@@ -28,7 +28,8 @@ describe('cdk8s.yaml', () => {
     mkdirSync(outdir, { recursive: true });
     writeFileSync(join(outdir, 'left-over.yaml'), 'kind: Stale\n');
     execSync(
-      `rm -rf ${JSON.stringify(outdir)} && ${config.app.replace(/^node bin\//, `node ${JSON.stringify(join(REPO, 'bin'))}/`)}`,
+      `rm -rf ${JSON.stringify(outdir)} && ` +
+        `${config.app.replace(/^node bin\//, `node ${JSON.stringify(join(REPO, 'bin'))}/`)}`,
       {
         cwd: project,
         env: { ...process.env, CDK8S_OUTDIR: outdir },

@@ -97,7 +97,8 @@ describe('gitops-synth validate', () => {
     // A kubectl that works but fails this build: the failure is the folders', exit 1 (a broken kubectl is exit 2).
     writeFileSync(
       kubectl,
-      '#!/bin/sh\n[ "$1" = version ] && { echo "Client Version: v1.28.3"; exit 0; }\necho "error: broken on purpose" >&2\nexit 1\n',
+      '#!/bin/sh\n[ "$1" = version ] && { echo "Client Version: v1.28.3"; exit 0; }\n' +
+        'echo "error: broken on purpose" >&2\nexit 1\n',
     );
     chmodSync(kubectl, 0o755);
     const broken = runCli(['validate', '--project', fine], { env: { GITOPS_SYNTH_KUBECTL: kubectl } });

@@ -171,7 +171,9 @@ describe('files: a ConfigMap mounted at each path', () => {
       const mounts = (mainContainer(deployment).volumeMounts as K8sObject[]).filter((m) => m.name === volume!.name);
       const byPath = Object.fromEntries(mounts.map((m) => [m.mountPath, configMap.data[m.subPath]]));
       expect(byPath).toEqual({
-        '/etc/nginx/conf.d/default.conf': `server {\n  listen 8080;\n  location / { proxy_pass http://backend.team-${env}.svc.cluster.local:8000; }\n}\n`,
+        '/etc/nginx/conf.d/default.conf':
+          `server {\n  listen 8080;\n` +
+          `  location / { proxy_pass http://backend.team-${env}.svc.cluster.local:8000; }\n}\n`,
         '/etc/nginx/snippets/headers.conf': 'add_header X-Frame-Options DENY;\n',
       });
       for (const m of mounts) expect(m.readOnly).toBe(true);
@@ -317,8 +319,11 @@ describe('dependsOn: bounded waits', () => {
     const dir = makeProject({
       backend: BACKEND,
       queue:
-        'image: {repository: ghcr.io/acme/queue, tag: 1.0.0}\nworkload: statefulset\nports: [{name: amqp, port: 5672}]\n',
-      app: 'image: {repository: ghcr.io/acme/app, tag: 1.0.0}\nport: 80\ndependsOn: [queue, backend]\nmigrations: {command: [migrate], args: [--yes]}\n',
+        'image: {repository: ghcr.io/acme/queue, tag: 1.0.0}\nworkload: statefulset\n' +
+        'ports: [{name: amqp, port: 5672}]\n',
+      app:
+        'image: {repository: ghcr.io/acme/app, tag: 1.0.0}\nport: 80\ndependsOn: [queue, backend]\n' +
+        'migrations: {command: [migrate], args: [--yes]}\n',
     });
     const { objects } = await renderFiles(dir);
     for (const env of ['stage', 'prod']) {
@@ -349,11 +354,14 @@ describe('dependsOn: bounded waits', () => {
     const { objects } = await renderFiles(makeProject({ backend: BACKEND, proxy: proxy(PROXY_CONFIG) }));
     const wait = podSpec(only(objects, 'stage/proxy', 'Deployment')).initContainers[0] as K8sObject;
     expect(wait.command.slice(0, 2)).toEqual(['sh', '-c']);
-    // busybox nc is not on the test machine: a stand-in that makes a real TCP connection as `nc -z -w N host port` does.
+    // busybox nc is not on the test machine: a stand-in that
+    // makes a real TCP connection as `nc -z -w N host port` does.
     const bin = tempDir();
     writeFileSync(
       join(bin, 'nc'),
-      `#!${process.execPath}\nconst [w, host, port] = process.argv.slice(-3);\nconst s = require('node:net').connect({host, port: Number(port)}, () => { s.end(); process.exit(0); });\ns.on('error', () => process.exit(1));\nsetTimeout(() => process.exit(1), Number(w) * 1000);\n`,
+      `#!${process.execPath}\nconst [w, host, port] = process.argv.slice(-3);\n` +
+        "const s = require('node:net').connect({host, port: Number(port)}, () => { s.end(); process.exit(0); });\n" +
+        "s.on('error', () => process.exit(1));\nsetTimeout(() => process.exit(1), Number(w) * 1000);\n",
     );
     // The loop's clock (date +%s) moves only when it sleeps, never with the load on the machine: a slow
     // attempt cannot use up the timeout, so each run takes the same steps however busy the machine is.
@@ -405,7 +413,9 @@ describe('version label', () => {
     const tag = `build-${'0123456789'.repeat(7)}`;
     const dir = makeProject(
       {
-        longtag: `image: {repository: ghcr.io/acme/longtag, tag: ${tag}, autoUpdate: true}\nport: 80\nmigrations: {command: [migrate]}\n`,
+        longtag:
+          `image: {repository: ghcr.io/acme/longtag, tag: ${tag}, autoUpdate: true}\nport: 80\n` +
+          `migrations: {command: [migrate]}\n`,
       },
       {
         stage: environmentYaml('stage').replace(
@@ -426,10 +436,14 @@ describe('purpose-made projects pass the same checks as the example', () => {
     const dir = writeFiles(tempDir(), {
       'environments/_settings.yaml': SETTINGS_YAML,
       'environments/prod.yaml': environmentYaml('prod'),
-      'apps/backend.yaml': `${BACKEND}resources: {requests: {memory: 200Mi}}\nautoscaling: {minReplicas: 3, maxReplicas: 6, targetMemoryUtilization: 80}\nmigrations: {command: [migrate]}\n`,
+      'apps/backend.yaml':
+        `${BACKEND}resources: {requests: {memory: 200Mi}}\n` +
+        `autoscaling: {minReplicas: 3, maxReplicas: 6, targetMemoryUtilization: 80}\n` +
+        `migrations: {command: [migrate]}\n`,
       'apps/proxy.yaml': proxy(PROXY_CONFIG),
       'apps/store.yaml':
-        'image: {repository: ghcr.io/acme/store, tag: 1.0.0}\nworkload: statefulset\nreplicas: 3\nport: 7000\nvolumes: [{name: data, mountPath: /data, size: 1Gi}]\n',
+        'image: {repository: ghcr.io/acme/store, tag: 1.0.0}\nworkload: statefulset\nreplicas: 3\n' +
+        'port: 7000\nvolumes: [{name: data, mountPath: /data, size: 1Gi}]\n',
     });
     // renderFiles throws a ValidationError when any object fails its schema.
     const { objects } = await renderFiles(dir);

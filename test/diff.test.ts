@@ -83,7 +83,8 @@ describe('diff', () => {
     expect(r.stdout).toContain('| stage | worker |  |  | `Deployment shop-stage/worker` |');
     expect(r.stdout).toMatch(/^\| prod \| flower \(removed\) \| {2}\| .*`Deployment shop-prod\/flower`.* \| {2}\|$/m);
     expect(r.stdout).toContain(
-      '<details><summary>stage/worker: Deployment shop-stage/worker (<code>stage/worker/deployment-worker.yaml</code>)</summary>',
+      '<details><summary>stage/worker: Deployment shop-stage/worker ' +
+        '(<code>stage/worker/deployment-worker.yaml</code>)</summary>',
     );
     expect(r.stdout).toMatch(/```diff\n--- a\/clusters\/shop\/stage\/worker\/deployment-worker\.yaml\n\+\+\+ b\//);
     expect(r.stdout).not.toMatch(ANSI);

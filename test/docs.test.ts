@@ -97,7 +97,10 @@ function fencedBlocks(page: string, text: string): Block[] {
   return out;
 }
 
-/** Lines of a shell-like block that run a bare `gitops-synth` (at the start of a command, after a prompt or variable assignments). */
+/**
+ * Lines of a shell-like block that run a bare `gitops-synth` (at
+ * the start of a command, after a prompt or variable assignments).
+ */
 function bareInvocations(block: Block): string[] {
   const bare = /(?:^|&&|\|\||[;|(]|\$\()\s*(?:[A-Za-z_][A-Za-z0-9_]*=\S*\s+)*gitops-synth(?![\w.\-/])/;
   // In a console block only the lines after a `$ ` prompt are commands; the rest is output.
@@ -233,7 +236,10 @@ class Clones {
       mkdirSync(shims);
       writeFileSync(
         join(shims, 'npx'),
-        `#!/usr/bin/env bash\nif [ "\${1-}" = gitops-synth ]; then shift; exec node ${JSON.stringify(join(this.dir, 'bin', 'gitops-synth.js'))} "$@"; fi\nexec ${JSON.stringify(realNpx)} "$@"\n`,
+        `#!/usr/bin/env bash\n` +
+          `if [ "\${1-}" = gitops-synth ]; then shift; exec node ` +
+          `${JSON.stringify(join(this.dir, 'bin', 'gitops-synth.js'))} "$@"; fi\n` +
+          `exec ${JSON.stringify(realNpx)} "$@"\n`,
         { mode: 0o755 },
       );
       this.env.PATH = `${shims}:${this.env.PATH}`;
@@ -301,7 +307,8 @@ function childCpuMs(): number {
 
 function failure(block: Block, run: BlockRun): string {
   return [
-    `${block.page}:${block.line}: this sh block exited with ${run.status ?? 'a signal'} (every sh block must run as written and exit 0; see docs/development.md)`,
+    `${block.page}:${block.line}: this sh block exited with ${run.status ?? 'a signal'} (every sh block must ` +
+      'run as written and exit 0; see docs/development.md)',
     '--- block',
     block.code.trimEnd(),
     '--- stdout',

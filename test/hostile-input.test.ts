@@ -137,10 +137,16 @@ describe('hostile or broken spec files: located errors, nothing read outside the
     const r = refusedWithoutChange(s, ['synth']);
     expect(r.code).toBe(1);
     expect(problemLines(r.stderr)).toEqual([
-      'apps/creds.yaml: is a symbolic link to a file outside the project, which is never read (its content could be anything, even a credential); expected a spec file inside the project: copy the file in instead of linking to it',
-      'apps/huge.yaml: is 50 MiB, more than a spec file may hold (1 MiB); expected a smaller file: large content belongs in the image or in a volume, not in a spec',
-      'apps/latin.yaml:3:10: holds the byte 0xFC, which is not UTF-8 (the file is in another encoding, such as Latin-1); expected UTF-8 text: save the file as UTF-8',
-      "apps/tagged.yaml:2:10: the tag !!python/object/apply:os.system is not part of YAML's core schema, so its value would be read differently by other tools; expected a plain value (string, number, true/false, null, mapping or list) without a tag",
+      'apps/creds.yaml: is a symbolic link to a file outside the project, ' +
+        'which is never read (its content could be anything, even a credential); ' +
+        'expected a spec file inside the project: copy the file in instead of linking to it',
+      'apps/huge.yaml: is 50 MiB, more than a spec file may hold (1 MiB); ' +
+        'expected a smaller file: large content belongs in the image or in a volume, not in a spec',
+      'apps/latin.yaml:3:10: holds the byte 0xFC, which is not UTF-8 (the file is in another encoding, ' +
+        'such as Latin-1); expected UTF-8 text: save the file as UTF-8',
+      "apps/tagged.yaml:2:10: the tag !!python/object/apply:os.system is not part of YAML's core schema, " +
+        'so its value would be read differently by other tools; expected a plain value (string, number, ' +
+        'true/false, null, mapping or list) without a tag',
       'apps/x.yaml: is a folder, not a file; expected a YAML file (move it out of the folder)',
     ]);
     // Not one piece of the credential is shown.
@@ -152,7 +158,8 @@ describe('names and places that would collide, and limits the API server enforce
   it("Argo CD's namespace, a namespace two environments share, an environment named bootstrap, and files: paths: one run", async () => {
     const s = await sandbox();
     const env = (namespace: string, domain: string) =>
-      `namespace: ${namespace}\ndomain: ${domain}\ncluster: https://kubernetes.default.svc\ningress: {className: nginx}\nimagePolicy: {strategy: newest-build}\n`;
+      `namespace: ${namespace}\ndomain: ${domain}\ncluster: https://kubernetes.default.svc\n` +
+      `ingress: {className: nginx}\nimagePolicy: {strategy: newest-build}\n`;
     const image = (name: string) => `image: {repository: ghcr.io/acme/${name}, tag: 1a2b3c4}\n`;
     writeFileSync(join(s.project, 'environments', 'ops.yaml'), env('argocd', 'ops.example.com'));
     writeFileSync(join(s.project, 'environments', 'qa.yaml'), env('shop-stage', 'qa.example.com'));
@@ -162,27 +169,45 @@ describe('names and places that would collide, and limits the API server enforce
     writeFileSync(join(s.project, 'apps', '9lives.yaml'), `${image('cat')}port: 8080\n`);
     writeFileSync(
       join(s.project, 'apps', 'files.yaml'),
-      `${image('files')}port: 8080\nfiles:\n  /tmp: a\n  /etc/app.conf: b\n  /etc//app.conf: c\n  /etc/app/../../root/.profile: d\n`,
+      `${image('files')}port: 8080\nfiles:\n  /tmp: a\n  /etc/app.conf: b\n  /etc//app.conf: c\n` +
+        `  /etc/app/../../root/.profile: d\n`,
     );
     // 2.2 MB once ${service:db} is expanded, from a spec under 1 MiB.
+    const hosts = '    ${service:db} ${service:db} ${service:db} ${service:db} ${service:db} ${service:db}\n';
     writeFileSync(
       join(s.project, 'apps', 'big.yaml'),
-      `${image('big')}port: 8080\nfiles:\n  /etc/big/hosts: |\n${'    ${service:db} ${service:db} ${service:db} ${service:db} ${service:db} ${service:db}\n'.repeat(11000)}environments:\n  ops: {enabled: false}\n  qa: {enabled: false}\n  prod: {enabled: false}\n`,
+      `${image('big')}port: 8080\nfiles:\n  /etc/big/hosts: |\n${hosts.repeat(11000)}environments:\n` +
+        '  ops: {enabled: false}\n  qa: {enabled: false}\n  prod: {enabled: false}\n',
     );
 
     const r = refusedWithoutChange(s, ['synth']);
     expect(r.code).toBe(1);
     expect(problemLines(r.stderr)).toEqual([
-      'apps/9lives.yaml:1:1: name: the file name "9lives" is used as the name, and it is not a DNS-1035 label, as a Service name must be; expected lower-case letters, digits and "-", starting with a letter (rename the file or set name:)',
+      'apps/9lives.yaml:1:1: name: the file name "9lives" is used as the name, ' +
+        'and it is not a DNS-1035 label, as a Service name must be; expected lower-case letters, ' +
+        'digits and "-", starting with a letter (rename the file or set name:)',
       expect.stringMatching(
         /^apps\/big\.yaml:3:1: files: the files add up to 2,1\d\d,\d\d\d bytes in the ConfigMap big-files, and the API server refuses a ConfigMap over 1 MiB; expected at most 1,000,000 bytes/,
       ),
-      'apps/files.yaml:4:3: files["/tmp"]: /tmp is a folder in every image, and a file cannot be mounted over a folder; expected a file path inside it, such as /tmp/<service>.conf',
-      'apps/files.yaml:6:3: files["/etc//app.conf"]: /etc//app.conf is not written in its normal form (no "//", "." or trailing "/"), so two spellings could name one place; expected /etc/app.conf',
-      'apps/files.yaml:7:3: files["/etc/app/../../root/.profile"]: /etc/app/../../root/.profile has a ".." segment, which the container would resolve to another place than the one written; expected an absolute path without ".."',
-      'environments/bootstrap.yaml:1:1: name: the environment name "bootstrap" is also the folder dist/bootstrap/ where gitops-synth writes its own files; expected another name (not argocd or bootstrap): rename the file or set name:',
-      "environments/ops.yaml:1:12: namespace: argocd is Argo CD's own namespace (argocd.namespace in _settings.yaml): the services would be rendered over Argo CD's objects (a service named argocd-server would replace its Deployment), and the root Application would prune them; expected a namespace of the environment's own, such as ops",
-      "environments/stage.yaml:1:12: namespace: namespace shop-stage on cluster https://kubernetes.default.svc is also environment qa's (environments/qa.yaml): two Argo CD Applications would own the same objects and prune each other's; expected a namespace of its own on each cluster",
+      'apps/files.yaml:4:3: files["/tmp"]: /tmp is a folder in every image, ' +
+        'and a file cannot be mounted over a folder; expected a file path inside it, ' +
+        'such as /tmp/<service>.conf',
+      'apps/files.yaml:6:3: files["/etc//app.conf"]: /etc//app.conf is not written in its normal form (no ' +
+        '"//", "." or trailing "/"), so two spellings could name one place; expected /etc/app.conf',
+      'apps/files.yaml:7:3: files["/etc/app/../../root/.profile"]: /etc/app/../../root/.profile has a ".." ' +
+        'segment, which the container would resolve to another place than the one written; ' +
+        'expected an absolute path without ".."',
+      'environments/bootstrap.yaml:1:1: name: the environment name "bootstrap" is also the folder ' +
+        'dist/bootstrap/ where gitops-synth writes its own files; expected another name (not argocd or ' +
+        'bootstrap): rename the file or set name:',
+      "environments/ops.yaml:1:12: namespace: argocd is Argo CD's own namespace (argocd.namespace in " +
+        "_settings.yaml): the services would be rendered over Argo CD's objects (a service named argocd-server " +
+        'would replace its Deployment), and the root Application would prune them; ' +
+        "expected a namespace of the environment's own, such as ops",
+      'environments/stage.yaml:1:12: namespace: namespace shop-stage on cluster ' +
+        "https://kubernetes.default.svc is also environment qa's (environments/qa.yaml): two Argo CD " +
+        "Applications would own the same objects and prune each other's; " +
+        'expected a namespace of its own on each cluster',
     ]);
   });
 
@@ -205,7 +230,8 @@ describe('names and places that would collide, and limits the API server enforce
     const s = await sandbox();
     writeFileSync(
       join(s.project, 'environments', 'config.yaml'),
-      'namespace: shop-config\ndomain: config.example.com\ncluster: https://kubernetes.default.svc\ningress: {className: nginx}\nimagePolicy: {strategy: newest-build}\n',
+      'namespace: shop-config\ndomain: config.example.com\ncluster: https://kubernetes.default.svc\n' +
+        'ingress: {className: nginx}\nimagePolicy: {strategy: newest-build}\n',
     );
     writeFileSync(
       join(s.project, 'apps', 'argocd.yaml'),
@@ -214,7 +240,9 @@ describe('names and places that would collide, and limits the API server enforce
     const r = refusedWithoutChange(s, ['synth']);
     expect(r.code).toBe(1);
     expect(problemLines(r.stderr)).toEqual([
-      'apps/argocd.yaml:1:1: name: the Argo CD Application of service "argocd" in environment config would be named "argocd-config", the name of gitops-synth\'s own AppProject and Application argocd-config in namespace argocd; expected another service name',
+      'apps/argocd.yaml:1:1: name: the Argo CD Application of service "argocd" in environment config would ' +
+        'be named "argocd-config", the name of gitops-synth\'s own AppProject and Application argocd-config in ' +
+        'namespace argocd; expected another service name',
     ]);
   });
 });
@@ -224,7 +252,9 @@ describe('names JavaScript treats specially are ordinary names', () => {
     const s = await sandbox();
     writeFileSync(
       join(s.project, 'environments', 'constructor.yaml'),
-      'namespace: shop-ctor\ndomain: ctor.example.com\ncluster: https://kubernetes.default.svc\ningress: {className: nginx}\nimagePolicy: {strategy: newest-build}\nmonitoring: {labels: {constructor: x}}\n',
+      'namespace: shop-ctor\ndomain: ctor.example.com\ncluster: https://kubernetes.default.svc\n' +
+        'ingress: {className: nginx}\nimagePolicy: {strategy: newest-build}\n' +
+        'monitoring: {labels: {constructor: x}}\n',
     );
     writeFileSync(
       join(s.project, 'apps', 'odd.yaml'),
@@ -345,7 +375,10 @@ describe('what app add renders starts on a real cluster', () => {
     expect(newService({ name: 'shop', image: 'ghcr.io/acme/shop:1.0.0', port: '8080' }).notes).toEqual([
       {
         warning: true,
-        text: "the user ghcr.io/acme/shop runs as is unknown here: if its Dockerfile's USER is not a numeric non-root uid, pass --run-as-user <uid> (and --run-as-group, --fs-group), or the pod stops at CreateContainerConfigError",
+        text:
+          "the user ghcr.io/acme/shop runs as is unknown here: if its Dockerfile's USER is not a numeric " +
+          'non-root uid, pass --run-as-user <uid> (and --run-as-group, --fs-group), ' +
+          'or the pod stops at CreateContainerConfigError',
       },
     ]);
     const withUser = newService({
@@ -379,8 +412,14 @@ describe('what app add renders starts on a real cluster', () => {
       lines = err.problems.map(formatProblem);
     }
     expect(lines).toEqual([
-      'app add shop (apps/shop.yaml was not written): --expose (expose.subdomain): host api.example.com with path / is already routed to service "api" in environment prod; expected another path or subdomain (services may share a host with different paths, the longest prefix winning)',
-      'app add shop (apps/shop.yaml was not written): --expose (expose.subdomain): host api.stage.example.com with path / is already routed to service "api" in environment stage; expected another path or subdomain (services may share a host with different paths, the longest prefix winning)',
+      'app add shop (apps/shop.yaml was not written): --expose (expose.subdomain): host api.example.com with ' +
+        'path / is already routed to service "api" in environment prod; ' +
+        'expected another path or subdomain (services may share a host with different paths, ' +
+        'the longest prefix winning)',
+      'app add shop (apps/shop.yaml was not written): --expose (expose.subdomain): host ' +
+        'api.stage.example.com with path / is already routed to service "api" in environment stage; ' +
+        'expected another path or subdomain (services may share a host with different paths, ' +
+        'the longest prefix winning)',
     ]);
   });
 });
@@ -406,7 +445,8 @@ describe('the volume purge script shows the cluster and asks before deleting', (
     const log = join(project, 'calls.log');
     writeFileSync(
       join(bin, 'kubectl'),
-      `#!/bin/sh\necho "$*" >> ${log}\ncase "$*" in\n  "config current-context") echo prod-cluster ;;\n  config\\ view*) printf https://prod.example.com:6443 ;;\nesac\n`,
+      `#!/bin/sh\necho "$*" >> ${log}\ncase "$*" in\n  "config current-context") echo prod-cluster ;;\n` +
+        `  config\\ view*) printf https://prod.example.com:6443 ;;\nesac\n`,
     );
     chmodSync(join(bin, 'kubectl'), 0o755);
     const run = (env: Record<string, string>) => {

@@ -80,7 +80,10 @@ function withCrdDefaults(schema: Json, value: Json): Json {
   return out;
 }
 
-/** How Image Updater v1.3 settles an image's settings: the image's own, else its ref's, else the resource's, else semver. */
+/**
+ * How Image Updater v1.3 settles an image's settings: the
+ * image's own, else its ref's, else the resource's, else semver.
+ */
 function effective(updater: Json): Record<string, { strategy: string; allowTags?: string; imageName: string }> {
   const out: Record<string, { strategy: string; allowTags?: string; imageName: string }> = {};
   for (const ref of updater.spec.applicationRefs)

@@ -220,7 +220,8 @@ describe('a remembered build never hides a failure', () => {
     const failures = await kustomizeBuildAll(root, folders, options);
     expect(kubectl.built()).toEqual(['prod/svc-2']);
     expect(failures).toEqual([
-      'kubectl kustomize built two objects with the same kind, namespace and name in environment prod: v1 ConfigMap team/cm-0-1, from prod/svc-0 and prod/svc-2; each object must come from one service folder',
+      'kubectl kustomize built two objects with the same kind, namespace and name in environment prod: v1 ' +
+        'ConfigMap team/cm-0-1, from prod/svc-0 and prod/svc-2; each object must come from one service folder',
     ]);
     // Still caught when both are remembered (the changed folder built fine on its own).
     expect(await kustomizeBuildAll(root, folders, options)).toEqual(failures);

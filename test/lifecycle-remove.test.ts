@@ -16,11 +16,15 @@ function withUnreferencedServices(): string {
   const project = copyExample();
   writeFileSync(
     join(project, 'apps', 'cache.yaml'),
-    'image: {repository: redis, tag: "7.4.1"}\nports: [{name: redis, port: 6379}]\nsecurityContext: {runAsUser: 999, runAsGroup: 999, fsGroup: 999}\nvolumes:\n  - {name: data, mountPath: /data, size: 1Gi}\n',
+    'image: {repository: redis, tag: "7.4.1"}\nports: [{name: redis, port: 6379}]\n' +
+      'securityContext: {runAsUser: 999, runAsGroup: 999, fsGroup: 999}\nvolumes:\n' +
+      '  - {name: data, mountPath: /data, size: 1Gi}\n',
   );
   writeFileSync(
     join(project, 'apps', 'queue.yaml'),
-    'image: {repository: nats, tag: "2.11.0"}\nworkload: statefulset\nports: [{name: tcp-client, port: 4222}]\nvolumes:\n  - {name: store, mountPath: /data, size: 5Gi}\nenvironments:\n  prod: {replicas: 3}\n  stage: {enabled: false}\n',
+    'image: {repository: nats, tag: "2.11.0"}\nworkload: statefulset\n' +
+      'ports: [{name: tcp-client, port: 4222}]\nvolumes:\n  - {name: store, mountPath: /data, size: 5Gi}\n' +
+      'environments:\n  prod: {replicas: 3}\n  stage: {enabled: false}\n',
   );
   expect(runCli(['synth', '--project', project]).code).toBe(0);
   return project;
@@ -55,7 +59,8 @@ describe('app remove', () => {
     expect(existsSync(join(project, 'dist', 'prod', 'cache'))).toBe(true);
     expect(r.stdout).toContain('Its volumes stay in the cluster with all their data');
     expect(r.stdout).toContain(
-      'prod (namespace shop-prod): PersistentVolumeClaims store-queue-0, store-queue-1, store-queue-2, and any other store-queue-<N>',
+      'prod (namespace shop-prod): PersistentVolumeClaims store-queue-0, store-queue-1, store-queue-2, ' +
+        'and any other store-queue-<N>',
     );
     expect(r.stdout).not.toContain('stage (namespace');
     expect(r.stdout).toContain('applicationsSync: create-update');

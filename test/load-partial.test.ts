@@ -17,7 +17,9 @@ import { runCli, snapshotTree, specProblems, tempDir } from './helpers.js';
 /** cache.yaml does not parse; web.yaml names the cache service everywhere a service can be named. */
 const BROKEN_CACHE = 'image: {repository: redis, tag: "8.2"\nports: [{name: redis, port: 6379}]\n';
 const FIXED_CACHE =
-  'image: {repository: redis, tag: "8.2"}\nports: [{name: redis, port: 6379}]\nsecurityContext: {runAsUser: 999, runAsGroup: 999}\nvolumes:\n  - {name: sessions, mountPath: /data, size: 1Gi, accessMode: ReadWriteMany}\n';
+  'image: {repository: redis, tag: "8.2"}\nports: [{name: redis, port: 6379}]\n' +
+  'securityContext: {runAsUser: 999, runAsGroup: 999}\nvolumes:\n' +
+  '  - {name: sessions, mountPath: /data, size: 1Gi, accessMode: ReadWriteMany}\n';
 const WEB = [
   'image: {repository: ghcr.io/acme/web, tag: 1a2b3c4}',
   'port: 8080',
@@ -35,13 +37,18 @@ const WEB = [
 
 /** The problems of single files and between files that this project has, as the CLI prints them. */
 const OWN =
-  'apps/cache.yaml:1:8: YAML syntax error: this { is not closed; expected a closing } (a flow collection that goes on over several lines must be indented more than its key)';
+  'apps/cache.yaml:1:8: YAML syntax error: this { is not closed; expected a closing } (a flow collection ' +
+  'that goes on over several lines must be indented more than its key)';
 const CYCLE =
-  'apps/api.yaml:24:13: dependsOn[0]: dependency cycle api -> db -> api; expected no cycles: remove one of these dependsOn entries';
+  'apps/api.yaml:24:13: dependsOn[0]: dependency cycle api -> db -> api; ' +
+  'expected no cycles: remove one of these dependsOn entries';
 const UNKNOWN_FROM =
   'apps/web.yaml:10:48: volumes[1].from: unknown service "storage"; expected one of: api, db, worker';
 
-/** The corpus base (api, worker, db × stage, prod) with a broken cache.yaml, a web service naming it, and a cycle api -> db -> api. */
+/**
+ * The corpus base (api, worker, db × stage, prod) with a broken
+ * cache.yaml, a web service naming it, and a cycle api -> db -> api.
+ */
 function brokenProject(): string {
   const dir = tempDir('gitops-synth-partial-');
   cpSync(BASE_DIR, dir, { recursive: true });

@@ -60,7 +60,10 @@ function checkout(remote: string): string {
   return dir;
 }
 
-/** What the devops repository holds now for api in prod: the image Argo CD deploys, and the Applications the prod ImageUpdater moves. */
+/**
+ * What the devops repository holds now for api in prod: the image
+ * Argo CD deploys, and the Applications the prod ImageUpdater moves.
+ */
 function prod(remote: string): { image: string; updated: string[]; writeBack: boolean } {
   const dir = checkout(remote);
   const updater = parse(readFileSync(join(dir, PATH, 'argocd', 'imageupdater-prod.yaml'), 'utf8'));
@@ -157,7 +160,8 @@ describe('a rollback by pinning', () => {
 
     const published = cli(project, 'publish');
     expect(published.stdout).toContain(
-      "Removed because the tag is pinned there (Image Updater's write-back would override the pin; git history keeps it): prod/api/.argocd-source-api-prod.yaml",
+      "Removed because the tag is pinned there (Image Updater's write-back would override the pin; " +
+        'git history keeps it): prod/api/.argocd-source-api-prod.yaml',
     );
     expect(git(remote, ['log', '-1', '--format=%B', 'main'])).toContain(
       [

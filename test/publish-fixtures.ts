@@ -58,7 +58,10 @@ export function gitTry(cwd: string, args: string[]): { code: number; stdout: str
   return { code: r.status ?? -1, stdout: r.stdout.trim(), stderr: r.stderr.trim() };
 }
 
-/** An empty bare repository with branch main as HEAD, logging every update of its refs (for checking there was no force-push). */
+/**
+ * An empty bare repository with branch main as HEAD, logging every
+ * update of its refs (for checking there was no force-push).
+ */
 export function bareRepo(parent: string = tempDir('gitops-synth-devops-')): string {
   const dir = join(parent, 'devops.git');
   git(parent, ['init', '-q', '--bare', '-b', 'main', dir]);
@@ -66,7 +69,9 @@ export function bareRepo(parent: string = tempDir('gitops-synth-devops-')): stri
   return dir;
 }
 
-/** Sets `repository:` (and any other top-level settings) in a project's environments/_settings.yaml, keeping the rest. */
+/**
+ * Sets `repository:` (and any other top-level settings) in a project's environments/_settings.yaml, keeping the rest.
+ */
 export function setSettings(project: string, values: Record<string, unknown>): void {
   const file = join(project, 'environments', '_settings.yaml');
   let text = '';
@@ -89,7 +94,9 @@ export function editSpec(project: string, file: string, path: (string | number)[
   writeFileSync(full, doc.toString());
 }
 
-/** A copy of the shipped example that publishes to DEVOPS_URL at `path`, as a git clone with an origin and one commit. */
+/**
+ * A copy of the shipped example that publishes to DEVOPS_URL at `path`, as a git clone with an origin and one commit.
+ */
 export function exampleProject(path = 'clusters/shop'): string {
   const project = copyExample();
   setSettings(project, { repository: { url: DEVOPS_URL, branch: 'main', path } });

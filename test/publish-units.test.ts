@@ -153,7 +153,8 @@ describe('the commit message', () => {
       'Source-Repository: r',
       `Source-Commit: ${'c'.repeat(40)} (dirty)`,
       'Published-With: --allow-dirty',
-      `Source-Uncommitted: apps/new.yaml (untracked), ${Array.from({ length: 9 }, (_, i) => `apps/s${i + 1}.yaml (modified)`).join(', ')}, and 2 more`,
+      'Source-Uncommitted: apps/new.yaml (untracked), ' +
+        `${Array.from({ length: 9 }, (_, i) => `apps/s${i + 1}.yaml (modified)`).join(', ')}, and 2 more`,
     ]);
   });
 });
@@ -244,9 +245,11 @@ describe('repository URLs', () => {
 describe('object diffs', () => {
   it('tell added, removed and changed objects of a multi-document file apart', () => {
     const before =
-      'apiVersion: v1\nkind: Service\nmetadata: {name: a, namespace: n}\n---\napiVersion: v1\nkind: Service\nmetadata: {name: b, namespace: n}\n';
+      'apiVersion: v1\nkind: Service\nmetadata: {name: a, namespace: n}\n---\napiVersion: v1\nkind: Service\n' +
+      'metadata: {name: b, namespace: n}\n';
     const after =
-      'apiVersion: v1\nkind: Service\nmetadata: {name: a, namespace: n}\nspec: {}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: n}\n';
+      'apiVersion: v1\nkind: Service\nmetadata: {name: a, namespace: n}\nspec: {}\n---\napiVersion: v1\n' +
+      'kind: ConfigMap\nmetadata: {name: c, namespace: n}\n';
     expect(compareObjects('x/objects.yaml', before, after)).toEqual([
       { label: 'Service n/a', status: 'changed' },
       { label: 'ConfigMap n/c', status: 'added' },
@@ -257,7 +260,9 @@ describe('object diffs', () => {
 
   it('split a git diff into one patch per file without git bookkeeping lines', () => {
     const text =
-      'diff --git a/d/s/a.yaml b/d/s/a.yaml\nindex 1..2 100644\n--- a/d/s/a.yaml\n+++ b/d/s/a.yaml\n@@ -1 +1 @@\n-x\n+y\ndiff --git a/d/s/b.yaml b/d/s/b.yaml\nindex 3..4 100644\n--- a/d/s/b.yaml\n+++ b/d/s/b.yaml\n@@ -1 +1 @@\n-p\n+q\n';
+      'diff --git a/d/s/a.yaml b/d/s/a.yaml\nindex 1..2 100644\n--- a/d/s/a.yaml\n+++ b/d/s/a.yaml\n' +
+      '@@ -1 +1 @@\n-x\n+y\ndiff --git a/d/s/b.yaml b/d/s/b.yaml\nindex 3..4 100644\n--- a/d/s/b.yaml\n' +
+      '+++ b/d/s/b.yaml\n@@ -1 +1 @@\n-p\n+q\n';
     const patches = splitPatch(text, 'd');
     expect([...patches.keys()]).toEqual(['s/a.yaml', 's/b.yaml']);
     expect(patches.get('s/a.yaml')).toBe('--- a/d/s/a.yaml\n+++ b/d/s/a.yaml\n@@ -1 +1 @@\n-x\n+y');

@@ -138,7 +138,8 @@ describe('publish', () => {
     editSpec(project, 'apps/worker.yaml', ['env', 'DATABASE_NAME'], 'shop_v2');
     writeFileSync(
       join(project, 'apps', 'cache.yaml'),
-      'image: {repository: redis, tag: "7.4.1"}\nports: [{name: redis, port: 6379}]\nsecurityContext: {runAsUser: 999}\n',
+      'image: {repository: redis, tag: "7.4.1"}\nports: [{name: redis, port: 6379}]\n' +
+        'securityContext: {runAsUser: 999}\n',
     );
     writeFileSync(join(project, '.gitignore'), 'apps/local.yaml\nnotes.txt\n');
     git(project, ['add', '.gitignore']);
@@ -274,7 +275,8 @@ describe('publish', () => {
     // How many attempts fit in the second depends on the machine's load; that it gave up on time does not.
     expect(frozen.stderr).toMatch(/refused \d+ times? in [\d.]+ s; giving up \(--retry-timeout 1 s\)/);
     expect(frozen.stderr).toContain(
-      'Last answer from git: refs/heads/main [remote rejected] (pre-receive hook declined); remote: branch main is frozen',
+      'Last answer from git: refs/heads/main [remote rejected] (pre-receive hook declined); ' +
+        'remote: branch main is frozen',
     );
     expect(frozen.stderr).not.toContain('internal error');
     expect(git(remote, ['rev-parse', 'main'])).toBe(head);

