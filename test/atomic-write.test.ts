@@ -17,7 +17,7 @@ import { OWNERSHIP_FILE, ownershipRecord } from '../src/output/ownership.js';
 import { RenderedTree } from '../src/output/tree.js';
 import { synth } from '../src/pipeline/pipeline.js';
 import { toolPath } from '../src/validate/tools.js';
-import { OwnershipError } from '../src/write/claim.js';
+import { OwnershipError } from '../src/write/ownership-error.js';
 import { FAULT_VARIABLE, writeLockPath, writeTree } from '../src/write/tree-writer.js';
 import { CLI, copyExample, runCli, snapshotTree, tempDir } from './helpers.js';
 import { writeFiles } from './synth-fixtures.js';

@@ -12,7 +12,7 @@ import { ArgumentError, LifecycleError } from '../src/lifecycle/errors.js';
 import { RenderedTree } from '../src/output/tree.js';
 import { SpecError, ValidationError } from '../src/spec/errors.js';
 import { OWNERSHIP_FILE, ownershipRecord } from '../src/output/ownership.js';
-import { OwnershipError } from '../src/write/claim.js';
+import { OwnershipError } from '../src/write/ownership-error.js';
 import { writeTree } from '../src/write/tree-writer.js';
 import { compareTree, treeIsCurrent } from '../src/write/tree-compare.js';
 import { REPO, tempDir } from './helpers.js';

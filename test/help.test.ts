@@ -1,13 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { commandsFor } from '../src/cli/commands/index.js';
 import { cliParser } from '../src/cli/main.js';
 import { REPO } from './helpers.js';
 
 /** `gitops-synth <path> --help` as printed at a terminal `columns` wide, rendered in-process. */
-function help(path: readonly string[], columns: number): Promise<string> {
+async function help(path: readonly string[], columns: number): Promise<string> {
+  const commands = await commandsFor('all');
   return new Promise((resolve, reject) => {
-    cliParser({ command: '', json: false }, { columns })
+    cliParser({ command: '', json: false }, commands, { columns })
       .parseAsync([...path, '--help'], {}, (err, _argv, output) => (err ? reject(err) : resolve(output)))
       .catch(reject);
   });
@@ -100,7 +102,7 @@ describe('--help', () => {
 
   it('-V is --version', async () => {
     const version = await new Promise<string>((resolve) =>
-      cliParser({ command: '', json: false }).parseAsync(['-V'], {}, (_err, _argv, output) => resolve(output)),
+      cliParser({ command: '', json: false }, []).parseAsync(['-V'], {}, (_err, _argv, output) => resolve(output)),
     );
     expect(version).toBe(JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')).version);
   });

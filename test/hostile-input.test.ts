@@ -25,7 +25,7 @@ import { planRemoval, purgeScript } from '../src/lifecycle/removal.js';
 import type { Renderer } from '../src/output/renderer.js';
 import { RenderedTree } from '../src/output/tree.js';
 import { DEFAULT_RENDERERS, renderProject, synth } from '../src/pipeline/pipeline.js';
-import { OUTPUT_FOLDERS } from '../src/spec/load.js';
+import { OUTPUT_FOLDERS } from '../src/spec/layout.js';
 import { formatProblem, SpecError } from '../src/spec/errors.js';
 import { BASE_DIR } from './bad-specs/corpus.js';
 import { runCli, tempDir } from './helpers.js';

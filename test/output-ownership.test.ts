@@ -12,7 +12,8 @@ import {
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { OWNERSHIP_FILE, ownershipRecord, parseOwnershipRecord } from '../src/output/ownership.js';
-import { OwnershipError, outputFolder } from '../src/write/claim.js';
+import { outputFolder } from '../src/write/claim.js';
+import { OwnershipError } from '../src/write/ownership-error.js';
 import { REPO, runCli, snapshotTree, tempDir } from './helpers.js';
 import { writeFiles } from './synth-fixtures.js';
 

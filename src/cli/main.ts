@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { COMMANDS } from './commands/index.js';
+import { type AnyCommand, commandsFor } from './commands/index.js';
 import { exitStatus } from './help.js';
 import { reportError, UsageFailure } from './output.js';
 import { packageVersion } from './version.js';
@@ -27,7 +27,7 @@ export interface RunState {
 }
 
 /** The command-line parser of gitops-synth; `run` is filled in once the command line is valid. */
-export function cliParser(run: RunState, options: CliOptions = {}): Argv<GlobalOptions> {
+export function cliParser(run: RunState, commands: AnyCommand[], options: CliOptions = {}): Argv<GlobalOptions> {
   const columns = options.columns ?? Math.min(110, process.stdout.columns ?? 110);
   return yargs()
     .scriptName('gitops-synth')
@@ -48,7 +48,7 @@ export function cliParser(run: RunState, options: CliOptions = {}): Argv<GlobalO
       defaultDescription: 'on a terminal, unless CI is set',
       global: true,
     })
-    .command(COMMANDS)
+    .command(commands)
     .demandCommand(1, 'Name a command; see --help')
     .strict()
     .recommendCommands()
@@ -74,7 +74,7 @@ export function cliParser(run: RunState, options: CliOptions = {}): Argv<GlobalO
 export async function main(argv: string[], options: CliOptions = {}): Promise<number> {
   const run: RunState = { command: '', json: false };
   try {
-    await cliParser(run, options).parseAsync(argv);
+    await cliParser(run, await commandsFor(argv), options).parseAsync(argv);
     return 0;
   } catch (err) {
     return reportError(err, run.json ? { json: { command: run.command } } : {});

@@ -1,14 +1,14 @@
 import { join, relative } from 'node:path';
 import { ArgumentError, LifecycleError } from '../lifecycle/errors.js';
 import type { SynthResult } from '../pipeline/pipeline.js';
-import { ChangeRefusedError } from '../guard/check.js';
+import { ChangeRefusedError } from '../guard/refused.js';
 import { noteLines, refusalLines } from '../guard/format.js';
-import { PublishError } from '../publish/errors.js';
-import { WorkDirRefused } from '../publish/work-dir.js';
+import { PublishError, WorkDirRefused } from '../publish/errors.js';
+
 import { formatProblem, SpecError, ValidationError } from '../spec/errors.js';
 import { type JsonErrorKind, type JsonProblem, type TextSink, writeJson } from './json.js';
-import { ToolError } from '../validate/tools.js';
-import { OwnershipError } from '../write/claim.js';
+import { ToolError } from '../validate/tool-error.js';
+import { OwnershipError } from '../write/ownership-error.js';
 import { OWNERSHIP_FILE } from '../output/ownership.js';
 
 /**

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { SpecError, type SpecProblem } from '../spec/errors.js';
-import { APPS_DIR } from '../spec/load.js';
+import { APPS_DIR } from '../spec/layout.js';
 import { LifecycleError } from './errors.js';
 import { jsonSchemaFiles, SCHEMAS_DIR, SERVICE_SCHEMA_FILE } from './json-schemas.js';
 import { newService, type NewServiceArguments, type ServiceNote } from './new-service.js';

@@ -20,7 +20,8 @@ import { cacheOn } from '../util/caches.js';
 import { rendererIdentity } from '../synth/renderer-identity.js';
 import { openProvenFolders } from './proven-folders.js';
 import { renderServices } from '../synth/render-services.js';
-import { ChangeRefusedError, checkChanges, isBlocking, type ChangeReport } from '../guard/check.js';
+import { checkChanges, isBlocking, type ChangeReport } from '../guard/check.js';
+import { ChangeRefusedError } from '../guard/refused.js';
 import { readPreviousFolder } from '../guard/previous.js';
 import type { RemovalAllowance } from '../guard/removals.js';
 

@@ -16,3 +16,11 @@ export class GitFailure extends Error {
     this.name = 'GitFailure';
   }
 }
+
+/** A work folder that must not be used; the message says why and what is expected. Exit 2. */
+export class WorkDirRefused extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'WorkDirRefused';
+  }
+}

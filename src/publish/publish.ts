@@ -12,7 +12,8 @@ import { commitMessage, type SourceInfo } from './message.js';
 import { groupChanges, type UnitChange } from './plan.js';
 import { sourceInfo } from './source.js';
 import { checkWorkDir } from './work-dir.js';
-import { ChangeRefusedError, checkChanges, isBlocking, type ChangeReport } from '../guard/check.js';
+import { checkChanges, isBlocking, type ChangeReport } from '../guard/check.js';
+import { ChangeRefusedError } from '../guard/refused.js';
 import { noPreviousRender, readPreviousCommit } from '../guard/previous.js';
 import type { RemovalAllowance } from '../guard/removals.js';
 

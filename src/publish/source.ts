@@ -2,7 +2,7 @@ import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { canonicalUrl, withoutPassword } from '../resolve/repository.js';
-import { APPS_DIR, ENVIRONMENTS_DIR } from '../spec/load.js';
+import { APPS_DIR, ENVIRONMENTS_DIR } from '../spec/layout.js';
 import { runGit } from './git.js';
 import type { SourceInfo, UncommittedFile } from './message.js';
 

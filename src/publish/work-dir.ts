@@ -1,7 +1,8 @@
 import { existsSync, lstatSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, dirname, isAbsolute, join, parse, relative, resolve, sep } from 'node:path';
-import { APPS_DIR, ENVIRONMENTS_DIR } from '../spec/load.js';
+import { APPS_DIR, ENVIRONMENTS_DIR } from '../spec/layout.js';
+import { WorkDirRefused } from './errors.js';
 
 /**
  * The work clone of the devops repository that `publish` and `diff` keep in
@@ -11,14 +12,6 @@ import { APPS_DIR, ENVIRONMENTS_DIR } from '../spec/load.js';
  * it is someone else's and is never used, so nothing in it can be changed.
  */
 export const WORK_CLONE_MARKER = 'gitops-synth-work-clone';
-
-/** A work folder that must not be used; the message says why and what is expected. Exit 2. */
-export class WorkDirRefused extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'WorkDirRefused';
-  }
-}
 
 /** Folders of the project that are never a work folder, nor anything inside them. */
 const PROJECT_PARTS = [APPS_DIR, ENVIRONMENTS_DIR, 'src', '.git'];

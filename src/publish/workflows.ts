@@ -1,10 +1,7 @@
 import { imageTagFormats } from '../resolve/image-tags.js';
 import type { SettingsFile } from '../spec/settings-schema.js';
 import { RELEASES_DIR } from './release-record.js';
-
-/** Where generated workflows go, relative to the project. */
-export const WORKFLOWS_DIR = '.github/workflows';
-export const BUILD_IMAGE_WORKFLOW = 'build-image.yml';
+import { BUILD_IMAGE_WORKFLOW } from './workflow-names.js';
 
 /**
  * The `docker/metadata-action` tag rules of the build job, from the same

@@ -1,5 +1,6 @@
 import { SpecError, type SpecProblem } from '../spec/errors.js';
-import { ENVIRONMENTS_DIR, type LoadedProject } from '../spec/load.js';
+import { ENVIRONMENTS_DIR } from '../spec/layout.js';
+import type { LoadedProject } from '../spec/load.js';
 import { SETTINGS_FILE } from '../spec/settings-schema.js';
 
 /**

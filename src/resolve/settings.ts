@@ -1,6 +1,7 @@
 import semver from 'semver';
 import { fieldPath, SpecError, type ProblemList, type SpecProblem } from '../spec/errors.js';
-import { ENVIRONMENTS_DIR, type LoadedProject, type UnloadedSpecs } from '../spec/load.js';
+import { ENVIRONMENTS_DIR } from '../spec/layout.js';
+import type { LoadedProject, UnloadedSpecs } from '../spec/load.js';
 import { DEFAULT_ARGOCD_VERSION, DEFAULT_IMAGE_UPDATER_VERSION, SETTINGS_FILE } from '../spec/settings-schema.js';
 import type { RegistrySettings, ResolvedEnvironment, ResolvedSettings } from './model.js';
 import { resolveRepository, type DevopsRepository } from './repository.js';

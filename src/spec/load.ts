@@ -1,4 +1,5 @@
 import { existsSync, lstatSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import { APPS_DIR, ENVIRONMENTS_DIR, OUTPUT_FOLDERS } from './layout.js';
 import { basename, join, relative } from 'node:path';
 import { ProblemList, type SpecProblem } from './errors.js';
 import { environmentFileSchema, type EnvironmentFile } from './environment-schema.js';
@@ -71,9 +72,6 @@ export interface PartialProject {
   readonly problems: readonly SpecProblem[];
   readonly unloaded: UnloadedSpecs;
 }
-
-export const APPS_DIR = 'apps';
-export const ENVIRONMENTS_DIR = 'environments';
 
 /**
  * Reads `apps/*.yaml`, `environments/*.yaml` and the settings file under
@@ -350,14 +348,6 @@ function checkFileName(name: string, kind: 'service' | 'environment', source: So
     problems.add(p);
   }
 }
-
-/**
- * Folders gitops-synth writes at the top of the output beside the
- * environments' folders (`dist/<env>/`), which an environment therefore
- * cannot be named. pipeline/ checks every run that no renderer writes
- * another one (a test keeps this list complete).
- */
-export const OUTPUT_FOLDERS: readonly string[] = ['argocd', 'bootstrap'];
 
 /** An environment's name is the folder of its services in the output: it must not be one of gitops-synth's own. */
 function checkEnvironmentName(name: string, source: SourceFile, problems: ProblemList): void {

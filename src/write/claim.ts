@@ -4,6 +4,7 @@ import { basename, dirname, isAbsolute, join, parse, relative, resolve, sep } fr
 import { codeUnitOrder } from '../util/order.js';
 import { OWNERSHIP_FILE, type OwnershipRecord, parseOwnershipRecord } from '../output/ownership.js';
 import { isWriteBackFile } from '../output/write-back.js';
+import { OwnershipError } from './ownership-error.js';
 
 /**
  * What gitops-synth owns in a folder it writes, and whether it may write it.
@@ -17,18 +18,6 @@ import { isWriteBackFile } from '../output/write-back.js';
  * refused whatever they hold: the project and every folder above it, its
  * apps/, environments/ and src/, any `.git`, the home folder and `/`.
  */
-
-/** A folder gitops-synth may not write, or a tree holding what it did not write: exit 2, nothing changed. */
-export class OwnershipError extends Error {
-  constructor(
-    message: string,
-    /** The folder the command was asked to write (as given, resolved). */
-    readonly folder: string,
-  ) {
-    super(message);
-    this.name = 'OwnershipError';
-  }
-}
 
 /** What a folder on disk holds, without following symbolic links: relative `/`-separated paths. */
 export interface FolderScan {

@@ -16,7 +16,8 @@ import { OWNERSHIP_FILE, ownershipRecord } from '../output/ownership.js';
 import { decideWriteBacks, isWriteBackFile } from '../output/write-back.js';
 import type { RenderedTree } from '../output/tree.js';
 import { codeUnitOrder } from '../util/order.js';
-import { claimOutput, outputFolder, OwnershipError, type OutputClaim } from './claim.js';
+import { claimOutput, outputFolder, type OutputClaim } from './claim.js';
+import { OwnershipError } from './ownership-error.js';
 
 /**
  * Writes a rendered tree over the one a folder holds, changing only what

@@ -1,4 +1,5 @@
 import type { CommandModule } from 'yargs';
+import { ABOUT } from './about.js';
 import { join, relative, resolve } from 'node:path';
 import { formatPlan, planJson } from '../../bootstrap/format-plan.js';
 import { planProject, renderBootstrap, writeBootstrap } from '../../bootstrap/render.js';
@@ -14,11 +15,7 @@ interface BootstrapArgs extends GlobalOptions {
 }
 
 export const bootstrapCommand: CommandModule<GlobalOptions, BootstrapArgs> = {
-  command: 'bootstrap',
-  describe:
-    'Write only dist/bootstrap/ (synth writes it too): an idempotent script that installs the pinned Argo CD ' +
-    'and Image Updater, creates the namespaces and every missing secret (random values, never printed), ' +
-    'registers the devops repository and applies the root Application, on the cluster kubectl points at',
+  ...ABOUT.bootstrap,
   builder: (y) =>
     examples(
       jsonOption(

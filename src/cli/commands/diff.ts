@@ -1,4 +1,5 @@
 import type { CommandModule } from 'yargs';
+import { ABOUT } from './about.js';
 import { diffProject } from '../../diff/compare.js';
 import { formatMarkdown, formatText, reportJson } from '../../diff/format.js';
 import { examples } from '../help.js';
@@ -20,10 +21,7 @@ export const DIFF_DIFFERENT = 1;
 export const DIFF_ERROR = 2;
 
 export const diffCommand: CommandModule<GlobalOptions, DiffArgs> = {
-  command: 'diff',
-  describe:
-    'Compare what the specs render now with what the devops repository holds: per environment and service, ' +
-    'the objects added, removed and changed, with a unified diff of each change',
+  ...ABOUT.diff,
   builder: (y) =>
     examples(
       jsonOption(

@@ -1,4 +1,5 @@
 import type { CommandModule } from 'yargs';
+import { ABOUT } from './about.js';
 import { SSH_KEY_FILE_ENV, TOKEN_ENV, TOKEN_USER_ENV } from '../../publish/credentials.js';
 import { describeSource } from '../../publish/message.js';
 import type { UnitChange } from '../../publish/plan.js';
@@ -20,10 +21,7 @@ interface PublishArgs extends GlobalOptions {
 }
 
 export const publishCommand: CommandModule<GlobalOptions, PublishArgs> = {
-  command: 'publish',
-  describe:
-    'Render and check the project like synth (writing nothing to dist/), ' +
-    'then commit the result to the devops repository from the settings and push it',
+  ...ABOUT.publish,
   builder: (y) =>
     examples(y, [
       ['$0 publish --dry-run', 'show what the next publish would commit'],

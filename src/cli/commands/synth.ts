@@ -1,4 +1,5 @@
 import type { CommandModule } from 'yargs';
+import { ABOUT } from './about.js';
 import { checkOutput } from '../../pipeline/check.js';
 import { synth } from '../../pipeline/pipeline.js';
 import { treeIsCurrent } from '../../write/tree-compare.js';
@@ -18,10 +19,7 @@ interface SynthArgs extends GlobalOptions {
 }
 
 export const synthCommand: CommandModule<GlobalOptions, SynthArgs> = {
-  command: 'synth',
-  describe:
-    'Render apps/ × environments/ into dist/ (dist/<env>/<service>/, the Argo CD objects in dist/argocd/, ' +
-    'the cluster bootstrap in dist/bootstrap/), validate what changed, and write only that, kill-safe',
+  ...ABOUT.synth,
   builder: (y) =>
     examples(
       jsonOption(

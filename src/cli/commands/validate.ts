@@ -1,4 +1,5 @@
 import type { CommandModule } from 'yargs';
+import { ABOUT } from './about.js';
 import { checkOutput } from '../../pipeline/check.js';
 import { checkedOutputJson, outputLine, renderedJson } from '../check-report.js';
 import { examples, exitStatus } from '../help.js';
@@ -11,10 +12,7 @@ interface ValidateArgs extends GlobalOptions {
 }
 
 export const validateCommand: CommandModule<GlobalOptions, ValidateArgs> = {
-  command: 'validate',
-  describe:
-    'Check the specs and everything synth would write (schemas, kubectl kustomize) without writing anything, ' +
-    'and say whether dist/ is current',
+  ...ABOUT.validate,
   builder: (y) =>
     examples(jsonOption(y, 'the result'), [
       ['$0 validate', 'check the project in the current folder'],

@@ -1,7 +1,9 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { ABOUT } from './about.js';
 import { join, relative } from 'node:path';
 import type { CommandModule } from 'yargs';
-import { BUILD_IMAGE_WORKFLOW, buildImageWorkflow, WORKFLOWS_DIR } from '../../publish/workflows.js';
+import { BUILD_IMAGE_WORKFLOW, WORKFLOWS_DIR } from '../../publish/workflow-names.js';
+import { buildImageWorkflow } from '../../publish/workflows.js';
 import { loadProject } from '../../spec/load.js';
 import { examples, exitStatus } from '../help.js';
 import type { GlobalOptions } from '../main.js';
@@ -12,10 +14,7 @@ interface WorkflowsArgs extends GlobalOptions {
 }
 
 export const workflowsCommand: CommandModule<GlobalOptions, WorkflowsArgs> = {
-  command: 'workflows',
-  describe:
-    `Write ${WORKFLOWS_DIR}/${BUILD_IMAGE_WORKFLOW}, the reusable image build of the service repositories, ` +
-    `with the tag formats of imageTags in the settings (the ones the environments' allowTags derive from)`,
+  ...ABOUT.workflows,
   builder: (y) =>
     examples(
       y.option('check', {

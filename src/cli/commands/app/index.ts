@@ -1,4 +1,5 @@
 import type { CommandModule } from 'yargs';
+import { ABOUT } from '../about.js';
 import type { GlobalOptions } from '../../main.js';
 import { addCommand } from './add.js';
 import { listCommand } from './list.js';
@@ -8,10 +9,7 @@ import { resumeCommand, suspendCommand } from './suspend.js';
 
 /** `gitops-synth app <subcommand>`: manage services without hand-editing their specs. */
 export const appCommand: CommandModule<GlobalOptions, GlobalOptions> = {
-  command: 'app',
-  describe:
-    'Manage services: add, list, suspend, resume, pin, unpin, remove (each edits apps/ keeping comments and ' +
-    'layout, then renders; on any error nothing changes)',
+  ...ABOUT.app,
   builder: (y) =>
     y
       .command(addCommand)
