@@ -10,9 +10,11 @@ import { projectStoreDir } from './pack-store.js';
  *  - `specs`: the checked data of spec files, by their text (spec/spec-cache.ts);
  *  - `builds`: successful `kubectl kustomize` builds of service folders, by
  *    their files and the kubectl (validate/kustomize-cache.ts);
- *  - `rendered`: not a store: service folders of the output written before
- *    are taken as they are when the ownership marker shows they were
- *    rendered from the same input by the same code (pipeline/proven-folders.ts).
+ *  - `rendered`: service folders of the output written before are taken as
+ *    they are when the ownership marker shows they were rendered from the
+ *    same input by the same code (pipeline/proven-folders.ts), and a synth
+ *    whose inputs and output are exactly those of the last run is answered
+ *    from its record (the `runs` store, pipeline/run-record.ts).
  *
  * GITOPS_SYNTH_CACHE: unset (or `1`) uses all of them; `0` (or `off`,
  * `false`, `no`) none, so every spec is parsed, every folder rendered and
@@ -48,11 +50,12 @@ export function cacheOn(name: CacheName, env: NodeJS.ProcessEnv = process.env): 
  * node_modules folder and no GITOPS_SYNTH_CACHE_DIR).
  */
 export function cacheStoreDir(
-  name: Exclude<CacheName, 'rendered'>,
+  name: Exclude<CacheName, 'rendered'> | 'runs',
   projectRoot: string,
   env: NodeJS.ProcessEnv = process.env,
 ): string | null {
-  if (!cacheOn(name, env)) return null;
+  // The record of the last run (pipeline/run-record.ts) takes the whole output as it is: the `rendered` cache's.
+  if (!cacheOn(name === 'runs' ? 'rendered' : name, env)) return null;
   const dir = env[CACHE_DIR] ? resolve(env[CACHE_DIR]) : defaultCacheRoot();
   return dir === undefined ? null : projectStoreDir(dir, name, projectRoot);
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,9 +23,10 @@ const CACHED_WORK_PACKAGES = [
 
 /**
  * Digest of the code whose results gitops-synth's caches remember: Node's
- * version, the versions of the packages that shape those results, and every
- * file below `codeRoot` (sorted relative path and bytes). Undefined when any
- * of them cannot be read, and then nothing may be remembered.
+ * version, the versions of the packages that shape those results (and of
+ * every installed package where npm lists them, node_modules/.package-lock.json),
+ * and every file below `codeRoot` (sorted relative path and bytes). Undefined
+ * when any of them cannot be read, and then nothing may be remembered.
  */
 export function codeIdentity(codeRoot: string = CODE_ROOT): string | undefined {
   const hash = createHash('sha256').update(`${process.version}\0`);
@@ -37,6 +38,8 @@ export function codeIdentity(codeRoot: string = CODE_ROOT): string | undefined {
       };
       hash.update(`${pkg}@${version}\0`);
     }
+    const installed = join(dirname(require.resolve('cdk8s/package.json')), '..', '.package-lock.json');
+    if (existsSync(installed)) hash.update(readFileSync(installed));
     const files = readdirSync(codeRoot, { recursive: true, withFileTypes: true })
       .filter((e) => e.isFile())
       .map((e) => join(e.parentPath, e.name))

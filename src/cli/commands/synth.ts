@@ -1,8 +1,8 @@
 import type { CommandModule } from 'yargs';
 import { ABOUT } from './about.js';
-import { checkOutput } from '../../pipeline/check.js';
-import { synth } from '../../pipeline/pipeline.js';
-import { treeIsCurrent } from '../../write/tree-compare.js';
+import { join, resolve } from 'node:path';
+import type { SynthResult } from '../../pipeline/pipeline.js';
+import { rememberedRun, rememberRun, runInputs } from '../../pipeline/run-record.js';
 import { allowRemovalOption, removalAllowance } from '../allow-removal.js';
 import { checkedOutputJson, checkText, renderedJson } from '../check-report.js';
 import { examples, exitStatus, SPEC_OR_OUTPUT_PROBLEMS } from '../help.js';
@@ -65,9 +65,19 @@ export const synthCommand: CommandModule<GlobalOptions, SynthArgs> = {
   handler: async (args) => {
     if (args.check) return check(args);
     const removals = removalAllowance(args['allow-removal']);
-    const result = await withProgress(args.progress, (p) =>
-      synth({ projectDir: args.project, outDir: args.out, removals, onPhase: p.phases() }),
-    );
+    // An --allow-removal must name something the run removes: only a full run can tell.
+    const inputs = removals.allow?.length
+      ? undefined
+      : runInputs(args.project, resolve(args.out ?? join(args.project, 'dist')));
+    const remembered = inputs && rememberedRun(inputs);
+    const result = remembered
+      ? asUnchanged(remembered.result as unknown as SynthResult)
+      : await withProgress(args.progress, async (p) => {
+          const { synth } = await import('../../pipeline/pipeline.js');
+          return synth({ projectDir: args.project, outDir: args.out, removals, onPhase: p.phases() });
+        });
+    if (inputs && (!remembered || remembered.refresh))
+      rememberRun(inputs, result as unknown as Record<string, unknown>);
     if (args.json) {
       writeJson('synth', {
         check: false,
@@ -93,8 +103,20 @@ export const synthCommand: CommandModule<GlobalOptions, SynthArgs> = {
   },
 };
 
+/**
+ * What the run remembered for the same inputs reported, as a run that finds the output holding it reports it:
+ * nothing written, removed or checked now.
+ */
+function asUnchanged(result: SynthResult): SynthResult {
+  return { ...result, unchanged: true, written: 0, removed: 0, overriding: [], recognised: false, checkedFolders: 0 };
+}
+
 /** `synth --check`: what synth would change, written nowhere; exit 1 when anything differs. */
 async function check(args: SynthArgs): Promise<void> {
+  const [{ checkOutput }, { treeIsCurrent }] = await Promise.all([
+    import('../../pipeline/check.js'),
+    import('../../write/tree-compare.js'),
+  ]);
   const result = await withProgress(args.progress, (p) =>
     checkOutput({ projectDir: args.project, outDir: args.out, onPhase: p.phases(), reuse: 'builds' }),
   );

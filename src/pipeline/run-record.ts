@@ -1,0 +1,165 @@
+import { createHash } from 'node:crypto';
+import { existsSync, lstatSync, readdirSync, readFileSync, realpathSync, type Stats } from 'node:fs';
+import { homedir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import { APPS_DIR, ENVIRONMENTS_DIR } from '../spec/layout.js';
+import { cacheOn, cacheStoreDir } from '../util/caches.js';
+import { codeIdentity } from '../util/code-identity.js';
+import { PackStore } from '../util/pack-store.js';
+
+/**
+ * The last synth of a project, remembered as make remembers a target: a
+ * digest of every input it had (the spec files' bytes, gitops-synth's code
+ * and installed packages, the folders and settings it ran with) and what
+ * every entry of its output folder looked like when it ended (lstat: type,
+ * size, modification time, inode, mode). A synth with the same inputs over
+ * an output that still looks exactly so would render, check and write
+ * nothing, so the CLI answers it from here without loading the specs'
+ * schemas, cdk8s or the renderers.
+ *
+ * Only a run that succeeded is remembered. A file whose modification time is
+ * within RACY_MS of the moment it was recorded could be changed again within
+ * the same clock tick without its lstat changing (git's "racily clean"
+ * entries): its bytes are remembered as a digest and read again to compare.
+ * A work folder left beside the output by a killed write, GITOPS_SYNTH_FAULT,
+ * or the `rendered` cache switched off (GITOPS_SYNTH_CACHE) always take the
+ * full run.
+ */
+
+/** What `synth` reports, as a run of these inputs reported it (see pipeline.ts SynthResult). */
+export type RememberedResult = Record<string, unknown>;
+
+interface RunRecord {
+  readonly inputs: string;
+  /** Every entry below the output folder: relative path → lstat signature. */
+  readonly entries: ReadonlyMap<string, string>;
+  /** Entries modified within RACY_MS of the recording: relative path → sha256 of the bytes. */
+  readonly racy: ReadonlyMap<string, string>;
+  readonly result: RememberedResult;
+}
+
+/** The inputs of a run, once read: enough to look the run up, and to remember it when it succeeds. */
+export interface RunInputs {
+  /** The output folder (symbolic links resolved). */
+  readonly outDir: string;
+  /** Digest of every input. */
+  readonly digest: string;
+  readonly store: PackStore<RunRecord>;
+}
+
+const FORMAT = 'gitops-synth run record 1';
+// The store holds one record (pack-store keys are hex digests).
+const RECORD_KEY = '0'.repeat(64);
+/** Timestamps of some file systems are this coarse (FAT: 2 s); within it a change may keep its lstat. */
+const RACY_MS = 2_000;
+
+/**
+ * The inputs of a synth of `projectDir` into `outDir`, or undefined when the
+ * run cannot be remembered (the cache is off, the code cannot be identified,
+ * a spec entry is not a plain file, a killed write awaits completion).
+ */
+export function runInputs(
+  projectDir: string,
+  outDir: string,
+  env: NodeJS.ProcessEnv = process.env,
+): RunInputs | undefined {
+  if (!cacheOn('rendered', env) || env.GITOPS_SYNTH_FAULT) return undefined;
+  const code = codeIdentity();
+  const storeDir = cacheStoreDir('runs', projectDir, env);
+  if (code === undefined || storeDir === null) return undefined;
+  let project: string;
+  let out: string;
+  try {
+    project = realpathSync(projectDir);
+    out = existsSync(outDir) ? realpathSync(outDir) : join(realpathSync(dirname(outDir)), basename(outDir));
+  } catch {
+    return undefined;
+  }
+  // A killed write is completed by the next full run, never skipped.
+  if (existsSync(join(dirname(out), `.gitops-synth-${basename(out)}-write`))) return undefined;
+  const hash = createHash('sha256').update(`${FORMAT}\0${code}\0${project}\0${out}\0${homedir()}\0`);
+  for (const name of ['GITOPS_SYNTH_CACHE', 'GITOPS_SYNTH_KUBECTL', 'GITOPS_SYNTH_HELM'])
+    hash.update(`${name}=${env[name] ?? ''}\0`);
+  for (const folder of [APPS_DIR, ENVIRONMENTS_DIR]) {
+    const dir = join(project, folder);
+    let names: string[];
+    try {
+      names = readdirSync(dir).sort();
+    } catch {
+      return undefined;
+    }
+    for (const name of names) {
+      const stat = lstatSync(join(dir, name), { throwIfNoEntry: false });
+      // Anything but a plain file (a link, a folder, a pipe) is the full run's to judge.
+      if (!stat?.isFile()) return undefined;
+      hash
+        .update(`${folder}/${name}\0`)
+        .update(readFileSync(join(dir, name)))
+        .update('\0');
+    }
+  }
+  return { outDir: out, digest: hash.digest('hex'), store: PackStore.open(storeDir, { format: FORMAT, code }) };
+}
+
+/**
+ * What the last run with these inputs reported, when the output still holds
+ * exactly what it left; undefined otherwise. `refresh`: files were compared
+ * by their bytes (racy ones), so remembering the run again spares the next
+ * one that.
+ */
+export function rememberedRun(inputs: RunInputs): { result: RememberedResult; refresh: boolean } | undefined {
+  const record = inputs.store.lookup(RECORD_KEY);
+  if (record?.inputs !== inputs.digest) return undefined;
+  const entries = scanEntries(inputs.outDir);
+  if (entries === undefined || entries.size !== record.entries.size) return undefined;
+  for (const [path, signature] of entries) if (record.entries.get(path) !== signature) return undefined;
+  for (const [path, digest] of record.racy) if (fileDigest(join(inputs.outDir, path)) !== digest) return undefined;
+  return { result: record.result, refresh: record.racy.size > 0 };
+}
+
+/** Remembers a run that succeeded with `inputs`, as its output is now. */
+export function rememberRun(inputs: RunInputs, result: RememberedResult): void {
+  const now = Date.now();
+  const entries = scanEntries(inputs.outDir);
+  if (entries === undefined) return;
+  const racy = new Map<string, string>();
+  for (const [path, signature] of entries) {
+    if (!signature.startsWith('f')) continue;
+    const mtime = Number(signature.split(':')[2]);
+    if (!(mtime < now - RACY_MS)) {
+      const digest = fileDigest(join(inputs.outDir, path));
+      if (digest === undefined) return;
+      racy.set(path, digest);
+    }
+  }
+  inputs.store.record(RECORD_KEY, { inputs: inputs.digest, entries, racy, result });
+  inputs.store.save();
+}
+
+/** Every entry below `dir` with its lstat signature; undefined when it cannot be read whole. */
+function scanEntries(dir: string): Map<string, string> | undefined {
+  const out = new Map<string, string>();
+  try {
+    if (!existsSync(dir)) return out;
+    for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+      const full = join(entry.parentPath, entry.name);
+      out.set(full.slice(dir.length + 1), signature(lstatSync(full)));
+    }
+  } catch {
+    return undefined;
+  }
+  return out;
+}
+
+function signature(s: Stats): string {
+  const type = s.isFile() ? 'f' : s.isDirectory() ? 'd' : s.isSymbolicLink() ? 'l' : 'o';
+  return `${type}:${s.size}:${s.mtimeMs}:${s.ino}:${s.mode}`;
+}
+
+function fileDigest(path: string): string | undefined {
+  try {
+    return createHash('sha256').update(readFileSync(path)).digest('hex');
+  } catch {
+    return undefined;
+  }
+}
