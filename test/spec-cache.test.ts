@@ -53,9 +53,9 @@ describe('the spec cache', () => {
     // Record different data for api.yaml's exact text: a load that shows it took the entry.
     const text = readFileSync(join(project, 'apps', 'api.yaml'), 'utf8');
     const cache = SpecCache.open(pack, CODE);
-    const real = cache.lookup('service', text) as Record<string, unknown>;
+    const real = cache.lookup('service', text) as { value: Record<string, unknown>; derived: unknown };
     expect(real).toBeDefined();
-    cache.record('service', text, { ...real, description: 'remembered' });
+    cache.record('service', text, { ...real, value: { ...real.value, description: 'remembered' } });
     cache.save();
     expect(load(project, pack).services.find((s) => s.name === 'api')!.spec.description).toBe('remembered');
     // A pack of other code is not used.

@@ -1,7 +1,7 @@
 import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { deepMerge } from '../src/resolve/merge.js';
+import { deepMerge } from '../src/spec/merge.js';
 import type { ResolvedService } from '../src/resolve/model.js';
 import { resolveProject, type ResolvedProject } from '../src/resolve/resolve.js';
 import { loadProject } from '../src/spec/load.js';

@@ -1,8 +1,8 @@
 import { ProblemList, type SpecProblem } from '../spec/errors.js';
 import type { LoadedEnvironment, LoadedProject, PartialProject, UnloadedSpecs } from '../spec/load.js';
-import { serviceFieldsSchema, type ServiceFields } from '../spec/service-schema.js';
+import { fieldsIn } from '../spec/overrides.js';
 import { SETTINGS_FILE } from '../spec/settings-schema.js';
-import { checkSchema, MAX_PROBLEMS_PER_FILE, moreProblems } from '../spec/zod-problems.js';
+import { MAX_PROBLEMS_PER_FILE, moreProblems } from '../spec/zod-problems.js';
 import {
   checkEnvironmentTraffic,
   checkRenderedGateways,
@@ -11,7 +11,6 @@ import {
 } from './environment.js';
 import { assignHosts } from './hosts.js';
 import { allowTagsProblems, defaultAllowTags, imageTagFormats, type ImageTagFormats } from './image-tags.js';
-import { deepMerge } from './merge.js';
 import { assignNetworkPolicies } from './network.js';
 import type { ResolvedEnvironment, ResolvedPort, ResolvedService, ResolvedSettings } from './model.js';
 import { serviceHost, type ReferenceContext } from './references.js';
@@ -256,11 +255,8 @@ function resolveServices(
     const enabledIn = project.environments
       .filter((e) => ownValue(svc.spec.environments, e.name)?.enabled !== false)
       .map((e) => e.name);
-    const override = ownValue(svc.spec.environments, env.name);
-    if (override?.enabled === false) continue;
-    const { name: _n, environments: _e, ...base } = svc.spec;
-    const { enabled: _en, ...overrideFields } = override ?? {};
-    const fields = deepMerge(base as ServiceFields, overrideFields);
+    const fields = fieldsIn(svc.spec, env.name);
+    if (fields === undefined) continue;
     const m: Merged = {
       svc,
       fields,
@@ -275,9 +271,8 @@ function resolveServices(
         );
       },
     };
-    // An override may be partial; the merged result must be a complete, valid spec.
-    if (Object.keys(overrideFields).length)
-      checkSchema(serviceFieldsSchema, fields).issues.forEach((i) => m.problem(i.path, i.message, i.atKey));
+    // An override may be partial; the merged result must be a complete, valid spec (checked with the file).
+    for (const i of svc.overrideIssues.get(env.name) ?? []) m.problem(i.path, i.message, i.atKey);
     merged.set(svc.name, m);
   }
 

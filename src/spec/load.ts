@@ -9,7 +9,8 @@ import { readSpecText } from './read-spec.js';
 import { SourceFile } from './source.js';
 import type { SpecCache, SpecKind } from './spec-cache.js';
 import { dnsLabel, serviceName } from './fields.js';
-import { validateWith } from './zod-problems.js';
+import { overrideIssues } from './overrides.js';
+import { type FieldIssue, validateWith } from './zod-problems.js';
 import type { z } from 'zod';
 import { codeUnitOrder } from '../util/order.js';
 import { unknownName } from './suggest.js';
@@ -18,6 +19,8 @@ export interface LoadedService {
   readonly name: string;
   readonly source: SourceFile;
   readonly spec: ServiceFile;
+  /** What is wrong with the merged fields of each environment the file overrides (overrides.ts), by environment. */
+  readonly overrideIssues: ReadonlyMap<string, readonly FieldIssue[]>;
 }
 
 export interface LoadedEnvironment {
@@ -109,12 +112,14 @@ function load(root: string, { cache }: LoadOptions): PartialProject {
    * A file parsed and checked against its schema, or taken from the cache when its text was checked before.
    * Undefined when it has a problem; then `unloaded` gets the file name and the `name:` written in it.
    */
-  const read = <T>(
+  const read = <T, D = undefined>(
     abs: string,
     kind: SpecKind,
     schema: z.ZodType<T>,
     unloaded?: Set<string>,
-  ): { source: SourceFile; value: T } | undefined => {
+    /** What else the file alone decides, worked out once and remembered with its data. */
+    derive: (value: T) => D = () => undefined as D,
+  ): { source: SourceFile; value: T; derived: D } | undefined => {
     const file = relative(root, abs) || abs;
     const read = readSpecText(abs, file, rootReal);
     if ('problem' in read) {
@@ -123,8 +128,8 @@ function load(root: string, { cache }: LoadOptions): PartialProject {
       return undefined;
     }
     const { text } = read;
-    const known = cache?.lookup(kind, text) as T | undefined;
-    if (known !== undefined) return { source: SourceFile.unparsed(abs, root, text), value: known };
+    const known = cache?.lookup(kind, text) as { value: T; derived: D } | undefined;
+    if (known !== undefined) return { source: SourceFile.unparsed(abs, root, text), ...known };
     const failed = (written?: unknown): undefined => {
       unloaded?.add(basename(abs, '.yaml'));
       if (typeof written === 'string') unloaded?.add(written);
@@ -138,8 +143,9 @@ function load(root: string, { cache }: LoadOptions): PartialProject {
     const { value, problems: p } = validateWith(schema, source, data);
     p.forEach((x) => problems.add(x));
     if (value === undefined) return failed((data as { name?: unknown } | null)?.name);
-    if (p.length === 0) cache?.record(kind, text, value);
-    return { source, value };
+    const derived = derive(value);
+    if (p.length === 0) cache?.record(kind, text, { value, derived });
+    return { source, value, derived };
   };
 
   const envDir = join(root, ENVIRONMENTS_DIR);
@@ -210,9 +216,9 @@ function load(root: string, { cache }: LoadOptions): PartialProject {
   // By name, for the duplicate check: a scan of the list per file is quadratic in the number of services.
   const serviceByName = new Map<string, LoadedService>();
   for (const file of yamlFiles(appsDir, problems, APPS_DIR, unloadedServices)) {
-    const checked = read(join(appsDir, file), 'service', serviceFileSchema, unloadedServices);
+    const checked = read(join(appsDir, file), 'service', serviceFileSchema, unloadedServices, overrideIssues);
     if (!checked) continue;
-    const { source, value } = checked;
+    const { source, value, derived } = checked;
     const name = value.name ?? basename(file, '.yaml');
     if (!value.name) checkFileName(name, 'service', source, problems);
     const dup = serviceByName.get(name);
@@ -220,7 +226,7 @@ function load(root: string, { cache }: LoadOptions): PartialProject {
       problems.add(duplicateName('service', name, source, dup.source));
       claimedTwice.services.add(name);
     } else {
-      const service = { name, source, spec: value };
+      const service = { name, source, spec: value, overrideIssues: derived };
       services.push(service);
       serviceByName.set(name, service);
     }

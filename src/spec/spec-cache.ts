@@ -7,7 +7,7 @@ import { PackStore } from '../util/pack-store.js';
 export type SpecKind = 'settings' | 'environment' | 'service';
 
 /** Part of every shard: a shard of another format is not read. */
-const PACK_FORMAT = 'gitops-synth spec cache 2';
+const PACK_FORMAT = 'gitops-synth spec cache 3';
 
 /**
  * The checked data of spec files, remembered by their text.
