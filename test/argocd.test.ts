@@ -910,7 +910,7 @@ describe('bad input', () => {
     await synth({ projectDir: dir, outDir: out, kustomize: false });
     const before = snapshotTree(out);
     edit(dir, 'environments/_settings.yaml', (s) => s.replace('imageUpdater: crd', 'imageUpdater: crds'));
-    const r = runCli(['synth', '--project', dir, '--out', out]);
+    const r = await runCli(['synth', '--project', dir, '--out', out]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(
       /environments\/_settings\.yaml:\d+:\d+: imageUpdater: got "crds"; expected crd or annotations/,

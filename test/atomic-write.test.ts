@@ -88,7 +88,7 @@ describe('a failed synth leaves dist as it was', () => {
     editSpec(project, 'api', 'tag: 3f9c2a1', 'tag: 0a1b2c3');
     rmSync(join(project, 'apps', 'flower.yaml'));
 
-    const r = runCli(['synth', '--project', project], { env: { GITOPS_SYNTH_KUBECTL: brokenKubectl() } });
+    const r = await runCli(['synth', '--project', project], { env: { GITOPS_SYNTH_KUBECTL: brokenKubectl() } });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('failed validation; nothing was written');
     expect(r.stderr).toContain('broken on purpose');
@@ -105,7 +105,7 @@ describe('a failed synth leaves dist as it was', () => {
       join(project, 'apps', 'broken.yaml'),
       'image: {repository: ghcr.io/acme/broken, tag: 1.0.0}\nport: 8000\nenv: {PEER: "${service:nowhere}"}\n',
     );
-    const r = runCli(['synth', '--project', project]);
+    const r = await runCli(['synth', '--project', project]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('apps/broken.yaml');
     expect(snapshotTree(join(project, 'dist'))).toEqual(before);
@@ -124,7 +124,7 @@ describe('what survives a synth', () => {
     editSpec(project, 'api', 'tag: 3f9c2a1', 'tag: 0a1b2c3');
     rmSync(join(project, 'apps', 'flower.yaml'));
     rmSync(join(project, 'apps', 'frontend.yaml'));
-    const r = runCli(['synth', '--project', project]);
+    const r = await runCli(['synth', '--project', project]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('kept 2 Image Updater files');
     const after = snapshotTree(join(project, 'dist'));
@@ -164,21 +164,21 @@ describe('folders proven before', () => {
     };
 
     const before = identities(dist);
-    let r = runCli(['synth', '--project', project], { env });
+    let r = await runCli(['synth', '--project', project], { env });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('dist already held them and was left untouched');
     expect(built()).toEqual([]);
     expect(identities(dist)).toEqual(before);
 
     editSpec(project, 'api', 'tag: 3f9c2a1', 'tag: 0a1b2c3');
-    r = runCli(['synth', '--project', project], { env });
+    r = await runCli(['synth', '--project', project], { env });
     expect(r.code, r.stderr).toBe(0);
     expect(built()).toEqual(['stage/api']);
 
     const rendered = snapshotTree(dist);
     const file = join(dist, 'stage', 'worker', 'deployment-worker.yaml');
     writeFileSync(file, readFileSync(file, 'utf8').replace('replicas: 1', 'replicas: 2'));
-    r = runCli(['synth', '--project', project], { env });
+    r = await runCli(['synth', '--project', project], { env });
     expect(r.code, r.stderr).toBe(0);
     expect(built()).toEqual(['stage/worker']);
     expect(snapshotTree(dist)).toEqual(rendered);
@@ -191,7 +191,7 @@ describe('an output that already holds the new tree', () => {
     await synth({ projectDir: project });
     writeFiles(join(project, 'dist'), IMAGE_UPDATER_FILES);
     const before = identities(join(project, 'dist'));
-    const r = runCli(['synth', '--project', project]);
+    const r = await runCli(['synth', '--project', project]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/, validated, \S*dist already held them and was left untouched$/m);
     expect(r.stdout).toContain('kept 3 Image Updater files');

@@ -1,7 +1,18 @@
-import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { expect, it } from 'vitest';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import {
+  appendFileSync,
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { type AddressInfo, createServer, type Server } from 'node:net';
+import { join, resolve } from 'node:path';
+import { afterEach, expect, it } from 'vitest';
 import { parseDocument } from 'yaml';
 import { toolPath } from '../src/validate/tools.js';
 import { copyExample, runCli, tempDir } from './helpers.js';
@@ -35,7 +46,36 @@ const KEYS_TEMPLATE = 'go-template={{range $key, $value := .data}}{{$key}}{{"\\n
 const TOKEN = 'ghp_FAKE0token0that0must0never0leak0000';
 const DEX_SECRET = 'dex-client-secret-0000000000';
 
-function fakeKubectl(dir: string) {
+/** What a kubectl call answers. */
+interface Reply {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Ends a fake kubectl call with its exit status. */
+class Exit {
+  constructor(readonly code: number) {}
+}
+
+/** Ends the request a client sends: its working folder and arguments, each followed by a NUL. */
+const REQUEST_END = '\u0001END\u0001';
+
+/** The stand-in clusters of the current test, stopped after it. */
+const clusters: Server[] = [];
+afterEach(async () => {
+  await Promise.all(clusters.splice(0).map((s) => new Promise((done) => s.close(done))));
+});
+
+/**
+ * A stand-in cluster: the `kubectl` on PATH is a small bash client that hands
+ * its working folder and arguments to this test process over a local TCP
+ * socket (bash's /dev/tcp) and prints the answer. The cluster's state lives
+ * in this process's files, as a real cluster's lives elsewhere; a node
+ * process per call would cost about 40 ms of start-up, and a run makes some
+ * fifty calls.
+ */
+async function fakeKubectl(dir: string) {
   const stateFile = join(dir, 'state.json');
   const logFile = join(dir, 'calls.jsonl');
   const modesFile = join(dir, 'modes.jsonl');
@@ -52,99 +92,176 @@ function fakeKubectl(dir: string) {
       stores: ['ClusterSecretStore/-/vault'],
     } satisfies ClusterState),
   );
-  const program = `#!${process.execPath}
-import { spawnSync } from 'node:child_process';
-import { appendFileSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-const argv = process.argv.slice(2);
-appendFileSync(${s(logFile)}, JSON.stringify(argv) + '\\n');
-const state = JSON.parse(readFileSync(${s(stateFile)}, 'utf8'));
-const save = () => writeFileSync(${s(stateFile)}, JSON.stringify(state));
-const die = (msg, code = 1) => { process.stderr.write(msg + '\\n'); process.exit(code); };
-const unknown = () => die('fake kubectl: unsupported command ' + JSON.stringify(argv), 99);
-const readInput = (f) => {
-  appendFileSync(${s(modesFile)}, (statSync(f).mode & 0o777).toString(8) + '\\n');
-  return readFileSync(f, 'utf8');
-};
-const args = [...argv];
-let ns;
-if (args.indexOf('-n') >= 0) ns = args.splice(args.indexOf('-n'), 2)[1];
-const flag = (name) => { const a = args.find((x) => x.startsWith(name + '=')); return a && a.slice(name.length + 1); };
-const [verb, kind, name] = args;
-if (verb === 'config' && kind === 'current-context') { process.stdout.write('fake-cluster\\n'); process.exit(0); }
-if (verb === 'get' && kind === '--raw=/readyz') { process.stdout.write('ok'); process.exit(0); }
-if (verb === 'auth' && kind === 'can-i') { process.stdout.write('yes\\n'); process.exit(0); }
-if (verb === 'wait' || (verb === 'rollout' && kind === 'status')) process.exit(0);
-if (verb === 'apply') {
-  if (!args.includes('--server-side') || !args.includes('--force-conflicts'))
-    die('fake kubectl: apply without --server-side --force-conflicts', 98);
-  const k = args.indexOf('-k'), f = args.indexOf('-f');
-  if (k >= 0) {
-    if (!existsSync(args[k + 1] + '/kustomization.yaml')) die('no kustomization in ' + args[k + 1]);
-    state.applied.push('-k ' + args[k + 1]);
-    // Like the real install manifest: Argo CD comes with an argocd-secret that holds no SSO keys.
-    if (args[k + 1].endsWith('/argo-cd') && !state.secrets['argocd/argocd-secret'])
-      state.secrets['argocd/argocd-secret'] = { labels: {}, data: {} };
-  }
-  else if (f >= 0) state.applied.push('-f ' + args[f + 1]);
-  else unknown();
-  save(); process.exit(0);
-}
-if (verb === 'get' && kind === 'namespace') process.exit(state.namespaces.includes(name) ? 0 : 1);
-if (verb === 'get' && kind === 'crd') process.exit((state.crds ?? []).includes(name) ? 0 : 1);
-const stores = state.stores ?? [];
-if (verb === 'get' && kind === 'clustersecretstores.external-secrets.io')
-  process.exit(stores.includes('ClusterSecretStore/-/' + name) ? 0 : 1);
-if (verb === 'get' && kind === 'secretstores.external-secrets.io')
-  process.exit(stores.includes('SecretStore/' + ns + '/' + name) ? 0 : 1);
-if (verb === 'create' && kind === 'namespace') {
-  if (state.namespaces.includes(name)) die('AlreadyExists');
-  state.namespaces.push(name); save(); process.exit(0);
-}
-if (verb === 'get' && kind === 'secret') {
-  const secret = state.secrets[ns + '/' + name];
-  if (!secret) die('Error from server (NotFound): secrets "' + name + '" not found');
-  const o = args.indexOf('-o');
-  if (o < 0) { process.stdout.write('secret/' + name + '\\n'); process.exit(0); }
-  if (args[o + 1] !== ${s(KEYS_TEMPLATE)}) die('fake kubectl: unexpected output format ' + args[o + 1], 97);
-  process.stdout.write(Object.keys(secret.data).sort().map((k) => k + '\\n').join(''));
-  process.exit(0);
-}
-// Manifests and patches are read by the real kubectl (offline, --local), so their format is kubectl's business.
-const realKubectl = (...a) => {
-  const env = { PATH: process.env.PATH, KUBECONFIG: '/nonexistent' };
-  const r = spawnSync(${s(REAL_KUBECTL)}, a, { encoding: 'utf8', env });
-  if (r.status !== 0) die('real kubectl ' + a.join(' ') + ' failed: ' + r.stderr, 96);
-  return JSON.parse(r.stdout);
-};
-if (verb === 'create' && kind === '-f') {
-  readInput(name);
-  const o = realKubectl('patch', '--local', '-f', name, '--type=merge', '-p', '{}', '-o', 'json');
-  if (o.kind !== 'Secret') die('fake kubectl: only Secrets are created from files');
-  const key = o.metadata.namespace + '/' + o.metadata.name;
-  if (state.secrets[key]) die('Error from server (AlreadyExists): secrets "' + o.metadata.name + '" already exists');
-  if (!state.namespaces.includes(o.metadata.namespace)) die('namespace ' + o.metadata.namespace + ' not found');
-  for (const v of Object.values(o.data ?? {}))
-    if (typeof v !== 'string' || Buffer.from(v, 'base64').toString('base64') !== v)
-      die('fake kubectl: data values must be base64');
-  state.secrets[key] = { labels: o.metadata.labels ?? {}, data: o.data ?? {} };
-  save(); process.exit(0);
-}
-if (verb === 'patch' && kind === 'secret') {
-  const secret = state.secrets[ns + '/' + name];
-  if (!secret) die('NotFound');
-  if (flag('--type') !== 'merge') unknown();
-  readInput(flag('--patch-file'));
-  const current = { apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace: ns }, data: secret.data };
-  writeFileSync(${s(currentFile)}, JSON.stringify(current));
-  const patch = '--patch-file=' + flag('--patch-file');
-  secret.data = realKubectl('patch', '--local', '-f', ${s(currentFile)}, '--type=merge', patch, '-o', 'json').data;
-  save(); process.exit(0);
-}
-unknown();
-`;
+
+  const kubectl = (argv: string[], cwd: string): Reply => {
+    let stdout = '';
+    let stderr = '';
+    const exit = (code = 0): never => {
+      throw new Exit(code);
+    };
+    const write = (text: string) => {
+      stdout += text;
+    };
+    try {
+      appendFileSync(logFile, `${s(argv)}\n`);
+      const state = JSON.parse(readFileSync(stateFile, 'utf8')) as ClusterState;
+      const save = () => writeFileSync(stateFile, s(state));
+      const die = (msg: string, code = 1): never => {
+        stderr += `${msg}\n`;
+        return exit(code);
+      };
+      const unknown = () => die(`fake kubectl: unsupported command ${s(argv)}`, 99);
+      const readInput = (f: string) => {
+        const file = resolve(cwd, f);
+        appendFileSync(modesFile, `${(statSync(file).mode & 0o777).toString(8)}\n`);
+        return readFileSync(file, 'utf8');
+      };
+      const args = [...argv];
+      let ns: string | undefined;
+      if (args.indexOf('-n') >= 0) ns = args.splice(args.indexOf('-n'), 2)[1];
+      const flag = (name: string) => args.find((x) => x.startsWith(`${name}=`))?.slice(name.length + 1);
+      const [verb, kind, name = ''] = args;
+      if (verb === 'config' && kind === 'current-context') {
+        write('fake-cluster\n');
+        exit(0);
+      }
+      if (verb === 'get' && kind === '--raw=/readyz') {
+        write('ok');
+        exit(0);
+      }
+      if (verb === 'auth' && kind === 'can-i') {
+        write('yes\n');
+        exit(0);
+      }
+      if (verb === 'wait' || (verb === 'rollout' && kind === 'status')) exit(0);
+      if (verb === 'apply') {
+        if (!args.includes('--server-side') || !args.includes('--force-conflicts'))
+          die('fake kubectl: apply without --server-side --force-conflicts', 98);
+        const k = args.indexOf('-k');
+        const f = args.indexOf('-f');
+        if (k >= 0) {
+          if (!existsSync(`${resolve(cwd, args[k + 1]!)}/kustomization.yaml`))
+            die(`no kustomization in ${args[k + 1]}`);
+          state.applied.push(`-k ${args[k + 1]}`);
+          // Like the real install manifest: Argo CD comes with an argocd-secret that holds no SSO keys.
+          if (args[k + 1]!.endsWith('/argo-cd') && !state.secrets['argocd/argocd-secret'])
+            state.secrets['argocd/argocd-secret'] = { labels: {}, data: {} };
+        } else if (f >= 0) state.applied.push(`-f ${args[f + 1]}`);
+        else unknown();
+        save();
+        exit(0);
+      }
+      if (verb === 'get' && kind === 'namespace') exit(state.namespaces.includes(name) ? 0 : 1);
+      if (verb === 'get' && kind === 'crd') exit((state.crds ?? []).includes(name) ? 0 : 1);
+      const stores = state.stores ?? [];
+      if (verb === 'get' && kind === 'clustersecretstores.external-secrets.io')
+        exit(stores.includes(`ClusterSecretStore/-/${name}`) ? 0 : 1);
+      if (verb === 'get' && kind === 'secretstores.external-secrets.io')
+        exit(stores.includes(`SecretStore/${ns}/${name}`) ? 0 : 1);
+      if (verb === 'create' && kind === 'namespace') {
+        if (state.namespaces.includes(name)) die('AlreadyExists');
+        state.namespaces.push(name);
+        save();
+        exit(0);
+      }
+      if (verb === 'get' && kind === 'secret') {
+        const secret = state.secrets[`${ns}/${name}`];
+        if (!secret) die(`Error from server (NotFound): secrets "${name}" not found`);
+        const o = args.indexOf('-o');
+        if (o < 0) {
+          write(`secret/${name}\n`);
+          exit(0);
+        }
+        if (args[o + 1] !== KEYS_TEMPLATE) die(`fake kubectl: unexpected output format ${args[o + 1]}`, 97);
+        write(
+          Object.keys(secret!.data)
+            .sort()
+            .map((k) => `${k}\n`)
+            .join(''),
+        );
+        exit(0);
+      }
+      // Manifests and patches are read by the real kubectl (offline, --local), so their format is kubectl's business.
+      const realKubectl = (...a: string[]) => {
+        const r = spawnSync(REAL_KUBECTL, a, {
+          cwd,
+          encoding: 'utf8',
+          env: { PATH: process.env.PATH, KUBECONFIG: '/nonexistent' },
+        });
+        if (r.status !== 0) die(`real kubectl ${a.join(' ')} failed: ${r.stderr}`, 96);
+        return JSON.parse(r.stdout) as {
+          kind: string;
+          metadata: { name: string; namespace: string; labels?: Record<string, string> };
+          data?: Record<string, string>;
+        };
+      };
+      if (verb === 'create' && kind === '-f') {
+        readInput(name);
+        const o = realKubectl('patch', '--local', '-f', name, '--type=merge', '-p', '{}', '-o', 'json');
+        if (o.kind !== 'Secret') die('fake kubectl: only Secrets are created from files');
+        const key = `${o.metadata.namespace}/${o.metadata.name}`;
+        if (state.secrets[key]) die(`Error from server (AlreadyExists): secrets "${o.metadata.name}" already exists`);
+        if (!state.namespaces.includes(o.metadata.namespace)) die(`namespace ${o.metadata.namespace} not found`);
+        for (const v of Object.values(o.data ?? {}))
+          if (typeof v !== 'string' || Buffer.from(v, 'base64').toString('base64') !== v)
+            die('fake kubectl: data values must be base64');
+        state.secrets[key] = { labels: o.metadata.labels ?? {}, data: o.data ?? {} };
+        save();
+        exit(0);
+      }
+      if (verb === 'patch' && kind === 'secret') {
+        const secret = state.secrets[`${ns}/${name}`];
+        if (!secret) die('NotFound');
+        if (flag('--type') !== 'merge') unknown();
+        readInput(flag('--patch-file') ?? '');
+        const current = { apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace: ns }, data: secret!.data };
+        writeFileSync(currentFile, s(current));
+        const patch = `--patch-file=${flag('--patch-file')}`;
+        secret!.data =
+          realKubectl('patch', '--local', '-f', currentFile, '--type=merge', patch, '-o', 'json').data ?? {};
+        save();
+        exit(0);
+      }
+      unknown();
+      return { code: 0, stdout, stderr };
+    } catch (err) {
+      if (err instanceof Exit) return { code: err.code, stdout, stderr };
+      return { code: 95, stdout, stderr: `${stderr}fake kubectl: ${err instanceof Error ? err.stack : String(err)}\n` };
+    }
+  };
+
+  const server = createServer((socket) => {
+    let request = Buffer.alloc(0);
+    socket.on('data', (chunk: Buffer) => {
+      request = Buffer.concat([request, chunk]);
+      const end = request.indexOf(REQUEST_END);
+      if (end < 0) return;
+      // The working folder, then the arguments, each followed by a NUL.
+      const [cwd = '/', ...argv] = request.subarray(0, end).toString('utf8').split('\0').slice(0, -1);
+      const reply = kubectl(argv, cwd);
+      const b64 = (text: string) => Buffer.from(text).toString('base64');
+      socket.end(`${reply.code}\n${b64(reply.stdout)}\n${b64(reply.stderr)}\n`);
+    });
+  });
+  clusters.push(server);
+  await new Promise<void>((listening) => server.listen(0, '127.0.0.1', listening));
+  const { port } = server.address() as AddressInfo;
+  const client = [
+    '#!/usr/bin/env bash',
+    '# The stand-in cluster answers in the test process: exit status, then stdout and stderr in base64.',
+    `exec 3<>/dev/tcp/127.0.0.1/${port}`,
+    `printf '%s\\0' "$PWD" "$@" >&3`,
+    `printf '\\001END\\001' >&3`,
+    'IFS= read -r code <&3; IFS= read -r out <&3; IFS= read -r err <&3',
+    'exec 3<&-',
+    '[ -z "$out" ] || printf %s "$out" | base64 -d',
+    '[ -z "$err" ] || printf %s "$err" | base64 -d >&2',
+    'exit "$code"',
+    '',
+  ].join('\n');
   const binDir = join(dir, 'bin');
   mkdirSync(binDir, { recursive: true });
-  writeFileSync(join(binDir, 'kubectl'), program);
+  writeFileSync(join(binDir, 'kubectl'), client);
   chmodSync(join(binDir, 'kubectl'), 0o755);
   const lines = (f: string) => (existsSync(f) ? readFileSync(f, 'utf8').split('\n').filter(Boolean) : []);
   return {
@@ -157,7 +274,7 @@ unknown();
 }
 
 /** The shipped example with a repository URL, rendered by `gitops-synth bootstrap`, plus a fake cluster. */
-function setUp(settings: Record<string, unknown> = {}) {
+async function setUp(settings: Record<string, unknown> = {}) {
   const project = copyExample();
   const file = join(project, 'environments', '_settings.yaml');
   const doc = parseDocument(readFileSync(file, 'utf8'));
@@ -168,27 +285,37 @@ function setUp(settings: Record<string, unknown> = {}) {
   };
   set([], { repository: { url: 'https://github.com/acme-shop/devops.git' }, ...settings });
   writeFileSync(file, doc.toString());
-  const r = runCli(['bootstrap', '--project', project]);
+  const r = await runCli(['bootstrap', '--project', project]);
   expect(r.code, r.stderr).toBe(0);
   // The script applies the rendered dist/argocd/ last; its content is another test's business.
   mkdirSync(join(project, 'dist', 'argocd'), { recursive: true });
-  const cluster = fakeKubectl(tempDir('gitops-synth-fake-cluster-'));
+  const cluster = await fakeKubectl(tempDir('gitops-synth-fake-cluster-'));
   const tmp = tempDir('gitops-synth-bootstrap-tmp-');
-  const run = (args: string[] = ['--yes'], env: Record<string, string> = {}) => {
-    const r = spawnSync(BASH, [join(project, 'dist', 'bootstrap', 'bootstrap.sh'), ...args], {
-      encoding: 'utf8',
-      env: {
-        PATH: `${cluster.binDir}:${process.env.PATH}`,
-        HOME: tmp,
-        TMPDIR: tmp,
-        DEX_GITHUB_CLIENT_ID: 'dex-client-id',
-        DEX_GITHUB_CLIENT_SECRET: DEX_SECRET,
-        ...env,
-      },
-      input: '',
+  // Asynchronous: the stand-in cluster answers in this process while the script runs.
+  const run = (args: string[] = ['--yes'], env: Record<string, string> = {}): Promise<Reply> =>
+    new Promise((done, fail) => {
+      const child = spawn(BASH, [join(project, 'dist', 'bootstrap', 'bootstrap.sh'), ...args], {
+        env: {
+          PATH: `${cluster.binDir}:${process.env.PATH}`,
+          HOME: tmp,
+          TMPDIR: tmp,
+          DEX_GITHUB_CLIENT_ID: 'dex-client-id',
+          DEX_GITHUB_CLIENT_SECRET: DEX_SECRET,
+          ...env,
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (b: Buffer) => {
+        stdout += b.toString();
+      });
+      child.stderr.on('data', (b: Buffer) => {
+        stderr += b.toString();
+      });
+      child.on('error', fail);
+      child.on('close', (code) => done({ code: code ?? -1, stdout, stderr }));
     });
-    return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-  };
   return { project, cluster, tmp, run };
 }
 
@@ -198,9 +325,9 @@ const decode = (b64: string) => Buffer.from(b64, 'base64').toString('utf8');
 const verbOf = (call: string[]) => (call[0] === '-n' ? call[2]! : call[0]!);
 
 openssl.describe('the bootstrap script against a stand-in cluster', () => {
-  it('installs, creates namespaces, every secret with random values, the repository credentials, then applies dist/argocd/', () => {
-    const { project, cluster, run } = setUp();
-    const r = run(['--yes'], { DEVOPS_REPO_TOKEN: TOKEN });
+  it('installs, creates namespaces, every secret with random values, the repository credentials, then applies dist/argocd/', async () => {
+    const { project, cluster, run } = await setUp();
+    const r = await run(['--yes'], { DEVOPS_REPO_TOKEN: TOKEN });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const state = cluster.state();
@@ -245,9 +372,9 @@ openssl.describe('the bootstrap script against a stand-in cluster', () => {
     ).toEqual({ 'dex.github.clientID': 'dex-client-id', 'dex.github.clientSecret': DEX_SECRET });
   });
 
-  it('never shows a secret value: not on any command line, not in the output, and files holding values are 0600 and gone afterwards', () => {
-    const { cluster, tmp, run } = setUp();
-    const r = run(['--yes'], { DEVOPS_REPO_TOKEN: TOKEN });
+  it('never shows a secret value: not on any command line, not in the output, and files holding values are 0600 and gone afterwards', async () => {
+    const { cluster, tmp, run } = await setUp();
+    const r = await run(['--yes'], { DEVOPS_REPO_TOKEN: TOKEN });
     expect(r.code).toBe(0);
     const state = cluster.state();
     const secrets = Object.values(state.secrets).flatMap((s) => Object.values(s.data).flatMap((v) => [v, decode(v)]));
@@ -274,12 +401,12 @@ openssl.describe('the bootstrap script against a stand-in cluster', () => {
     expect(readdirSync(tmp).filter((f) => f.startsWith('tmp.'))).toEqual([]);
   });
 
-  it('is idempotent: a second run changes nothing and keeps every value', () => {
-    const { cluster, run } = setUp();
-    expect(run(['--yes'], { DEVOPS_REPO_TOKEN: TOKEN }).code).toBe(0);
+  it('is idempotent: a second run changes nothing and keeps every value', async () => {
+    const { cluster, run } = await setUp();
+    expect((await run(['--yes'], { DEVOPS_REPO_TOKEN: TOKEN })).code).toBe(0);
     const first = cluster.state();
     const callsBefore = cluster.calls().length;
-    const again = run(['--yes'], { DEVOPS_REPO_TOKEN: 'another-token-value-000000000000' });
+    const again = await run(['--yes'], { DEVOPS_REPO_TOKEN: 'another-token-value-000000000000' });
     expect(again.code).toBe(0);
     const second = cluster.state();
     expect(second.secrets).toEqual(first.secrets);
@@ -296,8 +423,8 @@ openssl.describe('the bootstrap script against a stand-in cluster', () => {
     expect(mutations).toEqual([]);
   });
 
-  it("keeps the values of a rebuilt cluster's restored secrets and only adds the keys they lack", () => {
-    const { cluster, run } = setUp();
+  it("keeps the values of a rebuilt cluster's restored secrets and only adds the keys they lack", async () => {
+    const { cluster, run } = await setUp();
     const restored = Buffer.from('restored-from-backup').toString('base64');
     cluster.setState({
       ...cluster.state(),
@@ -308,7 +435,7 @@ openssl.describe('the bootstrap script against a stand-in cluster', () => {
         'shop-stage/api-secrets': { labels: {}, data: { legacy: restored } },
       },
     });
-    const r = run();
+    const r = await run();
     expect(r.stderr).toContain('DEVOPS_REPO_TOKEN is not set');
     expect(r.code).toBe(0);
     const state = cluster.state();
@@ -322,17 +449,17 @@ openssl.describe('the bootstrap script against a stand-in cluster', () => {
     expect(state.secrets['shop-stage/rabbitmq-credentials']).toBeDefined();
   });
 
-  it('warns, and generates nothing, when the External Secrets Operator or the secret store is missing', () => {
-    const { cluster, run } = setUp();
+  it('warns, and generates nothing, when the External Secrets Operator or the secret store is missing', async () => {
+    const { cluster, run } = await setUp();
     cluster.setState({ ...cluster.state(), stores: [] });
-    const noStore = run(['--yes'], { DEVOPS_REPO_TOKEN: TOKEN });
+    const noStore = await run(['--yes'], { DEVOPS_REPO_TOKEN: TOKEN });
     expect(noStore.code).toBe(0);
     expect(noStore.stderr).toBe(
       'bootstrap: warning: ClusterSecretStore vault is missing: ' +
         'the secrets of namespace shop-prod are read from it; create it\n',
     );
     cluster.setState({ ...cluster.state(), crds: [] });
-    const noOperator = run(['--yes'], { DEVOPS_REPO_TOKEN: TOKEN });
+    const noOperator = await run(['--yes'], { DEVOPS_REPO_TOKEN: TOKEN });
     expect(noOperator.code).toBe(0);
     expect(noOperator.stderr).toContain(
       'warning: the External Secrets Operator is not installed, ' +
@@ -341,10 +468,10 @@ openssl.describe('the bootstrap script against a stand-in cluster', () => {
     expect(Object.keys(cluster.state().secrets).filter((k) => k.startsWith('shop-prod/'))).toEqual([]);
   });
 
-  it('with the local admin disabled, refuses to start without the single sign-on credentials, changing nothing', () => {
-    const { cluster, run } = setUp();
+  it('with the local admin disabled, refuses to start without the single sign-on credentials, changing nothing', async () => {
+    const { cluster, run } = await setUp();
     const before = cluster.state();
-    const r = run(['--yes'], { DEX_GITHUB_CLIENT_SECRET: '' });
+    const r = await run(['--yes'], { DEX_GITHUB_CLIENT_SECRET: '' });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(
       'bootstrap: error: DEX_GITHUB_CLIENT_SECRET is not set and argocd/argocd-secret has no ' +
@@ -363,13 +490,13 @@ openssl.describe('the bootstrap script against a stand-in cluster', () => {
       data: { 'dex.github.clientSecret': Buffer.from('kept').toString('base64') },
     };
     cluster.setState(state);
-    const again = run(['--yes'], { DEX_GITHUB_CLIENT_SECRET: '' });
+    const again = await run(['--yes'], { DEX_GITHUB_CLIENT_SECRET: '' });
     expect(again.code, again.stderr).toBe(0);
   });
 
-  it('registers no credentials it is not given, and says so', () => {
-    const { cluster, run } = setUp({ sso: { disableAdmin: false } });
-    const r = run(['--yes'], { DEX_GITHUB_CLIENT_SECRET: '' });
+  it('registers no credentials it is not given, and says so', async () => {
+    const { cluster, run } = await setUp({ sso: { disableAdmin: false } });
+    const r = await run(['--yes'], { DEX_GITHUB_CLIENT_SECRET: '' });
     expect(r.code).toBe(0);
     expect(r.stderr).toContain('warning: DEVOPS_REPO_TOKEN is not set');
     expect(r.stderr).toContain(
@@ -381,8 +508,8 @@ openssl.describe('the bootstrap script against a stand-in cluster', () => {
     expect(cluster.state().secrets['argocd/devops-repo-creds']).toBeUndefined();
   });
 
-  it('registers an SSH deploy key for an SSH repository URL, and adds the Dex client secret when single sign-on is on', () => {
-    const { cluster, tmp, run } = setUp({
+  it('registers an SSH deploy key for an SSH repository URL, and adds the Dex client secret when single sign-on is on', async () => {
+    const { cluster, tmp, run } = await setUp({
       repository: { url: 'git@github.com:acme-shop/devops.git' },
       sso: { github: { organization: 'acme-shop', clientId: 'public-client-id' } },
     });
@@ -398,7 +525,7 @@ openssl.describe('the bootstrap script against a stand-in cluster', () => {
       data: { 'server.secretkey': Buffer.from('kept').toString('base64') },
     };
     cluster.setState(state);
-    const r = run(['--yes'], { DEVOPS_REPO_SSH_KEY_FILE: keyFile });
+    const r = await run(['--yes'], { DEVOPS_REPO_SSH_KEY_FILE: keyFile });
     expect(r.stderr).toBe('');
     const after = cluster.state();
     const repo = after.secrets['argocd/devops-repo-creds']!;
@@ -416,10 +543,10 @@ openssl.describe('the bootstrap script against a stand-in cluster', () => {
     for (const c of cluster.calls()) expect(c.join(' ')).not.toContain(DEX_SECRET);
   });
 
-  it('refuses to run unattended without --yes, before touching the cluster', () => {
-    const { cluster, run } = setUp();
+  it('refuses to run unattended without --yes, before touching the cluster', async () => {
+    const { cluster, run } = await setUp();
     const before = cluster.state();
-    const r = run([]);
+    const r = await run([]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('pass --yes to bootstrap the cluster of context fake-cluster');
     expect(cluster.state()).toEqual(before);
@@ -427,14 +554,14 @@ openssl.describe('the bootstrap script against a stand-in cluster', () => {
     expect(cluster.calls().every((c) => ['config', 'get', 'auth'].includes(verbOf(c)))).toBe(true);
   });
 
-  it('stops with a clear message when kubectl is missing', () => {
-    const { cluster, tmp, run } = setUp();
+  it('stops with a clear message when kubectl is missing', async () => {
+    const { cluster, tmp, run } = await setUp();
     // A PATH with everything the script uses except kubectl.
     const bin = join(tmp, 'bin-without-kubectl');
     mkdirSync(bin);
     for (const tool of ['dirname', 'openssl', 'mktemp', 'grep', 'rm'])
       symlinkSync(execFileSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).trim(), join(bin, tool));
-    const r = run(['--yes'], { PATH: bin });
+    const r = await run(['--yes'], { PATH: bin });
     expect(r.stderr).toBe('bootstrap: error: kubectl is not installed; this script needs kubectl and openssl\n');
     expect(r.code).toBe(1);
     expect(cluster.calls()).toEqual([]);

@@ -42,8 +42,8 @@ function editSettings(dir: string, changes: Record<string, unknown>): void {
   writeFileSync(file, doc.toString());
 }
 
-function bootstrap(dir: string, ...args: string[]) {
-  return runCli(['bootstrap', '--project', dir, ...args]);
+async function bootstrap(dir: string, ...args: string[]) {
+  return await runCli(['bootstrap', '--project', dir, ...args]);
 }
 
 /** Secret name → key names, per namespace, from the real loader and resolver. */
@@ -78,9 +78,9 @@ function ensureSecretCalls(script: string): { namespace: string; name: string; k
 }
 
 describe('gitops-synth bootstrap', () => {
-  it('writes dist/bootstrap/ with an executable script and the two pinned install kustomizations', () => {
+  it('writes dist/bootstrap/ with an executable script and the two pinned install kustomizations', async () => {
     const dir = exampleWithSettings();
-    const r = bootstrap(dir);
+    const r = await bootstrap(dir);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/run it against the cluster kubectl points at: bash \S*dist\/bootstrap\/bootstrap\.sh\n/);
@@ -96,7 +96,7 @@ describe('gitops-synth bootstrap', () => {
 
   shellcheckTool.it(
     'passes shellcheck (every severity) for the example and for SSH, SSO, registry credentials and a remote cluster',
-    () => {
+    async () => {
       const plain = exampleWithSettings();
       const full = exampleWithSettings({
         repository: { url: 'git@github.com:acme-shop/devops.git' },
@@ -113,7 +113,7 @@ describe('gitops-synth bootstrap', () => {
         readFileSync(prod, 'utf8').replace('cluster: https://kubernetes.default.svc', 'cluster: prod-cluster'),
       );
       for (const dir of [plain, full]) {
-        expect(bootstrap(dir).code).toBe(0);
+        expect((await bootstrap(dir)).code).toBe(0);
         const r = shellcheck(join(dir, 'dist', 'bootstrap', 'bootstrap.sh'));
         expect(r.stdout + r.stderr).toBe('');
         expect(r.status).toBe(0);
@@ -135,21 +135,21 @@ describe('gitops-synth bootstrap', () => {
     },
   );
 
-  it('is strict bash: set -euo pipefail before any command', () => {
+  it('is strict bash: set -euo pipefail before any command', async () => {
     const dir = exampleWithSettings();
-    bootstrap(dir);
+    await bootstrap(dir);
     const script = readFileSync(join(dir, 'dist', 'bootstrap', 'bootstrap.sh'), 'utf8');
     const firstCode = script.split('\n').findIndex((l) => l.trim() && !l.startsWith('#'));
     expect(script.split('\n')[firstCode]).toBe('set -euo pipefail');
     expect(script.startsWith('#!/usr/bin/env bash\n')).toBe(true);
   });
 
-  it('creates every secret and key the enabled services reference, in its environment namespace, and nothing else', () => {
+  it('creates every secret and key the enabled services reference, in its environment namespace, and nothing else', async () => {
     const dir = exampleWithSettings();
     // A service disabled in prod: its secret must not be created there.
     const flower = join(dir, 'apps', 'flower.yaml');
     writeFileSync(flower, `${readFileSync(flower, 'utf8')}environments:\n  prod: {enabled: false}\n`);
-    bootstrap(dir);
+    await bootstrap(dir);
     const script = readFileSync(join(dir, 'dist', 'bootstrap', 'bootstrap.sh'), 'utf8');
     const calls = ensureSecretCalls(script);
     const expected = referencedSecrets(dir);
@@ -178,9 +178,9 @@ describe('gitops-synth bootstrap', () => {
     }
   });
 
-  it('guards every write: secrets only when missing, keys only when absent, the repository only when unregistered', () => {
+  it('guards every write: secrets only when missing, keys only when absent, the repository only when unregistered', async () => {
     const dir = exampleWithSettings();
-    bootstrap(dir);
+    await bootstrap(dir);
     const script = readFileSync(join(dir, 'dist', 'bootstrap', 'bootstrap.sh'), 'utf8');
     const body = (fn: string) =>
       script.slice(script.indexOf(`${fn}() {`), script.indexOf('\n}\n', script.indexOf(`${fn}() {`)));
@@ -200,9 +200,9 @@ describe('gitops-synth bootstrap', () => {
     expect(script).not.toMatch(/--from-literal|--type=json/);
   });
 
-  it('holds no secret value: values come from openssl rand at run time and reach kubectl only through 0600 files', () => {
+  it('holds no secret value: values come from openssl rand at run time and reach kubectl only through 0600 files', async () => {
     const dir = exampleWithSettings();
-    bootstrap(dir);
+    await bootstrap(dir);
     const script = readFileSync(join(dir, 'dist', 'bootstrap', 'bootstrap.sh'), 'utf8');
     expect(script).not.toMatch(/[0-9a-f]{32}/);
     expect(script).not.toMatch(/[A-Za-z0-9+/]{40,}={0,2}/);
@@ -215,9 +215,9 @@ describe('gitops-synth bootstrap', () => {
     }
   });
 
-  it('pins the versions from the settings into the install kustomizations and the script', () => {
+  it('pins the versions from the settings into the install kustomizations and the script', async () => {
     const dir = exampleWithSettings({ versions: { argocd: 'v3.4.2', imageUpdater: 'v1.2.0' } });
-    expect(bootstrap(dir).code).toBe(0);
+    expect((await bootstrap(dir)).code).toBe(0);
     const out = join(dir, 'dist', 'bootstrap');
     const argocd = parse(readFileSync(join(out, 'argo-cd', 'kustomization.yaml'), 'utf8'));
     const updater = parse(readFileSync(join(out, 'image-updater', 'kustomization.yaml'), 'utf8'));
@@ -237,9 +237,9 @@ describe('gitops-synth bootstrap', () => {
     expect(script).toMatch(/kubectl apply --server-side --force-conflicts -k "\$HERE\/image-updater"/);
   });
 
-  it('installs the default versions into the Argo CD namespace, moving Image Updater out of its own namespace', () => {
+  it('installs the default versions into the Argo CD namespace, moving Image Updater out of its own namespace', async () => {
     const dir = exampleWithSettings();
-    const r = bootstrap(dir);
+    const r = await bootstrap(dir);
     expect(r.stderr).toBe('');
     const out = join(dir, 'dist', 'bootstrap');
     const updaterDir = join(out, 'image-updater');
@@ -273,9 +273,9 @@ describe('gitops-synth bootstrap', () => {
     );
   });
 
-  it('reads the devops repository token from the environment into the Secret Argo CD reads and Image Updater pushes with', () => {
+  it('reads the devops repository token from the environment into the Secret Argo CD reads and Image Updater pushes with', async () => {
     const dir = exampleWithSettings();
-    bootstrap(dir);
+    await bootstrap(dir);
     const script = readFileSync(join(dir, 'dist', 'bootstrap', 'bootstrap.sh'), 'utf8');
     expect(script).toContain(`readonly REPO_URL='${REPO_URL}'`);
     expect(script).toContain('if [ -z "${DEVOPS_REPO_TOKEN:-}" ]; then');
@@ -285,19 +285,19 @@ describe('gitops-synth bootstrap', () => {
     expect(script).toContain('argocd.argoproj.io/secret-type: repository');
   });
 
-  it('renders byte-identical files on every run', () => {
+  it('renders byte-identical files on every run', async () => {
     const dir = exampleWithSettings();
-    bootstrap(dir);
+    await bootstrap(dir);
     const first = snapshotTree(join(dir, 'dist', 'bootstrap'));
-    bootstrap(dir);
+    await bootstrap(dir);
     expect(snapshotTree(join(dir, 'dist', 'bootstrap'))).toEqual(first);
   });
 
-  it('survives synth, which carries dist/bootstrap/ over as it is', () => {
+  it('survives synth, which carries dist/bootstrap/ over as it is', async () => {
     const dir = exampleWithSettings();
-    expect(bootstrap(dir).code).toBe(0);
+    expect((await bootstrap(dir)).code).toBe(0);
     const before = snapshotTree(join(dir, 'dist', 'bootstrap'));
-    const s = runCli(['synth', '--project', dir]);
+    const s = await runCli(['synth', '--project', dir]);
     expect(s.stderr).toBe('');
     expect(snapshotTree(join(dir, 'dist', 'bootstrap'))).toEqual(before);
     expect(statSync(join(dir, 'dist', 'bootstrap', 'bootstrap.sh')).mode & 0o111).toBe(0o111);
@@ -305,9 +305,9 @@ describe('gitops-synth bootstrap', () => {
 });
 
 describe('gitops-synth bootstrap --print', () => {
-  it('shows the versions, steps, namespaces and every secret name and key, and writes nothing', () => {
+  it('shows the versions, steps, namespaces and every secret name and key, and writes nothing', async () => {
     const dir = exampleWithSettings();
-    const r = bootstrap(dir, '--print');
+    const r = await bootstrap(dir, '--print');
     expect(r.code).toBe(0);
     expect(existsSync(join(dir, 'dist'))).toBe(false);
     expect(r.stdout).toContain(
@@ -341,9 +341,9 @@ describe('gitops-synth bootstrap --print', () => {
 });
 
 describe('gitops-synth bootstrap --print --json', () => {
-  it('gives the same plan as one JSON document with stable keys, and writes nothing', () => {
+  it('gives the same plan as one JSON document with stable keys, and writes nothing', async () => {
     const dir = exampleWithSettings();
-    const r = bootstrap(dir, '--print', '--json');
+    const r = await bootstrap(dir, '--print', '--json');
     expect(r.code, r.stderr).toBe(0);
     expect(existsSync(join(dir, 'dist'))).toBe(false);
     const doc = JSON.parse(r.stdout);
@@ -396,9 +396,9 @@ describe('gitops-synth bootstrap --print --json', () => {
 });
 
 describe('gitops-synth bootstrap: bad input', () => {
-  it('rejects an Image Updater version that cannot serve the configured mode, naming the file and field, and writes nothing', () => {
+  it('rejects an Image Updater version that cannot serve the configured mode, naming the file and field, and writes nothing', async () => {
     const dir = exampleWithSettings({ imageUpdater: 'crd', versions: { imageUpdater: 'v0.18.0' } });
-    const r = bootstrap(dir);
+    const r = await bootstrap(dir);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(
       /environments\/_settings\.yaml:\d+:\d+: versions\.imageUpdater: .*Image Updater v0\.18\.0 cannot read; expected versions\.imageUpdater v1\.2\.0 or later/,
@@ -406,47 +406,47 @@ describe('gitops-synth bootstrap: bad input', () => {
     expect(existsSync(join(dir, 'dist'))).toBe(false);
   });
 
-  it('rejects a malformed pinned version with the settings message', () => {
+  it('rejects a malformed pinned version with the settings message', async () => {
     const dir = exampleWithSettings({ versions: { argocd: '3.5' } });
-    const r = bootstrap(dir, '--print');
+    const r = await bootstrap(dir, '--print');
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/_settings\.yaml:\d+:\d+: versions\.argocd: .*expected a version such as v3\.5\.1/);
     expect(r.stdout).toBe('');
   });
 
-  it('needs a repository URL', () => {
+  it('needs a repository URL', async () => {
     const dir = copyExample();
     editSettings(dir, { repository: { url: undefined } });
-    const r = bootstrap(dir);
+    const r = await bootstrap(dir);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/_settings\.yaml:\d+:\d+: repository\.url: is required; expected the URL of the devops/);
     expect(existsSync(join(dir, 'dist'))).toBe(false);
   });
 
-  it('leaves an existing dist/bootstrap/ exactly as it was when the specs are bad', () => {
+  it('leaves an existing dist/bootstrap/ exactly as it was when the specs are bad', async () => {
     const dir = exampleWithSettings();
-    bootstrap(dir);
+    await bootstrap(dir);
     const before = snapshotTree(join(dir, 'dist'));
     writeFileSync(
       join(dir, 'apps', 'api.yaml'),
       'image: {repository: ghcr.io/acme/api, tag: 1.0.0}\nsecretEnv:\n  X: {secret: Bad_Name, key: k}\n',
     );
-    const r = bootstrap(dir);
+    const r = await bootstrap(dir);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('apps/api.yaml');
     expect(snapshotTree(join(dir, 'dist'))).toEqual(before);
   });
 
-  it('rejects unknown options', () => {
+  it('rejects unknown options', async () => {
     const dir = exampleWithSettings();
-    const r = bootstrap(dir, '--force');
+    const r = await bootstrap(dir, '--force');
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/Unknown argument: force/i);
     expect(existsSync(join(dir, 'dist'))).toBe(false);
   });
 
-  it('documents the command and its options in --help', () => {
-    const r = runCli(['bootstrap', '--help']);
+  it('documents the command and its options in --help', async () => {
+    const r = await runCli(['bootstrap', '--help']);
     expect(r.code).toBe(0);
     for (const text of [
       '--print',
@@ -458,6 +458,8 @@ describe('gitops-synth bootstrap: bad input', () => {
       'openssl',
     ])
       expect(r.stdout).toContain(text);
-    expect(runCli(['--help']).stdout).toMatch(/bootstrap\s+Write only dist\/bootstrap\/ \(synth writes it too\)/);
+    expect((await runCli(['--help'])).stdout).toMatch(
+      /bootstrap\s+Write only dist\/bootstrap\/ \(synth writes it too\)/,
+    );
   });
 });

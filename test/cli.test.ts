@@ -5,14 +5,14 @@ import { parseAllDocuments } from 'yaml';
 import { copyExample, REPO, runCli, snapshotTree, tempDir } from './helpers.js';
 
 describe('gitops-synth --help', () => {
-  it('--version prints the version of package.json (help.test.ts renders the rest of --help in-process)', () => {
+  it('--version prints the version of package.json (help.test.ts renders the rest of --help in-process)', async () => {
     const version = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')).version;
-    expect(runCli(['--version'])).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
+    expect(await runCli(['--version'])).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
   });
 
-  it('fails with a usage message for no command, an unknown command or an unknown option', () => {
+  it('fails with a usage message for no command, an unknown command or an unknown option', async () => {
     for (const args of [[], ['synthesize'], ['synth', '--outdir', 'x']]) {
-      const r = runCli(args, { cwd: tempDir() });
+      const r = await runCli(args, { cwd: tempDir() });
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stderr, args.join(' ')).toContain('Run gitops-synth --help for usage.');
       expect(r.stdout, args.join(' ')).toBe('');
@@ -21,9 +21,9 @@ describe('gitops-synth --help', () => {
 });
 
 describe('gitops-synth synth', () => {
-  it('reports folders, environments, objects and files that match what it wrote', () => {
+  it('reports folders, environments, objects and files that match what it wrote', async () => {
     const project = copyExample();
-    const r = runCli(['synth'], { cwd: project });
+    const r = await runCli(['synth'], { cwd: project });
     expect(r.code, r.stderr).toBe(0);
     const m =
       /^gitops-synth: rendered (\d+) service folders for (.+): (\d+) objects in (\d+) files, validated, written to (.+)$/m.exec(
@@ -44,10 +44,10 @@ describe('gitops-synth synth', () => {
     expect(Number(objects)).toBe(documents.length);
   });
 
-  it('writes to --out, relative to the current folder, and nothing into the project', () => {
+  it('writes to --out, relative to the current folder, and nothing into the project', async () => {
     const project = copyExample();
     const elsewhere = tempDir();
-    const r = runCli(['synth', '--project', project, '--out', 'rendered'], { cwd: elsewhere });
+    const r = await runCli(['synth', '--project', project, '--out', 'rendered'], { cwd: elsewhere });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('written to rendered');
     expect(readdirSync(project).sort()).toEqual(['apps', 'environments']);
@@ -57,14 +57,14 @@ describe('gitops-synth synth', () => {
 });
 
 describe('gitops-synth validate', () => {
-  it('checks everything and writes nothing, neither to the project nor to the temporary folder', () => {
+  it('checks everything and writes nothing, neither to the project nor to the temporary folder', async () => {
     const project = copyExample();
-    synthOk(project);
+    await synthOk(project);
     const api = join(project, 'apps', 'api.yaml');
     writeFileSync(api, readFileSync(api, 'utf8').replace('tag: 3f9c2a1', 'tag: 0a1b2c3'));
     const before = snapshotTree(project);
     const tmp = tempDir();
-    const r = runCli(['validate', '--project', project], { env: { TMPDIR: tmp } });
+    const r = await runCli(['validate', '--project', project], { env: { TMPDIR: tmp } });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^gitops-synth: valid: 12 service folders, \d+ objects$/m);
     // The spec changed since the last synth: said, and not a failure.
@@ -76,13 +76,13 @@ describe('gitops-synth validate', () => {
     expect(readdirSync(tmp)).toEqual([]);
   });
 
-  it('fails on a bad spec, naming the file, and on a kustomize failure', () => {
+  it('fails on a bad spec, naming the file, and on a kustomize failure', async () => {
     const project = copyExample();
     writeFileSync(
       join(project, 'apps', 'typo.yaml'),
       'image: {repository: ghcr.io/acme/typo, tag: 1.0.0}\nportz: 80\n',
     );
-    const bad = runCli(['validate', '--json', '--project', project]);
+    const bad = await runCli(['validate', '--json', '--project', project]);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/apps\/typo\.yaml:2:1.*portz/);
     // With --json the problems are on stdout too, located for an editor or a CI annotation.
@@ -101,7 +101,7 @@ describe('gitops-synth validate', () => {
         'echo "error: broken on purpose" >&2\nexit 1\n',
     );
     chmodSync(kubectl, 0o755);
-    const broken = runCli(['validate', '--project', fine], { env: { GITOPS_SYNTH_KUBECTL: kubectl } });
+    const broken = await runCli(['validate', '--project', fine], { env: { GITOPS_SYNTH_KUBECTL: kubectl } });
     expect(broken.code).toBe(1);
     expect(broken.stderr).toContain('broken on purpose');
     expect(readdirSync(fine).sort()).toEqual(['apps', 'environments']);
@@ -109,9 +109,9 @@ describe('gitops-synth validate', () => {
 });
 
 describe('synth --check, validate on a stale dist/, and --json', () => {
-  it('--check fails on a missing or stale dist/ listing each file and writes nothing; validate only says so', () => {
+  it('--check fails on a missing or stale dist/ listing each file and writes nothing; validate only says so', async () => {
     const project = copyExample();
-    const missing = runCli(['synth', '--check', '--json', '--project', project]);
+    const missing = await runCli(['synth', '--check', '--json', '--project', project]);
     expect(missing.code, missing.stderr).toBe(1);
     const none = JSON.parse(missing.stdout);
     expect(none).toMatchObject({
@@ -123,7 +123,7 @@ describe('synth --check, validate on a stale dist/, and --json', () => {
     expect(none.output.differences.added).toHaveLength(none.files);
     expect(readdirSync(project).sort()).toEqual(['apps', 'environments']);
 
-    const written = runCli(['synth', '--json', '--project', project]);
+    const written = await runCli(['synth', '--json', '--project', project]);
     expect(written.code, written.stderr).toBe(0);
     expect(written.stderr).toBe('');
     const summary = JSON.parse(written.stdout);
@@ -147,7 +147,7 @@ describe('synth --check, validate on a stale dist/, and --json', () => {
     writeFileSync(join(project, 'dist', 'prod', 'api', 'notes.txt'), 'mine\n');
     writeFileSync(join(project, 'dist', 'stage', 'api', '.argocd-source-api-stage.yaml'), 'kustomize: {}\n');
     const before = snapshotTree(project);
-    const stale = runCli(['synth', '--check', '--project', project], { cwd: project });
+    const stale = await runCli(['synth', '--check', '--project', project], { cwd: project });
     expect(stale.code, stale.stderr).toBe(1);
     const lines = stale.stdout.split('\n');
     expect(lines[0]).toMatch(
@@ -163,7 +163,7 @@ describe('synth --check, validate on a stale dist/, and --json', () => {
         .every((l) => l.startsWith('  ~ stage/api/') || l === '  ~ .gitops-synth-owned'),
     ).toBe(true);
 
-    const validated = runCli(['validate', '--json', '--project', project]);
+    const validated = await runCli(['validate', '--json', '--project', project]);
     expect(validated.code, validated.stderr).toBe(0);
     const report = JSON.parse(validated.stdout);
     expect(report).toMatchObject({
@@ -181,7 +181,7 @@ describe('synth --check, validate on a stale dist/, and --json', () => {
 });
 
 /** Runs the real CLI's synth of `project` and fails with its error output unless it succeeds. */
-function synthOk(project: string): void {
-  const r = runCli(['synth', '--project', project]);
+async function synthOk(project: string): Promise<void> {
+  const r = await runCli(['synth', '--project', project]);
   expect(r.code, r.stderr).toBe(0);
 }

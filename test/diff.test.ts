@@ -4,14 +4,14 @@ import { describe, expect, it } from 'vitest';
 import { runCli } from './helpers.js';
 import { bareRepo, editSpec, exampleProject, git, gitEnv, refUpdates, writeBack } from './publish-fixtures.js';
 
-function diff(remote: string, project: string, ...args: string[]) {
-  return runCli(['diff', '--project', project, ...args], { env: gitEnv(remote) });
+async function diff(remote: string, project: string, ...args: string[]) {
+  return await runCli(['diff', '--project', project, ...args], { env: gitEnv(remote) });
 }
 
-function published(): { remote: string; project: string } {
+async function published(): Promise<{ remote: string; project: string }> {
   const remote = bareRepo();
   const project = exampleProject();
-  const r = runCli(['publish', '--project', project], { env: gitEnv(remote) });
+  const r = await runCli(['publish', '--project', project], { env: gitEnv(remote) });
   expect(r.code, r.stderr).toBe(0);
   return { remote, project };
 }
@@ -26,24 +26,24 @@ function changeSpecs(project: string): void {
 const ANSI = /\x1b\[[0-9;]*m/;
 
 describe('diff', () => {
-  it('exits 0 and says so when the devops repository holds the render, write-back files included', () => {
-    const { remote, project } = published();
+  it('exits 0 and says so when the devops repository holds the render, write-back files included', async () => {
+    const { remote, project } = await published();
     writeBack(
       remote,
       'clusters/shop/stage/api/.argocd-source-api-stage.yaml',
       'kustomize:\n  images:\n  - ghcr.io/acme-shop/api:abcdef1\n',
     );
-    const r = diff(remote, project);
+    const r = await diff(remote, project);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('No differences');
   });
 
-  it('exits 1 and lists, per environment and service, the objects added, removed and changed, with a plain unified diff', () => {
-    const { remote, project } = published();
+  it('exits 1 and lists, per environment and service, the objects added, removed and changed, with a plain unified diff', async () => {
+    const { remote, project } = await published();
     const updates = refUpdates(remote).length;
     changeSpecs(project);
 
-    const r = diff(remote, project);
+    const r = await diff(remote, project);
     expect(r.code, r.stderr).toBe(1);
     expect(r.stdout).not.toMatch(ANSI);
     expect(r.stdout).toContain('stage/worker (environment stage, service worker): changed');
@@ -66,17 +66,17 @@ describe('diff', () => {
     expect(refUpdates(remote)).toHaveLength(updates);
   });
 
-  it('colours the text with --color and never without it', () => {
-    const { remote, project } = published();
+  it('colours the text with --color and never without it', async () => {
+    const { remote, project } = await published();
     changeSpecs(project);
-    expect(diff(remote, project, '--color').stdout).toMatch(ANSI);
-    expect(diff(remote, project, '--no-color').stdout).not.toMatch(ANSI);
+    expect((await diff(remote, project, '--color')).stdout).toMatch(ANSI);
+    expect((await diff(remote, project, '--no-color')).stdout).not.toMatch(ANSI);
   });
 
-  it('writes Markdown for a job summary with --format markdown', () => {
-    const { remote, project } = published();
+  it('writes Markdown for a job summary with --format markdown', async () => {
+    const { remote, project } = await published();
     changeSpecs(project);
-    const r = diff(remote, project, '--format', 'markdown');
+    const r = await diff(remote, project, '--format', 'markdown');
     expect(r.code, r.stderr).toBe(1);
     expect(r.stdout).toMatch(/^### Rendered manifests: 8 folders differ/);
     expect(r.stdout).toContain('| Environment | Service | Added | Removed | Changed |');
@@ -90,7 +90,7 @@ describe('diff', () => {
     expect(r.stdout).not.toMatch(ANSI);
 
     // The same report for a script: --json, exit 1 all the same.
-    const json = diff(remote, project, '--json');
+    const json = await diff(remote, project, '--json');
     expect(json.code, json.stderr).toBe(1);
     const doc = JSON.parse(json.stdout);
     expect(doc).toMatchObject({
@@ -115,39 +115,39 @@ describe('diff', () => {
     const flower = doc.units.find((u: { unit: string }) => u.unit === 'prod/flower');
     expect(flower.status).toBe('removed');
     for (const f of flower.files) expect(f.patch).toBeNull();
-    expect(diff(remote, project, '--json', '--format', 'text').code).toBe(2);
+    expect((await diff(remote, project, '--json', '--format', 'text')).code).toBe(2);
   });
 
-  it('treats everything as added when the devops branch does not exist yet', () => {
+  it('treats everything as added when the devops branch does not exist yet', async () => {
     const remote = bareRepo();
     const project = exampleProject();
-    const r = diff(remote, project);
+    const r = await diff(remote, project);
     expect(r.code, r.stderr).toBe(1);
     expect(r.stdout).toContain('(branch does not exist yet)');
     expect(r.stdout).toContain('stage/api (environment stage, service api): added');
     expect(r.stdout).toMatch(/\d+ folders differ: \d+ objects added, 0 removed, 0 changed/);
   });
 
-  it('exits 2 on an error: an unreachable repository, or bad specs', () => {
+  it('exits 2 on an error: an unreachable repository, or bad specs', async () => {
     const remote = bareRepo();
     const project = exampleProject();
-    const unreachable = diff(join(remote, '..', 'missing.git'), project);
+    const unreachable = await diff(join(remote, '..', 'missing.git'), project);
     expect(unreachable.code).toBe(2);
     expect(unreachable.stderr).toContain('missing.git');
     expect(unreachable.stdout).toBe('');
 
     const broken = exampleProject();
     writeFileSync(join(broken, 'apps', 'worker.yaml'), 'image: [not, a, map]\n');
-    const bad = diff(remote, broken);
+    const bad = await diff(remote, broken);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('apps/worker.yaml');
 
-    const usage = diff(remote, broken, '--format', 'html');
+    const usage = await diff(remote, broken, '--format', 'html');
     expect(usage.code).toBe(2);
     expect(usage.stderr).toContain('Choices: "text", "markdown"');
 
     // With --json, the spec problems are a JSON document on stdout as well; still exit 2.
-    const badJson = diff(remote, broken, '--json');
+    const badJson = await diff(remote, broken, '--json');
     expect(badJson.code).toBe(2);
     expect(JSON.parse(badJson.stdout)).toMatchObject({
       version: 1,

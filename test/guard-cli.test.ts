@@ -12,8 +12,8 @@ import { bareRepo, commitProject, editSpec, exampleProject, filesAt, gitEnv, ref
  * exit 1 and nothing written anywhere, or confirmed and rendered.
  */
 
-function synth(project: string, ...args: string[]) {
-  return runCli(['synth', '--project', project, ...args]);
+async function synth(project: string, ...args: string[]) {
+  return await runCli(['synth', '--project', project, ...args]);
 }
 
 /** Lines of stderr, trimmed, for exact comparison. */
@@ -25,17 +25,17 @@ function lines(text: string): string[] {
 }
 
 describe('synth compared with dist/', () => {
-  it('refuses an environment gone, an empty apps/, most services gone, listing them; --allow-removal confirms', () => {
+  it('refuses an environment gone, an empty apps/, most services gone, listing them; --allow-removal confirms', async () => {
     const project = tempDir('gitops-synth-project-');
     cpSync(BASE_DIR, project, { recursive: true });
-    expect(synth(project).code).toBe(0);
+    expect((await synth(project)).code).toBe(0);
     const dist = join(project, 'dist');
     const before = snapshotTree(dist);
 
     // An environment file deleted: the whole environment would go.
     const stage = readFileSync(join(project, 'environments', 'stage.yaml'), 'utf8');
     rmSync(join(project, 'environments', 'stage.yaml'));
-    const gone = synth(project);
+    const gone = await synth(project);
     expect(gone.code).toBe(1);
     expect(lines(gone.stderr)).toEqual([
       expect.stringMatching(
@@ -59,7 +59,7 @@ describe('synth compared with dist/', () => {
     // An empty apps/: no service would be left.
     renameSync(join(project, 'apps'), join(project, 'apps.away'));
     mkdirSync(join(project, 'apps'));
-    const empty = synth(project);
+    const empty = await synth(project);
     expect(empty.code).toBe(1);
     expect(lines(empty.stderr).slice(1)).toEqual([
       'Removals that need confirming:',
@@ -76,7 +76,7 @@ describe('synth compared with dist/', () => {
     // Two services of three: refused; a flag that is not a name is a usage error.
     rmSync(join(project, 'apps', 'api.yaml'));
     rmSync(join(project, 'apps', 'worker.yaml'));
-    const most = synth(project);
+    const most = await synth(project);
     expect(most.code).toBe(1);
     expect(lines(most.stderr).slice(1)).toEqual([
       'Removals that need confirming:',
@@ -91,14 +91,14 @@ describe('synth compared with dist/', () => {
       'To remove all of the above: --allow-removal prod/api,prod/worker,stage/api,stage/worker',
     ]);
     expect(snapshotTree(dist)).toEqual(before);
-    const typo = synth(project, '--allow-removal', 'prod/api/worker');
+    const typo = await synth(project, '--allow-removal', 'prod/api/worker');
     // A malformed value is a usage error (2), unlike one that names nothing removed (a refusal, 1).
     expect(typo.code).toBe(2);
     expect(typo.stderr).toContain(
       '--allow-removal "prod/api/worker": expected an environment (stage) or environment/service',
     );
     // Confirmed by naming exactly what goes (an environment confirms all of its own).
-    const confirmed = synth(project, '--allow-removal', 'prod/api,prod/worker', '--allow-removal', 'stage');
+    const confirmed = await synth(project, '--allow-removal', 'prod/api,prod/worker', '--allow-removal', 'stage');
     expect(confirmed.stderr).toBe('');
     expect(confirmed.code).toBe(0);
     expect(Object.keys(snapshotTree(dist)).filter((p) => p.endsWith('app.json'))).toEqual([
@@ -110,10 +110,10 @@ describe('synth compared with dist/', () => {
   it(
     'refuses what the API server refuses to update, located, with why and how; acknowledged changes render; ' +
       'app remove of one service needs no flag',
-    () => {
+    async () => {
       const project = tempDir('gitops-synth-project-');
       cpSync(BASE_DIR, project, { recursive: true });
-      expect(synth(project).code).toBe(0);
+      expect((await synth(project)).code).toBe(0);
       const dist = join(project, 'dist');
       // What an older render held: a selector and a Service that was not headless yet.
       const edit = (file: string, from: string, to: string) =>
@@ -130,7 +130,7 @@ describe('synth compared with dist/', () => {
       });
       editSpec(project, 'environments/prod.yaml', ['storageClass'], 'longhorn');
 
-      const r = synth(project);
+      const r = await synth(project);
       expect(r.code).toBe(1);
       expect(snapshotTree(dist)).toEqual(before);
       const out = lines(r.stderr);
@@ -182,7 +182,7 @@ describe('synth compared with dist/', () => {
         ['StatefulSet/db', 'Service/db-headless'],
       );
       editSpec(project, 'apps/api.yaml', ['environments', 'stage'], { recreate: ['Deployment/api'] });
-      const ok = synth(project);
+      const ok = await synth(project);
       expect(ok.stderr).toBe('');
       expect(ok.code).toBe(0);
       const options = (file: string): string | undefined =>
@@ -202,7 +202,7 @@ describe('synth compared with dist/', () => {
       expect(ok.stdout).toContain('Remove Service/db-headless from recreate: once Argo CD has synced');
 
       // One service of three goes with `app remove`, which needs no flag.
-      const removed = runCli(['app', 'remove', 'worker', '--project', project]);
+      const removed = await runCli(['app', 'remove', 'worker', '--project', project]);
       expect(removed.stderr).toBe('');
       expect(removed.code).toBe(0);
       expect(Object.keys(snapshotTree(dist)).filter((p) => p.endsWith('app.json'))).toEqual([
@@ -216,24 +216,24 @@ describe('synth compared with dist/', () => {
 });
 
 describe('publish and diff compared with the devops branch', () => {
-  const publish = (remote: string, project: string, ...args: string[]) =>
-    runCli(['publish', '--project', project, ...args], { env: gitEnv(remote) });
-  const diff = (remote: string, project: string, ...args: string[]) =>
-    runCli(['diff', '--project', project, ...args], { env: gitEnv(remote) });
+  const publish = async (remote: string, project: string, ...args: string[]) =>
+    await runCli(['publish', '--project', project, ...args], { env: gitEnv(remote) });
+  const diff = async (remote: string, project: string, ...args: string[]) =>
+    await runCli(['diff', '--project', project, ...args], { env: gitEnv(remote) });
 
   it(
     'publish refuses an environment gone and a claim template grown, pushing nothing; diff marks ' +
       'them; confirmed, it publishes',
-    () => {
+    async () => {
       const remote = bareRepo();
       const project = exampleProject();
-      expect(publish(remote, project).code).toBe(0);
+      expect((await publish(remote, project)).code).toBe(0);
       const updates = refUpdates(remote).length;
       rmSync(join(project, 'environments', 'stage.yaml'));
       editSpec(project, 'apps/postgres.yaml', ['environments', 'prod', 'volumes', 0, 'size'], '60Gi');
       commitProject(project, 'drop stage, grow the database');
 
-      const refused = publish(remote, project);
+      const refused = await publish(remote, project);
       expect(refused.code).toBe(1);
       expect(refUpdates(remote)).toHaveLength(updates);
       const out = lines(refused.stderr);
@@ -257,7 +257,7 @@ describe('publish and diff compared with the devops branch', () => {
       );
 
       // diff reports the same, fails for none of it: exit 1 means "different".
-      const text = diff(remote, project);
+      const text = await diff(remote, project);
       expect(text.code, text.stderr).toBe(1);
       expect(text.stdout).toContain('Publish would refuse this render:');
       expect(text.stdout).toContain('    To remove them, run again with --allow-removal stage');
@@ -271,7 +271,7 @@ describe('publish and diff compared with the devops branch', () => {
       // Acknowledged in the spec, confirmed on the command line: published.
       editSpec(project, 'apps/postgres.yaml', ['environments', 'prod', 'recreate'], ['StatefulSet/postgres']);
       commitProject(project, 'recreate the database StatefulSet');
-      const ok = publish(remote, project, '--allow-removal', 'stage');
+      const ok = await publish(remote, project, '--allow-removal', 'stage');
       expect(ok.stderr).not.toContain('refused');
       expect(ok.code).toBe(0);
       expect(ok.stdout).toContain('gitops-synth: note: StatefulSet shop-prod/postgres');

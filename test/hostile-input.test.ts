@@ -93,9 +93,9 @@ async function sandbox(): Promise<Sandbox> {
 }
 
 /** Runs the CLI in the sandbox and checks that it changed nothing in it. */
-function refusedWithoutChange(s: Sandbox, args: string[], env: NodeJS.ProcessEnv = {}) {
+async function refusedWithoutChange(s: Sandbox, args: string[], env: NodeJS.ProcessEnv = {}) {
   const before = snapshotAll(s.root);
-  const r = runCli([...args, '--project', s.project], { env: { ...s.env, ...env }, cwd: s.project });
+  const r = await runCli([...args, '--project', s.project], { env: { ...s.env, ...env }, cwd: s.project });
   expect(snapshotAll(s.root), r.stderr).toEqual(before);
   expect(r.stderr).not.toContain('internal error');
   expect(r.stderr).not.toMatch(/\n\s+at /);
@@ -134,7 +134,7 @@ describe('hostile or broken spec files: located errors, nothing read outside the
     writeFileSync(join(apps, 'x.yaml', 'inside.txt'), 'a folder, not a spec\n');
     symlinkSync('../../outside/token.yaml', join(apps, 'creds.yaml'));
 
-    const r = refusedWithoutChange(s, ['synth']);
+    const r = await refusedWithoutChange(s, ['synth']);
     expect(r.code).toBe(1);
     expect(problemLines(r.stderr)).toEqual([
       'apps/creds.yaml: is a symbolic link to a file outside the project, ' +
@@ -180,7 +180,7 @@ describe('names and places that would collide, and limits the API server enforce
         '  ops: {enabled: false}\n  qa: {enabled: false}\n  prod: {enabled: false}\n',
     );
 
-    const r = refusedWithoutChange(s, ['synth']);
+    const r = await refusedWithoutChange(s, ['synth']);
     expect(r.code).toBe(1);
     expect(problemLines(r.stderr)).toEqual([
       'apps/9lives.yaml:1:1: name: the file name "9lives" is used as the name, ' +
@@ -237,7 +237,7 @@ describe('names and places that would collide, and limits the API server enforce
       join(s.project, 'apps', 'argocd.yaml'),
       'image: {repository: ghcr.io/acme/a, tag: 1a2b3c4}\nport: 8080\n',
     );
-    const r = refusedWithoutChange(s, ['synth']);
+    const r = await refusedWithoutChange(s, ['synth']);
     expect(r.code).toBe(1);
     expect(problemLines(r.stderr)).toEqual([
       'apps/argocd.yaml:1:1: name: the Argo CD Application of service "argocd" in environment config would ' +
@@ -275,7 +275,7 @@ describe('names JavaScript treats specially are ordinary names', () => {
         '',
       ].join('\n'),
     );
-    const r = runCli(['synth', '--project', s.project], { env: s.env });
+    const r = await runCli(['synth', '--project', s.project], { env: s.env });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const deployment = parse(
@@ -321,7 +321,7 @@ describe('a missing or broken kubectl: named, with how to restore it, exit 2, no
       [failing, /is broken: `kubectl version --client` failed \(exit 139: segmentation fault \(core dumped\)\)/],
     ];
     for (const [kubectl, why] of cases) {
-      const r = refusedWithoutChange(s, ['synth'], { GITOPS_SYNTH_KUBECTL: kubectl });
+      const r = await refusedWithoutChange(s, ['synth'], { GITOPS_SYNTH_KUBECTL: kubectl });
       expect(r.code, r.stderr).toBe(2);
       expect(r.stderr).toContain(kubectl);
       expect(r.stderr).toMatch(why);
@@ -332,7 +332,7 @@ describe('a missing or broken kubectl: named, with how to restore it, exit 2, no
 });
 
 describe('what app add renders starts on a real cluster', () => {
-  it("the --help example (redis) runs as the image's redis user, with its port named redis", () => {
+  it("the --help example (redis) runs as the image's redis user, with its port named redis", async () => {
     // The examples --help shows, as the command declares them.
     const examples: string[] = [];
     const yargs: Record<string, unknown> = new Proxy(
@@ -353,7 +353,7 @@ describe('what app add renders starts on a real cluster', () => {
     const root = tempDir('gitops-synth-add-');
     const project = join(root, 'project');
     cpSync(BASE_DIR, project, { recursive: true });
-    const r = runCli([...example![1]!.split(' '), '--project', project]);
+    const r = await runCli([...example![1]!.split(' '), '--project', project]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain("note: runs as uid 999 (the redis image's redis user)");
     expect(r.stderr).toContain("note: port 6379 is Redis's: named redis");

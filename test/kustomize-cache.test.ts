@@ -61,8 +61,8 @@ const EXAMPLE_FOLDERS = ['_environment', 'api', 'flower', 'frontend', 'postgres'
   .flatMap((s) => [`prod/${s}`, `stage/${s}`])
   .sort();
 
-function synthCli(project: string, env: NodeJS.ProcessEnv, out = join(project, 'dist')): void {
-  const r = runCli(['synth', '--project', project, '--out', out], { env });
+async function synthCli(project: string, env: NodeJS.ProcessEnv, out = join(project, 'dist')): Promise<void> {
+  const r = await runCli(['synth', '--project', project, '--out', out], { env });
   expect(r.code, r.stderr).toBe(0);
 }
 
@@ -70,77 +70,77 @@ describe('synth remembers successful kubectl kustomize builds', () => {
   // Each synth writes a new folder: a folder byte-identical to the one the output holds is never built at all.
   const out = () => join(tempDir(), 'dist');
 
-  it('builds no folder with kubectl when it writes the same project again, and writes the same bytes', () => {
+  it('builds no folder with kubectl when it writes the same project again, and writes the same bytes', async () => {
     const project = copyExample();
     const kubectl = recordingKubectl();
     const env = { GITOPS_SYNTH_KUBECTL: kubectl.path, [CACHE_DIR]: tempDir() };
     const first = out();
-    synthCli(project, env, first);
+    await synthCli(project, env, first);
     expect(kubectl.built()).toEqual(EXAMPLE_FOLDERS);
     const second = out();
-    synthCli(project, env, second);
+    await synthCli(project, env, second);
     expect(kubectl.built()).toEqual([]);
     expect(snapshotTree(second)).toEqual(snapshotTree(first));
   });
 
-  it('builds only the folders of the one service that changed, and writes what an uncached synth writes', () => {
+  it('builds only the folders of the one service that changed, and writes what an uncached synth writes', async () => {
     const project = copyExample();
     const kubectl = recordingKubectl();
     const env = { GITOPS_SYNTH_KUBECTL: kubectl.path, [CACHE_DIR]: tempDir() };
-    synthCli(project, env, out());
+    await synthCli(project, env, out());
     kubectl.built();
 
     const flower = join(project, 'apps', 'flower.yaml');
     writeFileSync(flower, readFileSync(flower, 'utf8').replace('tag: "2.0.1"', 'tag: "2.0.2"'));
     const cached = out();
-    synthCli(project, env, cached);
+    await synthCli(project, env, cached);
     expect(kubectl.built()).toEqual(['prod/flower', 'stage/flower']);
 
     const uncached = out();
-    synthCli(project, { ...env, [CACHE_SWITCH]: 'specs,rendered' }, uncached);
+    await synthCli(project, { ...env, [CACHE_SWITCH]: 'specs,rendered' }, uncached);
     expect(kubectl.built()).toEqual(EXAMPLE_FOLDERS);
     expect(snapshotTree(cached)).toEqual(snapshotTree(uncached));
     expect(readFileSync(join(cached, 'prod', 'flower', 'kustomization.yaml'), 'utf8')).toContain('newTag: 2.0.2');
   });
 
-  it('builds every folder and remembers nothing when the builds cache is off', () => {
+  it('builds every folder and remembers nothing when the builds cache is off', async () => {
     const project = copyExample();
     const kubectl = recordingKubectl();
     const cacheDir = tempDir();
     const off = { GITOPS_SYNTH_KUBECTL: kubectl.path, [CACHE_DIR]: cacheDir, [CACHE_SWITCH]: 'specs' };
-    synthCli(project, off, out());
+    await synthCli(project, off, out());
     expect(kubectl.built()).toEqual(EXAMPLE_FOLDERS);
     expect(entries(cacheDir)).toEqual([]);
 
     // A warm cache is not used either.
-    synthCli(project, { ...off, [CACHE_SWITCH]: '1' }, out());
+    await synthCli(project, { ...off, [CACHE_SWITCH]: '1' }, out());
     expect(kubectl.built()).toEqual(EXAMPLE_FOLDERS);
     expect(entries(cacheDir)).toHaveLength(EXAMPLE_FOLDERS.length);
-    synthCli(project, off, out());
+    await synthCli(project, off, out());
     expect(kubectl.built()).toEqual(EXAMPLE_FOLDERS);
   });
 
-  it('does not reuse the builds of another kubectl, and keeps only the builds of the last full run', () => {
+  it('does not reuse the builds of another kubectl, and keeps only the builds of the last full run', async () => {
     const project = copyExample();
     const cacheDir = tempDir();
     // The real kubectl fills the cache first.
-    synthCli(project, { [CACHE_DIR]: cacheDir }, out());
+    await synthCli(project, { [CACHE_DIR]: cacheDir }, out());
     const real = entries(cacheDir);
     expect(real).toHaveLength(EXAMPLE_FOLDERS.length);
 
     // A wrapper of the same kubectl is another program: it builds everything, and so does a copy of it elsewhere.
     const first = recordingKubectl();
     const second = recordingKubectl();
-    synthCli(project, { GITOPS_SYNTH_KUBECTL: first.path, [CACHE_DIR]: cacheDir }, out());
+    await synthCli(project, { GITOPS_SYNTH_KUBECTL: first.path, [CACHE_DIR]: cacheDir }, out());
     expect(first.built()).toEqual(EXAMPLE_FOLDERS);
-    synthCli(project, { GITOPS_SYNTH_KUBECTL: second.path, [CACHE_DIR]: cacheDir }, out());
+    await synthCli(project, { GITOPS_SYNTH_KUBECTL: second.path, [CACHE_DIR]: cacheDir }, out());
     expect(second.built()).toEqual(EXAMPLE_FOLDERS);
     // The project's store holds what its last run used: the second wrapper's builds, under keys of their own.
     const last = entries(cacheDir);
     expect(last).toHaveLength(EXAMPLE_FOLDERS.length);
     expect(last.filter((key) => real.includes(key))).toEqual([]);
 
-    synthCli(project, { GITOPS_SYNTH_KUBECTL: second.path, [CACHE_DIR]: cacheDir }, out());
+    await synthCli(project, { GITOPS_SYNTH_KUBECTL: second.path, [CACHE_DIR]: cacheDir }, out());
     expect(second.built()).toEqual([]);
   });
 });

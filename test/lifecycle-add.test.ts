@@ -9,9 +9,9 @@ import { copyExample, REPO, runCli, snapshotTree } from './helpers.js';
 const readYaml = (file: string) => parse(readFileSync(file, 'utf8'));
 
 describe('app add', () => {
-  it('writes apps/<name>.yaml with the schema comment, and the new service is rendered into every environment', () => {
+  it('writes apps/<name>.yaml with the schema comment, and the new service is rendered into every environment', async () => {
     const project = copyExample();
-    const r = runCli([
+    const r = await runCli([
       'app',
       'add',
       'cache',
@@ -93,20 +93,28 @@ describe('app add', () => {
         { name: 'ghcr.io/acme-shop/cache', newTag: '7.4.1' },
       ]);
     }
-    expect(runCli(['validate', '--project', project]).code).toBe(0);
+    expect((await runCli(['validate', '--project', project])).code).toBe(0);
   });
 
-  it('refuses to overwrite a service, whether its file or its name exists, and changes nothing', () => {
+  it('refuses to overwrite a service, whether its file or its name exists, and changes nothing', async () => {
     const project = copyExample();
     writeFileSync(
       join(project, 'apps', 'named.yaml'),
       'name: shop-cache\nimage: {repository: redis, tag: "7.4.1"}\nsecurityContext: {runAsUser: 999}\n',
     );
     const before = snapshotTree(project);
-    const sameFile = runCli(['app', 'add', 'api', '--image', 'ghcr.io/acme-shop/api:9.9.9', '--project', project]);
+    const sameFile = await runCli([
+      'app',
+      'add',
+      'api',
+      '--image',
+      'ghcr.io/acme-shop/api:9.9.9',
+      '--project',
+      project,
+    ]);
     expect(sameFile.code).toBe(1);
     expect(sameFile.stderr).toContain('apps/api.yaml already exists');
-    const sameName = runCli(['app', 'add', 'shop-cache', '--image', 'redis:7.4.1', '--project', project]);
+    const sameName = await runCli(['app', 'add', 'shop-cache', '--image', 'redis:7.4.1', '--project', project]);
     expect(sameName.code).toBe(1);
     expect(sameName.stderr).toContain('service "shop-cache" already exists (apps/named.yaml sets name: shop-cache)');
     expect(snapshotTree(project)).toEqual(before);
@@ -192,20 +200,20 @@ describe('bad arguments of every app command', () => {
     [['app', 'remove'], 'Not enough non-option arguments'],
   ];
 
-  it('each is reported with what was wrong and what was expected, exits 2 or 1, and leaves every file byte-identical', () => {
+  it('each is reported with what was wrong and what was expected, exits 2 or 1, and leaves every file byte-identical', async () => {
     const project = copyExample();
     const before = snapshotTree(project);
     for (const [args, message, code = 2] of cases) {
-      const r = runCli([...args, '--project', project]);
+      const r = await runCli([...args, '--project', project]);
       expect(r.code, args.join(' ')).toBe(code);
       expect(r.stderr, args.join(' ')).toContain(message);
       expect(snapshotTree(project), args.join(' ')).toEqual(before);
     }
   });
 
-  it('every problem of one command line is reported at once', () => {
+  it('every problem of one command line is reported at once', async () => {
     const project = copyExample();
-    const r = runCli([
+    const r = await runCli([
       'app',
       'add',
       'Cache',

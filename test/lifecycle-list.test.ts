@@ -34,8 +34,8 @@ interface Listing {
 }
 
 /** `app list --json`; with `devops`, the settings' DEVOPS_URL leads to that bare repository. */
-function listJson(project: string, extra: string[] = [], devops?: string): Listing {
-  const r = runCli(['app', 'list', '--json', '--project', project, ...extra], {
+async function listJson(project: string, extra: string[] = [], devops?: string): Promise<Listing> {
+  const r = await runCli(['app', 'list', '--json', '--project', project, ...extra], {
     env: devops ? devopsEnv(devops) : {},
   });
   expect(r.stderr).toBe('');
@@ -49,7 +49,7 @@ function listJson(project: string, extra: string[] = [], devops?: string): Listi
 const service = (l: Listing, name: string) => l.services.find((s) => s.name === name)!;
 
 describe('app list', () => {
-  it('--json gives every service per environment: the tag that runs (written back, with its commit time), replicas or range, URL, volumes, suspended', () => {
+  it('--json gives every service per environment: the tag that runs (written back, with its commit time), replicas or range, URL, volumes, suspended', async () => {
     const devops = bareRepo();
     commitToDevops(
       devops,
@@ -65,10 +65,10 @@ describe('app list', () => {
     );
     const project = copyExample();
     setSettings(project, { repository: { url: DEVOPS_URL, branch: 'main', path: 'dist' } });
-    expect(runCli(['app', 'suspend', 'flower', '--env', 'stage', '--project', project]).code).toBe(0);
+    expect((await runCli(['app', 'suspend', 'flower', '--env', 'stage', '--project', project])).code).toBe(0);
     const cache = ['--cache-dir', tempDir('gitops-synth-cache-')];
 
-    const listing = listJson(project, cache, devops);
+    const listing = await listJson(project, cache, devops);
     expect(listing.environments).toEqual(['prod', 'stage']);
     expect(listing.devopsRepository).toEqual({ readFrom: `${DEVOPS_URL} (branch main, dist/)`, error: null });
     expect(listing.services.map((s) => s.name)).toEqual([
@@ -142,12 +142,12 @@ describe('app list', () => {
     expect(service(listing, 'flower').environments.stage).toMatchObject({ suspended: true, replicas: 0 });
     expect(service(listing, 'flower').environments.prod).toMatchObject({ suspended: false, replicas: 1 });
 
-    const only = listJson(project, [...cache, '--env', 'prod'], devops);
+    const only = await listJson(project, [...cache, '--env', 'prod'], devops);
     expect(only.environments).toEqual(['prod']);
     expect(Object.keys(service(only, 'api').environments)).toEqual(['prod']);
 
     // Without --json (and not on a terminal) the same facts as a table.
-    const table = runCli(['app', 'list', '--project', project, ...cache], { env: devopsEnv(devops) });
+    const table = await runCli(['app', 'list', '--project', project, ...cache], { env: devopsEnv(devops) });
     expect(table.code).toBe(0);
     const lines = table.stdout.split('\n');
     expect(lines[0]).toMatch(/^SERVICE\s+ENV\s+IMAGE\s+TAG\s+REPLICAS\s+URL\s+VOLUMES$/);
@@ -158,7 +158,7 @@ describe('app list', () => {
     expect(lines.find((l) => /^flower\s+stage\s/.test(l))).toContain('0 (suspended)');
   });
 
-  it('reads a remote devops repository through a cached clone and sees later write-backs', () => {
+  it('reads a remote devops repository through a cached clone and sees later write-backs', async () => {
     const devops = bareRepo();
     commitToDevops(
       devops,
@@ -170,7 +170,7 @@ describe('app list', () => {
     setSettings(project, { repository: { url: DEVOPS_URL, branch: 'main', path: 'clusters/shop' } });
     const cache = tempDir('gitops-synth-cache-');
 
-    const first = listJson(project, ['--cache-dir', cache], devops);
+    const first = await listJson(project, ['--cache-dir', cache], devops);
     expect(service(first, 'frontend').environments.stage!.image).toMatchObject({
       tag: '1111111',
       writtenBackAt: '2030-03-01T10:00:00Z',
@@ -183,7 +183,7 @@ describe('app list', () => {
       writeBackFile('ghcr.io/acme-shop/frontend:2222222'),
       '2030-03-02T10:00:00Z',
     );
-    const second = listJson(project, ['--cache-dir', cache], devops);
+    const second = await listJson(project, ['--cache-dir', cache], devops);
     expect(service(second, 'frontend').environments.stage!.image).toMatchObject({
       tag: '2222222',
       writtenBackAt: '2030-03-02T10:00:00Z',
@@ -191,7 +191,7 @@ describe('app list', () => {
     expect(readdirSync(cache)).toHaveLength(1);
   });
 
-  it("reads this repository's own rendered tree when the settings name this clone's remote, times from git log", () => {
+  it("reads this repository's own rendered tree when the settings name this clone's remote, times from git log", async () => {
     const project = copyExample();
     setSettings(project, { repository: { url: 'git@github.com:acme-shop/shop.git', branch: 'main' } });
     git(project, ['init', '-q', '-b', 'main']);
@@ -213,7 +213,7 @@ describe('app list', () => {
       writeBackFile('ghcr.io/acme-shop/frontend:4d5e6f7'),
     );
 
-    const listing = listJson(project);
+    const listing = await listJson(project);
     expect(listing.devopsRepository.readFrom).toBe("this repository's working tree (dist/)");
     expect(service(listing, 'api').environments.stage!.image).toMatchObject({
       tag: '0a1b2c3',
@@ -227,10 +227,10 @@ describe('app list', () => {
     });
   });
 
-  it('shows the pinned tags, with a warning, when the devops repository cannot be read', () => {
+  it('shows the pinned tags, with a warning, when the devops repository cannot be read', async () => {
     const project = copyExample();
     setSettings(project, { repository: { url: DEVOPS_URL, branch: 'main' } });
-    const r = runCli(['app', 'list', '--json', '--project', project, '--cache-dir', tempDir()], {
+    const r = await runCli(['app', 'list', '--json', '--project', project, '--cache-dir', tempDir()], {
       env: devopsEnv(join(tempDir(), 'missing.git')),
     });
     expect(r.code).toBe(0);

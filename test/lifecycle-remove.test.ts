@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CLI, copyExample, runCli, snapshotTree, tempDir } from './helpers.js';
+import { CLI, copyExample, runCli, snapshotTree, spawnCli, tempDir } from './helpers.js';
 import { requireTool } from './system-tools.js';
 
 const shellcheck = requireTool('shellcheck');
@@ -12,7 +12,7 @@ const scriptTool = requireTool('script');
 /** `gitops-synth app remove`, through the real CLI. */
 
 /** A service the example does not reference, owning volumes as a Deployment (cache) or a StatefulSet (queue). */
-function withUnreferencedServices(): string {
+async function withUnreferencedServices(): Promise<string> {
   const project = copyExample();
   writeFileSync(
     join(project, 'apps', 'cache.yaml'),
@@ -26,18 +26,18 @@ function withUnreferencedServices(): string {
       'ports: [{name: tcp-client, port: 4222}]\nvolumes:\n  - {name: store, mountPath: /data, size: 5Gi}\n' +
       'environments:\n  prod: {replicas: 3}\n  stage: {enabled: false}\n',
   );
-  expect(runCli(['synth', '--project', project]).code).toBe(0);
+  expect((await runCli(['synth', '--project', project])).code).toBe(0);
   return project;
 }
 
 describe('app remove', () => {
-  it('is refused while another service references it, naming every reference, and changes nothing', () => {
+  it('is refused while another service references it, naming every reference, and changes nothing', async () => {
     const project = copyExample();
     const before = snapshotTree(project);
-    const api = runCli(['app', 'remove', 'api', '--project', project]);
+    const api = await runCli(['app', 'remove', 'api', '--project', project]);
     expect(api.code).toBe(1);
     expect(api.stderr).toMatch(/apps\/worker\.yaml:\d+:\d+: volumes\[0\]\.from: mounts the volume "uploads" of "api"/);
-    const postgres = runCli(['app', 'remove', 'postgres', '--project', project]);
+    const postgres = await runCli(['app', 'remove', 'postgres', '--project', project]);
     expect(postgres.code).toBe(1);
     for (const ref of [
       /apps\/api\.yaml:\d+:\d+: env\.DATABASE_HOST: uses its address \$\{service:postgres\}/,
@@ -49,9 +49,9 @@ describe('app remove', () => {
     expect(snapshotTree(project)).toEqual(before);
   });
 
-  it('removes the spec and its rendered folders, and names the claims that stay and the Applications to delete', () => {
-    const project = withUnreferencedServices();
-    const r = runCli(['app', 'remove', 'queue', '--project', project]);
+  it('removes the spec and its rendered folders, and names the claims that stay and the Applications to delete', async () => {
+    const project = await withUnreferencedServices();
+    const r = await runCli(['app', 'remove', 'queue', '--project', project]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(existsSync(join(project, 'apps', 'queue.yaml'))).toBe(false);
@@ -66,7 +66,7 @@ describe('app remove', () => {
     expect(r.stdout).toContain('applicationsSync: create-update');
     expect(r.stdout).toContain('kubectl -n argocd delete application queue-prod');
 
-    const cache = runCli(['app', 'remove', 'cache', '--project', project]);
+    const cache = await runCli(['app', 'remove', 'cache', '--project', project]);
     expect(cache.code).toBe(0);
     expect(cache.stdout).toContain('prod (namespace shop-prod): PersistentVolumeClaim cache-data (1Gi, ReadWriteOnce)');
     expect(cache.stdout).toContain(
@@ -75,10 +75,10 @@ describe('app remove', () => {
     expect(cache.stdout).toContain('Applications cache-prod, cache-stage');
   });
 
-  it('--purge-volumes is refused without --yes when stdin is not a terminal, and nothing changes', () => {
-    const project = withUnreferencedServices();
+  it('--purge-volumes is refused without --yes when stdin is not a terminal, and nothing changes', async () => {
+    const project = await withUnreferencedServices();
     const before = snapshotTree(project);
-    const r = runCli(['app', 'remove', 'cache', '--purge-volumes', '--project', project], { input: 'cache\n' });
+    const r = spawnCli(['app', 'remove', 'cache', '--purge-volumes', '--project', project], { input: 'cache\n' });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(
       '--purge-volumes deletes data: confirm it at the prompt on a terminal, or pass --yes; nothing was changed',
@@ -87,9 +87,9 @@ describe('app remove', () => {
     expect(snapshotTree(project)).toEqual(before);
   });
 
-  it('--purge-volumes --yes prints a script, passing shellcheck, that deletes the Applications and exactly the claims', (ctx) => {
-    const project = withUnreferencedServices();
-    const r = runCli(['app', 'remove', 'queue', '--purge-volumes', '--yes', '--project', project]);
+  it('--purge-volumes --yes prints a script, passing shellcheck, that deletes the Applications and exactly the claims', async (ctx) => {
+    const project = await withUnreferencedServices();
+    const r = await runCli(['app', 'remove', 'queue', '--purge-volumes', '--yes', '--project', project]);
     expect(r.code).toBe(0);
     expect(existsSync(join(project, 'apps', 'queue.yaml'))).toBe(false);
     expect(r.stderr).toContain('removed apps/queue.yaml');
@@ -103,7 +103,7 @@ describe('app remove', () => {
     expect(script).toContain("grep -E '^persistentvolumeclaim/store-queue-[0-9]+$'");
     expect(script).not.toContain('shop-stage');
 
-    const cache = runCli(['app', 'remove', 'cache', '--purge-volumes', '--yes', '--project', project]);
+    const cache = await runCli(['app', 'remove', 'cache', '--purge-volumes', '--yes', '--project', project]);
     expect(cache.stdout).toContain('kubectl -n shop-prod delete persistentvolumeclaim cache-data --ignore-not-found');
     expect(cache.stdout).toContain('kubectl -n shop-stage delete persistentvolumeclaim cache-data --ignore-not-found');
 
@@ -116,8 +116,8 @@ describe('app remove', () => {
     expect(check.status).toBe(0);
   });
 
-  scriptTool.it('--purge-volumes on a terminal goes ahead only when the service name is typed', () => {
-    const project = withUnreferencedServices();
+  scriptTool.it('--purge-volumes on a terminal goes ahead only when the service name is typed', async () => {
+    const project = await withUnreferencedServices();
     const before = snapshotTree(project);
     // `script` gives the CLI a pseudo-terminal, as an operator's shell would.
     const onTerminal = (answer: string) =>

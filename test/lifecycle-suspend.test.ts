@@ -13,9 +13,9 @@ const objects = (project: string, folder: string) =>
     .sort();
 
 describe('app suspend and app resume', () => {
-  it('suspend scales every environment to zero without autoscaler, disruption budget or migration Job; resume restores the spec byte for byte', () => {
+  it('suspend scales every environment to zero without autoscaler, disruption budget or migration Job; resume restores the spec byte for byte', async () => {
     const project = copyExample();
-    expect(runCli(['synth', '--project', project]).code).toBe(0);
+    expect((await runCli(['synth', '--project', project])).code).toBe(0);
     const spec = read(project, 'apps/api.yaml');
     const rendered = { prod: objects(project, 'prod/api'), stage: objects(project, 'stage/api') };
     expect(rendered.prod).toContain('horizontalpodautoscaler-api.yaml');
@@ -24,7 +24,7 @@ describe('app suspend and app resume', () => {
     const deploymentBefore = parse(read(project, 'dist/prod/api/deployment-api.yaml'));
     const claimBefore = read(project, 'dist/prod/api/persistentvolumeclaim-api-uploads.yaml');
 
-    const suspend = runCli(['app', 'suspend', 'api', '--project', project]);
+    const suspend = await runCli(['app', 'suspend', 'api', '--project', project]);
     expect(suspend.stderr).toBe('');
     expect(suspend.code).toBe(0);
     expect(suspend.stdout).toContain('api is now suspended in prod, stage');
@@ -57,11 +57,11 @@ describe('app suspend and app resume', () => {
     expect(deploymentSuspended.spec.template.spec.volumes).toEqual(deploymentBefore.spec.template.spec.volumes);
     expect(read(project, 'dist/prod/api/persistentvolumeclaim-api-uploads.yaml')).toBe(claimBefore);
 
-    const again = runCli(['app', 'suspend', 'api', '--project', project]);
+    const again = await runCli(['app', 'suspend', 'api', '--project', project]);
     expect(again.code).toBe(0);
     expect(again.stdout).toContain('already suspended');
 
-    const resume = runCli(['app', 'resume', 'api', '--project', project]);
+    const resume = await runCli(['app', 'resume', 'api', '--project', project]);
     expect(resume.stderr).toBe('');
     expect(resume.code).toBe(0);
     expect(read(project, 'apps/api.yaml')).toBe(spec);
@@ -71,26 +71,26 @@ describe('app suspend and app resume', () => {
     expect(parse(read(project, 'dist/prod/api/deployment-api.yaml'))).toEqual(deploymentBefore);
   });
 
-  it('--env suspends one environment only, creating environments.<env> when needed, and resume --env takes it back exactly', () => {
+  it('--env suspends one environment only, creating environments.<env> when needed, and resume --env takes it back exactly', async () => {
     const project = copyExample();
     const spec = read(project, 'apps/flower.yaml');
     expect(spec).not.toContain('environments:');
-    const suspend = runCli(['app', 'suspend', 'flower', '--env', 'prod', '--project', project]);
+    const suspend = await runCli(['app', 'suspend', 'flower', '--env', 'prod', '--project', project]);
     expect(suspend.code).toBe(0);
     expect(suspend.stdout).toContain('Resume with: gitops-synth app resume flower --env prod');
     expect(read(project, 'apps/flower.yaml')).toBe(`${spec}environments:\n  prod:\n    suspended: true\n`);
     expect(parse(read(project, 'dist/prod/flower/deployment-flower.yaml')).spec.replicas).toBe(0);
     expect(parse(read(project, 'dist/stage/flower/deployment-flower.yaml')).spec.replicas).toBe(1);
 
-    const resume = runCli(['app', 'resume', 'flower', '--env', 'prod', '--project', project]);
+    const resume = await runCli(['app', 'resume', 'flower', '--env', 'prod', '--project', project]);
     expect(resume.code).toBe(0);
     expect(read(project, 'apps/flower.yaml')).toBe(spec);
     expect(parse(read(project, 'dist/prod/flower/deployment-flower.yaml')).spec.replicas).toBe(1);
   });
 
-  it('suspending a service others wait for says so; resuming one environment of a service suspended everywhere is refused', () => {
+  it('suspending a service others wait for says so; resuming one environment of a service suspended everywhere is refused', async () => {
     const project = copyExample();
-    const suspend = runCli(['app', 'suspend', 'postgres', '--project', project]);
+    const suspend = await runCli(['app', 'suspend', 'postgres', '--project', project]);
     expect(suspend.code).toBe(0);
     expect(suspend.stdout).toContain('api waits for postgres at start-up in prod');
     expect(suspend.stdout).toContain('worker waits for postgres at start-up in stage');
@@ -99,13 +99,13 @@ describe('app suspend and app resume', () => {
     expect(sts.spec.volumeClaimTemplates[0].metadata.name).toBe('data');
 
     const before = snapshotTree(project);
-    const partial = runCli(['app', 'resume', 'postgres', '--env', 'prod', '--project', project]);
+    const partial = await runCli(['app', 'resume', 'postgres', '--env', 'prod', '--project', project]);
     expect(partial.code).toBe(1);
     expect(partial.stderr).toContain(
       'suspended in every environment (suspended: true at the top of apps/postgres.yaml)',
     );
     expect(snapshotTree(project)).toEqual(before);
-    const notSuspended = runCli(['app', 'resume', 'rabbitmq', '--project', project]);
+    const notSuspended = await runCli(['app', 'resume', 'rabbitmq', '--project', project]);
     expect(notSuspended.code).toBe(0);
     expect(notSuspended.stdout).toContain('not suspended');
     expect(snapshotTree(project)).toEqual(before);

@@ -111,20 +111,20 @@ describe('--help of the app commands', () => {
     remove: ['<name>', '--purge-volumes', '--yes', 'Examples:'],
   };
 
-  it('lists every subcommand, and each one documents all its arguments', () => {
-    const app = runCli(['app', '--help']);
+  it('lists every subcommand, and each one documents all its arguments', async () => {
+    const app = await runCli(['app', '--help']);
     expect(app.code).toBe(0);
     for (const sub of Object.keys(expected)) expect(app.stdout).toContain(`gitops-synth app ${sub}`);
-    expect(runCli(['--help']).stdout).toContain('gitops-synth app');
+    expect((await runCli(['--help'])).stdout).toContain('gitops-synth app');
     for (const [sub, words] of Object.entries(expected)) {
-      const r = runCli(['app', sub, '--help']);
+      const r = await runCli(['app', sub, '--help']);
       expect(r.code, sub).toBe(0);
       for (const w of words) expect(r.stdout, `${sub} --help mentions ${w}`).toContain(w);
     }
   });
 
-  it('an app command without a subcommand says what to name', () => {
-    const r = runCli(['app']);
+  it('an app command without a subcommand says what to name', async () => {
+    const r = await runCli(['app']);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('add, list, suspend, resume, pin, unpin or remove');
   });

@@ -84,12 +84,12 @@ function partialProblems(project: string): string[] {
 }
 
 describe('a broken file and problems between the other files in one run', () => {
-  it('synth through the real CLI reports both, sorted by file and line, exits 1 and leaves dist/ as it was', () => {
+  it('synth through the real CLI reports both, sorted by file and line, exits 1 and leaves dist/ as it was', async () => {
     const project = brokenProject();
     const dist = existingDist(project);
     const before = snapshotTree(dist);
 
-    const r = runCli(['synth', '--project', project]);
+    const r = await runCli(['synth', '--project', project]);
 
     expect(r.code, r.stderr).toBe(1);
     expect(r.stdout).toBe('');
@@ -115,13 +115,13 @@ describe('a broken file and problems between the other files in one run', () => 
     expect(partial.filter((p) => p !== OWN).map(withoutChoices)).toEqual(fixed.map(withoutChoices));
   });
 
-  it('app list and bootstrap, which load and resolve too, report the same problems', () => {
+  it('app list and bootstrap, which load and resolve too, report the same problems', async () => {
     const project = brokenProject();
     for (const command of [
       ['app', 'list'],
       ['bootstrap', '--print'],
     ]) {
-      const r = runCli([...command, '--project', project]);
+      const r = await runCli([...command, '--project', project]);
       expect(r.code, `${command.join(' ')}: ${r.stderr}`).toBe(1);
       expect(problemLines(r.stderr), command.join(' ')).toEqual([CYCLE, OWN, UNKNOWN_FROM]);
     }

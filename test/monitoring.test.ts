@@ -98,9 +98,9 @@ describe('ServiceMonitor from metrics:', () => {
 });
 
 describe('monitoring through the CLI', () => {
-  it('the shipped example monitors the api in prod only, and kubectl kustomize builds the folder with the ServiceMonitor', () => {
+  it('the shipped example monitors the api in prod only, and kubectl kustomize builds the folder with the ServiceMonitor', async () => {
     const project = copyExample();
-    const r = runCli(['synth', '--project', project]);
+    const r = await runCli(['synth', '--project', project]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const dist = join(project, 'dist');
@@ -146,20 +146,20 @@ describe('monitoring through the CLI', () => {
       'monitoring: {serviceMonitor: true}',
       /environments\/prod\.yaml:\d+:\d+: monitoring\.serviceMonitor: unknown key "serviceMonitor" \(did you mean "serviceMonitors"\?\)/,
     ],
-  ])('rejects %s with the file, line and field, writing nothing', (_what, yaml, message) => {
+  ])('rejects %s with the file, line and field, writing nothing', async (_what, yaml, message) => {
     const project = makeProject({ api: API }, { stage: environmentYaml('stage'), prod: environmentYaml('prod', yaml) });
-    const r = runCli(['synth', '--project', project]);
+    const r = await runCli(['synth', '--project', project]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(message);
     expect(existsSync(join(project, 'dist'))).toBe(false);
   });
 
-  it('rejects metrics on a port the service does not declare', () => {
+  it('rejects metrics on a port the service does not declare', async () => {
     const project = makeProject(
       { api: API.replace('{port: metrics,', '{port: prometheus,') },
       { stage: environmentYaml('stage'), prod: PROD_MONITORED },
     );
-    const r = runCli(['synth', '--project', project]);
+    const r = await runCli(['synth', '--project', project]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(
       /apps\/api\.yaml:\d+:\d+: metrics\.port: metrics refers to port "prometheus", which the service does not declare; expected one of: http \(8000\), metrics \(9100\)/,

@@ -59,7 +59,7 @@ function userProject(): { project: string; outside: string } {
 }
 
 describe('folders gitops-synth never writes', () => {
-  it('refuses each with exit 2, naming the folder and what was expected, and changes nothing anywhere', () => {
+  it('refuses each with exit 2, naming the folder and what was expected, and changes nothing anywhere', async () => {
     const { project, outside } = userProject();
     const home = join(outside, 'home');
     writeFiles(home, { '.bashrc': 'export PS1=mine\n' });
@@ -77,7 +77,7 @@ describe('folders gitops-synth never writes', () => {
       [['bootstrap', '--out', '.'], /refusing to write \.: it is the project folder/],
     ];
     for (const [args, message] of cases) {
-      const r = runCli([...args, '--project', project], { cwd: project, env: { HOME: home } });
+      const r = await runCli([...args, '--project', project], { cwd: project, env: { HOME: home } });
       expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(2);
       expect(r.stderr, args.join(' ')).toMatch(message);
       expect(r.stderr, args.join(' ')).toContain('Expected a folder of its own for the rendered output');
@@ -86,7 +86,7 @@ describe('folders gitops-synth never writes', () => {
     }
   });
 
-  it('refuses a folder that holds files of someone else, a file, and a symlinked dist pointing at one', () => {
+  it('refuses a folder that holds files of someone else, a file, and a symlinked dist pointing at one', async () => {
     const { project, outside } = userProject();
     writeFiles(outside, { 'photos/cat.jpg': 'meow\n', 'photos/2024/dog.jpg': 'woof\n', 'a-file': 'data\n' });
     symlinkSync(join(outside, 'photos'), join(project, 'dist'));
@@ -101,7 +101,7 @@ describe('folders gitops-synth never writes', () => {
       [['bootstrap'], /refusing to write dist: it holds files gitops-synth did not write/],
     ];
     for (const [args, message] of cases) {
-      const r = runCli([...args, '--project', project], { cwd: project });
+      const r = await runCli([...args, '--project', project], { cwd: project });
       expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(2);
       expect(r.stderr, args.join(' ')).toMatch(message);
       expect(exactTree(outside), args.join(' ')).toEqual(before);
@@ -110,7 +110,7 @@ describe('folders gitops-synth never writes', () => {
 });
 
 describe('a dist/ gitops-synth wrote', () => {
-  it('written before markers existed: taken over once when every file is recognisably its own, else refused', () => {
+  it('written before markers existed: taken over once when every file is recognisably its own, else refused', async () => {
     const { project, outside } = userProject();
     // The committed output of the shipped example, as versions before the marker wrote it.
     cpSync(join(REPO, 'dist'), join(project, 'dist'), { recursive: true });
@@ -125,7 +125,7 @@ describe('a dist/ gitops-synth wrote', () => {
     // One file of the user's own (in argocd/, where a rule by folder would take it): refused, nothing changed.
     writeFiles(join(project, 'dist'), { 'argocd/my-app.yaml': 'kind: Application\n' });
     const before = exactTree(outside);
-    const refused = runCli(['synth', '--project', project], { cwd: project });
+    const refused = await runCli(['synth', '--project', project], { cwd: project });
     expect(refused.code, refused.stderr).toBe(2);
     expect(refused.stderr).toMatch(
       /refusing to write dist: it holds files gitops-synth did not write and no \.gitops-synth-owned .* Not gitops-synth's: dist\/argocd\/my-app\.yaml\. Choose another folder, or move those files away\./,
@@ -133,7 +133,7 @@ describe('a dist/ gitops-synth wrote', () => {
     expect(exactTree(outside)).toEqual(before);
 
     rmSync(join(project, 'dist', 'argocd', 'my-app.yaml'));
-    const taken = runCli(['synth', '--project', project], { cwd: project });
+    const taken = await runCli(['synth', '--project', project], { cwd: project });
     expect(taken.code, taken.stderr).toBe(0);
     expect(taken.stdout).toContain("dist had no .gitops-synth-owned yet; every file in it was gitops-synth's");
     const dist = snapshotTree(join(project, 'dist'));
@@ -147,13 +147,13 @@ describe('a dist/ gitops-synth wrote', () => {
     });
   });
 
-  it('keeps and lists files it did not write, refuses to write over one, and refuses a damaged marker', () => {
+  it('keeps and lists files it did not write, refuses to write over one, and refuses a damaged marker', async () => {
     const { project, outside } = userProject();
-    expect(runCli(['synth', '--project', project], { cwd: project }).code).toBe(0);
+    expect((await runCli(['synth', '--project', project], { cwd: project })).code).toBe(0);
     const dist = join(project, 'dist');
     writeFiles(dist, { 'NOTES.md': 'mine\n', 'prod/api/extra.yaml': 'kind: ConfigMap\n' });
     rmSync(join(project, 'apps', 'flower.yaml'));
-    const kept = runCli(['synth', '--project', project], { cwd: project });
+    const kept = await runCli(['synth', '--project', project], { cwd: project });
     expect(kept.code, kept.stderr).toBe(0);
     expect(kept.stdout).toContain(
       'kept 2 files gitops-synth did not write, as they are: dist/NOTES.md, dist/prod/api/extra.yaml',
@@ -166,7 +166,7 @@ describe('a dist/ gitops-synth wrote', () => {
     writeFiles(dist, { 'stage/flower/deployment-flower.yaml': 'my own flower\n' });
     cpSync(join(REPO, 'apps', 'flower.yaml'), join(project, 'apps', 'flower.yaml'));
     let before = exactTree(outside);
-    const over = runCli(['synth', '--project', project], { cwd: project });
+    const over = await runCli(['synth', '--project', project], { cwd: project });
     expect(over.code, over.stderr).toBe(2);
     expect(over.stderr).toContain(
       'refusing to write dist: gitops-synth did not write dist/stage/flower/deployment-flower.yaml (not in ' +
@@ -177,13 +177,13 @@ describe('a dist/ gitops-synth wrote', () => {
     rmSync(join(dist, 'stage', 'flower'), { recursive: true });
     writeFileSync(join(dist, OWNERSHIP_FILE), 'prod/ everything\n');
     before = exactTree(outside);
-    const damaged = runCli(['synth', '--project', project], { cwd: project });
+    const damaged = await runCli(['synth', '--project', project], { cwd: project });
     expect(damaged.code, damaged.stderr).toBe(2);
     expect(damaged.stderr).toContain('refusing to write dist: its .gitops-synth-owned is damaged (expected the list');
     expect(exactTree(outside)).toEqual(before);
   });
 
-  it('never removes folders beside the output it did not make, even with the names of its own', () => {
+  it('never removes folders beside the output it did not make, even with the names of its own', async () => {
     const { project, outside } = userProject();
     // The old kubectl scratch folder inside the output, and folders named like a write's work folder.
     writeFiles(project, {
@@ -194,15 +194,15 @@ describe('a dist/ gitops-synth wrote', () => {
     });
     // dist/ holds a file that is not gitops-synth's and no marker: refused.
     let before = exactTree(outside);
-    expect(runCli(['synth', '--project', project], { cwd: project }).code).toBe(2);
+    expect((await runCli(['synth', '--project', project], { cwd: project })).code).toBe(2);
     expect(exactTree(outside)).toEqual(before);
     // In a gitops-synth dist/, kept as a file of someone else's; the folders beside it untouched.
     rmSync(join(project, 'dist'), { recursive: true });
-    expect(runCli(['synth', '--project', project], { cwd: project }).code).toBe(0);
+    expect((await runCli(['synth', '--project', project], { cwd: project })).code).toBe(0);
     writeFiles(project, { 'dist/.kustomize-check/mine.txt': 'mine\n' });
     rmSync(join(project, 'apps', 'worker.yaml'));
     before = exactTree(outside);
-    const r = runCli(['synth', '--project', project], { cwd: project });
+    const r = await runCli(['synth', '--project', project], { cwd: project });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('kept 1 file gitops-synth did not write, as it is: dist/.kustomize-check/mine.txt');
     const after = exactTree(outside);
@@ -213,7 +213,7 @@ describe('a dist/ gitops-synth wrote', () => {
     // A folder in the way of the write's own work folder, without its proof: refused, kept.
     writeFiles(project, { '.gitops-synth-dist-write/mine.txt': 'mine\n' });
     before = exactTree(outside);
-    const blocked = runCli(['synth', '--project', project], { cwd: project });
+    const blocked = await runCli(['synth', '--project', project], { cwd: project });
     expect(blocked.code, blocked.stderr).toBe(2);
     expect(blocked.stderr).toMatch(/\.gitops-synth-dist-write is in the way, and gitops-synth did not make it/);
     expect(exactTree(outside)).toEqual(before);

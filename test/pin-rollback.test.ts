@@ -35,19 +35,19 @@ function record(release: string, build: string): string {
   ].join('\n');
 }
 
-type Cli = (project: string, ...args: string[]) => CliResult;
+type Cli = (project: string, ...args: string[]) => Promise<CliResult>;
 
 /** `app list --json`: the image of a service in an environment. */
-function listed(cli: Cli, project: string): (service: string, env: string) => Record<string, any> {
-  const listing = JSON.parse(cli(project, 'app', 'list', '--json').stdout);
+async function listed(cli: Cli, project: string): Promise<(service: string, env: string) => Record<string, any>> {
+  const listing = JSON.parse((await cli(project, 'app', 'list', '--json')).stdout);
   return (service, env) => listing.services.find((s: { name: string }) => s.name === service).environments[env].image;
 }
 
 /** The CLI, succeeding, with the settings' devops URL sent to `remote` and a cache of its own for app list. */
 function cliFor(remote: string): Cli {
   const env = { ...gitEnv(remote), XDG_CACHE_HOME: tempDir('gitops-synth-cache-') };
-  return (project, ...args) => {
-    const r = runCli([...args, '--project', project], { env });
+  return async (project, ...args) => {
+    const r = await runCli([...args, '--project', project], { env });
     expect(r.code, `${args.join(' ')}\n${r.stdout}${r.stderr}`).toBe(0);
     return r;
   };
@@ -75,11 +75,11 @@ function prod(remote: string): { image: string; updated: string[]; writeBack: bo
 }
 
 describe('a rollback by pinning', () => {
-  it('rolls prod back and holds it against Image Updater, reviewable and recorded; unpinned, the next write-back takes effect again', () => {
+  it('rolls prod back and holds it against Image Updater, reviewable and recorded; unpinned, the next write-back takes effect again', async () => {
     const remote = bareRepo();
     const project = exampleProject(PATH);
     const cli = cliFor(remote);
-    cli(project, 'publish');
+    await cli(project, 'publish');
 
     // Stage ran build 7a8b9c0; release 1.4.7 was tagged onto it (build-image.yml records that), and
     // Image Updater moved prod to it; Argo CD applies its file over the kustomization. Release 1.4.2,
@@ -94,7 +94,7 @@ describe('a rollback by pinning', () => {
       writeBack: true,
     });
     // What app list can prove from the devops repository alone: prod runs the digest stage ran.
-    const running = listed(cli, project);
+    const running = await listed(cli, project);
     expect(running('api', 'prod')).toMatchObject({ tag: '1.4.7', tagFrom: 'image-updater', pin: null });
     expect(running('api', 'prod').release).toEqual({
       build: '7a8b9c0',
@@ -114,7 +114,7 @@ describe('a rollback by pinning', () => {
     expect(running('api', 'stage').release).toBeNull();
 
     // 1.4.7 is bad: pin 1.4.1, with the reason (and, in the same change, a frontend build for stage).
-    const pin = cli(
+    const pin = await cli(
       project,
       'app',
       'pin',
@@ -140,7 +140,7 @@ describe('a rollback by pinning', () => {
     commitProject(project, 'api back to 1.4.1 in prod; a frontend build for stage');
 
     // The review: the images that change come first.
-    const diff = runCli(['diff', '--project', project], { env: gitEnv(remote) });
+    const diff = await runCli(['diff', '--project', project], { env: gitEnv(remote) });
     expect(diff.code, diff.stderr).toBe(1);
     expect(diff.stdout.split('\nprod/')[0]).toContain(
       'Images:\n  api: 1.4.7 → 1.4.1 (prod, pinned)\n  frontend: 9b1e4d7 → 0c0ffee (stage)\n',
@@ -158,7 +158,7 @@ describe('a rollback by pinning', () => {
       '  ~ Kustomization (kustomization.yaml)  kustomization.yaml',
     ]);
 
-    const published = cli(project, 'publish');
+    const published = await cli(project, 'publish');
     expect(published.stdout).toContain(
       "Removed because the tag is pinned there (Image Updater's write-back would override the pin; " +
         'git history keeps it): prod/api/.argocd-source-api-prod.yaml',
@@ -178,7 +178,7 @@ describe('a rollback by pinning', () => {
     });
     expect(git(remote, ['log', '--format=%s', '-1', 'main', '--', PROD_WRITE_BACK])).toMatch(/^Render /);
 
-    const pinned = listed(cli, project);
+    const pinned = await listed(cli, project);
     expect(pinned('api', 'prod')).toMatchObject({
       tag: '1.4.1',
       tagFrom: 'spec',
@@ -189,11 +189,11 @@ describe('a rollback by pinning', () => {
     expect(pinned('api', 'stage')).toMatchObject({ pin: null, policy: { strategy: 'newest-build', own: false } });
 
     // Unpinned: auto-update starts from the spec's tag, and the updater's next write takes effect.
-    const unpin = cli(project, 'app', 'unpin', 'api', '--env', 'prod');
+    const unpin = await cli(project, 'app', 'unpin', 'api', '--env', 'prod');
     expect(unpin.stdout).toContain('the image policy moves it from 1.4.1');
     expect(readFileSync(join(project, 'apps', 'api.yaml'), 'utf8')).toContain('    image: {tag: 1.4.1}\n');
     commitProject(project, 'unpin api in prod');
-    cli(project, 'publish');
+    await cli(project, 'publish');
     writeBack(remote, PROD_WRITE_BACK, imageUpdaterWrites('1.4.8'));
     expect(prod(remote)).toEqual({
       image: `${API}:1.4.8`,
@@ -202,18 +202,18 @@ describe('a rollback by pinning', () => {
     });
   });
 
-  it('refuses a bad --tag (usage, 2), an unknown environment or latest in prod (1), changing nothing', () => {
+  it('refuses a bad --tag (usage, 2), an unknown environment or latest in prod (1), changing nothing', async () => {
     const project = exampleProject(PATH);
     const before = readFileSync(join(project, 'apps', 'api.yaml'), 'utf8');
-    const bad = runCli(['app', 'pin', 'api', '--env', 'prod', '--tag', '1.4.1:oops', '--project', project]);
+    const bad = await runCli(['app', 'pin', 'api', '--env', 'prod', '--tag', '1.4.1:oops', '--project', project]);
     // A malformed value is a usage error (2); what the project refuses is 1.
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--tag "1.4.1:oops": expected an image tag');
-    const env = runCli(['app', 'pin', 'api', '--env', 'production', '--tag', '1.4.1', '--project', project]);
+    const env = await runCli(['app', 'pin', 'api', '--env', 'production', '--tag', '1.4.1', '--project', project]);
     expect(env.code).toBe(1);
     expect(env.stderr).toContain('unknown environment "production"; expected one of: prod, stage');
     // A tag the semver policy rejects is fine to pin to (nothing moves it), but not "latest" in prod.
-    const latest = runCli(['app', 'pin', 'api', '--env', 'prod', '--tag', 'latest', '--project', project]);
+    const latest = await runCli(['app', 'pin', 'api', '--env', 'prod', '--tag', 'latest', '--project', project]);
     expect(latest.code).toBe(1);
     expect(latest.stderr).toMatch(/apps\/api\.yaml:\d+:\d+: environments\.prod\.image\.tag: "latest" is not allowed/);
     expect(readFileSync(join(project, 'apps', 'api.yaml'), 'utf8')).toBe(before);

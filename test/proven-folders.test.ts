@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { OWNERSHIP_FILE } from '../src/output/ownership.js';
 import { rendererIdentity } from '../src/synth/renderer-identity.js';
 import { CACHE_DIR, CACHE_SWITCH } from '../src/util/caches.js';
-import { copyExample, REPO, runCli, snapshotTree, tempDir } from './helpers.js';
+import { copyExample, REPO, runCli, snapshotTree, spawnCli, tempDir } from './helpers.js';
 
 /**
  * A service folder of dist/ rendered from the same resolved service by the
@@ -19,31 +19,31 @@ const taking = () => ({ [CACHE_SWITCH]: 'rendered', [CACHE_DIR]: tempDir(), NODE
 
 /** Synth through the real CLI; returns whether cdk8s was loaded (Node's module log names every module it loads). */
 function synth(project: string, env: NodeJS.ProcessEnv): { loadedCdk8s: boolean } {
-  const r = runCli(['synth', '--project', project], { env });
+  const r = spawnCli(['synth', '--project', project], { env });
   expect(r.code, r.stderr.slice(-2000)).toBe(0);
   return { loadedCdk8s: /node_modules\/cdk8s\//.test(r.stderr) };
 }
 
 /** What a synth that renders every folder writes for `project`. */
-function fullRender(project: string): Record<string, string> {
+async function fullRender(project: string): Promise<Record<string, string>> {
   const out = join(tempDir(), 'dist');
-  const r = runCli(['synth', '--project', project, '--out', out], { env: { [CACHE_SWITCH]: '0' } });
+  const r = await runCli(['synth', '--project', project, '--out', out], { env: { [CACHE_SWITCH]: '0' } });
   expect(r.code, r.stderr).toBe(0);
   return snapshotTree(out);
 }
 
 describe('service folders taken from dist/', () => {
-  it('on a fresh clone with an up-to-date dist/, nothing is rendered and nothing written', () => {
+  it('on a fresh clone with an up-to-date dist/, nothing is rendered and nothing written', async () => {
     const project = copyExample();
     // A clone: the committed dist/ of the shipped example, files made anew.
     cpSync(join(REPO, 'dist'), join(project, 'dist'), { recursive: true });
     const before = snapshotTree(join(project, 'dist'));
     expect(synth(project, taking()).loadedCdk8s).toBe(false);
     expect(snapshotTree(join(project, 'dist'))).toEqual(before);
-    expect(before).toEqual(fullRender(project));
+    expect(before).toEqual(await fullRender(project));
   });
 
-  it('renders the folders whose service changed or whose files differ, and writes what a full render writes', () => {
+  it('renders the folders whose service changed or whose files differ, and writes what a full render writes', async () => {
     const project = copyExample();
     cpSync(join(REPO, 'dist'), join(project, 'dist'), { recursive: true });
     const dist = join(project, 'dist');
@@ -53,12 +53,12 @@ describe('service folders taken from dist/', () => {
     writeFileSync(flower, readFileSync(flower, 'utf8').replace('tag: "2.0.1"', 'tag: "2.0.2"'));
     expect(synth(project, taking()).loadedCdk8s).toBe(true);
     const after = snapshotTree(dist);
-    expect(after).toEqual(fullRender(project));
+    expect(after).toEqual(await fullRender(project));
     expect(after['stage/worker/deployment-worker.yaml']).toContain('replicas: 1');
     expect(after['prod/flower/kustomization.yaml']).toContain('newTag: 2.0.2');
   });
 
-  it('renders every folder when the code that rendered dist/ differs, or with the caches off', () => {
+  it('renders every folder when the code that rendered dist/ differs, or with the caches off', async () => {
     const project = copyExample();
     cpSync(join(REPO, 'dist'), join(project, 'dist'), { recursive: true });
     const marker = join(project, 'dist', OWNERSHIP_FILE);

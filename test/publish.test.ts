@@ -24,21 +24,21 @@ const RECORD = 'refs/gitops-synth/published/main';
 const WRITE_BACK = `${PATH}/stage/api/.argocd-source-api-stage.yaml`;
 const WRITE_BACK_CONTENT = 'kustomize:\n  images:\n  - ghcr.io/acme-shop/api:abcdef1\n';
 
-function publish(remote: string, project: string, ...args: string[]) {
+async function publish(remote: string, project: string, ...args: string[]) {
   const delay = args.includes('--retry-delay') ? [] : ['--retry-delay', '20'];
-  return runCli(['publish', '--project', project, ...delay, ...args], { env: gitEnv(remote) });
+  return await runCli(['publish', '--project', project, ...delay, ...args], { env: gitEnv(remote) });
 }
 
-function mustPublish(remote: string, project: string, ...args: string[]) {
-  const r = publish(remote, project, ...args);
+async function mustPublish(remote: string, project: string, ...args: string[]) {
+  const r = await publish(remote, project, ...args);
   expect(r.code, r.stderr).toBe(0);
   return r;
 }
 
 /** What `synth` writes for the project, as the devops repository should hold it. */
-function synthesized(project: string): Record<string, string> {
+async function synthesized(project: string): Promise<Record<string, string>> {
   const out = join(tempDir('gitops-synth-expected-'), 'dist');
-  const r = runCli(['synth', '--project', project, '--out', out]);
+  const r = await runCli(['synth', '--project', project, '--out', out]);
   expect(r.code, r.stderr).toBe(0);
   return snapshotTree(out);
 }
@@ -52,18 +52,18 @@ function commitsOnTop(remote: string, parent: string, count: number): string {
 }
 
 describe('publish', () => {
-  it('publishes into an empty devops repository exactly what synth renders, records it, and says nothing changed the second time', () => {
+  it('publishes into an empty devops repository exactly what synth renders, records it, and says nothing changed the second time', async () => {
     const remote = bareRepo();
     const project = exampleProject();
     const source = git(project, ['rev-parse', 'HEAD']);
 
-    const r = publish(remote, project);
+    const r = await publish(remote, project);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain(`published ${source.slice(0, 7)} to ${DEVOPS_URL} main:${PATH}`);
 
     const [head, ...older] = commits(remote);
     expect(older).toEqual([]);
-    expect(filesAt(remote, 'main', PATH)).toEqual(synthesized(project));
+    expect(filesAt(remote, 'main', PATH)).toEqual(await synthesized(project));
     expect(trailers(remote, head!)).toEqual({
       'Source-Repository': 'https://github.com/acme-shop/shop',
       'Source-Commit': source,
@@ -72,24 +72,24 @@ describe('publish', () => {
     // The record of the last publish moved with the branch, in the same push.
     expect(git(remote, ['rev-parse', RECORD])).toBe(head);
 
-    const again = publish(remote, project);
+    const again = await publish(remote, project);
     expect(again.code, again.stderr).toBe(0);
     expect(again.stdout).toContain('nothing to commit');
     expect(commits(remote)).toEqual([head]);
   });
 
-  it('changes only the folders of the service whose spec changed, and names it in the message (with a kept --work-dir)', () => {
+  it('changes only the folders of the service whose spec changed, and names it in the message (with a kept --work-dir)', async () => {
     const remote = bareRepo();
     const project = exampleProject();
     // Its own work clone: made in a folder that did not exist, reused by the next publish and by diff.
     const work = join(tempDir('gitops-synth-work-'), 'devops');
-    mustPublish(remote, project, '--work-dir', work);
+    await mustPublish(remote, project, '--work-dir', work);
     editSpec(project, 'apps/worker.yaml', ['env', 'DATABASE_NAME'], 'shop_v2');
     const source = commitProject(project, 'worker: new database');
 
-    const r = publish(remote, project, '--work-dir', work);
+    const r = await publish(remote, project, '--work-dir', work);
     expect(r.code, r.stderr).toBe(0);
-    const equal = runCli(['diff', '--project', project, '--work-dir', work], { env: gitEnv(remote) });
+    const equal = await runCli(['diff', '--project', project, '--work-dir', work], { env: gitEnv(remote) });
     expect(equal.code, equal.stderr).toBe(0);
     const changed = git(remote, ['diff', '--name-only', 'main~1', 'main']).split('\n');
     // The ownership marker records each folder's digests, so it changes with them.
@@ -104,10 +104,10 @@ describe('publish', () => {
     );
   });
 
-  it('keeps write-backs of rendered folders and what it does not own, removes a removed service with its write-back', () => {
+  it('keeps write-backs of rendered folders and what it does not own, removes a removed service with its write-back', async () => {
     const remote = bareRepo();
     const project = exampleProject();
-    mustPublish(remote, project);
+    await mustPublish(remote, project);
     writeBack(remote, `${PATH}/stage/flower/.argocd-source-flower-stage.yaml`, 'kustomize: {}\n');
     const writeBackCommit = writeBack(remote, WRITE_BACK, WRITE_BACK_CONTENT);
     writeBack(remote, 'README.md', 'The devops repository.\n');
@@ -115,7 +115,7 @@ describe('publish', () => {
 
     git(project, ['rm', '-q', 'apps/flower.yaml']);
     commitProject(project, 'remove flower');
-    const r = publish(remote, project);
+    const r = await publish(remote, project);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('stage/flower');
     expect(r.stdout).toContain('Removed with their service folders: stage/flower/.argocd-source-flower-stage.yaml');
@@ -132,7 +132,7 @@ describe('publish', () => {
     expect(git(remote, ['log', '-1', '--format=%s', 'main'])).toMatch(/: bootstrap, prod, flower and rabbitmq$/);
   });
 
-  it('refuses uncommitted, untracked and ignored spec changes, listing them; --allow-dirty publishes and says so', () => {
+  it('refuses uncommitted, untracked and ignored spec changes, listing them; --allow-dirty publishes and says so', async () => {
     const remote = bareRepo();
     const project = exampleProject();
     editSpec(project, 'apps/worker.yaml', ['env', 'DATABASE_NAME'], 'shop_v2');
@@ -148,7 +148,7 @@ describe('publish', () => {
     writeFileSync(join(project, 'notes.txt'), 'not read by the render\n');
 
     for (const args of [[], ['--dry-run']]) {
-      const r = publish(remote, project, ...args);
+      const r = await publish(remote, project, ...args);
       expect(r.code).toBe(1);
       expect(r.stderr).toContain('uncommitted changes in files that feed the render');
       expect(r.stderr).toMatch(/^ {2}modified {3}apps\/worker\.yaml$/m);
@@ -161,7 +161,7 @@ describe('publish', () => {
     expect(refs(remote)).toBe('');
 
     rmLocal(project);
-    const allowed = publish(remote, project, '--allow-dirty');
+    const allowed = await publish(remote, project, '--allow-dirty');
     expect(allowed.code, allowed.stderr).toBe(0);
     const head = git(remote, ['rev-parse', 'main']);
     const source = git(project, ['rev-parse', 'HEAD']);
@@ -176,7 +176,7 @@ describe('publish', () => {
     });
   });
 
-  it('refuses a --work-dir holding files it did not make, or inside the project, changing nothing (exit 2)', () => {
+  it('refuses a --work-dir holding files it did not make, or inside the project, changing nothing (exit 2)', async () => {
     const remote = bareRepo();
     const project = exampleProject();
     const unrelated = tempDir('gitops-synth-unrelated-');
@@ -194,7 +194,7 @@ describe('publish', () => {
       [['diff', '--work-dir', unrelated], /holds files gitops-synth did not make/],
     ];
     for (const [args, message] of cases) {
-      const r = runCli([...args, '--project', project], { env: gitEnv(remote) });
+      const r = await runCli([...args, '--project', project], { env: gitEnv(remote) });
       expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(2);
       expect(r.stderr).toMatch(message);
       expect(r.stderr).toContain('nothing was changed');
@@ -205,12 +205,12 @@ describe('publish', () => {
     expect(refs(remote)).toBe('');
   });
 
-  it('refuses a branch whose history no longer holds the last publish, pushing nothing, also beyond the shallow fetch', () => {
+  it('refuses a branch whose history no longer holds the last publish, pushing nothing, also beyond the shallow fetch', async () => {
     const remote = bareRepo();
     // A branch made by hand (no record yet) is published onto like any other.
     writeBack(remote, 'README.md', 'made by hand\n');
     const project = exampleProject();
-    mustPublish(remote, project);
+    await mustPublish(remote, project);
     const published = git(remote, ['rev-parse', 'main']);
     expect(git(remote, ['rev-parse', RECORD])).toBe(published);
 
@@ -218,7 +218,7 @@ describe('publish', () => {
     git(remote, ['update-ref', 'refs/heads/main', commitsOnTop(remote, published, 60)]);
     editSpec(project, 'apps/worker.yaml', ['env', 'DATABASE_NAME'], 'shop_v2');
     commitProject(project, 'worker: new database');
-    mustPublish(remote, project);
+    await mustPublish(remote, project);
     const record = git(remote, ['rev-parse', RECORD]);
     expect(record).toBe(git(remote, ['rev-parse', 'main']));
 
@@ -228,7 +228,7 @@ describe('publish', () => {
     editSpec(project, 'apps/worker.yaml', ['env', 'DATABASE_NAME'], 'shop_v3');
     commitProject(project, 'worker: another database');
     const before = refs(remote);
-    const r = publish(remote, project);
+    const r = await publish(remote, project);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`the history of branch main no longer holds ${record}`);
     expect(r.stderr).toContain(`git push ${DEVOPS_URL} :${RECORD}`);
@@ -237,17 +237,17 @@ describe('publish', () => {
 
     // The branch deleted altogether: refused too. Deleting the record as told accepts the new history.
     git(remote, ['update-ref', '-d', 'refs/heads/main']);
-    expect(publish(remote, project).stderr).toContain('branch main no longer exists');
+    expect((await publish(remote, project)).stderr).toContain('branch main no longer exists');
     git(remote, ['update-ref', 'refs/heads/main', root]);
     git(remote, ['update-ref', '-d', RECORD]);
-    mustPublish(remote, project);
+    await mustPublish(remote, project);
     expect(isAncestor(remote, root, 'main')).toBe(true);
   });
 
-  it('retries a refused push from the new head, logging git reason each time, and gives up only after --retry-timeout', () => {
+  it('retries a refused push from the new head, logging git reason each time, and gives up only after --retry-timeout', async () => {
     const remote = bareRepo();
     const project = exampleProject();
-    mustPublish(remote, project);
+    await mustPublish(remote, project);
     // Refuses the first push only, as a branch that moved under it would.
     writeFileSync(
       join(remote, 'hooks', 'pre-receive'),
@@ -256,7 +256,7 @@ describe('publish', () => {
     );
     editSpec(project, 'apps/worker.yaml', ['env', 'DATABASE_NAME'], 'shop_v2');
     commitProject(project, 'worker: new database');
-    const retried = mustPublish(remote, project);
+    const retried = await mustPublish(remote, project);
     expect(retried.stderr).toMatch(
       /push refused \(attempt 1\): refs\/heads\/main \[remote rejected\] \(pre-receive hook declined\); remote: busy; fetching the new head/,
     );
@@ -270,7 +270,7 @@ describe('publish', () => {
     editSpec(project, 'apps/worker.yaml', ['env', 'DATABASE_NAME'], 'shop_v3');
     commitProject(project, 'worker: another database');
     const head = git(remote, ['rev-parse', 'main']);
-    const frozen = publish(remote, project, '--retry-timeout', '1', '--retry-delay', '100');
+    const frozen = await publish(remote, project, '--retry-timeout', '1', '--retry-delay', '100');
     expect(frozen.code).toBe(1);
     // How many attempts fit in the second depends on the machine's load; that it gave up on time does not.
     expect(frozen.stderr).toMatch(/refused \d+ times? in [\d.]+ s; giving up \(--retry-timeout 1 s\)/);
@@ -283,10 +283,10 @@ describe('publish', () => {
     expect(refUpdates(remote)).toHaveLength(2);
   });
 
-  it('rejects a nonsensical --retry-timeout, and a URL with credentials, before touching anything', () => {
+  it('rejects a nonsensical --retry-timeout, and a URL with credentials, before touching anything', async () => {
     const remote = bareRepo();
     const project = exampleProject();
-    const r = publish(remote, project, '--retry-timeout', '-1');
+    const r = await publish(remote, project, '--retry-timeout', '-1');
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('--retry-timeout: expected seconds from 0 to 3600');
 
@@ -297,20 +297,20 @@ describe('publish', () => {
       'https://bot:s3cret-t0ken@example.com/acme/devops.git',
     );
     commitProject(project, 'a token in the URL');
-    const secret = publish(remote, project);
+    const secret = await publish(remote, project);
     expect(secret.code).toBe(1);
     expect(secret.stderr).toMatch(/environments\/_settings\.yaml:\d+:\d+: repository\.url: /);
     expect(secret.stdout + secret.stderr).not.toContain('s3cret-t0ken');
     expect(commits(remote)).toEqual([]);
   });
 
-  it('commits as gitops-synth when neither the environment nor git configuration names anyone', () => {
+  it('commits as gitops-synth when neither the environment nor git configuration names anyone', async () => {
     const remote = bareRepo();
     const project = exampleProject();
     const anonymous = Object.fromEntries(
       Object.entries(gitEnv(remote)).filter(([k]) => !/^GIT_(AUTHOR|COMMITTER)_/.test(k)),
     );
-    const r = runCli(['publish', '--project', project], { env: anonymous });
+    const r = await runCli(['publish', '--project', project], { env: anonymous });
     expect(r.code, r.stderr).toBe(0);
     expect(git(remote, ['log', '-1', '--format=%an <%ae>', 'main'])).toBe(
       'gitops-synth <gitops-synth@users.noreply.github.com>',

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { rememberedRun, rememberRun, runInputs } from '../src/pipeline/run-record.js';
 import { CACHE_DIR, CACHE_SWITCH } from '../src/util/caches.js';
-import { copyExample, REPO, runCli, snapshotTree, tempDir } from './helpers.js';
+import { copyExample, REPO, snapshotTree, spawnCli, tempDir } from './helpers.js';
 
 /**
  * A synth whose inputs (spec files, code, folders, settings) are those of the
@@ -21,13 +21,13 @@ function clone(): string {
 
 /** Synth through the real CLI with every cache on; `full`: the pipeline was loaded (resolve loads semver, CommonJS, which Node's module log names). */
 function synth(project: string, env: NodeJS.ProcessEnv): { stdout: string; full: boolean } {
-  const r = runCli(['synth', '--project', project], { env: { ...env, NODE_DEBUG: 'module' } });
+  const r = spawnCli(['synth', '--project', project], { env: { ...env, NODE_DEBUG: 'module' } });
   expect(r.code, r.stderr.slice(-2000)).toBe(0);
   return { stdout: r.stdout, full: /node_modules\/semver\//.test(r.stderr) };
 }
 
 describe('the record of the last synth', () => {
-  it('answers an unchanged synth without the pipeline, and takes the full run on any change', () => {
+  it('answers an unchanged synth without the pipeline, and takes the full run on any change', async () => {
     const project = clone();
     const env = { [CACHE_SWITCH]: '1', [CACHE_DIR]: tempDir() };
     const dist = join(project, 'dist');

@@ -174,7 +174,7 @@ describe('the shipped example: no secret values', () => {
 });
 
 describe('no path for a secret value into dist', () => {
-  it('renders none of the values of a Secret the specs reference, wherever else those values live', () => {
+  it('renders none of the values of a Secret the specs reference, wherever else those values live', async () => {
     const values = [
       'pg-Value-7f3a9c1e',
       'mq-Value-0b5d2e8f',
@@ -205,7 +205,7 @@ describe('no path for a secret value into dist', () => {
       DJANGO_SECRET_KEY: values[3],
       FLOWER_BASIC_AUTH: values[4],
     };
-    const r = runCli(['synth', '--project', project], { env });
+    const r = await runCli(['synth', '--project', project], { env });
     expect(r.code, r.stderr).toBe(0);
     const tree = snapshotTree(join(project, 'dist'));
     const everything = Object.values(tree).join('\n') + r.stdout + r.stderr;

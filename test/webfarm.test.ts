@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { kustomizeBuild } from '../src/validate/kustomize.js';
 import { KUBERNETES_KINDS, SchemaValidator } from '../src/validate/schemas.js';
-import { REPO, runCli, snapshotTree } from './helpers.js';
+import { REPO, runCli, snapshotTree, tempDir } from './helpers.js';
 import {
   type K8sObject,
   objectsIn,
@@ -33,8 +33,8 @@ const out = join(suiteDir('gitops-synth-webfarm-'), 'dist');
 let files: Map<string, string>;
 let objects: Map<string, K8sObject>;
 
-beforeAll(() => {
-  const r = runCli(['synth', '--project', EXAMPLE, '--out', out]);
+beforeAll(async () => {
+  const r = await runCli(['synth', '--project', EXAMPLE, '--out', out]);
   expect(r.stderr).toBe('');
   expect(r.code).toBe(0);
   files = readTree(out);
@@ -217,10 +217,10 @@ describe('the web-farm example', () => {
     }
   });
 
-  it('the committed examples/webfarm/dist is exactly a fresh render (synth and bootstrap)', () => {
-    const fresh = join(suiteDir('gitops-synth-webfarm-fresh-'), 'dist');
-    expect(runCli(['synth', '--project', EXAMPLE, '--out', fresh]).code).toBe(0);
-    const b = runCli(['bootstrap', '--project', EXAMPLE, '--out', fresh]);
+  it('the committed examples/webfarm/dist is exactly a fresh render (synth and bootstrap)', async () => {
+    const fresh = join(tempDir('gitops-synth-webfarm-fresh-'), 'dist');
+    expect((await runCli(['synth', '--project', EXAMPLE, '--out', fresh])).code).toBe(0);
+    const b = await runCli(['bootstrap', '--project', EXAMPLE, '--out', fresh]);
     expect(b.stderr).toBe('');
     expect(b.code).toBe(0);
     expect(snapshotTree(join(EXAMPLE, 'dist'))).toEqual(snapshotTree(fresh));
@@ -236,13 +236,14 @@ describe('the web-farm example', () => {
 const nginxTool = requireTool('nginx');
 const nginx = nginxTool.path!;
 nginxTool.describe('the web-farm configuration in a real nginx', () => {
+  // Made before the hook that stops nginx, so removed after it (after-hooks run last-registered first).
+  const dir = suiteDir('gitops-synth-webfarm-nginx-');
   let server: ChildProcess | undefined;
   afterAll(() => {
     server?.kill();
   });
 
   it('proxies a request to the farm, which names the replica that served it', async () => {
-    const dir = suiteDir('gitops-synth-webfarm-nginx-');
     const [proxyPort, farmPort] = [await freePort(), await freePort()];
     const data = (folder: string, name: string) =>
       only(objects, folder, 'ConfigMap', name).data as Record<string, string>;

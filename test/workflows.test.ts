@@ -485,15 +485,15 @@ describe('GitHub workflows', () => {
     expect(first.stdout + first.stderr).not.toContain('not-a-real-token');
   });
 
-  it('the workflows command rewrites a stale build-image.yml, and --check fails until it is current', () => {
+  it('the workflows command rewrites a stale build-image.yml, and --check fails until it is current', async () => {
     const project = copyExample();
     setSettings(project, { imageTags: { shaLength: 9 } });
-    expect(runCli(['workflows', '--check', '--project', project]).code).toBe(1);
-    const write = runCli(['workflows', '--project', project]);
+    expect((await runCli(['workflows', '--check', '--project', project])).code).toBe(1);
+    const write = await runCli(['workflows', '--project', project]);
     expect(write.code, write.stderr).toBe(0);
     const text = readFileSync(join(project, '.github', 'workflows', 'build-image.yml'), 'utf8');
     expect(text).toContain("DOCKER_METADATA_SHORT_SHA_LENGTH: '9'");
-    const check = runCli(['workflows', '--check', '--project', project]);
+    const check = await runCli(['workflows', '--check', '--project', project]);
     expect(check.code, check.stderr).toBe(0);
   });
 });

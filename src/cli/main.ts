@@ -26,7 +26,11 @@ export interface RunState {
   json: boolean;
 }
 
-/** The command-line parser of gitops-synth; `run` is filled in once the command line is valid. */
+/**
+ * The command-line parser of gitops-synth; `run` is filled in once the command line is valid. --help and
+ * --version return from main like every other run (its code is the exit status) instead of ending the
+ * process from inside yargs.
+ */
 export function cliParser(run: RunState, commands: AnyCommand[], options: CliOptions = {}): Argv<GlobalOptions> {
   const columns = options.columns ?? Math.min(110, process.stdout.columns ?? 110);
   return yargs()
@@ -59,6 +63,7 @@ export function cliParser(run: RunState, commands: AnyCommand[], options: CliOpt
     .fail((msg, err) => {
       throw err ?? new UsageFailure(msg);
     })
+    .exitProcess(false)
     .help()
     .alias('h', 'help')
     .version('version', 'Show the version of gitops-synth', packageVersion())
