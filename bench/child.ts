@@ -6,9 +6,10 @@
  *
  * Modes:
  * - `synth`: gitops-synth's synth of the project into `out`, as the CLI runs
- *   it (load → resolve → render → compare → schemas → kubectl kustomize of
- *   the changed folders → write what changed), with the caches the
- *   environment gives it (GITOPS_SYNTH_CACHE, GITOPS_SYNTH_CACHE_DIR).
+ *   it (the record of the last run looked up; unless it answers, load →
+ *   resolve → render → compare → schemas → kubectl kustomize of the changed
+ *   folders → write what changed, then the run remembered), with the caches
+ *   the environment gives it (GITOPS_SYNTH_CACHE, GITOPS_SYNTH_CACHE_DIR).
  * - `floor`: the objects of the output (read from objects.json) written as
  *   JSON (which is YAML), one file per object, plus the kustomizations and
  *   the other files, in the same layout: what any generator of this output
@@ -56,17 +57,23 @@ async function main(): Promise<void> {
   let report: Partial<ChildReport> = {};
 
   if (mode === 'synth') {
-    const { synth } = await import('../src/pipeline/pipeline.js');
-    const result = await synth({
-      projectDir: project,
-      outDir: out,
-      onPhase: (p, ms) => (phases[p] = (phases[p] ?? 0) + ms),
-    });
+    // As the CLI's synth command runs it: answered from the record of the last run when nothing changed.
+    const { withRunRecord } = await import('../src/pipeline/run-record.js');
+    const onPhase = (p: string, ms: number) => (phases[p] = (phases[p] ?? 0) + ms);
+    const { result, fromRecord } = await withRunRecord(
+      project,
+      out,
+      async () => {
+        const { synth } = await import('../src/pipeline/pipeline.js');
+        return synth({ projectDir: project, outDir: out, onPhase });
+      },
+      onPhase,
+    );
     report = {
       files: result.files,
-      written: result.written,
-      checkedFolders: result.checkedFolders,
-      unchanged: result.unchanged,
+      written: fromRecord ? 0 : result.written,
+      checkedFolders: fromRecord ? 0 : result.checkedFolders,
+      unchanged: fromRecord || result.unchanged,
     };
   } else if (mode === 'floor') {
     let last = performance.now();

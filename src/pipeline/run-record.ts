@@ -117,6 +117,29 @@ export function rememberedRun(inputs: RunInputs): { result: RememberedResult; re
   return { result: record.result, refresh: record.racy.size > 0 };
 }
 
+/**
+ * A synth as the CLI runs it: answered from the record of the last run when
+ * its inputs and output are those it left (`fromRecord`), else `fullRun()`,
+ * which is remembered when it succeeds. `onPhase('record', ms)` reports the
+ * time spent looking the run up and remembering it.
+ */
+export async function withRunRecord<T extends object>(
+  projectDir: string,
+  outDir: string,
+  fullRun: () => Promise<T>,
+  onPhase?: (phase: 'record', ms: number) => void,
+): Promise<{ result: T; fromRecord: boolean }> {
+  let started = performance.now();
+  const inputs = runInputs(projectDir, outDir);
+  const remembered = inputs && rememberedRun(inputs);
+  onPhase?.('record', performance.now() - started);
+  const result = remembered ? (remembered.result as T) : await fullRun();
+  started = performance.now();
+  if (inputs && (!remembered || remembered.refresh)) rememberRun(inputs, result as RememberedResult);
+  onPhase?.('record', performance.now() - started);
+  return { result, fromRecord: remembered !== undefined };
+}
+
 /** Remembers a run that succeeded with `inputs`, as its output is now. */
 export function rememberRun(inputs: RunInputs, result: RememberedResult): void {
   const now = Date.now();

@@ -4,7 +4,7 @@ import { contentDigest, type FolderDigests } from '../output/ownership.js';
 import { RenderedTree } from '../output/tree.js';
 import type { KustomizeFolder } from '../validate/kustomize.js';
 import { renderServiceFolder, serviceFolder } from './render-service.js';
-import { serviceInputDigest } from './renderer-identity.js';
+import { environmentInputDigest, serviceInputDigest } from './renderer-identity.js';
 
 /**
  * `dist/<env>/<service>/`: the Kubernetes objects of every enabled service in
@@ -18,10 +18,17 @@ export const renderServices: Renderer = async ({ resolved, provenFolders }) => {
   const folderDigests = new Map<string, FolderDigests>();
   const provenFiles: string[] = [];
   let remembered = 0;
+  // Each environment digested once, not once per service (a large part of every service's input).
+  const environmentDigests = new Map<object, string>();
   for (const env of resolved.environments) {
     for (const svc of resolved.services.get(env.name) ?? []) {
       const folder = serviceFolder(svc);
-      const input = serviceInputDigest(svc);
+      let environment = environmentDigests.get(svc.environment);
+      if (environment === undefined) {
+        environment = environmentInputDigest(svc.environment);
+        environmentDigests.set(svc.environment, environment);
+      }
+      const input = serviceInputDigest(svc, environment);
       const proven = provenFolders?.take(folder, input);
       if (proven) {
         for (const [name, content] of proven.files) {

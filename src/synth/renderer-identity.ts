@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, join, relative } from 'node:path';
 import { shortDigest } from '../output/ownership.js';
-import type { ResolvedService } from '../resolve/model.js';
+import type { ResolvedEnvironment, ResolvedService } from '../resolve/model.js';
 import { CODE_ROOT } from '../util/code-identity.js';
 
 /**
@@ -70,11 +70,19 @@ export function rendererIdentity(codeRoot: string = CODE_ROOT): string | undefin
  * for its environment, spec files by path (their text is resolved into the
  * service already, and their comments change nothing).
  */
-export function serviceInputDigest(svc: ResolvedService): string {
-  const input = {
-    ...svc,
-    source: svc.source.file,
-    environment: { ...svc.environment, source: svc.environment.source.file },
-  };
+export function serviceInputDigest(
+  svc: ResolvedService,
+  environment: string = environmentInputDigest(svc.environment),
+): string {
+  const input = { ...svc, source: svc.source.file, environment };
   return shortDigest(createHash('sha256').update(JSON.stringify(input)));
+}
+
+/**
+ * Digest of the resolved environment a service is rendered for (its spec file
+ * by path): a part of every serviceInputDigest of that environment, worked
+ * out once per environment by a caller digesting many services.
+ */
+export function environmentInputDigest(env: ResolvedEnvironment): string {
+  return shortDigest(createHash('sha256').update(JSON.stringify({ ...env, source: env.source.file })));
 }

@@ -2,7 +2,7 @@ import type { CommandModule } from 'yargs';
 import { ABOUT } from './about.js';
 import { join, resolve } from 'node:path';
 import type { SynthResult } from '../../pipeline/pipeline.js';
-import { rememberedRun, rememberRun, runInputs } from '../../pipeline/run-record.js';
+import { withRunRecord } from '../../pipeline/run-record.js';
 import { allowRemovalOption, removalAllowance } from '../allow-removal.js';
 import { checkedOutputJson, checkText, renderedJson } from '../check-report.js';
 import { examples, exitStatus, SPEC_OR_OUTPUT_PROBLEMS } from '../help.js';
@@ -65,19 +65,16 @@ export const synthCommand: CommandModule<GlobalOptions, SynthArgs> = {
   handler: async (args) => {
     if (args.check) return check(args);
     const removals = removalAllowance(args['allow-removal']);
+    const fullRun = () =>
+      withProgress(args.progress, async (p) => {
+        const { synth } = await import('../../pipeline/pipeline.js');
+        return synth({ projectDir: args.project, outDir: args.out, removals, onPhase: p.phases() });
+      });
     // An --allow-removal must name something the run removes: only a full run can tell.
-    const inputs = removals.allow?.length
-      ? undefined
-      : runInputs(args.project, resolve(args.out ?? join(args.project, 'dist')));
-    const remembered = inputs && rememberedRun(inputs);
-    const result = remembered
-      ? asUnchanged(remembered.result as unknown as SynthResult)
-      : await withProgress(args.progress, async (p) => {
-          const { synth } = await import('../../pipeline/pipeline.js');
-          return synth({ projectDir: args.project, outDir: args.out, removals, onPhase: p.phases() });
-        });
-    if (inputs && (!remembered || remembered.refresh))
-      rememberRun(inputs, result as unknown as Record<string, unknown>);
+    const run = removals.allow?.length
+      ? { result: await fullRun(), fromRecord: false }
+      : await withRunRecord(args.project, resolve(args.out ?? join(args.project, 'dist')), fullRun);
+    const result = run.fromRecord ? asUnchanged(run.result) : run.result;
     if (args.json) {
       writeJson('synth', {
         check: false,
