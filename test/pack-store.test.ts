@@ -46,6 +46,11 @@ describe('a pack store', () => {
     expect(third.lookup(key('a', 2))).toBeUndefined();
     expect(third.lookup(key('3', 3))).toBeUndefined();
     expect(third.lookup(key('7', 7))).toEqual({ n: 7 });
+
+    // A new value for a key the store holds replaces it (the run record keeps one key).
+    third.record(key('7', 7), { n: 8 });
+    third.save();
+    expect(open(dir).lookup(key('7', 7))).toEqual({ n: 8 });
   });
 
   it('rewrites only the shards whose entries changed', () => {

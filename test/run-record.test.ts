@@ -59,6 +59,8 @@ describe('the record of the last synth', () => {
     const changed = synth(project, env);
     expect(changed.full).toBe(true);
     expect(snapshotTree(dist)['prod/flower/kustomization.yaml']).toContain('newTag: 2.0.2');
+    // ... and is remembered in place of the record before it: the next synth is answered from it.
+    expect(synth(project, env).full).toBe(false);
   });
 
   it('is off with the rendered cache, and never remembers over a file changed in the clock tick it was written', () => {

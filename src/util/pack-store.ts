@@ -60,7 +60,7 @@ export class PackStore<V> {
   private readonly known = new Map<string, ReadonlyMap<string, V>>();
   /** Entries looked up or recorded by this run, by shard digit: the next shards. */
   private readonly used = new Map<string, Map<string, V>>();
-  /** Shards that gained an entry they did not hold. */
+  /** Shards that gained an entry they did not hold, or a new value for one. */
   private readonly added = new Set<string>();
 
   private constructor(
@@ -78,10 +78,11 @@ export class PackStore<V> {
     return value;
   }
 
-  /** Remembers `value` for `key` (kept by the next save). */
+  /** Remembers `value` for `key` (kept by the next save), in place of what the key held. */
   record(key: string, value: V): void {
     const digit = shardOf(key);
-    if (!this.shard(digit).has(key)) this.added.add(digit);
+    // A new value for a key the shard holds (the run record's one key) changes the shard as a new key does.
+    if (this.shard(digit).get(key) !== value) this.added.add(digit);
     this.usedIn(digit).set(key, value);
   }
 
