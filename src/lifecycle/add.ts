@@ -5,7 +5,7 @@ import { APPS_DIR } from '../spec/layout.js';
 import { LifecycleError } from './errors.js';
 import { jsonSchemaFiles, SCHEMAS_DIR, SERVICE_SCHEMA_FILE } from './json-schemas.js';
 import { newService, type NewServiceArguments, type ServiceNote } from './new-service.js';
-import { commitChange, loadValidProject, type ChangeResult } from './project.js';
+import { commitChange, loadValidProject, type ChangeResult, type RenderOptions } from './project.js';
 
 export interface AddResult extends ChangeResult {
   /** The new spec, relative to the project. */
@@ -23,7 +23,11 @@ export interface AddResult extends ChangeResult {
  * refused. The spec's first line points editors at `schemas/`; when the
  * project has no schemas there yet, they are written too.
  */
-export async function addService(projectDir: string, args: NewServiceArguments): Promise<AddResult> {
+export async function addService(
+  projectDir: string,
+  args: NewServiceArguments,
+  render: RenderOptions = {},
+): Promise<AddResult> {
   const { text, notes } = newService(args);
   const { project } = loadValidProject(projectDir);
   const file = `${APPS_DIR}/${args.name}.yaml`;
@@ -44,12 +48,16 @@ export async function addService(projectDir: string, args: NewServiceArguments):
   const wroteSchemas = !existsSync(join(schemasDir, SERVICE_SCHEMA_FILE));
   let result: Awaited<ReturnType<typeof commitChange>>;
   try {
-    result = await commitChange(project.root, (files) => {
-      if (wroteSchemas)
-        for (const schema of jsonSchemaFiles())
-          if (!existsSync(join(schemasDir, schema.file))) files.write(join(schemasDir, schema.file), schema.content);
-      files.write(path, text);
-    });
+    result = await commitChange(
+      project.root,
+      (files) => {
+        if (wroteSchemas)
+          for (const schema of jsonSchemaFiles())
+            if (!existsSync(join(schemasDir, schema.file))) files.write(join(schemasDir, schema.file), schema.content);
+        files.write(path, text);
+      },
+      render,
+    );
   } catch (err) {
     // The new file was rolled back: its problems are told by the options that wrote each field, not by its lines.
     if (err instanceof SpecError) throw new SpecError(err.problems.map((p) => asOption(p, file, args.name)));

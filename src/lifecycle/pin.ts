@@ -10,6 +10,7 @@ import {
   loadValidProject,
   specPath,
   type ChangeResult,
+  type RenderOptions,
 } from './project.js';
 import { deleteEntry, entryComment, hasEntry, removeTrailingComment, setEntryComment, setScalar } from './yaml-edit.js';
 
@@ -97,6 +98,7 @@ export async function pinService(
   env: string,
   tag: string,
   reason?: string,
+  render: RenderOptions = {},
 ): Promise<PinResult> {
   const checkedTag = imageSpec.shape.tag.safeParse(tag);
   if (!checkedTag.success || !tag)
@@ -118,11 +120,16 @@ export async function pinService(
   out = setScalar(out, ['environments', env, 'image', 'autoUpdate'], false);
   const comment = why ? `${PIN_COMMENT}: ${why}` : PIN_COMMENT;
   const commented = setEntryComment(out, ['environments', env, 'image', 'autoUpdate'], comment);
-  const change = await commitChange(project.root, (files) => files.write(path, commented ?? out));
+  const change = await commitChange(project.root, (files) => files.write(path, commented ?? out), render);
   return { ...base, before: beforeState, change, reasonNotWritten: commented === undefined && why !== null };
 }
 
-export async function unpinService(projectDir: string, name: string, env: string): Promise<UnpinResult> {
+export async function unpinService(
+  projectDir: string,
+  name: string,
+  env: string,
+  render: RenderOptions = {},
+): Promise<UnpinResult> {
   const { project, svc, path, text } = open(projectDir, name, env, 'unpin');
   const spec = svc.spec as ImageView;
   const before = imageIn(spec, env);
@@ -137,7 +144,7 @@ export async function unpinService(projectDir: string, name: string, env: string
   }
   // Still not auto-updated (the spec's top level says so): this environment turns it on.
   if (!imageIn((parse(out) ?? {}) as ImageView, env).autoUpdate) out = setScalar(out, at, true);
-  const change = await commitChange(project.root, (files) => files.write(path, out));
+  const change = await commitChange(project.root, (files) => files.write(path, out), render);
   return { ...base, change };
 }
 

@@ -53,6 +53,12 @@ export interface ChangeResult {
   readonly synth: SynthResult;
 }
 
+/** What a command that changes the specs and renders the project may ask of the render. */
+export interface RenderOptions {
+  /** Told each stage of the render as it starts and ends (the CLI's progress line). */
+  readonly onPhase?: SynthOptions['onPhase'];
+}
+
 /**
  * Makes a change to the spec files and renders the project. When anything
  * fails — the change itself, validation of the changed specs, synth — or the
@@ -63,7 +69,7 @@ export interface ChangeResult {
 export async function commitChange(
   projectDir: string,
   change: (files: FileTransaction) => void,
-  options: Pick<SynthOptions, 'removals'> = {},
+  options: Pick<SynthOptions, 'removals' | 'onPhase'> = {},
 ): Promise<ChangeResult> {
   const files = new FileTransaction();
   const interrupted = (signal: NodeJS.Signals): void => {

@@ -4,7 +4,14 @@ import { formatProblem, type SpecProblem } from '../spec/errors.js';
 import type { LoadedProject } from '../spec/load.js';
 import { ownedClaims, type OwnedClaim } from './claims.js';
 import { LifecycleError } from './errors.js';
-import { commitChange, findService, loadValidProject, specPath, type ChangeResult } from './project.js';
+import {
+  commitChange,
+  findService,
+  loadValidProject,
+  specPath,
+  type ChangeResult,
+  type RenderOptions,
+} from './project.js';
 
 /** The finalizer that makes deleting an Application delete its resources (those without Delete=false). */
 export const CASCADE_FINALIZER = 'resources-finalizer.argocd.argoproj.io';
@@ -68,11 +75,14 @@ export function planRemoval(projectDir: string, name: string): RemovalPlan {
 }
 
 /** Removes the spec file and renders the project; on any failure the file is put back. */
-export async function removeService(plan: RemovalPlan): Promise<ChangeResult> {
+export async function removeService(plan: RemovalPlan, render: RenderOptions = {}): Promise<ChangeResult> {
   const { project } = loadValidProject(plan.projectRoot);
   const path = specPath(project, findService(project, plan.service));
   // The user named the service: its folders may go from every environment, however few services are left.
-  return commitChange(plan.projectRoot, (files) => files.remove(path), { removals: { removing: plan.service } });
+  return commitChange(plan.projectRoot, (files) => files.remove(path), {
+    ...render,
+    removals: { removing: plan.service },
+  });
 }
 
 /**

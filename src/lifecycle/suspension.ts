@@ -9,6 +9,7 @@ import {
   specPath,
   type ChangeResult,
   type ValidProject,
+  type RenderOptions,
 } from './project.js';
 import { deleteEntry, setScalar } from './yaml-edit.js';
 import { ownValue } from '../util/own.js';
@@ -52,8 +53,13 @@ function deployedIn(spec: SuspensionView, env: string): boolean {
   return ownValue(spec.environments, env)?.enabled !== false;
 }
 
-export async function suspendService(projectDir: string, name: string, env?: string): Promise<SuspensionResult> {
-  return change(projectDir, name, env, 'suspend', (text, spec, targets) => {
+export async function suspendService(
+  projectDir: string,
+  name: string,
+  env?: string,
+  render: RenderOptions = {},
+): Promise<SuspensionResult> {
+  return change(projectDir, name, env, render, 'suspend', (text, spec, targets) => {
     if (targets.every((e) => suspendedIn(spec, e))) return { unchanged: `already suspended in ${targets.join(', ')}` };
     return {
       text: env
@@ -63,8 +69,13 @@ export async function suspendService(projectDir: string, name: string, env?: str
   });
 }
 
-export async function resumeService(projectDir: string, name: string, env?: string): Promise<SuspensionResult> {
-  return change(projectDir, name, env, 'resume', (text, spec, targets, file) => {
+export async function resumeService(
+  projectDir: string,
+  name: string,
+  env?: string,
+  render: RenderOptions = {},
+): Promise<SuspensionResult> {
+  return change(projectDir, name, env, render, 'resume', (text, spec, targets, file) => {
     if (targets.every((e) => !suspendedIn(spec, e))) return { unchanged: `not suspended in ${targets.join(', ')}` };
     if (env) {
       if (spec.suspended === true) {
@@ -94,6 +105,7 @@ async function change(
   projectDir: string,
   name: string,
   env: string | undefined,
+  render: RenderOptions,
   verb: 'suspend' | 'resume',
   edit: Edit,
 ): Promise<SuspensionResult> {
@@ -124,7 +136,7 @@ async function change(
   if (result.unchanged !== undefined)
     return { ...base, unchanged: result.unchanged, suspendedIn: targets.filter((e) => suspendedIn(spec, e)) };
   const after = (parse(result.text) ?? {}) as SuspensionView;
-  const committed = await commitChange(project.root, (files) => files.write(path, result.text));
+  const committed = await commitChange(project.root, (files) => files.write(path, result.text), render);
   return { ...base, change: committed, suspendedIn: all.filter((e) => deployedIn(after, e) && suspendedIn(after, e)) };
 }
 

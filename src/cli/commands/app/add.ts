@@ -1,3 +1,4 @@
+import { withProgress } from '../../progress.js';
 import type { CommandModule } from 'yargs';
 import { addService } from '../../../lifecycle/add.js';
 import type { GlobalOptions } from '../../main.js';
@@ -97,19 +98,25 @@ export const addCommand: CommandModule<GlobalOptions, AddArgs> = {
           `is added by editing the file. ${APP_EXIT_STATUS}`,
       ),
   handler: async (args: AddArgs) => {
-    const result = await addService(args.project, {
-      name: args.name,
-      image: args.image,
-      port: args.port,
-      expose: args.expose,
-      replicas: args.replicas,
-      env: repeated(args.env),
-      secretEnv: repeated(args.secretEnv),
-      volume: repeated(args.volume),
-      runAsUser: args.runAsUser,
-      runAsGroup: args.runAsGroup,
-      fsGroup: args.fsGroup,
-    });
+    const result = await withProgress(args.progress, (p) =>
+      addService(
+        args.project,
+        {
+          name: args.name,
+          image: args.image,
+          port: args.port,
+          expose: args.expose,
+          replicas: args.replicas,
+          env: repeated(args.env),
+          secretEnv: repeated(args.secretEnv),
+          volume: repeated(args.volume),
+          runAsUser: args.runAsUser,
+          runAsGroup: args.runAsGroup,
+          fsGroup: args.fsGroup,
+        },
+        { onPhase: p.phases() },
+      ),
+    );
     for (const note of result.notes)
       process.stderr.write(`gitops-synth: ${note.warning ? 'warning' : 'note'}: ${note.text}\n`);
     process.stdout.write(

@@ -1,3 +1,4 @@
+import { withProgress } from '../../progress.js';
 import type { CommandModule } from 'yargs';
 import { pinService, unpinService } from '../../../lifecycle/pin.js';
 import type { SynthResult } from '../../../pipeline/pipeline.js';
@@ -37,7 +38,9 @@ export const pinCommand: CommandModule<GlobalOptions, PinArgs> = {
           APP_EXIT_STATUS,
       ),
   handler: async (args: PinArgs) => {
-    const r = await pinService(args.project, args.name, args.env, String(args.tag), args.reason);
+    const r = await withProgress(args.progress, (p) =>
+      pinService(args.project, args.name, args.env, String(args.tag), args.reason, { onPhase: p.phases() }),
+    );
     if (r.unchanged !== undefined) {
       process.stdout.write(`gitops-synth: ${r.service} is ${r.unchanged}; nothing changed\n`);
       return;
@@ -75,7 +78,9 @@ export const unpinCommand: CommandModule<GlobalOptions, UnpinArgs> = {
           APP_EXIT_STATUS,
       ),
   handler: async (args: UnpinArgs) => {
-    const r = await unpinService(args.project, args.name, args.env);
+    const r = await withProgress(args.progress, (p) =>
+      unpinService(args.project, args.name, args.env, { onPhase: p.phases() }),
+    );
     if (r.unchanged !== undefined) {
       process.stdout.write(`gitops-synth: ${r.service} is ${r.unchanged}; nothing changed\n`);
       return;

@@ -1,3 +1,4 @@
+import { withProgress } from '../../progress.js';
 import { createInterface } from 'node:readline/promises';
 import type { CommandModule } from 'yargs';
 import { describeClaim } from '../../../lifecycle/claims.js';
@@ -58,7 +59,7 @@ export const removeCommand: CommandModule<GlobalOptions, RemoveArgs> = {
   handler: async (args: RemoveArgs) => {
     const plan = planRemoval(args.project, args.name);
     if (args.purgeVolumes && !args.yes) await confirmPurge(plan);
-    const result = await removeService(plan);
+    const result = await withProgress(args.progress, (p) => removeService(plan, { onPhase: p.phases() }));
     // With --purge-volumes stdout carries only the script, so it can be redirected into a file.
     const say = (text: string) => (args.purgeVolumes === true ? process.stderr : process.stdout).write(text);
     say(`gitops-synth: removed ${plan.file}\n`);

@@ -1,3 +1,4 @@
+import { withProgress } from '../../progress.js';
 import type { CommandModule } from 'yargs';
 import { resumeService, suspendService, type SuspensionResult } from '../../../lifecycle/suspension.js';
 import { examples } from '../../help.js';
@@ -28,7 +29,13 @@ export const suspendCommand: CommandModule<GlobalOptions, SuspensionArgs> = {
           `\`app resume\` removes exactly that key again. ${APP_EXIT_STATUS}`,
       ),
   handler: async (args: SuspensionArgs) =>
-    report(await suspendService(args.project, args.name, args.env), 'suspended', args.env),
+    report(
+      await withProgress(args.progress, (p) =>
+        suspendService(args.project, args.name, args.env, { onPhase: p.phases() }),
+      ),
+      'suspended',
+      args.env,
+    ),
 };
 
 export const resumeCommand: CommandModule<GlobalOptions, SuspensionArgs> = {
@@ -45,7 +52,13 @@ export const resumeCommand: CommandModule<GlobalOptions, SuspensionArgs> = {
       })
       .epilogue(APP_EXIT_STATUS),
   handler: async (args: SuspensionArgs) =>
-    report(await resumeService(args.project, args.name, args.env), 'resumed', args.env),
+    report(
+      await withProgress(args.progress, (p) =>
+        resumeService(args.project, args.name, args.env, { onPhase: p.phases() }),
+      ),
+      'resumed',
+      args.env,
+    ),
 };
 
 function report(r: SuspensionResult, done: 'suspended' | 'resumed', env: string | undefined): void {
