@@ -37,10 +37,12 @@ class LongestFirst extends BaseSequencer {
 
 /**
  * In-process tests that need neither build/ (the compiled CLI they would
- * spawn) nor kubectl: they run first, at once. Every other test file is an
- * integration test (the default, so a new test file is never run before what
- * it needs): it waits for test/integration-setup.ts to compile the CLI and
- * unpack kubectl, once per run.
+ * spawn) nor kubectl: `npx vitest run --project unit` runs them at once.
+ * Every other test file is an integration test (the default, so a new test
+ * file never runs without what it needs): its worker runs
+ * test/integration-setup.ts first, which compiles the CLI and unpacks kubectl
+ * when they are not there yet. In `npm test` both run in one group, longest
+ * first (LongestFirst), so the unit files fill the end of the run.
  */
 const UNIT = [
   'test/canonical-yaml.test.ts',
@@ -76,7 +78,7 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'unit', include: UNIT, sequence: { groupOrder: 0 } },
+        test: { name: 'unit', include: UNIT },
       },
       {
         extends: true,
@@ -87,7 +89,6 @@ export default defineConfig({
           // Once per run (cheap: an empty kustomize cache); compiling is test/integration-setup.ts's.
           globalSetup: ['test/global-setup.ts'],
           setupFiles: ['test/each-file-setup.ts', 'test/integration-setup.ts'],
-          sequence: { groupOrder: 1 },
         },
       },
     ],
