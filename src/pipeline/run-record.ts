@@ -106,7 +106,7 @@ export function runInputs(
  * one that.
  */
 export function rememberedRun(inputs: RunInputs): { result: RememberedResult; refresh: boolean } | undefined {
-  // Kept under the digest of its inputs: a run with other inputs reads none of it (1 MB for 1000 services).
+  // Kept under the digest of its inputs: a run with other inputs looks up another key and finds none.
   const record = inputs.store.lookup(inputs.digest);
   if (record?.inputs !== inputs.digest) return undefined;
   const entries = scanEntries(inputs.outDir);
