@@ -28,10 +28,8 @@ class LongestFirst extends BaseSequencer {
       const i = LONGEST.indexOf(basename(f.moduleId, '.test.ts'));
       return i < 0 ? LONGEST.length : i;
     };
-    return (await super.sort(files))
-      .map((f, i) => ({ f, i }))
-      .sort((a, b) => rank(a.f) - rank(b.f) || a.i - b.i)
-      .map(({ f }) => f);
+    // Array.prototype.sort is stable: within a rank, vitest's order stays.
+    return (await super.sort(files)).sort((a, b) => rank(a) - rank(b));
   }
 }
 

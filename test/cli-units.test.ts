@@ -252,6 +252,16 @@ describe('compareTree (synth --check, the stale line of validate)', () => {
     tree.add('prod/moving/app.json', '{"image": {"autoUpdate": true}}\n');
     tree.add(OWNERSHIP_FILE, ownershipRecord(tree.paths()));
     const out = join(tempDir(), 'dist');
+    // What the marker records as gitops-synth's.
+    const owned = new Set([
+      'prod/api/deployment.yaml',
+      'prod/api/kustomization.yaml',
+      'prod/gone/deployment.yaml',
+      'bootstrap/bootstrap.sh',
+      'prod/pinned/app.json',
+      'prod/moving/app.json',
+      'prod/web/service.yaml',
+    ]);
     const files: Record<string, string> = {
       'prod/api/deployment.yaml': 'kind: Deployment\n', // the same
       'prod/api/kustomization.yaml': 'resources: [old]\n', // changed
@@ -265,15 +275,7 @@ describe('compareTree (synth --check, the stale line of validate)', () => {
       'prod/moving/app.json': '{"image": {"autoUpdate": true}}\n',
       'prod/moving/.argocd-source-moving-prod.yaml': 'x\n', // Image Updater moves this tag: kept
       'notes.txt': 'x\n', // not in the marker: someone else's, kept
-      [OWNERSHIP_FILE]: ownershipRecord([
-        'prod/api/deployment.yaml',
-        'prod/api/kustomization.yaml',
-        'prod/gone/deployment.yaml',
-        'bootstrap/bootstrap.sh',
-        'prod/pinned/app.json',
-        'prod/moving/app.json',
-        'prod/web/service.yaml',
-      ]),
+      [OWNERSHIP_FILE]: ownershipRecord([...owned]),
     };
     for (const [path, content] of Object.entries(files)) {
       mkdirSync(dirname(join(out, path)), { recursive: true });
@@ -281,15 +283,6 @@ describe('compareTree (synth --check, the stale line of validate)', () => {
     }
     mkdirSync(join(out, 'prod', 'web', 'service.yaml'), { recursive: true }); // a folder where a file goes
     symlinkSync('/etc/hostname', join(out, 'argocd-link')); // not the generator's: kept
-    const owned = new Set([
-      'prod/api/deployment.yaml',
-      'prod/api/kustomization.yaml',
-      'prod/gone/deployment.yaml',
-      'bootstrap/bootstrap.sh',
-      'prod/pinned/app.json',
-      'prod/moving/app.json',
-      'prod/web/service.yaml',
-    ]);
 
     const found = compareTree(out, tree, owned);
     expect(found).toEqual({

@@ -1,4 +1,4 @@
-import { GATEWAY_API_VERSION } from '../constructs/labels.js';
+import { GATEWAY_API_VERSION, gatewayParentRef } from '../constructs/labels.js';
 import { gatewayListenerName } from '../resolve/environment.js';
 import type { ResolvedGatewayRouting } from '../resolve/model.js';
 import { installedConfigMapMetadata } from './argocd-cm.js';
@@ -80,15 +80,7 @@ function serverRoute(ctx: ArgoCdContext, gateway: ResolvedGatewayRouting): ArgoC
       kind: 'HTTPRoute',
       metadata: argoMetadata(ctx, 'argocd-server', WAVE.apps),
       spec: {
-        parentRefs: [
-          {
-            group: 'gateway.networking.k8s.io',
-            kind: 'Gateway',
-            name: gateway.name,
-            namespace: gateway.namespace,
-            sectionName,
-          },
-        ],
+        parentRefs: [gatewayParentRef(gateway, sectionName)],
         hostnames: [ui.host],
         rules: [
           {

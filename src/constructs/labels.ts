@@ -7,6 +7,17 @@ export const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
 export const INSTANCE_LABEL = 'app.kubernetes.io/instance';
 /** The Gateway API version of HTTPRoutes and Gateways (standard channel, v1). */
 export const GATEWAY_API_VERSION = 'gateway.networking.k8s.io/v1';
+
+/** The parentRef of an HTTPRoute on `gateway`: its listener `sectionName`, or every listener that matches. */
+export function gatewayParentRef(gateway: { readonly name: string; readonly namespace: string }, sectionName?: string) {
+  return {
+    group: 'gateway.networking.k8s.io',
+    kind: 'Gateway',
+    name: gateway.name,
+    namespace: gateway.namespace,
+    sectionName,
+  };
+}
 export const SYNC_WAVE = 'argocd.argoproj.io/sync-wave';
 export const SYNC_OPTIONS = 'argocd.argoproj.io/sync-options';
 /** Claims hold data: Argo CD must never prune or delete them, whatever happens to the service. */

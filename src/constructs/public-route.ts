@@ -2,7 +2,7 @@ import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { gatewayListenerName } from '../resolve/environment.js';
 import type { ResolvedService } from '../resolve/model.js';
-import { GATEWAY_API_VERSION, metadata, WAVE } from './labels.js';
+import { GATEWAY_API_VERSION, gatewayParentRef, metadata, WAVE } from './labels.js';
 
 export interface PublicRouteProps {
   /** A service with `expose`, in an environment that routes through a Gateway. */
@@ -32,15 +32,7 @@ export class PublicRoute extends Construct {
       kind: 'HTTPRoute',
       metadata: metadata(svc, svc.name, WAVE.routing),
       spec: {
-        parentRefs: [
-          {
-            group: 'gateway.networking.k8s.io',
-            kind: 'Gateway',
-            name: routing.name,
-            namespace: routing.namespace,
-            sectionName,
-          },
-        ],
+        parentRefs: [gatewayParentRef(routing, sectionName)],
         hostnames: [expose.host],
         rules: [
           {

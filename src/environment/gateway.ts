@@ -1,4 +1,4 @@
-import { GATEWAY_API_VERSION, NAMESPACE_NAME_LABEL } from '../constructs/labels.js';
+import { GATEWAY_API_VERSION, gatewayParentRef, NAMESPACE_NAME_LABEL } from '../constructs/labels.js';
 import { gatewayListenerName, tlsSecretNameOf } from '../resolve/environment.js';
 import { codeUnitOrder } from '../util/order.js';
 import type { EnvironmentBuilder } from './model.js';
@@ -81,15 +81,7 @@ export const gateway: EnvironmentBuilder = {
           routing.namespace,
         ),
         spec: {
-          parentRefs: [
-            {
-              group: 'gateway.networking.k8s.io',
-              kind: 'Gateway',
-              name: routing.name,
-              namespace: routing.namespace,
-              sectionName: HTTP_LISTENER,
-            },
-          ],
+          parentRefs: [gatewayParentRef(routing, HTTP_LISTENER)],
           rules: [{ filters: [{ type: 'RequestRedirect', requestRedirect: { scheme: 'https', statusCode: 301 } }] }],
         },
       });

@@ -28,14 +28,7 @@ export const suspendCommand: CommandModule<GlobalOptions, SuspensionArgs> = {
         'Writes suspended: true into apps/<name>.yaml (comments and layout kept) and renders the project. ' +
           `\`app resume\` removes exactly that key again. ${APP_EXIT_STATUS}`,
       ),
-  handler: async (args: SuspensionArgs) =>
-    report(
-      await withProgress(args.progress, (p) =>
-        suspendService(args.project, args.name, args.env, { onPhase: p.phases() }),
-      ),
-      'suspended',
-      args.env,
-    ),
+  handler: changeHandler(suspendService, 'suspended'),
 };
 
 export const resumeCommand: CommandModule<GlobalOptions, SuspensionArgs> = {
@@ -51,15 +44,18 @@ export const resumeCommand: CommandModule<GlobalOptions, SuspensionArgs> = {
         defaultDescription: 'every environment (removes every suspended: true of the spec)',
       })
       .epilogue(APP_EXIT_STATUS),
-  handler: async (args: SuspensionArgs) =>
-    report(
-      await withProgress(args.progress, (p) =>
-        resumeService(args.project, args.name, args.env, { onPhase: p.phases() }),
-      ),
-      'resumed',
-      args.env,
-    ),
+  handler: changeHandler(resumeService, 'resumed'),
 };
+
+/** Runs `change` (suspend or resume) with the progress line, then reports it. */
+function changeHandler(change: typeof suspendService, done: 'suspended' | 'resumed') {
+  return async (args: SuspensionArgs): Promise<void> =>
+    report(
+      await withProgress(args.progress, (p) => change(args.project, args.name, args.env, { onPhase: p.phases() })),
+      done,
+      args.env,
+    );
+}
 
 function report(r: SuspensionResult, done: 'suspended' | 'resumed', env: string | undefined): void {
   if (r.unchanged !== undefined) {
