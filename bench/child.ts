@@ -63,9 +63,9 @@ async function main(): Promise<void> {
     const { result, fromRecord } = await withRunRecord(
       project,
       out,
-      async () => {
+      async (observed) => {
         const { synth } = await import('../src/pipeline/pipeline.js');
-        return synth({ projectDir: project, outDir: out, onPhase });
+        return synth({ projectDir: project, outDir: out, onPhase, observed });
       },
       onPhase,
     );

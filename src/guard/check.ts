@@ -95,6 +95,7 @@ function changedObjects(
   };
   if (previous.paths.size === 0) return { olds, news };
   for (const path of previous.paths) {
+    if (previous.unchanged(path)) continue;
     const [was, now] = [previous.read(path), tree.get(path)];
     if (was === now) continue;
     add(olds, path, was);

@@ -17,6 +17,11 @@ export interface PreviousRender {
   readonly paths: ReadonlySet<string>;
   /** The content of one of `paths`; undefined for a file it does not hold (or too large to be a rendered one). */
   read(path: string): string | undefined;
+  /**
+   * Whether it holds `path` with exactly the new render's bytes, known
+   * without reading either (a proven folder's files are read only when asked for).
+   */
+  unchanged(path: string): boolean;
 }
 
 /** Image Updater's write-back files (`.argocd-source-<app>.yaml`): never the generator's. */
@@ -28,7 +33,7 @@ const NEVER_RENDERED = new Set(['.git', 'node_modules']);
 
 /** Nothing rendered before: the first synth into a new folder, or a branch that does not exist yet. */
 export function noPreviousRender(origin: string): PreviousRender {
-  return { origin, paths: new Set(), read: () => undefined };
+  return { origin, paths: new Set(), read: () => undefined, unchanged: () => false };
 }
 
 function previousRender(
@@ -41,6 +46,7 @@ function previousRender(
     origin,
     paths,
     read: (path) => (differing.has(path) ? differing.get(path) : paths.has(path) ? rendered.get(path) : undefined),
+    unchanged: (path) => paths.has(path) && !differing.has(path) && rendered.has(path),
   };
 }
 

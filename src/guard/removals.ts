@@ -207,7 +207,7 @@ function otherFoldersGone(
   const files = new Map<string, number>();
   for (const p of previous.paths) {
     const dir = posix.dirname(p);
-    if (!p.startsWith(`${env}/`) || services.has(dir) || rendered.get(p) !== undefined) continue;
+    if (!p.startsWith(`${env}/`) || services.has(dir) || rendered.has(p)) continue;
     files.set(dir, (files.get(dir) ?? 0) + 1);
   }
   return [...files]

@@ -102,7 +102,7 @@ export function parseOwnershipRecord(text: string): OwnershipRecord | undefined 
  * order: what the marker records and what a later run checks the folder's
  * files against.
  */
-export function contentDigest(files: readonly (readonly [string, string])[]): string {
+export function contentDigest(files: readonly (readonly [string, string | Buffer])[]): string {
   const hash = createHash('sha256');
   for (const [name, content] of [...files].sort(([a], [b]) => codeUnitOrder(a, b)))
     hash.update(`${name}\0${Buffer.byteLength(content)}\0`).update(content);

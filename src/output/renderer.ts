@@ -12,12 +12,19 @@ import type { RenderedTree } from './tree.js';
  * returns. Renderers depend on this, never on the orchestrator.
  */
 
-/**
- * A service folder as it was rendered and validated: its files by path inside the folder, and its number of objects.
- */
-export interface RememberedFolder {
-  readonly files: readonly (readonly [string, string])[];
+/** A service folder of the output taken as it is (ProvenFolders). */
+export interface TakenFolder {
+  /** Its files' names. */
+  readonly names: readonly string[];
+  /** Its objects (the files other than the kustomization). */
   readonly objects: number;
+  /** contentDigest of its files, as the ownership marker records it. */
+  readonly digest: string;
+  /**
+   * Its files (name, content), which may be read from the output only now
+   * (then checked against `digest`, throwing when they no longer match).
+   */
+  files(): readonly (readonly [string, string])[];
 }
 
 /**
@@ -26,8 +33,8 @@ export interface RememberedFolder {
  * its files still hold what was written.
  */
 export interface ProvenFolders {
-  /** The folder's files when its recorded input digest is `input` and its files are intact. */
-  take(folder: string, input: string): (RememberedFolder & { readonly content: string }) | undefined;
+  /** The folder when its recorded input digest is `input` and its files are intact. */
+  take(folder: string, input: string): TakenFolder | undefined;
 }
 
 /** What a renderer sees: the loaded specs and their per-environment resolution. */

@@ -37,17 +37,21 @@ export interface WriteBackDecision {
 /** The service folders (`<env>/<service>`) of a rendered tree whose app.json says Image Updater moves the tag. */
 export function autoUpdatedFolders(tree: RenderedTree): Set<string> {
   const out = new Set<string>();
-  for (const path of tree.paths()) {
-    if (posix.basename(path) !== SERVICE_MARKER) continue;
-    let params: { image?: { autoUpdate?: unknown } } | null;
-    try {
-      params = JSON.parse(tree.get(path)!);
-    } catch {
-      continue; // Not the generator's app.json: nothing says Image Updater moves this folder's tag.
-    }
-    if (params?.image?.autoUpdate === true) out.add(posix.dirname(path));
-  }
+  for (const path of tree.paths())
+    if (posix.basename(path) === SERVICE_MARKER && isAutoUpdated(tree, posix.dirname(path)))
+      out.add(posix.dirname(path));
   return out;
+}
+
+/** Whether the app.json of service folder `dir` says Image Updater moves its tag. */
+function isAutoUpdated(tree: RenderedTree, dir: string): boolean {
+  let params: { image?: { autoUpdate?: unknown } } | null;
+  try {
+    params = JSON.parse(tree.get(`${dir}/${SERVICE_MARKER}`) ?? '');
+  } catch {
+    return false; // Not the generator's app.json: nothing says Image Updater moves this folder's tag.
+  }
+  return params?.image?.autoUpdate === true;
 }
 
 /**
@@ -61,15 +65,16 @@ export function decideWriteBacks(
   autoUpdated?: ReadonlySet<string>,
 ): WriteBackDecision {
   if (files.length === 0) return { keep: [], orphaned: [], overriding: [] };
-  autoUpdated ??= autoUpdatedFolders(tree);
+  // Only the app.json beside a write-back file is read: a proven folder's files are read when asked for.
+  const autoUpdatedHere = (dir: string) => (autoUpdated ? autoUpdated.has(dir) : isAutoUpdated(tree, dir));
   const keep: string[] = [];
   const orphaned: string[] = [];
   const overriding: string[] = [];
   let folders: Set<string> | undefined;
   for (const path of [...files].sort()) {
     const dir = posix.dirname(path);
-    if (tree.get(`${dir}/${SERVICE_MARKER}`) !== undefined) {
-      (autoUpdated.has(dir) ? keep : overriding).push(path);
+    if (tree.has(`${dir}/${SERVICE_MARKER}`)) {
+      (autoUpdatedHere(dir) ? keep : overriding).push(path);
       continue;
     }
     folders ??= renderedFolders(tree);

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { ProblemList, ValidationError } from '../spec/errors.js';
@@ -9,6 +9,7 @@ import { KUBERNETES_KINDS, SchemaValidator } from '../validate/schemas.js';
 import { kustomizeBuildAll, type KustomizeFolder } from '../validate/kustomize.js';
 import { OWNERSHIP_FILE, ownershipRecord } from '../output/ownership.js';
 import { outputFolder } from '../write/claim.js';
+import { OwnershipError } from '../write/ownership-error.js';
 import { writeTree, type TreeWriteResult } from '../write/tree-writer.js';
 import { renderArgoCd } from '../argocd/render.js';
 import { renderBootstrapFolder } from '../bootstrap/render.js';
@@ -18,7 +19,8 @@ import { RenderedTree } from '../output/tree.js';
 import { SpecCache } from '../spec/spec-cache.js';
 import { cacheOn } from '../util/caches.js';
 import { rendererIdentity } from '../synth/renderer-identity.js';
-import { openProvenFolders } from './proven-folders.js';
+import { markerDigest, openProvenFolders } from './proven-folders.js';
+import { lastOutputState } from './run-record.js';
 import { renderServices } from '../synth/render-services.js';
 import { checkChanges, isBlocking, type ChangeReport } from '../guard/check.js';
 import { ChangeRefusedError } from '../guard/refused.js';
@@ -64,11 +66,15 @@ export interface RenderOptions {
    * @default none: every folder is rendered
    */
   readonly provenFrom?: string;
+  /** Filled with the lstat signatures of the files taken from `provenFrom` (ProvenFolderOptions). @default none */
+  readonly observed?: Map<string, string>;
 }
 
 interface UncheckedRender extends RenderResult {
   /** Files taken as they are from the output (proven-folders.ts). */
   readonly provenFiles: ReadonlySet<string>;
+  /** markerDigest of the output's ownership marker the proven files were taken by; undefined when none were. */
+  readonly provenMarker: string | undefined;
   /**
    * Validates the objects rendered now whose file `needsCheck` accepts
    * against their schemas (ValidationError when one fails).
@@ -91,15 +97,15 @@ async function renderUnchecked(
   phase('load', { services: project.services.length, environments: project.environments.length });
   const resolved = resolvePartialProject(loaded);
   phase('resolve', { folders: [...resolved.services.values()].reduce((n, list) => n + list.length, 0) });
-  const context: RenderContext = {
-    project,
-    resolved,
-    // Without it, every folder is rendered (a check that dist/ is what the specs render).
-    provenFolders:
-      options.provenFrom !== undefined && cacheOn('rendered')
-        ? openProvenFolders(options.provenFrom, renderer)
-        : undefined,
-  };
+  // Without it, every folder is rendered (a check that dist/ is what the specs render).
+  const provenFolders =
+    options.provenFrom !== undefined && cacheOn('rendered')
+      ? openProvenFolders(options.provenFrom, renderer, {
+          state: lastOutputState(root, options.provenFrom),
+          observed: options.observed,
+        })
+      : undefined;
+  const context: RenderContext = { project, resolved, provenFolders };
   const tree = new RenderedTree();
   const outputs: RenderOutput[] = [];
   for (const render of renderers) outputs.push(await render(context));
@@ -113,12 +119,14 @@ async function renderUnchecked(
   const folders = new Map(outputs.flatMap((o) => [...(o.folderDigests ?? [])]));
   tree.add(OWNERSHIP_FILE, ownershipRecord(tree.paths(), renderer === undefined ? undefined : { renderer, folders }));
   phase('render', { objects: objectCount });
+  const provenFiles = new Set(outputs.flatMap((o) => o.provenFiles ?? []));
   return {
     context,
     tree,
     kustomizeFolders: outputs.flatMap((o) => o.kustomizeFolders ?? []),
     objectCount,
-    provenFiles: new Set(outputs.flatMap((o) => o.provenFiles ?? [])),
+    provenFiles,
+    provenMarker: provenFiles.size ? provenFolders?.marker : undefined,
     checkSchemas: async (needsCheck) => {
       const validator = new SchemaValidator(KUBERNETES_KINDS);
       const failures: string[] = [];
@@ -224,6 +232,8 @@ export interface SynthOptions {
    * `app remove`), compared with what `outDir` holds. @default nothing
    */
   readonly removals?: RemovalAllowance;
+  /** Filled with the lstat signatures of output files the run took as they were (RenderOptions). @default none */
+  readonly observed?: Map<string, string>;
 }
 
 export interface SynthResult extends TreeWriteResult {
@@ -235,6 +245,8 @@ export interface SynthResult extends TreeWriteResult {
   readonly checkedFolders: number;
   /** The comparison with the previous output: acknowledged changes and what to do about them. */
   readonly changes: ChangeReport;
+  /** Names the ownership marker this run left in the output (markerDigest), for the next run's OutputState. */
+  readonly markerDigest: string;
 }
 
 /**
@@ -258,6 +270,7 @@ export async function synth(options: SynthOptions): Promise<SynthResult> {
   const dir = outputFolder(outDir, { projectDir });
   const rendered = await renderUnchecked(projectDir, options.renderers ?? DEFAULT_RENDERERS, phase, {
     provenFrom: dir,
+    observed: options.observed,
   });
   const shown = relative(process.cwd(), outDir) || '.';
   // Files taken from the output as they are were just read: they are the previous render's too.
@@ -271,6 +284,7 @@ export async function synth(options: SynthOptions): Promise<SynthResult> {
     unchanged: rendered.provenFiles,
     onPhase: (p) => phase(p === 'stage' ? 'write' : p),
     check: async (staged) => {
+      checkProvenMarker(dir, rendered);
       const changed = (file: string) => staged.whole || staged.files.has(file);
       await rendered.checkSchemas(changed);
       if (options.kustomize === false) return;
@@ -281,7 +295,15 @@ export async function synth(options: SynthOptions): Promise<SynthResult> {
         project: projectDir,
         proven: rendered.kustomizeFolders
           .filter((f) => !staged.whole && !staged.folders.has(f.folder))
-          .map((f) => ({ folder: f.folder, files: f.files ?? [] })),
+          .map((f) => ({
+            folder: f.folder,
+            digest: f.digest,
+            objects: f.objects,
+            // A getter: a proven folder's files are read only if the build cache does not remember it.
+            get files() {
+              return f.files ?? [];
+            },
+          })),
       });
       if (failures.length) throw new ValidationError(failures);
       phase('kustomize');
@@ -295,7 +317,33 @@ export async function synth(options: SynthOptions): Promise<SynthResult> {
     environments: rendered.context.resolved.environments.map((e) => e.name),
     checkedFolders,
     changes,
+    markerDigest: markerDigest(rendered.tree.get(OWNERSHIP_FILE) ?? ''),
   };
+}
+
+/**
+ * Files taken from the output as they were are not written again, so the
+ * output must still be the one they were taken from when the write begins
+ * (the write lock held): another synth may have written it since. Its
+ * marker tells: the one they were taken by, or the one this run writes
+ * (then a run of the same render wrote it, and every folder holds what this
+ * run would write). Anything else is refused before anything is written.
+ */
+function checkProvenMarker(dir: string, rendered: UncheckedRender): void {
+  if (rendered.provenMarker === undefined) return;
+  let text: string;
+  try {
+    text = readFileSync(join(dir, OWNERSHIP_FILE), 'utf8');
+  } catch {
+    text = '';
+  }
+  const now = markerDigest(text);
+  if (now === rendered.provenMarker || text === rendered.tree.get(OWNERSHIP_FILE)) return;
+  throw new OwnershipError(
+    `${dir} was written by another run while this synth was rendering (its ownership marker changed); ` +
+      'nothing was written: run the command again',
+    dir,
+  );
 }
 
 /**

@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
-import { existsSync, lstatSync, readdirSync, readFileSync, realpathSync, type Stats } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { APPS_DIR, ENVIRONMENTS_DIR } from '../spec/layout.js';
 import { cacheOn, cacheStoreDir } from '../util/caches.js';
 import { codeIdentity } from '../util/code-identity.js';
 import { PackStore } from '../util/pack-store.js';
+import { entrySignature, outputState, RACY_MS, type OutputState } from './proven-folders.js';
 
 /**
  * The last synth of a project, remembered as make remembers a target: a
@@ -26,7 +27,11 @@ import { PackStore } from '../util/pack-store.js';
  * full run.
  */
 
-/** What `synth` reports, as a run of these inputs reported it (see pipeline.ts SynthResult). */
+/**
+ * What `synth` reports, as a run of these inputs reported it (see pipeline.ts
+ * SynthResult); `markerDigest`, when present, names the ownership marker
+ * the run wrote (markerDigest in proven-folders.ts), for the OutputState.
+ */
 export type RememberedResult = Record<string, unknown>;
 
 interface RunRecord {
@@ -44,12 +49,10 @@ export interface RunInputs {
   readonly outDir: string;
   /** Digest of every input. */
   readonly digest: string;
-  readonly store: PackStore<RunRecord>;
+  readonly store: PackStore<RunRecord | OutputState>;
 }
 
-const FORMAT = 'gitops-synth run record 3';
-/** Timestamps of some file systems are this coarse (FAT: 2 s); within it a change may keep its lstat. */
-const RACY_MS = 2_000;
+const FORMAT = 'gitops-synth run record 4';
 
 /**
  * The inputs of a synth of `projectDir` into `outDir`, or undefined when the
@@ -63,8 +66,7 @@ export function runInputs(
 ): RunInputs | undefined {
   if (!cacheOn('rendered', env) || env.GITOPS_SYNTH_FAULT) return undefined;
   const code = codeIdentity();
-  const storeDir = cacheStoreDir('runs', projectDir, env);
-  if (code === undefined || storeDir === null) return undefined;
+  if (code === undefined) return undefined;
   let project: string;
   let out: string;
   try {
@@ -73,6 +75,9 @@ export function runInputs(
   } catch {
     return undefined;
   }
+  // By the real path: lastOutputState finds the same store whichever way the project was named.
+  const storeDir = cacheStoreDir('runs', project, env);
+  if (storeDir === null) return undefined;
   // A killed write is completed by the next full run, never skipped.
   if (existsSync(join(dirname(out), `.gitops-synth-${basename(out)}-write`))) return undefined;
   const hash = createHash('sha256').update(`${FORMAT}\0${code}\0${project}\0${out}\0${homedir()}\0`);
@@ -108,7 +113,7 @@ export function runInputs(
 export function rememberedRun(inputs: RunInputs): { result: RememberedResult; refresh: boolean } | undefined {
   // Kept under the digest of its inputs: a run with other inputs looks up another key and finds none.
   const record = inputs.store.lookup(inputs.digest);
-  if (record?.inputs !== inputs.digest) return undefined;
+  if (record === undefined || !('inputs' in record) || record.inputs !== inputs.digest) return undefined;
   const entries = scanEntries(inputs.outDir);
   if (entries === undefined || outputDigest(entries) !== record.output) return undefined;
   for (const [path, digest] of record.racy) if (fileDigest(join(inputs.outDir, path)) !== digest) return undefined;
@@ -124,24 +129,46 @@ export function rememberedRun(inputs: RunInputs): { result: RememberedResult; re
 export async function withRunRecord<T extends object>(
   projectDir: string,
   outDir: string,
-  fullRun: () => Promise<T>,
+  fullRun: (observed: Map<string, string>) => Promise<T>,
   onPhase?: (phase: 'record', ms: number) => void,
 ): Promise<{ result: T; fromRecord: boolean }> {
   let started = performance.now();
   const inputs = runInputs(projectDir, outDir);
   const remembered = inputs && rememberedRun(inputs);
   onPhase?.('record', performance.now() - started);
-  const result = remembered ? (remembered.result as T) : await fullRun();
+  const startedAt = Date.now();
+  // The output's files the run took as they were, with their lstat then: not looked at again to remember it.
+  const observed = new Map<string, string>();
+  const result = remembered ? (remembered.result as T) : await fullRun(observed);
   started = performance.now();
-  if (inputs && (!remembered || remembered.refresh)) rememberRun(inputs, result as RememberedResult);
+  if (inputs && (!remembered || remembered.refresh))
+    rememberRun(inputs, result as RememberedResult, { startedAt, observed });
   onPhase?.('record', performance.now() - started);
   return { result, fromRecord: remembered !== undefined };
 }
 
-/** Remembers a run that succeeded with `inputs`, as its output is now. */
-export function rememberRun(inputs: RunInputs, result: RememberedResult): void {
+/**
+ * Remembers a run that succeeded with `inputs`, as its output is now, and
+ * the OutputState for the next run with other inputs.
+ */
+export function rememberRun(
+  inputs: RunInputs,
+  result: RememberedResult,
+  run: {
+    /** When the run began (ms since the epoch). @default now */
+    readonly startedAt?: number;
+    /**
+     * Files of the output whose lstat the run took before it relied on their
+     * content (ProvenFolderOptions.observed), taken as they are instead of
+     * another lstat: a file changed since then no longer matches the
+     * record, so the next run is the full one.
+     * @default none
+     */
+    readonly observed?: ReadonlyMap<string, string>;
+  } = {},
+): void {
   const now = Date.now();
-  const entries = scanEntries(inputs.outDir);
+  const entries = scanEntries(inputs.outDir, run.observed);
   if (entries === undefined) return;
   const racy = new Map<string, string>();
   for (const [path, signature] of entries) {
@@ -154,20 +181,33 @@ export function rememberRun(inputs: RunInputs, result: RememberedResult): void {
     }
   }
   inputs.store.record(inputs.digest, { inputs: inputs.digest, output: outputDigest(entries), racy, result });
+  const state =
+    typeof result.markerDigest === 'string'
+      ? outputState(inputs.outDir, entries, result.markerDigest, run.startedAt ?? now)
+      : undefined;
+  if (state) inputs.store.record(outputStateKey(inputs.outDir), state);
   // Only the record just made was used: the one before it goes.
   inputs.store.save();
 }
 
-/** Every entry below `dir` with its lstat signature; undefined when it cannot be read whole. */
-function scanEntries(dir: string): Map<string, string> | undefined {
+/**
+ * Every entry below `dir` with its lstat signature (`observed` ones for the
+ * plain files it names); undefined when it cannot be read whole.
+ */
+function scanEntries(dir: string, observed?: ReadonlyMap<string, string>): Map<string, string> | undefined {
   const out = new Map<string, string>();
   // By hand rather than readdirSync's recursive option, which costs a third more on Node 20.
   const walk = (abs: string, rel: string): void => {
     for (const entry of readdirSync(abs, { withFileTypes: true })) {
       const path = `${abs}/${entry.name}`;
       const relPath = rel ? `${rel}/${entry.name}` : entry.name;
+      const seen = entry.isFile() ? observed?.get(relPath) : undefined;
+      if (seen !== undefined) {
+        out.set(relPath, seen);
+        continue;
+      }
       const stat = lstatSync(path);
-      out.set(relPath, signature(stat));
+      out.set(relPath, entrySignature(stat));
       if (stat.isDirectory()) walk(path, relPath);
     }
   };
@@ -186,9 +226,35 @@ function outputDigest(entries: ReadonlyMap<string, string>): string {
   return hash.digest('hex');
 }
 
-function signature(s: Stats): string {
-  const type = s.isFile() ? 'f' : s.isDirectory() ? 'd' : s.isSymbolicLink() ? 'l' : 'o';
-  return `${type}:${s.size}:${s.mtimeMs}:${s.ino}:${s.mode}`;
+/** Where the OutputState of the output folder `outDir` (symbolic links resolved) is kept. */
+function outputStateKey(outDir: string): string {
+  return createHash('sha256').update(`output state\0${outDir}`).digest('hex');
+}
+
+/**
+ * What the output folder `outDir` of the project in `projectDir` held when
+ * the last successful synth into it ended (OutputState), if it is remembered.
+ */
+export function lastOutputState(
+  projectDir: string,
+  outDir: string,
+  env: NodeJS.ProcessEnv = process.env,
+): OutputState | undefined {
+  if (!cacheOn('rendered', env)) return undefined;
+  const code = codeIdentity();
+  if (code === undefined) return undefined;
+  let project: string;
+  let out: string;
+  try {
+    project = realpathSync(projectDir);
+    out = realpathSync(outDir);
+  } catch {
+    return undefined;
+  }
+  const storeDir = cacheStoreDir('runs', project, env);
+  if (storeDir === null) return undefined;
+  const value = PackStore.open<RunRecord | OutputState>(storeDir, { format: FORMAT, code }).lookup(outputStateKey(out));
+  return value !== undefined && 'marker' in value ? value : undefined;
 }
 
 function fileDigest(path: string): string | undefined {

@@ -34,7 +34,7 @@ export interface TreePlan {
 
 /** What to do with each current file so the rendered folder holds `rendered` plus what others own. */
 export function planTree(current: readonly string[], rendered: RenderedTree): TreePlan {
-  const others = [...current].sort().filter((path) => rendered.get(path) === undefined);
+  const others = [...current].sort().filter((path) => !rendered.has(path));
   const writeBacks = decideWriteBacks(others.filter(isWriteBackFile), rendered);
   const keep = new Set(writeBacks.keep);
   return {

@@ -31,12 +31,21 @@ export const renderServices: Renderer = async ({ resolved, provenFolders }) => {
       const input = serviceInputDigest(svc, environment);
       const proven = provenFolders?.take(folder, input);
       if (proven) {
-        for (const [name, content] of proven.files) {
-          tree.add(`${folder}/${name}`, content);
+        // Read only if something asks for the content: a run that writes other folders never does.
+        const contentOf = (name: string) => ({ load: () => proven.files().find(([n]) => n === name)![1] });
+        for (const name of proven.names) {
+          tree.addDeferred(`${folder}/${name}`, contentOf(name));
           provenFiles.push(`${folder}/${name}`);
         }
-        kustomizeFolders.push({ folder, objects: proven.objects, files: proven.files });
-        folderDigests.set(folder, { input, content: proven.content });
+        kustomizeFolders.push({
+          folder,
+          objects: proven.objects,
+          digest: proven.digest,
+          get files() {
+            return proven.files();
+          },
+        });
+        folderDigests.set(folder, { input, content: proven.digest });
         remembered += proven.objects;
         continue;
       }
@@ -47,8 +56,9 @@ export const renderServices: Renderer = async ({ resolved, provenFolders }) => {
       tree.merge(folderTree);
       for (const r of rendered) objects.push({ file: `${folder}/${r.file}`, object: r.object });
       const files = folderTree.entries().map(([path, content]) => [path.slice(folder.length + 1), content] as const);
-      kustomizeFolders.push({ folder, objects: rendered.length, files });
-      folderDigests.set(folder, { input, content: contentDigest(files) });
+      const digest = contentDigest(files);
+      kustomizeFolders.push({ folder, objects: rendered.length, files, digest });
+      folderDigests.set(folder, { input, content: digest });
     }
   }
   return {

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { closeSync, openSync, readdirSync, readFileSync, readSync, realpathSync, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
+import { contentDigest } from '../output/ownership.js';
 import { cacheStoreDir } from '../util/caches.js';
 import { PackStore } from '../util/pack-store.js';
 
@@ -29,7 +30,7 @@ import { PackStore } from '../util/pack-store.js';
  * Part of every key: changing how folders are built or what an entry holds
  * must change this, so old entries are never read with a new meaning.
  */
-const CACHE_FORMAT = 'gitops-synth kustomize build cache 2';
+const CACHE_FORMAT = 'gitops-synth kustomize build cache 3';
 
 /**
  * The folder of the store of the project at `projectRoot` (absolute), where
@@ -61,8 +62,9 @@ export class KustomizeBuildCache {
 
   /**
    * The key of `folder` (an absolute path) built into `objects` objects:
-   * sha256 over this cache's format, the kubectl identity, the count and every
-   * file below the folder (sorted relative path, size and bytes). Undefined
+   * sha256 over this cache's format, the kubectl identity, the count and the
+   * contentDigest of every file below the folder (relative path, size and
+   * bytes). Undefined
    * when the folder's build may depend on more than its own files.
    */
   keyOf(folder: string, objects: number): string | undefined {
@@ -85,12 +87,35 @@ export class KustomizeBuildCache {
    * folder written from memory, without reading it back.
    */
   keyOfFiles(files: readonly (readonly [string, string | Buffer])[], objects: number): string | undefined {
-    const hash = createHash('sha256').update(`${CACHE_FORMAT}\0${this.tool}\0${objects}\0`);
-    for (const [rel, content] of [...files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    for (const [rel, content] of files)
       if (isKustomizationFile(rel) && !onlyLocalReferences(content.toString('utf8'))) return undefined;
-      hash.update(`${rel}\0${Buffer.byteLength(content)}\0`).update(content);
-    }
-    return hash.digest('hex');
+    return this.keyOfContent(contentDigest(files), objects);
+  }
+
+  /**
+   * The key of a folder whose files have `digest` (contentDigest, as the
+   * ownership marker records it), without its files: only a folder whose
+   * kustomizations passed keyOfFiles' check can have an entry under it.
+   */
+  keyOfContent(digest: string, objects: number): string {
+    return createHash('sha256').update(`${CACHE_FORMAT}\0${this.tool}\0${objects}\0${digest}`).digest('hex');
+  }
+
+  /**
+   * The object ids of a proven folder whose files have `digest` (built by
+   * this kubectl before, or else read from its files by `read`, which is
+   * remembered apart from builds: a folder whose ids were read is never
+   * taken as built).
+   */
+  provenIds(digest: string, objects: number, read: () => string[]): readonly string[] {
+    const built = this.lookup(this.keyOfContent(digest, objects), objects);
+    if (built) return built;
+    const key = createHash('sha256').update(`${CACHE_FORMAT}\0read\0${objects}\0${digest}`).digest('hex');
+    const remembered = this.lookup(key, objects);
+    if (remembered) return remembered;
+    const ids = read();
+    if (ids.length === objects) this.record(key, ids);
+    return ids;
   }
 
   /** The object ids remembered for `key`, when there is an entry holding `objects` ids. */

@@ -18,6 +18,8 @@ export interface KustomizeFolder {
    * @default the folder is read
    */
   readonly files?: readonly (readonly [string, string])[];
+  /** contentDigest (output/ownership.ts) of `files`, when the caller has it. @default none */
+  readonly digest?: string;
 }
 
 /**
@@ -54,10 +56,17 @@ export interface KustomizeOptions {
   readonly proven?: readonly ProvenFolder[];
 }
 
-/** A folder that passed before, with its files (path inside the folder, content). */
+/**
+ * A folder that passed before, with its files (path inside the folder,
+ * content). Its object ids come from the build cache when it remembers the
+ * folder's `digest`: `files` is then not read (it may read them from disk).
+ */
 export interface ProvenFolder {
   readonly folder: string;
   readonly files: readonly (readonly [string, string])[];
+  /** contentDigest of `files` and the objects they hold, to find the folder's build in the cache. @default none */
+  readonly digest?: string;
+  readonly objects?: number;
 }
 
 /** One built object: its id and the folder whose file it came from (undefined when kubectl did not say). */
@@ -147,7 +156,7 @@ export async function kustomizeBuildAll(
       // Every object of the environment, remembered or built now, with the folder it came from.
       const provenObjects = proven
         .filter((f) => f.folder.split('/')[0] === env)
-        .flatMap((f) => objectIdsOfFiles(f.files).map((id) => ({ id, folder: f.folder })));
+        .flatMap((f) => provenIds(f, cache).map((id) => ({ id, folder: f.folder })));
       const objects: BuiltObject[] = [
         ...provenObjects,
         ...planned
@@ -188,6 +197,13 @@ export async function kustomizeBuildAll(
     cache?.save({ keepUnused: (options.proven?.length ?? 0) > 0 });
     rmSync(scratch, { recursive: true, force: true });
   }
+}
+
+/** The object ids of a proven folder: remembered (kustomize-cache.ts), else read from its files. */
+function provenIds(f: ProvenFolder, cache: KustomizeBuildCache | undefined): readonly string[] {
+  return cache && f.digest !== undefined && f.objects !== undefined
+    ? cache.provenIds(f.digest, f.objects, () => objectIdsOfFiles(f.files))
+    : objectIdsOfFiles(f.files);
 }
 
 /**

@@ -46,7 +46,7 @@ export function compareTree(outDir: string, tree: RenderedTree, owned?: Readonly
       const path = relative(outDir, full).split(sep).join('/');
       if (entry.isDirectory()) {
         // An empty folder of someone else's stays too, in a folder with a marker.
-        if (owned === undefined && !folders.has(path) && tree.get(path) === undefined && readdirSync(full).length === 0)
+        if (owned === undefined && !folders.has(path) && !tree.has(path) && readdirSync(full).length === 0)
           removed.push(`${path}/`);
         continue;
       }

@@ -134,7 +134,7 @@ export async function writeTree(
   options: TreeWriteOptions,
 ): Promise<TreeWriteResult> {
   const scope = options.scope ?? '';
-  if (scope === '' && tree.get(OWNERSHIP_FILE) === undefined)
+  if (scope === '' && !tree.has(OWNERSHIP_FILE))
     throw new Error(`internal error: a tree written whole must hold its ownership marker (${OWNERSHIP_FILE})`);
   const inScope = (path: string): boolean => scope === '' || path.startsWith(`${scope}/`);
   const lock = await acquireWriteLock(outDir, options.projectDir);
@@ -217,7 +217,7 @@ function planWrite(
   const remove: string[] = [];
   const writeBacks: string[] = [];
   for (const path of onDisk) {
-    if (!inScope(path) || path === OWNERSHIP_FILE || tree.get(path) !== undefined) continue;
+    if (!inScope(path) || path === OWNERSHIP_FILE || tree.has(path)) continue;
     if (isWriteBackFile(path)) writeBacks.push(path);
     else if (claim.owned.has(path)) remove.push(path);
   }
@@ -283,9 +283,11 @@ function stage(
   // Each folder is created once: a recursive mkdir per file costs more than the write on large trees.
   const made = new Set<string>();
   mkdirSync(root, { recursive: true });
-  for (const [path, content] of tree.entries()) {
+  for (const path of tree.paths()) {
     const folder = dirnameOf(path);
     if (!inScope(path) || (folders && !folders.has(folder))) continue;
+    // Read here, not before: a proven file outside the staged folders is never read (RenderedTree.addDeferred).
+    const content = tree.get(path)!;
     if (!made.has(folder)) {
       mkdirSync(join(root, folder), { recursive: true });
       made.add(folder);

@@ -65,10 +65,10 @@ export const synthCommand: CommandModule<GlobalOptions, SynthArgs> = {
   handler: async (args) => {
     if (args.check) return check(args);
     const removals = removalAllowance(args['allow-removal']);
-    const fullRun = () =>
+    const fullRun = (observed?: Map<string, string>) =>
       withProgress(args.progress, async (p) => {
         const { synth } = await import('../../pipeline/pipeline.js');
-        return synth({ projectDir: args.project, outDir: args.out, removals, onPhase: p.phases() });
+        return synth({ projectDir: args.project, outDir: args.out, removals, onPhase: p.phases(), observed });
       });
     // An --allow-removal must name something the run removes: only a full run can tell.
     const run = removals.allow?.length
