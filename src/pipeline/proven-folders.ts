@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { closeSync, constants, fstatSync, lstatSync, openSync, readFileSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
-import { contentDigest, OWNERSHIP_FILE, type OwnershipRecord, parseOwnershipRecord } from '../output/ownership.js';
+import { OWNERSHIP_FILE, type OwnershipRecord, parseOwnershipRecord } from '../output/ownership.js';
+import { contentDigest } from '../util/content-digest.js';
 import type { ProvenFolders, TakenFolder } from '../output/renderer.js';
 import { OwnershipError } from '../write/ownership-error.js';
 

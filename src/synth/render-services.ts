@@ -1,6 +1,7 @@
 import type { RenderedObject } from '../output/object.js';
 import type { Renderer } from '../output/renderer.js';
-import { contentDigest, type FolderDigests } from '../output/ownership.js';
+import type { FolderDigests } from '../output/ownership.js';
+import { contentDigest } from '../util/content-digest.js';
 import { RenderedTree } from '../output/tree.js';
 import type { KustomizeFolder } from '../validate/kustomize.js';
 import { renderServiceFolder, serviceFolder } from './render-service.js';

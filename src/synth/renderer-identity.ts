@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, join, relative } from 'node:path';
-import { shortDigest } from '../output/ownership.js';
+import { shortDigest } from '../util/content-digest.js';
 import type { ResolvedEnvironment, ResolvedService } from '../resolve/model.js';
 import { CODE_ROOT } from '../util/code-identity.js';
 

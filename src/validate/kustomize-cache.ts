@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { closeSync, openSync, readdirSync, readFileSync, readSync, realpathSync, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import { contentDigest } from '../output/ownership.js';
+import { contentDigest } from '../util/content-digest.js';
 import { cacheStoreDir } from '../util/caches.js';
 import { PackStore } from '../util/pack-store.js';
 
