@@ -39,7 +39,7 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { toolPath } from '../src/validate/tools.js';
 import type { ChildMode, ChildReport } from './child.js';
 import { benchRace } from './race.js';
@@ -376,6 +376,11 @@ async function main(): Promise<void> {
   };
   // Unpack kubectl before the first measurement (a fresh clone has not done it yet).
   toolPath('kubectl');
+  // The child runs the CLI's bundle: made now when src/ changed since (tsc -p tsconfig.bench.json does not).
+  const { ensureBuild } = (await import(pathToFileURL(join(REPO, 'bin', 'ensure-build.js')).href)) as {
+    ensureBuild(): void;
+  };
+  ensureBuild();
   const results: Measurement[] = [];
   const checks: string[] = [];
   const t0 = performance.now();

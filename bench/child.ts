@@ -20,7 +20,7 @@
  * Prints one JSON line: peak RSS, CPU time, the stages' durations, the file
  * count, and for synth what it wrote and built.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 export interface ChildReport {
@@ -49,6 +49,15 @@ export interface DumpedFile {
 const MODES = ['synth', 'floor', 'dump'] as const;
 export type ChildMode = (typeof MODES)[number];
 
+/**
+ * A module of the CLI as the CLI loads it: from its bundle (bin/ensure-build.js) when there is one, else as
+ * tsc wrote it (`load`).
+ */
+async function cliModule<T>(name: 'pipeline' | 'run-record', load: () => Promise<T>): Promise<T> {
+  const bundled = new URL(`../src/bundle/${name}.js`, import.meta.url);
+  return existsSync(bundled) ? ((await import(bundled.href)) as T) : load();
+}
+
 async function main(): Promise<void> {
   const [mode, project, out, dump] = process.argv.slice(2) as [ChildMode, string, string, string];
   if (!MODES.includes(mode) || !project || !out || !dump)
@@ -58,13 +67,13 @@ async function main(): Promise<void> {
 
   if (mode === 'synth') {
     // As the CLI's synth command runs it: answered from the record of the last run when nothing changed.
-    const { withRunRecord } = await import('../src/pipeline/run-record.js');
+    const { withRunRecord } = await cliModule('run-record', () => import('../src/pipeline/run-record.js'));
     const onPhase = (p: string, ms: number) => (phases[p] = (phases[p] ?? 0) + ms);
     const { result, fromRecord } = await withRunRecord(
       project,
       out,
       async (observed) => {
-        const { synth } = await import('../src/pipeline/pipeline.js');
+        const { synth } = await cliModule('pipeline', () => import('../src/pipeline/pipeline.js'));
         return synth({ projectDir: project, outDir: out, onPhase, observed });
       },
       onPhase,

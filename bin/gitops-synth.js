@@ -1,7 +1,10 @@
 #!/usr/bin/env node
 // Entry point of the CLI: runs the compiled TypeScript, compiling it first when src/ changed.
-import { ensureBuild } from './ensure-build.js';
+import { existsSync } from 'node:fs';
+import { BUNDLE, ensureBuild } from './ensure-build.js';
 
 ensureBuild();
-const { main } = await import('../build/src/cli/main.js');
+// The bundle when there is one (ensure-build.js), else the modules as tsc wrote them.
+const bundled = new URL(`../build/src/${BUNDLE}/main.js`, import.meta.url);
+const { main } = await import(existsSync(bundled) ? bundled.href : '../build/src/cli/main.js');
 process.exitCode = await main(process.argv.slice(2));

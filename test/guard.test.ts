@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -11,12 +11,18 @@ import type { KubeObject } from '../src/guard/objects.js';
 import { readPreviousCommit, readPreviousFolder } from '../src/guard/previous.js';
 import { checkRemovals, parseAllowRemoval } from '../src/guard/removals.js';
 import { RenderedTree } from '../src/output/tree.js';
+import { scanFolder } from '../src/write/claim.js';
 import { renderProject } from '../src/pipeline/pipeline.js';
 import { formatProblem } from '../src/spec/errors.js';
 import { BASE_DIR } from './bad-specs/corpus.js';
 import { tempDir } from './helpers.js';
 import { editSpec, git } from './publish-fixtures.js';
 import { renderServices } from '../src/synth/render-services.js';
+
+/** The previous render in `dir` as synth reads it: from the listing the write lock's claim makes. */
+function previousIn(dir: string, tree: RenderedTree, origin: string) {
+  return readPreviousFolder(dir, existsSync(dir) ? scanFolder(dir).files : [], tree, origin);
+}
 
 /** The API server's update rules, removals and the comparison of two renders, in-process. */
 
@@ -212,7 +218,7 @@ function removals(
   removing?: string,
 ) {
   const now = treeOf(layout(after));
-  const previous = readPreviousFolder(folderOf(layout(before)), now, 'dist/');
+  const previous = previousIn(folderOf(layout(before)), now, 'dist/');
   const check = checkRemovals(previous, now, Object.keys(after), { allow, removing });
   return {
     refused: check.refusals.map((r) => `${r.reason} [${r.allowWith}]: ${r.items.map((i) => i.path).join(' ')}`),
@@ -273,7 +279,7 @@ describe('removals that need confirming', () => {
     writeFileSync(join(dir, 'stage', 'api', 'locked.yaml'), 'kind: Secret\n', { mode: 0o000 });
     mkdirSync(join(dir, '.git'));
     writeFileSync(join(dir, '.git', 'HEAD'), 'ref: refs/heads/main\n');
-    const previous = readPreviousFolder(dir, treeOf(files), 'dist/');
+    const previous = previousIn(dir, treeOf(files), 'dist/');
     expect([...previous.paths].sort()).toEqual(
       [...Object.keys(files), 'notes/readme.txt', 'stage/api/huge.yaml', 'stage/api/locked.yaml'].sort(),
     );
@@ -292,7 +298,7 @@ describe('removals that need confirming', () => {
     const head = git(repo, ['rev-parse', 'HEAD']);
     const now = treeOf({ ...layout({ prod: three.prod }), 'prod/api/app.json': '{"service": "api", "v": 2}\n' });
     const fromGit = await readPreviousCommit(repo, head, 'out', now, 'git');
-    const fromFolder = readPreviousFolder(join(repo, 'out'), now, 'folder');
+    const fromFolder = previousIn(join(repo, 'out'), now, 'folder');
     expect([...fromGit.paths].sort()).toEqual([...fromFolder.paths].sort());
     expect(fromGit.paths.has('stage/api/.argocd-source-api-stage.yaml')).toBe(false);
     for (const p of fromGit.paths) expect(fromGit.read(p)).toBe(fromFolder.read(p));
@@ -316,7 +322,7 @@ async function render(project: string) {
 /** Renders `project` and compares it with `previousDir` as synth would. */
 async function compare(project: string, previousDir: string): Promise<ChangeReport> {
   const { tree, context } = await render(project);
-  return checkChanges(readPreviousFolder(previousDir, tree, 'dist/'), tree, context);
+  return checkChanges(previousIn(previousDir, tree, 'dist/'), tree, context);
 }
 
 /** The project rendered into a folder, as the previous render. */
@@ -412,7 +418,7 @@ describe('a render compared with the previous one', () => {
     });
     editSpec(project, 'environments/prod.yaml', ['storageClass'], 'fast');
     const { tree, context } = await render(project);
-    const report = checkChanges(readPreviousFolder(dist, tree, 'dist/'), tree, context);
+    const report = checkChanges(previousIn(dist, tree, 'dist/'), tree, context);
     expect(report.refused).toEqual([]);
     expect(report.acknowledged.map((a) => `${a.object}: ${a.field} ${a.old} → ${a.new}: ${a.by}`)).toEqual([
       'StatefulSet shop-prod/db: spec.volumeClaimTemplates[data].metadata.labels["app.kubernetes.io/component"] ' +
@@ -455,11 +461,7 @@ describe('a render compared with the previous one', () => {
       .join('\n');
     expect(execFileSync('bash', ['-n'], { input: script, encoding: 'utf8' })).toBe('');
     // Rendered again over itself: nothing to recreate for, so a reminder that every sync recreates it.
-    const again = checkChanges(
-      readPreviousFolder(folderOf(Object.fromEntries(tree.entries())), tree, 'dist/'),
-      tree,
-      context,
-    );
+    const again = checkChanges(previousIn(folderOf(Object.fromEntries(tree.entries())), tree, 'dist/'), tree, context);
     expect(again.refused).toEqual([]);
     expect(again.notes.map((n) => n.join('\n'))).toEqual([
       'apps/db.yaml:18: recreate: StatefulSet/db is still listed for environment prod: every sync deletes it and ' +

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { lstatSync, readdirSync, readFileSync } from 'node:fs';
+import { lstatSync, readFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import type { RenderedTree } from '../output/tree.js';
 
@@ -55,42 +55,36 @@ function isWriteBack(path: string): boolean {
 }
 
 /**
- * The render in folder `dir` (synth's output folder); nothing when it does
- * not exist. Symbolic links are not followed: a render holds none. Files in
+ * The render in folder `dir` (synth's output folder), of which `files` are
+ * the regular files (relative paths, as a listing of it under the write lock
+ * gives them; none when it does not exist). Files below a `.git` or
+ * `node_modules` folder and Image Updater's are not part of it. Files in
  * `known` were just read and hold the new render's bytes: they are not read
  * again.
  */
 export function readPreviousFolder(
   dir: string,
+  files: Iterable<string>,
   rendered: RenderedTree,
   origin: string,
   known: ReadonlySet<string> = new Set(),
 ): PreviousRender {
   const paths = new Set<string>();
   const differing = new Map<string, string | undefined>();
-  const walk = (abs: string, rel: string): void => {
-    let entries: import('node:fs').Dirent[];
-    try {
-      entries = readdirSync(abs, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const e of entries) {
-      const path = rel ? `${rel}/${e.name}` : e.name;
-      if (e.isDirectory()) {
-        if (!NEVER_RENDERED.has(e.name)) walk(join(abs, e.name), path);
-        continue;
-      }
-      if (!e.isFile() || isWriteBack(path)) continue;
-      paths.add(path);
-      if (known.has(path)) continue;
-      const now = rendered.get(path);
-      const text = readRendered(join(abs, e.name));
-      if (text !== now) differing.set(path, text);
-    }
-  };
-  walk(dir, '');
+  for (const path of files) {
+    if (isWriteBack(path) || neverRendered(path)) continue;
+    paths.add(path);
+    if (known.has(path)) continue;
+    const text = readRendered(join(dir, path));
+    if (text !== rendered.get(path)) differing.set(path, text);
+  }
   return previousRender(origin, paths, differing, rendered);
+}
+
+/** Whether `path` lies below a folder no render holds (NEVER_RENDERED). */
+function neverRendered(path: string): boolean {
+  for (const name of NEVER_RENDERED) if (path.startsWith(`${name}/`) || path.includes(`/${name}/`)) return true;
+  return false;
 }
 
 /**

@@ -78,9 +78,13 @@ function envFile(env: string): string {
 /** `<env>/<service>` folders holding app.json. */
 function serviceFolders(paths: Iterable<string>): Set<string> {
   const out = new Set<string>();
+  const suffix = `/${SERVICE_MARKER}`;
   for (const p of paths) {
-    const parts = p.split('/');
-    if (parts.length === 3 && parts[2] === SERVICE_MARKER && parts[0] !== ARGOCD_FOLDER) out.add(posix.dirname(p));
+    // Without splitting: every file of the output is looked at, and few are app.json.
+    if (!p.endsWith(suffix)) continue;
+    const dir = p.slice(0, -suffix.length);
+    const slash = dir.indexOf('/');
+    if (slash > 0 && slash === dir.lastIndexOf('/') && dir.slice(0, slash) !== ARGOCD_FOLDER) out.add(dir);
   }
   return out;
 }

@@ -35,6 +35,8 @@ export interface OwnershipRecord {
   readonly renderer?: string;
   /** Service folders with the digests they were written with. */
   readonly folders: ReadonlyMap<string, FolderDigests>;
+  /** The names of `files` by folder (`.` for the root), in the marker's order. */
+  readonly names: ReadonlyMap<string, readonly string[]>;
 }
 
 /**
@@ -72,6 +74,7 @@ export function parseOwnershipRecord(text: string): OwnershipRecord | undefined 
   if (!text.startsWith(HEADER[0]!)) return undefined;
   const files = new Set<string>();
   const folders = new Map<string, FolderDigests>();
+  const byFolder = new Map<string, string[]>();
   let renderer: string | undefined;
   for (const line of text.split('\n')) {
     if (line === '' || line.startsWith('#')) continue;
@@ -92,8 +95,9 @@ export function parseOwnershipRecord(text: string): OwnershipRecord | undefined 
       if (name === '' || name === '.' || name === '..' || name.includes('/')) return undefined;
       files.add(`${prefix}${name}`);
     }
+    byFolder.set(prefix === '' ? '.' : prefix.slice(0, -1), names);
   }
-  return { files, renderer, folders };
+  return { files, renderer, folders, names: byFolder };
 }
 
 /** A relative path inside a tree: no empty, `.` or `..` segment, not absolute. */

@@ -6,7 +6,7 @@ import type { ResolvedEnvironment } from '../resolve/model.js';
 import { loadProjectPartially } from '../spec/load.js';
 import { resolvePartialProject } from '../resolve/resolve.js';
 import { KUBERNETES_KINDS, SchemaValidator } from '../validate/schemas.js';
-import { kustomizeBuildAll, type KustomizeFolder } from '../validate/kustomize.js';
+import { kustomizeBuildAll, type KustomizeFolder, type ProvenFolder } from '../validate/kustomize.js';
 import { OWNERSHIP_FILE, ownershipRecord } from '../output/ownership.js';
 import { outputFolder } from '../write/claim.js';
 import { OwnershipError } from '../write/ownership-error.js';
@@ -157,8 +157,12 @@ function checkTopFolders(outputs: readonly RenderOutput[], environments: readonl
   const reported = new Set<string>();
   for (const out of outputs) {
     for (const path of out.tree.paths()) {
-      const parts = path.split('/');
-      const env = parts.length === 2 ? environments.find((e) => e.name === parts[0]) : undefined;
+      const slash = path.indexOf('/');
+      // Most paths are three deep: only one with a single `/` is looked up.
+      const env =
+        slash > 0 && path.indexOf('/', slash + 1) < 0
+          ? environments.find((e) => e.name === path.slice(0, slash))
+          : undefined;
       if (!env || reported.has(env.name)) continue;
       reported.add(env.name);
       problems.add({
@@ -273,15 +277,20 @@ export async function synth(options: SynthOptions): Promise<SynthResult> {
     observed: options.observed,
   });
   const shown = relative(process.cwd(), outDir) || '.';
-  // Files taken from the output as they are were just read: they are the previous render's too.
-  const previous = readPreviousFolder(dir, rendered.tree, `${shown}/ (what synth wrote last)`, rendered.provenFiles);
-  const changes = checkChanges(previous, rendered.tree, rendered.context, options.removals);
-  if (isBlocking(changes)) throw new ChangeRefusedError(changes);
-  phase('guard', { files: rendered.tree.size });
   let checkedFolders = 0;
+  let changes: ChangeReport | undefined;
   const written = await writeTree(outDir, rendered.tree, {
     projectDir,
     unchanged: rendered.provenFiles,
+    // Under the write lock, from its listing of the output: compared with what the write replaces.
+    guard: (files) => {
+      // Files taken from the output as they are were just read: they are the previous render's too.
+      const origin = `${shown}/ (what synth wrote last)`;
+      const previous = readPreviousFolder(dir, files, rendered.tree, origin, rendered.provenFiles);
+      changes = checkChanges(previous, rendered.tree, rendered.context, options.removals);
+      if (isBlocking(changes)) throw new ChangeRefusedError(changes);
+      phase('guard', { files: rendered.tree.size });
+    },
     onPhase: (p) => phase(p === 'stage' ? 'write' : p),
     check: async (staged) => {
       checkProvenMarker(dir, rendered);
@@ -293,17 +302,7 @@ export async function synth(options: SynthOptions): Promise<SynthResult> {
       if (toCheck.length === 0) return;
       const failures = await kustomizeBuildAll(staged.root, toCheck, {
         project: projectDir,
-        proven: rendered.kustomizeFolders
-          .filter((f) => !staged.whole && !staged.folders.has(f.folder))
-          .map((f) => ({
-            folder: f.folder,
-            digest: f.digest,
-            objects: f.objects,
-            // A getter: a proven folder's files are read only if the build cache does not remember it.
-            get files() {
-              return f.files ?? [];
-            },
-          })),
+        proven: provenFoldersBut(rendered, (f) => staged.whole || staged.folders.has(f)),
       });
       if (failures.length) throw new ValidationError(failures);
       phase('kustomize');
@@ -316,9 +315,27 @@ export async function synth(options: SynthOptions): Promise<SynthResult> {
     objects: rendered.objectCount,
     environments: rendered.context.resolved.environments.map((e) => e.name),
     checkedFolders,
-    changes,
+    changes: changes!,
     markerDigest: markerDigest(rendered.tree.get(OWNERSHIP_FILE) ?? ''),
   };
+}
+
+/**
+ * The service folders of the render but those `built` accepts, for the
+ * check that no two folders of an environment emit the same object.
+ */
+function provenFoldersBut(rendered: UncheckedRender, built: (folder: string) => boolean): ProvenFolder[] {
+  return rendered.kustomizeFolders
+    .filter((f) => !built(f.folder))
+    .map((f) => ({
+      folder: f.folder,
+      digest: f.digest,
+      objects: f.objects,
+      // A getter: a proven folder's files are read only if the build cache does not remember it.
+      get files() {
+        return f.files ?? [];
+      },
+    }));
 }
 
 /**

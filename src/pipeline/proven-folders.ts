@@ -177,15 +177,11 @@ function signaturesNow(outDir: string, folder: string, names: readonly string[])
 }
 
 /** The marker's files by service folder (names inside it, in the marker's order). */
-function namesByFolder(record: OwnershipRecord): Map<string, string[]> {
-  const names = new Map<string, string[]>();
-  for (const path of record.files) {
-    const slash = path.lastIndexOf('/');
-    const folder = path.slice(0, Math.max(slash, 0));
-    if (!record.folders.has(folder)) continue;
-    const list = names.get(folder);
-    if (list) list.push(path.slice(slash + 1));
-    else names.set(folder, [path.slice(slash + 1)]);
+function namesByFolder(record: OwnershipRecord): Map<string, readonly string[]> {
+  const names = new Map<string, readonly string[]>();
+  for (const folder of record.folders.keys()) {
+    const list = record.names.get(folder);
+    if (list) names.set(folder, list);
   }
   return names;
 }

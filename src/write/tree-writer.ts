@@ -55,6 +55,13 @@ export interface TreeWriteOptions {
    */
   readonly scope?: string;
   /**
+   * Runs once the write lock is held, with the regular files the output
+   * holds (relative paths; none when it does not exist), before anything is
+   * planned: what it compares is what the write replaces. Throwing aborts
+   * the write and leaves the output as it was.
+   */
+  readonly guard?: (files: readonly string[]) => void;
+  /**
    * Runs once the folders with a change are staged, before anything in the
    * output changes; throwing aborts the write and leaves the output as it was.
    */
@@ -140,6 +147,7 @@ export async function writeTree(
   const lock = await acquireWriteLock(outDir, options.projectDir);
   try {
     const claim = claimOutput(outDir, { projectDir: options.projectDir, writes: tree.paths() });
+    options.guard?.(claim.scan?.files ?? []);
     const plan = planWrite(claim, tree, scope, inScope, options.unchanged);
     options.onPhase?.('compare');
     const whole = claim.state === 'absent' || claim.state === 'empty';
