@@ -55,7 +55,11 @@ export const BUNDLE = 'bundle';
  * `build/src/bundle/<name>.js`, beside the chunks they share (one folder: a module's place is one level
  * below build/src/ wherever esbuild puts it).
  */
-const BUNDLE_ENTRIES = { main: 'cli/main.js', pipeline: 'pipeline/pipeline.js', 'run-record': 'pipeline/run-record.js' };
+const BUNDLE_ENTRIES = {
+  main: 'cli/main.js',
+  pipeline: 'pipeline/pipeline.js',
+  'run-record': 'pipeline/run-record.js',
+};
 
 /**
  * Packages Node loads from node_modules as before: the renderers' (cdk8s; their versions are part of the
@@ -85,7 +89,8 @@ function bundle(srcDir) {
     external: UNBUNDLED,
     // CommonJS packages inside an ES module call require(): Node gives ES modules none of their own.
     banner: {
-      js: "import { createRequire as gitopsSynthCreateRequire } from 'node:module';\n" +
+      js:
+        "import { createRequire as gitopsSynthCreateRequire } from 'node:module';\n" +
         'const require = gitopsSynthCreateRequire(import.meta.url);',
     },
     logLevel: 'error',

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Entry point of the CLI: runs the compiled TypeScript, compiling it first when src/ changed.
+// Entry point of the CLI: runs the compiled TypeScript (its bundle), compiling and bundling it first when src/ changed.
 import { existsSync } from 'node:fs';
 import { BUNDLE, ensureBuild } from './ensure-build.js';
 
