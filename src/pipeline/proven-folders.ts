@@ -211,7 +211,7 @@ function deferredFolder(
       if (contentDigest(read) !== digest)
         throw new OwnershipError(
           `${join(outDir, folder)} changed while gitops-synth was using it (its files no longer hold what its ` +
-            `ownership marker records); nothing was written: run the command again`,
+            `ownership marker records); the command stopped before changing anything: run it again`,
           outDir,
         );
       files = read;
