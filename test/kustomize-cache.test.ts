@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { kustomizeBuildAll, type KustomizeFolder } from '../src/validate/kustomize.js';
 import { KustomizeBuildCache } from '../src/validate/kustomize-cache.js';
+import { contentDigest } from '../src/util/content-digest.js';
 import { CACHE_DIR, CACHE_SWITCH } from '../src/util/caches.js';
 import { toolPath } from '../src/validate/tools.js';
 import { copyExample, runCli, snapshotTree, storeEntries, tempDir } from './helpers.js';
@@ -226,6 +227,45 @@ describe('a remembered build never hides a failure', () => {
     // Still caught when both are remembered (the changed folder built fine on its own).
     expect(await kustomizeBuildAll(root, folders, options)).toEqual(failures);
     expect(kubectl.built()).toEqual([]);
+  });
+
+  it('finds the objects of a proven folder by its content digest, reading its files only once when it never built', async () => {
+    const root = tempDir();
+    const folders = serviceTree(root, ['prod'], 3, 2);
+    const kubectl = recordingKubectl();
+    const options = { kubectl: kubectl.path, cacheDir: tempDir() };
+    const filesOf = (folder: string) =>
+      readdirSync(join(root, folder)).map((name) => [name, readFileSync(join(root, folder, name), 'utf8')] as const);
+    /** prod/svc-0 and svc-1 as synth hands over folders taken from dist/: a digest, and files read on demand. */
+    const proven = (reads: string[]) =>
+      ['prod/svc-0', 'prod/svc-1'].map((folder) => ({
+        folder,
+        objects: 2,
+        digest: contentDigest(filesOf(folder)),
+        get files() {
+          reads.push(folder);
+          return filesOf(folder);
+        },
+      }));
+    const changed = folders.filter((f) => f.folder === 'prod/svc-2');
+
+    // Never built here (a fresh clone's dist/): read once, then remembered apart from the builds.
+    const reads: string[] = [];
+    expect(await kustomizeBuildAll(root, changed, { ...options, proven: proven(reads) })).toEqual([]);
+    expect(reads).toEqual(['prod/svc-0', 'prod/svc-1']);
+    reads.length = 0;
+    writeFiles(root, { 'prod/svc-2/cm-1.yaml': configMap('cm-0-1') });
+    const failures = await kustomizeBuildAll(root, changed, { ...options, proven: proven(reads) });
+    expect(reads).toEqual([]);
+    // The clash with a folder whose files were not read is still caught, from its remembered ids.
+    expect(failures).toEqual([
+      'kubectl kustomize built two objects with the same kind, namespace and name in environment prod: v1 ' +
+        'ConfigMap team/cm-0-1, from prod/svc-0 and prod/svc-2; each object must come from one service folder',
+    ]);
+    // Ids read from files never pass for a build: the folder itself is still built by kubectl.
+    kubectl.built();
+    expect(await kustomizeBuildAll(root, folders.slice(0, 1), options)).toEqual([]);
+    expect(kubectl.built()).toEqual(['prod/svc-0']);
   });
 
   it('reports folders that yield one object too many and one too few, though the environment total is right', async () => {
