@@ -38,13 +38,17 @@ function newestInput() {
   return newest;
 }
 
+/**
+ * What build/.stamp holds after a build: the newest input's time and how build/ was made, so that a build/
+ * made before its bundle existed is made again once.
+ */
+function stampText(newest) {
+  return `${newest}\ncompiled and bundled\n`;
+}
+
 function current(newest) {
-  const stamp = existsSync(STAMP) ? Number(readFileSync(STAMP, 'utf8')) : Number.NaN;
-  return (
-    stamp === newest &&
-    existsSync(join(BUILD, 'src', 'cli', 'main.js')) &&
-    (esbuild() === undefined || existsSync(join(BUILD, 'src', BUNDLE, 'main.js')))
-  );
+  const stamp = existsSync(STAMP) ? readFileSync(STAMP, 'utf8') : '';
+  return stamp === stampText(newest) && existsSync(join(BUILD, 'src', 'cli', 'main.js'));
 }
 
 /** The bundle's folder inside build/src/, so that code finding its files from its own place finds the same ones. */
@@ -74,10 +78,24 @@ function esbuild() {
   return existsSync(main) ? createRequire(import.meta.url)(main) : undefined;
 }
 
-/** Bundles the modules tsc wrote to `srcDir` into `srcDir`/bundle/ (see above); nothing without esbuild. */
+/**
+ * Bundles the modules tsc wrote to `srcDir` into `srcDir`/bundle/ (see above). Without esbuild, or when it
+ * fails, there is no bundle and the CLI runs tsc's modules as they are: slower to start, the same otherwise.
+ */
 function bundle(srcDir) {
   const api = esbuild();
   if (api === undefined) return;
+  try {
+    buildBundle(api, srcDir);
+  } catch (err) {
+    rmSync(join(srcDir, BUNDLE), { recursive: true, force: true });
+    process.stderr.write(
+      `gitops-synth: bundling build/ failed, so the CLI runs the compiled modules one by one: ${err.message}\n`,
+    );
+  }
+}
+
+function buildBundle(api, srcDir) {
   api.buildSync({
     entryPoints: Object.fromEntries(Object.entries(BUNDLE_ENTRIES).map(([name, file]) => [name, join(srcDir, file)])),
     outdir: join(srcDir, BUNDLE),
@@ -93,7 +111,7 @@ function bundle(srcDir) {
         "import { createRequire as gitopsSynthCreateRequire } from 'node:module';\n" +
         'const require = gitopsSynthCreateRequire(import.meta.url);',
     },
-    logLevel: 'error',
+    logLevel: 'silent', // a failure is reported by bundle()
   });
 }
 
@@ -151,7 +169,7 @@ export function ensureBuild() {
     renameSync(join(next, 'src'), join(BUILD, 'src'));
     rmSync(old, { recursive: true, force: true });
     rmSync(next, { recursive: true, force: true });
-    writeFileSync(STAMP, String(newest));
+    writeFileSync(STAMP, stampText(newest));
   } finally {
     rmSync(LOCK, { recursive: true, force: true });
   }

@@ -46,7 +46,7 @@ export function openProvenFolders(
     take(folder, input) {
       const digests = record.folders.get(folder);
       const list = names.get(folder);
-      if (digests?.input !== input || list === undefined) return undefined;
+      if (digests?.input !== input || !list?.length) return undefined;
       const objects = list.filter((name) => name.endsWith('.yaml') && name !== 'kustomization.yaml').length;
       const recorded = trusted?.get(folder);
       const now = recorded === undefined ? undefined : signaturesNow(outDir, folder, list);

@@ -13,10 +13,12 @@ import { entrySignature, outputState, RACY_MS, type OutputState } from './proven
  * digest of every input it had (the spec files' bytes, gitops-synth's code
  * and installed packages, the folders and settings it ran with) and what
  * every entry of its output folder looked like when it ended (lstat: type,
- * size, modification time, inode, mode). A synth with the same inputs over
- * an output that still looks exactly so would render, check and write
- * nothing, so the CLI answers it from here without loading the specs'
- * schemas, cdk8s or the renderers.
+ * size, modification and status change times, inode, mode). A synth with
+ * the same inputs over an output that still looks exactly so would render,
+ * check and write nothing, so the CLI answers it from here without loading
+ * the specs' schemas, cdk8s or the renderers. Besides, the output's state
+ * (OutputState in proven-folders.ts) lets the next run with other inputs
+ * take unchanged service folders by their lstat.
  *
  * Only a run that succeeded is remembered. A file whose modification time is
  * within RACY_MS of the moment it was recorded could be changed again within

@@ -20,6 +20,9 @@ import { PackStore } from '../util/pack-store.js';
  * no two folders of an environment emit the same object works the same
  * whether a folder was built now or before). Each project has a store
  * (pack-store.ts) holding the builds its last run used and nothing else.
+ * Apart from the builds it keeps the ids read from the files of folders
+ * taken from `dist/` that never built here (provenIds): that check then
+ * needs no folder's files, and such an entry never passes for a build.
  *
  * A folder whose kustomization points outside the folder (a `..` or absolute
  * reference, a remote resource) or that holds anything but plain files and
@@ -64,8 +67,8 @@ export class KustomizeBuildCache {
    * The key of `folder` (an absolute path) built into `objects` objects:
    * sha256 over this cache's format, the kubectl identity, the count and the
    * contentDigest of every file below the folder (relative path, size and
-   * bytes). Undefined
-   * when the folder's build may depend on more than its own files.
+   * bytes). Undefined when the folder's build may depend on more than its
+   * own files.
    */
   keyOf(folder: string, objects: number): string | undefined {
     const paths = filesBelow(folder);
