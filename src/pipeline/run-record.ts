@@ -66,20 +66,10 @@ export function runInputs(
   outDir: string,
   env: NodeJS.ProcessEnv = process.env,
 ): RunInputs | undefined {
-  if (!cacheOn('rendered', env) || env.GITOPS_SYNTH_FAULT) return undefined;
-  const code = codeIdentity();
-  if (code === undefined) return undefined;
-  let project: string;
-  let out: string;
-  try {
-    project = realpathSync(projectDir);
-    out = existsSync(outDir) ? realpathSync(outDir) : join(realpathSync(dirname(outDir)), basename(outDir));
-  } catch {
-    return undefined;
-  }
-  // By the real path: lastOutputState finds the same store whichever way the project was named.
-  const storeDir = cacheStoreDir('runs', project, env);
-  if (storeDir === null) return undefined;
+  if (env.GITOPS_SYNTH_FAULT) return undefined;
+  const opened = openRunStore(projectDir, outDir, env);
+  if (opened === undefined) return undefined;
+  const { code, project, out } = opened;
   // A killed write is completed by the next full run, never skipped.
   if (existsSync(join(dirname(out), `.gitops-synth-${basename(out)}-write`))) return undefined;
   const hash = createHash('sha256').update(`${FORMAT}\0${code}\0${project}\0${out}\0${homedir()}\0`);
@@ -103,7 +93,34 @@ export function runInputs(
         .update('\0');
     }
   }
-  return { outDir: out, digest: hash.digest('hex'), store: PackStore.open(storeDir, { format: FORMAT, code }) };
+  return { outDir: out, digest: hash.digest('hex'), store: opened.store };
+}
+
+/**
+ * The store of run records of the project, with the code's identity and
+ * the project and output folders by their real paths (the same store and
+ * keys whichever way they were named); undefined when the `rendered` cache
+ * is off or the code or folders cannot be identified.
+ */
+function openRunStore(
+  projectDir: string,
+  outDir: string,
+  env: NodeJS.ProcessEnv,
+): { store: PackStore<RunRecord | OutputState>; code: string; project: string; out: string } | undefined {
+  if (!cacheOn('rendered', env)) return undefined;
+  const code = codeIdentity();
+  if (code === undefined) return undefined;
+  let project: string;
+  let out: string;
+  try {
+    project = realpathSync(projectDir);
+    out = existsSync(outDir) ? realpathSync(outDir) : join(realpathSync(dirname(outDir)), basename(outDir));
+  } catch {
+    return undefined;
+  }
+  const storeDir = cacheStoreDir('runs', project, env);
+  if (storeDir === null) return undefined;
+  return { store: PackStore.open(storeDir, { format: FORMAT, code }), code, project, out };
 }
 
 /**
@@ -242,20 +259,8 @@ export function lastOutputState(
   outDir: string,
   env: NodeJS.ProcessEnv = process.env,
 ): OutputState | undefined {
-  if (!cacheOn('rendered', env)) return undefined;
-  const code = codeIdentity();
-  if (code === undefined) return undefined;
-  let project: string;
-  let out: string;
-  try {
-    project = realpathSync(projectDir);
-    out = realpathSync(outDir);
-  } catch {
-    return undefined;
-  }
-  const storeDir = cacheStoreDir('runs', project, env);
-  if (storeDir === null) return undefined;
-  const value = PackStore.open<RunRecord | OutputState>(storeDir, { format: FORMAT, code }).lookup(outputStateKey(out));
+  const opened = openRunStore(projectDir, outDir, env);
+  const value = opened?.store.lookup(outputStateKey(opened.out));
   return value !== undefined && 'marker' in value ? value : undefined;
 }
 
