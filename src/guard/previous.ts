@@ -27,7 +27,7 @@ export interface PreviousRender {
 /** Image Updater's write-back files (`.argocd-source-<app>.yaml`): never the generator's. */
 const WRITE_BACK_PREFIX = '.argocd-source';
 /** A rendered file is at most a ConfigMap of 1 MiB and its header; a larger file is not one gitops-synth wrote. */
-const MAX_RENDERED_BYTES = 4 * 1024 * 1024;
+export const MAX_RENDERED_BYTES = 4 * 1024 * 1024;
 /** Folders no render holds, skipped if an output folder happens to contain them. */
 const NEVER_RENDERED = new Set(['.git', 'node_modules']);
 

@@ -5,6 +5,7 @@ import { OWNERSHIP_FILE, type OwnershipRecord, parseOwnershipRecord } from '../o
 import { contentDigest } from '../util/content-digest.js';
 import type { ProvenFolders, TakenFolder } from '../output/renderer.js';
 import { OwnershipError } from '../write/ownership-error.js';
+import { MAX_RENDERED_BYTES } from '../guard/previous.js';
 
 /**
  * The service folders of the output in `outDir` that a run may take as they
@@ -57,7 +58,7 @@ export function openProvenFolders(
       const files: [string, string][] = [];
       const signatures: string[] = [];
       for (const name of list) {
-        const file = readPlainFile(join(outDir, folder, name));
+        const file = readPlainFile(join(outDir, folder, name), MAX_RENDERED_BYTES);
         if (file === undefined) return undefined;
         files.push([name, file.text]);
         signatures.push(file.signature);
@@ -207,7 +208,8 @@ function deferredFolder(
     files: () => {
       if (files) return files;
       const read: [string, string][] = [];
-      for (const name of names) read.push([name, readPlainFile(join(outDir, folder, name))?.text ?? '']);
+      for (const name of names)
+        read.push([name, readPlainFile(join(outDir, folder, name), MAX_RENDERED_BYTES)?.text ?? '']);
       if (contentDigest(read) !== digest)
         throw new OwnershipError(
           `${join(outDir, folder)} changed while gitops-synth was using it (its files no longer hold what its ` +
@@ -221,16 +223,16 @@ function deferredFolder(
 }
 
 /**
- * The text of a regular, non-executable file, without following a symbolic
- * link (which could point anywhere, a device included), with its
- * entrySignature from before it was read; undefined otherwise.
+ * The text of a regular, non-executable file of at most `maxBytes`, without
+ * following a symbolic link (which could point anywhere, a device included),
+ * with its entrySignature from before it was read; undefined otherwise.
  */
-function readPlainFile(path: string): { text: string; signature: string } | undefined {
+function readPlainFile(path: string, maxBytes = Infinity): { text: string; signature: string } | undefined {
   let fd: number | undefined;
   try {
     fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
     const stat = fstatSync(fd);
-    if (!stat.isFile() || (stat.mode & 0o111) !== 0) return undefined;
+    if (!stat.isFile() || (stat.mode & 0o111) !== 0 || stat.size > maxBytes) return undefined;
     return { signature: entrySignature(stat), text: readFileSync(fd, 'utf8') };
   } catch {
     return undefined;

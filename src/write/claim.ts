@@ -1,4 +1,15 @@
-import { closeSync, existsSync, lstatSync, openSync, readdirSync, readFileSync, readSync, realpathSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  existsSync,
+  fstatSync,
+  lstatSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  realpathSync,
+} from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, dirname, isAbsolute, join, parse, relative, resolve, sep } from 'node:path';
 import { codeUnitOrder } from '../util/order.js';
@@ -237,18 +248,30 @@ function recognised(dir: string, path: string): boolean {
   const parts = path.split('/');
   if (parts.length !== 3 || parts[2] !== 'app.json') return false;
   try {
-    const app = JSON.parse(readFileSync(join(dir, path), 'utf8')) as { environment?: unknown; service?: unknown };
+    const app = JSON.parse(readHead(join(dir, path), APP_JSON_MAX_BYTES)) as {
+      environment?: unknown;
+      service?: unknown;
+    };
     return app.environment === parts[0] && app.service === parts[1];
   } catch {
     return false;
   }
 }
 
+/** More than any app.json gitops-synth writes (a few hundred bytes). */
+const APP_JSON_MAX_BYTES = 64 * 1024;
+
+/**
+ * Up to `bytes` of a regular file; empty for anything else. A symbolic link
+ * is not followed (it could lead anywhere) and a named pipe is not waited on
+ * (opening one to read blocks until something writes to it).
+ */
 function readHead(file: string, bytes: number): string {
   const buffer = Buffer.alloc(bytes);
   let fd: number | undefined;
   try {
-    fd = openSync(file, 'r');
+    fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    if (!fstatSync(fd).isFile()) return '';
     return buffer.toString('utf8', 0, readSync(fd, buffer, 0, bytes, 0));
   } catch {
     return '';
