@@ -59,8 +59,8 @@ function isWriteBack(path: string): boolean {
  * the regular files (relative paths, as a listing of it under the write lock
  * gives them; none when it does not exist). Files below a `.git` or
  * `node_modules` folder and Image Updater's are not part of it. Files in
- * `known` were just read and hold the new render's bytes: they are not read
- * again.
+ * `known` are known to hold the new render's bytes (taken from the output as
+ * they are): they are not read.
  */
 export function readPreviousFolder(
   dir: string,

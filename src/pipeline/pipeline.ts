@@ -284,7 +284,7 @@ export async function synth(options: SynthOptions): Promise<SynthResult> {
     unchanged: rendered.provenFiles,
     // Under the write lock, from its listing of the output: compared with what the write replaces.
     guard: (files) => {
-      // Files taken from the output as they are were just read: they are the previous render's too.
+      // Files taken from the output as they are hold the new render's bytes: the previous render's too.
       const origin = `${shown}/ (what synth wrote last)`;
       const previous = readPreviousFolder(dir, files, rendered.tree, origin, rendered.provenFiles);
       changes = checkChanges(previous, rendered.tree, rendered.context, options.removals);
