@@ -72,9 +72,9 @@ async function main(): Promise<void> {
     const { result, fromRecord } = await withRunRecord(
       project,
       out,
-      async (observed) => {
+      async (witness) => {
         const { synth } = await cliModule('pipeline', () => import('../src/pipeline/pipeline.js'));
-        return synth({ projectDir: project, outDir: out, onPhase, observed });
+        return synth({ projectDir: project, outDir: out, onPhase, witness });
       },
       onPhase,
     );

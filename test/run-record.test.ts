@@ -1,7 +1,8 @@
 import { cpSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { rememberedRun, rememberRun, runInputs } from '../src/pipeline/run-record.js';
+import { describe, expect, it, vi } from 'vitest';
+import { synth as synthInProcess } from '../src/pipeline/pipeline.js';
+import { rememberedRun, rememberRun, runInputs, withRunRecord } from '../src/pipeline/run-record.js';
 import { CACHE_DIR, CACHE_SWITCH } from '../src/util/caches.js';
 import { copyExample, REPO, snapshotTree, spawnCli, tempDir } from './helpers.js';
 
@@ -61,6 +62,39 @@ describe('the record of the last synth', () => {
     expect(snapshotTree(dist)['prod/flower/kustomization.yaml']).toContain('newTag: 2.0.2');
     // ... and is remembered in place of the record before it: the next synth is answered from it.
     expect(synth(project, env).full).toBe(false);
+  });
+
+  it('does not remember a synth while a file it wrote or took was edited, so the next one puts the render back', async () => {
+    const project = clone();
+    const dist = join(project, 'dist');
+    const env = { [CACHE_SWITCH]: '1', [CACHE_DIR]: tempDir() };
+    for (const [k, v] of Object.entries(env)) vi.stubEnv(k, v);
+    const flower = join(project, 'apps', 'flower.yaml');
+    writeFileSync(flower, readFileSync(flower, 'utf8').replace('tag: "2.0.1"', 'tag: "2.0.2"'));
+    // Edited while the run works, after it wrote (prod/flower) or took as it was (prod/api), keeping size and time.
+    const written = join(dist, 'prod', 'flower', 'kustomization.yaml');
+    const taken = join(dist, 'prod', 'api', 'service-api.yaml');
+    for (const [file, from, to] of [
+      [written, 'newTag: 2.0.2', 'newTag: 2.0.9'],
+      [taken, 'port: 8000', 'port: 8001'],
+    ] as const) {
+      const run = await withRunRecord(project, dist, async (witness) => {
+        const result = await synthInProcess({ projectDir: project, witness });
+        const { atime, mtime } = statSync(file);
+        writeFileSync(file, readFileSync(file, 'utf8').replace(from, to));
+        utimesSync(file, atime, mtime);
+        return result;
+      });
+      expect(run.fromRecord).toBe(false);
+      // Not remembered: the next synth is the full run, which puts the rendered bytes back.
+      expect(rememberedRun(runInputs(project, dist, env)!)).toBeUndefined();
+      const next = synth(project, env);
+      expect(next.full).toBe(true);
+      expect(readFileSync(file, 'utf8')).not.toContain(to);
+      expect(synth(project, env).full).toBe(false);
+      writeFileSync(flower, readFileSync(flower, 'utf8').replace(/tag: "2\.0\.\d"/, `tag: "2.0.${from.length % 7}"`));
+    }
+    vi.unstubAllEnvs();
   });
 
   it('is off with the rendered cache, and never remembers over a file changed in the clock tick it was written', () => {

@@ -20,7 +20,7 @@ import { SpecCache } from '../spec/spec-cache.js';
 import { cacheOn } from '../util/caches.js';
 import { rendererIdentity } from '../synth/renderer-identity.js';
 import { markerDigest, openProvenFolders } from './proven-folders.js';
-import { lastOutputState } from './run-record.js';
+import { lastOutputState, type RunWitness } from './run-record.js';
 import { renderServices } from '../synth/render-services.js';
 import { checkChanges, isBlocking, type ChangeReport } from '../guard/check.js';
 import { ChangeRefusedError } from '../guard/refused.js';
@@ -236,8 +236,8 @@ export interface SynthOptions {
    * `app remove`), compared with what `outDir` holds. @default nothing
    */
   readonly removals?: RemovalAllowance;
-  /** Filled with the lstat signatures of output files the run took as they were (RenderOptions). @default none */
-  readonly observed?: Map<string, string>;
+  /** Told what the run took from the output as it was and what it wrote, for the record of the run. @default none */
+  readonly witness?: RunWitness;
 }
 
 export interface SynthResult extends TreeWriteResult {
@@ -274,7 +274,7 @@ export async function synth(options: SynthOptions): Promise<SynthResult> {
   const dir = outputFolder(outDir, { projectDir });
   const rendered = await renderUnchecked(projectDir, options.renderers ?? DEFAULT_RENDERERS, phase, {
     provenFrom: dir,
-    observed: options.observed,
+    observed: options.witness?.observed,
   });
   const shown = relative(process.cwd(), outDir) || '.';
   let checkedFolders = 0;
@@ -308,6 +308,7 @@ export async function synth(options: SynthOptions): Promise<SynthResult> {
       phase('kustomize');
     },
   });
+  if (options.witness) options.witness.rendered = rendered.tree;
   return {
     ...written,
     outDir: written.dir,

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, lstatSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
+import type { RenderedTree } from '../output/tree.js';
 import { APPS_DIR, ENVIRONMENTS_DIR } from '../spec/layout.js';
 import { cacheOn, cacheStoreDir } from '../util/caches.js';
 import { codeIdentity } from '../util/code-identity.js';
@@ -24,6 +25,8 @@ import { entrySignature, outputState, RACY_MS, type OutputState } from './proven
  * within RACY_MS of the moment it was recorded could be changed again within
  * the same clock tick without its lstat changing (git's "racily clean"
  * entries): its bytes are remembered as a digest and read again to compare.
+ * So are files whose status changed since the run began, which must hold
+ * what the run wrote (rememberRun).
  * A work folder left beside the output by a killed write, GITOPS_SYNTH_FAULT,
  * or the `rendered` cache switched off (GITOPS_SYNTH_CACHE) always take the
  * full run.
@@ -43,6 +46,17 @@ interface RunRecord {
   /** Entries modified within RACY_MS of the recording: relative path → sha256 of the bytes. */
   readonly racy: ReadonlyMap<string, string>;
   readonly result: RememberedResult;
+}
+
+/**
+ * What a full run tells the record besides its result (SynthOptions.witness):
+ * which files it took from the output as they were, and what it rendered.
+ */
+export interface RunWitness {
+  /** The lstat the run took of each output file it took as it was, before relying on it (ProvenFolderOptions). */
+  readonly observed: Map<string, string>;
+  /** The tree the run wrote into the output; set when it ends. */
+  rendered?: Pick<RenderedTree, 'get' | 'has'>;
 }
 
 /** The inputs of a run, once read: enough to look the run up, and to remember it when it succeeds. */
@@ -148,7 +162,7 @@ export function rememberedRun(inputs: RunInputs): { result: RememberedResult; re
 export async function withRunRecord<T extends object>(
   projectDir: string,
   outDir: string,
-  fullRun: (observed: Map<string, string>) => Promise<T>,
+  fullRun: (witness: RunWitness) => Promise<T>,
   onPhase?: (phase: 'record', ms: number) => void,
 ): Promise<{ result: T; fromRecord: boolean }> {
   let started = performance.now();
@@ -156,12 +170,11 @@ export async function withRunRecord<T extends object>(
   const remembered = inputs && rememberedRun(inputs);
   onPhase?.('record', performance.now() - started);
   const startedAt = Date.now();
-  // The output's files the run took as they were, with their lstat then: not looked at again to remember it.
-  const observed = new Map<string, string>();
-  const result = remembered ? (remembered.result as T) : await fullRun(observed);
+  const witness: RunWitness = { observed: new Map() };
+  const result = remembered ? (remembered.result as T) : await fullRun(witness);
   started = performance.now();
   if (inputs && (!remembered || remembered.refresh))
-    rememberRun(inputs, result as RememberedResult, { startedAt, observed });
+    rememberRun(inputs, result as RememberedResult, { startedAt, witness });
   onPhase?.('record', performance.now() - started);
   return { result, fromRecord: remembered !== undefined };
 }
@@ -169,6 +182,12 @@ export async function withRunRecord<T extends object>(
 /**
  * Remembers a run that succeeded with `inputs`, as its output is now, and
  * the OutputState for the next run with other inputs.
+ *
+ * A file whose status changed after the run began (or within RACY_MS of
+ * that, or of now) is remembered by its bytes, and a file of the render
+ * among them must hold what the run wrote: one edited while the run
+ * worked leaves the run unremembered, so the next one is the full run and
+ * puts the render back.
  */
 export function rememberRun(
   inputs: RunInputs,
@@ -177,27 +196,32 @@ export function rememberRun(
     /** When the run began (ms since the epoch). @default now */
     readonly startedAt?: number;
     /**
-     * Files of the output whose lstat the run took before it relied on their
-     * content (ProvenFolderOptions.observed), taken as they are instead of
-     * another lstat: a file changed since then no longer matches the
-     * record, so the next run is the full one.
-     * @default none
+     * What the full run saw and wrote. Files it took as they were keep the
+     * lstat it took (instead of another): a file changed since then no
+     * longer matches the record, so the next run is the full one.
+     * @default none: an answer from the record, refreshed
      */
-    readonly observed?: ReadonlyMap<string, string>;
+    readonly witness?: RunWitness;
   } = {},
 ): void {
   const now = Date.now();
-  const entries = scanEntries(inputs.outDir, run.observed);
+  const entries = scanEntries(inputs.outDir, run.witness?.observed);
   if (entries === undefined) return;
+  const settled = Math.min(now, run.startedAt ?? now) - RACY_MS;
+  const rendered = run.witness?.rendered;
   const racy = new Map<string, string>();
   for (const [path, signature] of entries) {
     if (!signature.startsWith('f')) continue;
-    const mtime = Number(signature.split(':')[2]);
-    if (!(mtime < now - RACY_MS)) {
-      const digest = fileDigest(join(inputs.outDir, path));
-      if (digest === undefined) return;
-      racy.set(path, digest);
+    const [, , mtime, ctime] = signature.split(':').map(Number);
+    if (mtime! < now - RACY_MS && ctime! < settled) continue;
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(join(inputs.outDir, path));
+    } catch {
+      return;
     }
+    if (rendered?.has(path) && !holds(bytes, rendered, path)) return;
+    racy.set(path, createHash('sha256').update(bytes).digest('hex'));
   }
   inputs.store.record(inputs.digest, { inputs: inputs.digest, output: outputDigest(entries), racy, result });
   const state =
@@ -262,6 +286,15 @@ export function lastOutputState(
   const opened = openRunStore(projectDir, outDir, env);
   const value = opened?.store.lookup(outputStateKey(opened.out));
   return value !== undefined && 'marker' in value ? value : undefined;
+}
+
+/** Whether `bytes` are what `rendered` holds at `path` (false when that can no longer be read as it was). */
+function holds(bytes: Buffer, rendered: Pick<RenderedTree, 'get'>, path: string): boolean {
+  try {
+    return bytes.equals(Buffer.from(rendered.get(path) ?? '', 'utf8'));
+  } catch {
+    return false;
+  }
 }
 
 function fileDigest(path: string): string | undefined {

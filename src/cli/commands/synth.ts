@@ -2,7 +2,7 @@ import type { CommandModule } from 'yargs';
 import { ABOUT } from './about.js';
 import { join, resolve } from 'node:path';
 import type { SynthResult } from '../../pipeline/pipeline.js';
-import { withRunRecord } from '../../pipeline/run-record.js';
+import { type RunWitness, withRunRecord } from '../../pipeline/run-record.js';
 import { allowRemovalOption, removalAllowance } from '../allow-removal.js';
 import { checkedOutputJson, checkText, renderedJson } from '../check-report.js';
 import { examples, exitStatus, SPEC_OR_OUTPUT_PROBLEMS } from '../help.js';
@@ -65,10 +65,10 @@ export const synthCommand: CommandModule<GlobalOptions, SynthArgs> = {
   handler: async (args) => {
     if (args.check) return check(args);
     const removals = removalAllowance(args['allow-removal']);
-    const fullRun = (observed?: Map<string, string>) =>
+    const fullRun = (witness?: RunWitness) =>
       withProgress(args.progress, async (p) => {
         const { synth } = await import('../../pipeline/pipeline.js');
-        return synth({ projectDir: args.project, outDir: args.out, removals, onPhase: p.phases(), observed });
+        return synth({ projectDir: args.project, outDir: args.out, removals, onPhase: p.phases(), witness });
       });
     // An --allow-removal must name something the run removes: only a full run can tell.
     const run = removals.allow?.length
