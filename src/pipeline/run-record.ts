@@ -183,11 +183,12 @@ export async function withRunRecord<T extends object>(
  * Remembers a run that succeeded with `inputs`, as its output is now, and
  * the OutputState for the next run with other inputs.
  *
- * A file whose status changed after the run began (or within RACY_MS of
- * that, or of now) is remembered by its bytes, and a file of the render
- * among them must hold what the run wrote: one edited while the run
- * worked leaves the run unremembered, so the next one is the full run and
- * puts the render back.
+ * A file modified within RACY_MS of now is remembered by its bytes. So is
+ * one whose status changed after the run began (or within RACY_MS before),
+ * unless the run took it as it was, and a file of the render among those
+ * must hold what the run wrote: one edited while the run worked leaves the
+ * run unremembered, so the next one is the full run and puts the render
+ * back.
  */
 export function rememberRun(
   inputs: RunInputs,
@@ -209,18 +210,22 @@ export function rememberRun(
   if (entries === undefined) return;
   const settled = Math.min(now, run.startedAt ?? now) - RACY_MS;
   const rendered = run.witness?.rendered;
+  const taken = run.witness?.observed;
   const racy = new Map<string, string>();
   for (const [path, signature] of entries) {
     if (!signature.startsWith('f')) continue;
-    const [, , mtime, ctime] = signature.split(':').map(Number);
-    if (mtime! < now - RACY_MS && ctime! < settled) continue;
+    const parts = signature.split(':');
+    const recent = !(Number(parts[2]) < now - RACY_MS);
+    // A file taken as it was keeps the lstat from before the run relied on it: a change since shows then.
+    const changedInRun = !taken?.has(path) && !(Number(parts[3]) < settled);
+    if (!recent && !changedInRun) continue;
     let bytes: Buffer;
     try {
       bytes = readFileSync(join(inputs.outDir, path));
     } catch {
       return;
     }
-    if (rendered?.has(path) && !holds(bytes, rendered, path)) return;
+    if (changedInRun && rendered?.has(path) && !holds(bytes, rendered, path)) return;
     racy.set(path, createHash('sha256').update(bytes).digest('hex'));
   }
   inputs.store.record(inputs.digest, { inputs: inputs.digest, output: outputDigest(entries), racy, result });
