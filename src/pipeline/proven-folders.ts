@@ -126,7 +126,7 @@ export function outputState(
     const signatures: string[] = [];
     for (const name of list) {
       const s = entries.get(`${folder}/${name}`);
-      if (s === undefined || !s.startsWith('f:') || executable(s) || !(changedAt(s) < settled)) break;
+      if (s === undefined || !s.startsWith('f:') || executable(s) || !(signatureTimes(s).changed < settled)) break;
       signatures.push(s);
     }
     if (signatures.length === list.length) folders.set(folder, folderSignatures(list, signatures));
@@ -149,9 +149,10 @@ export function entrySignature(s: Stats): string {
   return `${type}:${s.size}:${s.mtimeMs}:${s.ctimeMs}:${s.ino}:${s.mode}`;
 }
 
-/** The status change time (ms) of an entrySignature. */
-function changedAt(signature: string): number {
-  return Number(signature.split(':')[3]);
+/** The modification and status change times (ms) of an entrySignature. */
+export function signatureTimes(signature: string): { modified: number; changed: number } {
+  const parts = signature.split(':');
+  return { modified: Number(parts[2]), changed: Number(parts[3]) };
 }
 
 /** Whether an entrySignature's mode has an executable bit (a rendered service file never has). */

@@ -7,7 +7,7 @@ import { APPS_DIR, ENVIRONMENTS_DIR } from '../spec/layout.js';
 import { cacheOn, cacheStoreDir } from '../util/caches.js';
 import { codeIdentity } from '../util/code-identity.js';
 import { PackStore } from '../util/pack-store.js';
-import { entrySignature, outputState, RACY_MS, type OutputState } from './proven-folders.js';
+import { entrySignature, outputState, RACY_MS, signatureTimes, type OutputState } from './proven-folders.js';
 
 /**
  * The last synth of a project, remembered as make remembers a target: a
@@ -214,10 +214,10 @@ export function rememberRun(
   const racy = new Map<string, string>();
   for (const [path, signature] of entries) {
     if (!signature.startsWith('f')) continue;
-    const parts = signature.split(':');
-    const recent = !(Number(parts[2]) < now - RACY_MS);
+    const { modified, changed } = signatureTimes(signature);
+    const recent = !(modified < now - RACY_MS);
     // A file taken as it was keeps the lstat from before the run relied on it: a change since shows then.
-    const changedInRun = !taken?.has(path) && !(Number(parts[3]) < settled);
+    const changedInRun = !taken?.has(path) && !(changed < settled);
     if (!recent && !changedInRun) continue;
     let bytes: Buffer;
     try {
